@@ -1,0 +1,43 @@
+import { DescribeTableCommand, DynamoDBClient, type DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { Clock, Store } from "../../core/ports.ts";
+import { DynamoAccountRepository } from "./account-repository.ts";
+import { DynamoAuditRepository } from "./audit-repository.ts";
+import { DynamoCredentialRepository } from "./credential-repository.ts";
+import { DynamoPoolRepository } from "./pool-repository.ts";
+import { DynamoRequestLogRepository } from "./request-log-repository.ts";
+import type { TableNames } from "./tables.ts";
+
+export interface DynamoStoreOptions {
+  client: DynamoDBClient;
+  tables: TableNames;
+  clock: Clock;
+  requestLogRetentionDays: number;
+}
+
+/** The one data layer: the same code talks to DynamoDB on AWS and to the embedded emulator locally. */
+export function createDynamoStore(options: DynamoStoreOptions): Store {
+  const db = DynamoDBDocumentClient.from(options.client, {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  const { state, requestLogs } = options.tables;
+  return {
+    pools: new DynamoPoolRepository(db, state),
+    accounts: new DynamoAccountRepository(db, state),
+    credentials: new DynamoCredentialRepository(db, state),
+    audit: new DynamoAuditRepository(db, state),
+    requestLogs: new DynamoRequestLogRepository(
+      db,
+      requestLogs,
+      options.clock,
+      options.requestLogRetentionDays,
+    ),
+    async ping() {
+      await options.client.send(new DescribeTableCommand({ TableName: state }));
+    },
+  };
+}
+
+export function dynamoClient(config: DynamoDBClientConfig = {}): DynamoDBClient {
+  return new DynamoDBClient({ maxAttempts: 3, ...config });
+}

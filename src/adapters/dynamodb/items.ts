@@ -1,0 +1,112 @@
+// Small helpers shared by the repositories: key stripping, update expressions, opaque cursors.
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import {
+  type DynamoDBDocumentClient,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
+import { badRequest } from "../../core/errors.ts";
+
+const KEY_ATTRIBUTES = new Set(["pk", "sk", "gsi1pk", "gsi1sk"]);
+
+export function fromItem<T>(item: Record<string, unknown> | undefined): T | undefined {
+  if (!item) return undefined;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(item)) if (!KEY_ATTRIBUTES.has(k)) out[k] = v;
+  return out as T;
+}
+
+/** SET for defined values, REMOVE for explicit undefined, so a patch can clear a field. */
+export function updateExpression(patch: Record<string, unknown>) {
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  const sets: string[] = [];
+  const removes: string[] = [];
+  let i = 0;
+  for (const [key, value] of Object.entries(patch)) {
+    i++;
+    names[`#f${i}`] = key;
+    if (value === undefined) removes.push(`#f${i}`);
+    else {
+      values[`:v${i}`] = value;
+      sets.push(`#f${i} = :v${i}`);
+    }
+  }
+  const parts = [];
+  if (sets.length) parts.push(`SET ${sets.join(", ")}`);
+  if (removes.length) parts.push(`REMOVE ${removes.join(", ")}`);
+  return {
+    UpdateExpression: parts.join(" "),
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: Object.keys(values).length ? values : undefined,
+  };
+}
+
+export function encodeCursor(value: unknown): string | undefined {
+  return value === undefined ? undefined : Buffer.from(JSON.stringify(value)).toString("base64url");
+}
+
+export function decodeCursor<T>(cursor: string | undefined): T | undefined {
+  if (!cursor) return undefined;
+  try {
+    return JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as T;
+  } catch {
+    throw badRequest("cursor is not valid; pass the nextCursor of a previous page", "cursor");
+  }
+}
+
+/** Reads every page of a query (small, bounded collections only: pools, accounts, keys). */
+export async function queryAll<T>(db: DynamoDBDocumentClient, input: QueryCommandInput): Promise<T[]> {
+  const out: T[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await db.send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
+    for (const item of page.Items ?? []) out.push(fromItem<T>(item) as T);
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return out;
+}
+
+/** Conditional update of an existing item; `missing` is thrown when the item is gone. */
+export async function updateExisting<T>(
+  db: DynamoDBDocumentClient,
+  table: string,
+  key: Record<string, string>,
+  patch: Record<string, unknown>,
+  missing: () => Error,
+): Promise<T> {
+  try {
+    const { Attributes } = await db.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: key,
+        ConditionExpression: "attribute_exists(pk)",
+        ReturnValues: "ALL_NEW",
+        ...updateExpression(patch),
+      }),
+    );
+    return fromItem<T>(Attributes) as T;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) throw missing();
+    throw error;
+  }
+}
+
+/** Put that fails with `exists` when the key is taken. */
+export async function putNew(
+  db: DynamoDBDocumentClient,
+  table: string,
+  item: Record<string, unknown>,
+  exists: () => Error,
+): Promise<void> {
+  try {
+    await db.send(
+      new PutCommand({ TableName: table, Item: item, ConditionExpression: "attribute_not_exists(pk)" }),
+    );
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) throw exists();
+    throw error;
+  }
+}

@@ -1,0 +1,71 @@
+import {
+  type DynamoDBDocumentClient,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandOutput,
+} from "@aws-sdk/lib-dynamodb";
+import type { RequestLog } from "../../core/model.ts";
+import type { Clock, Page, RequestLogQuery, RequestLogRepository } from "../../core/ports.ts";
+import { decodeCursor, encodeCursor, fromItem } from "./items.ts";
+
+const DAY_MS = 86_400_000;
+const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+interface LogCursor {
+  day: number;
+  start?: Record<string, unknown>;
+}
+
+// One partition per UTC day keeps writes spread and lets "newest first" walk back day by day.
+// Rows carry `expiresAt` for DynamoDB TTL; reads also skip expired rows (the emulator has no TTL).
+export class DynamoRequestLogRepository implements RequestLogRepository {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+    private readonly clock: Clock,
+    private readonly retentionDays: number,
+  ) {}
+
+  async append(log: RequestLog): Promise<void> {
+    await this.db.send(
+      new PutCommand({ TableName: this.table, Item: { pk: `LOG#${day(log.at)}`, sk: log.id, ...log } }),
+    );
+  }
+
+  async list(query: RequestLogQuery): Promise<Page<RequestLog>> {
+    const now = this.clock.now();
+    const oldest = Math.floor((now - this.retentionDays * DAY_MS) / DAY_MS);
+    const cursor = decodeCursor<LogCursor>(query.cursor) ?? { day: Math.floor(now / DAY_MS) };
+    const items: RequestLog[] = [];
+    const filters = ["expiresAt > :now"];
+    const values: Record<string, unknown> = { ":now": Math.floor(now / 1000) };
+    if (query.pool) {
+      filters.push("pool = :pool");
+      values[":pool"] = query.pool;
+    }
+    if (query.keyId) {
+      filters.push("keyId = :key");
+      values[":key"] = query.keyId;
+    }
+    let current: LogCursor | undefined = cursor;
+    while (current && current.day >= oldest && items.length < query.limit) {
+      const page: QueryCommandOutput = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: "pk = :p",
+          FilterExpression: filters.join(" AND "),
+          ExpressionAttributeValues: { ...values, ":p": `LOG#${day(current.day * DAY_MS)}` },
+          ScanIndexForward: false,
+          Limit: query.limit - items.length,
+          ExclusiveStartKey: current.start,
+        }),
+      );
+      for (const item of page.Items ?? []) items.push(fromItem<RequestLog>(item) as RequestLog);
+      current = page.LastEvaluatedKey
+        ? { day: current.day, start: page.LastEvaluatedKey }
+        : { day: current.day - 1 };
+    }
+    const more = current && current.day >= oldest;
+    return { items, nextCursor: more ? encodeCursor(current) : undefined };
+  }
+}

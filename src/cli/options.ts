@@ -1,0 +1,29 @@
+// Shared option parsers (commander custom parsers throw InvalidArgumentError → one-line usage error).
+import { InvalidArgumentError, Option } from "commander";
+
+export const DEFAULT_LIMIT = 20;
+export const MAX_LIMIT = 1000;
+
+export function parseLimit(value: string): number {
+  const n = /^\d+$/.test(value.trim()) ? Number(value.trim()) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < 1 || n > MAX_LIMIT) {
+    throw new InvalidArgumentError(`Must be an integer from 1 to ${MAX_LIMIT}.`);
+  }
+  return n;
+}
+
+export function limitOption(): Option {
+  return new Option("--limit <n>", `how many entries to show (1-${MAX_LIMIT})`)
+    .argParser(parseLimit)
+    .default(DEFAULT_LIMIT);
+}
+
+/** Rejects empty / whitespace-only values for names, labels and ids. */
+export function nonEmpty(what: string): (value: string) => string {
+  return (value) => {
+    const trimmed = value.trim();
+    if (trimmed === "")
+      throw new InvalidArgumentError(`${what[0]?.toUpperCase() ?? ""}${what.slice(1)} must not be empty.`);
+    return trimmed;
+  };
+}

@@ -1,0 +1,133 @@
+// Shapes of the admin API responses, as far as the human output needs them. Deliberately lenient
+// (optional fields may be null or absent, unknown fields are ignored) so that additive server changes
+// do not break the CLI; `--json` prints the response as received and never goes through these.
+import { z } from "zod";
+
+const text = z.string().nullish();
+const time = z.union([z.string(), z.number()]).nullish();
+const count = z.number().nullish();
+
+export const PoolSchema = z.object({
+  name: z.string(),
+  strategy: text,
+  createdAt: time,
+  updatedAt: time,
+  accountCount: count,
+  keyCount: count,
+});
+export type Pool = z.infer<typeof PoolSchema>;
+
+export const AccountSchema = z.object({
+  id: z.string(),
+  label: text,
+  pools: z.array(z.string()).nullish(),
+  status: text,
+  planType: text,
+  email: text,
+  accessTokenExpiresAt: time,
+  lastRefreshAt: time,
+  lastUsedAt: time,
+  lastErrorCode: text,
+  createdAt: time,
+});
+export type Account = z.infer<typeof AccountSchema>;
+
+export const ApiKeySchema = z.object({
+  id: z.string(),
+  prefix: text,
+  pool: text,
+  label: text,
+  status: text,
+  createdAt: time,
+  updatedAt: time,
+  lastUsedAt: time,
+  revokedAt: time,
+});
+export type ApiKey = z.infer<typeof ApiKeySchema>;
+
+export const McpTokenSchema = z.object({
+  id: z.string(),
+  prefix: text,
+  label: text,
+  status: text,
+  createdAt: time,
+  updatedAt: time,
+  lastUsedAt: time,
+});
+export type McpToken = z.infer<typeof McpTokenSchema>;
+
+export const UsageSchema = z.object({
+  inputTokens: count,
+  cachedTokens: count,
+  outputTokens: count,
+  reasoningTokens: count,
+  totalTokens: count,
+});
+
+export const RequestLogSchema = z.object({
+  id: z.string(),
+  at: time,
+  pool: text,
+  keyId: text,
+  accountLabel: text,
+  route: text,
+  method: text,
+  transport: text,
+  model: text,
+  status: count,
+  errorCode: text,
+  attempts: count,
+  durationMs: count,
+  ttfbMs: count,
+  usage: UsageSchema.nullish(),
+});
+export type RequestLog = z.infer<typeof RequestLogSchema>;
+
+export const AuditEventSchema = z.object({
+  id: z.string(),
+  at: time,
+  actor: text,
+  action: text,
+  targetType: text,
+  targetId: text,
+  outcome: text,
+  details: z.record(z.string(), z.unknown()).nullish(),
+});
+export type AuditEvent = z.infer<typeof AuditEventSchema>;
+
+/** A raw key/token: printed as the last stdout line, so it must be a single non-blank token. */
+const secret = z.string().regex(/^\S+$/, "expected a single-line secret");
+
+export const PoolResponse = z.object({ pool: PoolSchema });
+export const PoolListResponse = z.object({ data: z.array(PoolSchema) });
+export const AccountResponse = z.object({ account: AccountSchema });
+export const AccountImportResponse = z.object({
+  account: AccountSchema,
+  warnings: z.array(z.string()).nullish(),
+});
+export const AccountListResponse = z.object({ data: z.array(AccountSchema) });
+export const AccountDeleteResponse = z.object({ id: z.string(), deleted: z.boolean() });
+export const KeyResponse = z.object({ key: ApiKeySchema });
+export const KeySecretResponse = z.object({ key: ApiKeySchema, secret });
+export const KeyListResponse = z.object({ data: z.array(ApiKeySchema) });
+export const McpTokenResponse = z.object({ token: McpTokenSchema });
+export const McpTokenSecretResponse = z.object({ token: McpTokenSchema, secret });
+export const McpTokenListResponse = z.object({ data: z.array(McpTokenSchema) });
+export const RequestLogListResponse = z.object({
+  data: z.array(RequestLogSchema),
+  nextCursor: z.string().nullish(),
+});
+export const AuditEventListResponse = z.object({
+  data: z.array(AuditEventSchema),
+  nextCursor: z.string().nullish(),
+});
+
+/** The admin API's error envelope. */
+export const ApiErrorBody = z.object({
+  error: z.object({
+    message: z.string(),
+    type: z.string().nullish(),
+    code: z.string().nullish(),
+    param: z.string().nullish(),
+  }),
+});

@@ -1,0 +1,55 @@
+// The composition root's product: everything the core's use cases need, injected by a host.
+import type { Clock, Metrics, SecretStore, Store, UpstreamFetch } from "./ports.ts";
+
+export interface Logger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+export interface CoreConfig {
+  /** e.g. https://chatgpt.com/backend-api */
+  upstreamBaseUrl: string;
+  /** e.g. https://auth.openai.com */
+  authBaseUrl: string;
+  /** Identifies this process in refresh leases. */
+  instanceId: string;
+  requestLogRetentionDays: number;
+  maxCompressedBodyBytes: number;
+  maxBodyBytes: number;
+  /** Refresh an access token this long before its `exp`. */
+  refreshSkewMs: number;
+  /** Time allowed for the upstream to send response headers. */
+  upstreamHeadersTimeoutMs: number;
+  /** SSE keep-alive event interval during upstream silence (0 disables). */
+  sseKeepAliveMs: number;
+  /** Codex identity used when the client does not send one, and for catalog calls. */
+  clientVersion: string;
+  /** Seconds a models catalog stays cached per Pool. */
+  modelsCacheSeconds: number;
+}
+
+export interface CoreContext {
+  store: Store;
+  secrets: SecretStore;
+  clock: Clock;
+  fetch: UpstreamFetch;
+  metrics: Metrics;
+  logger: Logger;
+  config: CoreConfig;
+  /** Hands off work that must finish after the response (request logs); hosts await it on shutdown. */
+  background(task: Promise<unknown>): void;
+}
+
+export const defaultCoreConfig: Omit<CoreConfig, "instanceId"> = {
+  upstreamBaseUrl: "https://chatgpt.com/backend-api",
+  authBaseUrl: "https://auth.openai.com",
+  requestLogRetentionDays: 30,
+  maxCompressedBodyBytes: 32 * 1024 * 1024,
+  maxBodyBytes: 64 * 1024 * 1024,
+  refreshSkewMs: 5 * 60_000,
+  upstreamHeadersTimeoutMs: 60_000,
+  sseKeepAliveMs: 10_000,
+  clientVersion: "0.169.0",
+  modelsCacheSeconds: 300,
+};

@@ -1,0 +1,187 @@
+// Pool API keys, MCP tokens and admin tokens: minting (raw value returned once), lifecycle, and
+// verification with a short in-memory cache so the hot path does not pay a store read per request.
+import { recordAudit } from "./audit.ts";
+import type { CoreContext } from "./context.ts";
+import { badRequest, GatewayError } from "./errors.ts";
+import type { Credential, CredentialKind, CredentialStatus } from "./model.ts";
+import { requirePool } from "./pools.ts";
+import { credentialPrefix, mintCredential, parseCredential, secretMatches } from "./secrets-format.ts";
+
+const CACHE_TTL_MS = 5_000;
+const TOUCH_INTERVAL_MS = 60_000;
+const LABEL_MAX = 160;
+
+const AUDIT_TARGET: Record<CredentialKind, string> = {
+  pool_key: "api_key",
+  mcp_token: "mcp_token",
+  admin_token: "admin_token",
+};
+
+interface CacheEntry {
+  credential: Credential;
+  fetchedAt: number;
+}
+
+export class CredentialService {
+  readonly #cache = new Map<string, CacheEntry>();
+
+  constructor(private readonly ctx: CoreContext) {}
+
+  async create(
+    kind: CredentialKind,
+    input: { pool?: string; label?: string },
+    actor: string,
+  ): Promise<{ credential: Credential; secret: string }> {
+    const label = normalizeLabel(input.label);
+    if (kind === "pool_key") {
+      if (!input.pool) throw badRequest("pool is required", "pool");
+      await requirePool(this.ctx, input.pool);
+    }
+    const minted = mintCredential(kind);
+    const now = this.ctx.clock.now();
+    const credential: Credential = {
+      kind,
+      id: minted.id,
+      pool: kind === "pool_key" ? input.pool : undefined,
+      label,
+      status: "active",
+      secretHash: minted.secretHash,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await this.ctx.store.credentials.create(credential);
+    await recordAudit(this.ctx, {
+      actor,
+      action: `${AUDIT_TARGET[kind]}.create`,
+      targetType: AUDIT_TARGET[kind],
+      targetId: minted.id,
+      details: { pool: credential.pool ?? null, label: label ?? null },
+    });
+    return { credential, secret: minted.raw };
+  }
+
+  list(kind: CredentialKind, filter: { pool?: string } = {}): Promise<Credential[]> {
+    return this.ctx.store.credentials.list(kind, filter);
+  }
+
+  async setStatus(
+    kind: CredentialKind,
+    id: string,
+    action: "pause" | "resume" | "revoke",
+    actor: string,
+  ): Promise<Credential> {
+    const current = await this.#require(kind, id);
+    if (current.status === "revoked") {
+      throw new GatewayError(
+        409,
+        "credential_revoked",
+        `${credentialPrefix(kind, id)} is revoked; create a new one`,
+      );
+    }
+    const status: CredentialStatus =
+      action === "pause" ? "paused" : action === "resume" ? "active" : "revoked";
+    const now = this.ctx.clock.now();
+    const updated = await this.ctx.store.credentials.update(kind, id, {
+      status,
+      updatedAt: now,
+      ...(status === "revoked" ? { revokedAt: now } : {}),
+    });
+    this.#cache.delete(`${kind}:${id}`);
+    await recordAudit(this.ctx, {
+      actor,
+      action: `${AUDIT_TARGET[kind]}.${action}`,
+      targetType: AUDIT_TARGET[kind],
+      targetId: id,
+      details: { from: current.status, to: status },
+    });
+    return updated;
+  }
+
+  /** New secret, same id and settings; the old secret stops working at once. */
+  async rotate(
+    kind: CredentialKind,
+    id: string,
+    actor: string,
+  ): Promise<{ credential: Credential; secret: string }> {
+    const current = await this.#require(kind, id);
+    if (current.status === "revoked") {
+      throw new GatewayError(
+        409,
+        "credential_revoked",
+        `${credentialPrefix(kind, id)} is revoked; create a new one`,
+      );
+    }
+    const minted = mintCredential(kind, id);
+    const credential = await this.ctx.store.credentials.update(kind, id, {
+      secretHash: minted.secretHash,
+      updatedAt: this.ctx.clock.now(),
+    });
+    this.#cache.delete(`${kind}:${id}`);
+    await recordAudit(this.ctx, {
+      actor,
+      action: `${AUDIT_TARGET[kind]}.rotate`,
+      targetType: AUDIT_TARGET[kind],
+      targetId: id,
+    });
+    return { credential, secret: minted.raw };
+  }
+
+  /**
+   * Resolves a raw bearer value to its credential, or undefined when it is malformed, unknown or the
+   * secret does not match. Status is left to the caller (each surface words it differently).
+   */
+  async verify(kind: CredentialKind, raw: string | undefined): Promise<Credential | undefined> {
+    const parsed = parseCredential(raw);
+    if (!parsed || parsed.kind !== kind) return undefined;
+    const credential = await this.#cached(kind, parsed.id);
+    if (!credential || !secretMatches(parsed.secret, credential.secretHash)) return undefined;
+    this.#touch(credential);
+    return credential;
+  }
+
+  async #cached(kind: CredentialKind, id: string): Promise<Credential | undefined> {
+    const key = `${kind}:${id}`;
+    const now = this.ctx.clock.now();
+    const hit = this.#cache.get(key);
+    if (hit && now - hit.fetchedAt < CACHE_TTL_MS) return hit.credential;
+    const credential = await this.ctx.store.credentials.get(kind, id);
+    if (credential) this.#cache.set(key, { credential, fetchedAt: now });
+    else this.#cache.delete(key);
+    return credential;
+  }
+
+  #touch(credential: Credential): void {
+    const now = this.ctx.clock.now();
+    if (credential.lastUsedAt && now - credential.lastUsedAt < TOUCH_INTERVAL_MS) return;
+    credential.lastUsedAt = now; // debounce locally before the write lands
+    this.ctx.background(
+      this.ctx.store.credentials
+        .update(credential.kind, credential.id, { lastUsedAt: now })
+        .catch((error) => {
+          this.ctx.logger.warn("credential touch failed", {
+            kind: credential.kind,
+            id: credential.id,
+            error: String(error),
+          });
+        }),
+    );
+  }
+
+  async #require(kind: CredentialKind, id: string): Promise<Credential> {
+    const credential = await this.ctx.store.credentials.get(kind, id);
+    if (!credential) {
+      throw new GatewayError(404, `${kind}_not_found`, `${credentialPrefix(kind, id)} does not exist`);
+    }
+    return credential;
+  }
+}
+
+export function normalizeLabel(label: string | undefined): string | undefined {
+  if (label === undefined) return undefined;
+  const trimmed = label.trim();
+  if (trimmed.length === 0) return undefined;
+  if (trimmed.length > LABEL_MAX || [...trimmed].some((ch) => ch.charCodeAt(0) < 0x20)) {
+    throw badRequest(`label must be at most ${LABEL_MAX} printable characters`, "label");
+  }
+  return trimmed;
+}

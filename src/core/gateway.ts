@@ -1,0 +1,36 @@
+// The runtime services one host process shares across requests.
+import type { CoreContext } from "./context.ts";
+import { CredentialService } from "./credentials.ts";
+import { ModelCatalog } from "./models-catalog.ts";
+import { PoolDirectory } from "./pool-directory.ts";
+import { QuotaRecorder } from "./quota-recorder.ts";
+import { AccountDirectory } from "./routing/account-directory.ts";
+import { RotationRouter } from "./routing/rotation.ts";
+import { TokenManager } from "./token-manager.ts";
+
+export interface Gateway {
+  ctx: CoreContext;
+  credentials: CredentialService;
+  pools: PoolDirectory;
+  tokens: TokenManager;
+  directory: AccountDirectory;
+  router: RotationRouter;
+  quota: QuotaRecorder;
+  models: ModelCatalog;
+}
+
+export function createGateway(ctx: CoreContext): Gateway {
+  const directory = new AccountDirectory(ctx);
+  const tokens = new TokenManager(ctx);
+  const quota = new QuotaRecorder(ctx, directory);
+  return {
+    ctx,
+    credentials: new CredentialService(ctx),
+    pools: new PoolDirectory(ctx),
+    tokens,
+    directory,
+    router: new RotationRouter(),
+    quota,
+    models: new ModelCatalog(ctx),
+  };
+}

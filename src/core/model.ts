@@ -1,0 +1,133 @@
+// Domain records as the store keeps them. `accounts` are upstream ChatGPT accounts; operators are
+// the people who hold admin tokens.
+
+export const ROUTING_STRATEGIES = ["rotation"] as const;
+export type RoutingStrategy = (typeof ROUTING_STRATEGIES)[number];
+
+export interface Pool {
+  name: string;
+  strategy: RoutingStrategy;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export const ACCOUNT_STATUSES = [
+  "active",
+  "paused",
+  "refreshing",
+  "refresh_failed",
+  "reauth_required",
+] as const;
+export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
+
+export interface QuotaWindow {
+  usedPercent: number;
+  windowMinutes?: number;
+  /** Epoch seconds. */
+  resetAt?: number;
+}
+
+/** Passive quota evidence read off upstream responses. */
+export interface QuotaEvidence {
+  planType?: string;
+  primary?: QuotaWindow;
+  secondary?: QuotaWindow;
+  /** Epoch ms of the observation. */
+  observedAt: number;
+  /** Set when the upstream answered with a usage-limit 429; epoch seconds. */
+  exhaustedUntil?: number;
+}
+
+export interface Account {
+  id: string;
+  label: string;
+  pools: string[];
+  status: AccountStatus;
+  /** The ChatGPT account id sent as `chatgpt-account-id`. Never shown outside the admin API. */
+  chatgptAccountId: string;
+  chatgptUserId?: string;
+  email?: string;
+  planType?: string;
+  /** Name of the secret in the SecretStore holding the tokens. */
+  secretName: string;
+  /** Epoch ms from the access token's `exp`. */
+  accessTokenExpiresAt?: number;
+  lastRefreshAt?: number;
+  lastUsedAt?: number;
+  lastErrorCode?: string;
+  quota?: QuotaEvidence;
+  /** Bumped on every token rotation so followers can tell a refresh already happened. */
+  credentialEpoch: number;
+  refreshLeaseOwner?: string;
+  refreshLeaseUntil?: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** What the SecretStore holds for one account (JSON). */
+export interface AccountTokens {
+  idToken: string;
+  accessToken: string;
+  refreshToken: string;
+}
+
+export const CREDENTIAL_KINDS = ["pool_key", "mcp_token", "admin_token"] as const;
+export type CredentialKind = (typeof CREDENTIAL_KINDS)[number];
+export const CREDENTIAL_STATUSES = ["active", "paused", "revoked"] as const;
+export type CredentialStatus = (typeof CREDENTIAL_STATUSES)[number];
+
+/** Pool API keys, MCP tokens and admin tokens: only the SHA-256 of the secret part is kept. */
+export interface Credential {
+  kind: CredentialKind;
+  id: string;
+  /** Pool API keys belong to exactly one Pool. */
+  pool?: string;
+  label?: string;
+  status: CredentialStatus;
+  secretHash: string;
+  createdAt: number;
+  updatedAt: number;
+  lastUsedAt?: number;
+  revokedAt?: number;
+}
+
+export interface AuditEvent {
+  id: string;
+  at: number;
+  actor: string;
+  action: string;
+  targetType: string;
+  targetId?: string;
+  outcome: "success" | "failure";
+  /** Metadata only: labels, field names, counts. */
+  details?: Record<string, string | number | boolean | null>;
+}
+
+export interface TokenUsage {
+  inputTokens: number;
+  cachedTokens: number;
+  outputTokens: number;
+  reasoningTokens: number;
+  totalTokens: number;
+}
+
+export interface RequestLog {
+  id: string;
+  at: number;
+  pool?: string;
+  keyId?: string;
+  accountId?: string;
+  accountLabel?: string;
+  route: string;
+  method: string;
+  transport: "http_json" | "http_sse" | "websocket";
+  model?: string;
+  status: number;
+  errorCode?: string;
+  attempts: number;
+  durationMs: number;
+  ttfbMs?: number;
+  usage?: TokenUsage;
+  /** Epoch seconds; the store deletes the row after this (DynamoDB TTL). */
+  expiresAt: number;
+}

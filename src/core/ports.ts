@@ -1,0 +1,100 @@
+// Ports: what the core needs from a host. Adapters in src/adapters implement them for AWS and
+// for the local Node host; the core never imports an AWS SDK.
+import type { Account, AuditEvent, Credential, CredentialKind, Pool, RequestLog } from "./model.ts";
+
+/** Wall clock in epoch milliseconds; injected so tests can move time. */
+export interface Clock {
+  now(): number;
+}
+
+/** Encrypted-at-rest secret storage (upstream tokens, signing secrets). Values are opaque strings. */
+export interface SecretReadOptions {
+  /** Bypass any cache (a follower reading tokens another instance just rotated). */
+  fresh?: boolean;
+}
+
+export interface SecretStore {
+  get(name: string, options?: SecretReadOptions): Promise<string | undefined>;
+  put(name: string, value: string): Promise<void>;
+  delete(name: string): Promise<void>;
+}
+
+/** Outbound HTTP to the upstream and auth servers (web-standard fetch). */
+export type UpstreamFetch = (url: string, init: RequestInit) => Promise<Response>;
+
+export type MetricDimensions = Record<string, string>;
+
+/** Metadata-only metrics sink. */
+export interface Metrics {
+  count(name: string, value?: number, dimensions?: MetricDimensions): void;
+  timing(name: string, milliseconds: number, dimensions?: MetricDimensions): void;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor?: string;
+}
+
+export interface PoolRepository {
+  /** Fails with ConflictError when the name is taken. */
+  create(pool: Pool): Promise<void>;
+  get(name: string): Promise<Pool | undefined>;
+  list(): Promise<Pool[]>;
+  update(name: string, patch: Partial<Omit<Pool, "name" | "createdAt">>): Promise<Pool>;
+}
+
+export interface AccountRepository {
+  create(account: Account): Promise<void>;
+  get(id: string): Promise<Account | undefined>;
+  list(): Promise<Account[]>;
+  listByPool(pool: string): Promise<Account[]>;
+  /** Plain update of the given fields; NotFoundError when the account is gone. */
+  update(id: string, patch: Partial<Omit<Account, "id" | "createdAt">>): Promise<Account>;
+  delete(id: string): Promise<void>;
+  /**
+   * Conditional single-item write: take the refresh lease when it is free or expired.
+   * Returns false when another owner holds an unexpired lease.
+   */
+  acquireRefreshLease(id: string, owner: string, until: number, now: number): Promise<boolean>;
+  releaseRefreshLease(id: string, owner: string): Promise<void>;
+}
+
+export interface CredentialRepository {
+  create(credential: Credential): Promise<void>;
+  get(kind: CredentialKind, id: string): Promise<Credential | undefined>;
+  list(kind: CredentialKind, filter?: { pool?: string }): Promise<Credential[]>;
+  update(
+    kind: CredentialKind,
+    id: string,
+    patch: Partial<Omit<Credential, "id" | "kind" | "createdAt">>,
+  ): Promise<Credential>;
+  /** True when at least one credential of this kind exists (first-start detection). */
+  any(kind: CredentialKind): Promise<boolean>;
+}
+
+export interface AuditRepository {
+  append(event: AuditEvent): Promise<void>;
+  list(query: { limit: number; cursor?: string }): Promise<Page<AuditEvent>>;
+}
+
+export interface RequestLogQuery {
+  limit: number;
+  cursor?: string;
+  pool?: string;
+  keyId?: string;
+}
+
+export interface RequestLogRepository {
+  append(log: RequestLog): Promise<void>;
+  list(query: RequestLogQuery): Promise<Page<RequestLog>>;
+}
+
+export interface Store {
+  pools: PoolRepository;
+  accounts: AccountRepository;
+  credentials: CredentialRepository;
+  audit: AuditRepository;
+  requestLogs: RequestLogRepository;
+  /** Cheap reachability probe for /readyz. */
+  ping(): Promise<void>;
+}

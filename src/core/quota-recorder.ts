@@ -1,0 +1,58 @@
+// Keeps each account's passive quota evidence current without a store write per request.
+import type { CoreContext } from "./context.ts";
+import type { Account } from "./model.ts";
+import { quotaFromHeaders, type UsageLimit } from "./quota.ts";
+import type { AccountDirectory } from "./routing/account-directory.ts";
+
+const WRITE_INTERVAL_MS = 30_000;
+
+export class QuotaRecorder {
+  readonly #lastWrite = new Map<string, number>();
+
+  constructor(
+    private readonly ctx: CoreContext,
+    private readonly directory: AccountDirectory,
+  ) {}
+
+  /** Called with every upstream response's headers. */
+  observe(account: Account, headers: Headers): void {
+    const now = this.ctx.clock.now();
+    const evidence = quotaFromHeaders(headers, now);
+    const wasExhausted = (account.quota?.exhaustedUntil ?? 0) * 1000 > now;
+    if (!evidence) return;
+    if (!wasExhausted && now - (this.#lastWrite.get(account.id) ?? 0) < WRITE_INTERVAL_MS) return;
+    this.#lastWrite.set(account.id, now);
+    account.quota = evidence;
+    this.#write(account, {
+      quota: evidence,
+      lastUsedAt: now,
+      planType: evidence.planType ?? account.planType,
+    });
+  }
+
+  /** A usage-limit answer: the account is out until its reset, for every instance. */
+  exhausted(account: Account, limit: UsageLimit, headers: Headers): void {
+    const now = this.ctx.clock.now();
+    const evidence = {
+      ...(quotaFromHeaders(headers, now) ?? { observedAt: now }),
+      exhaustedUntil: limit.resetsAt,
+    };
+    account.quota = evidence;
+    this.#lastWrite.set(account.id, now);
+    this.directory.invalidate();
+    this.#write(account, { quota: evidence, lastErrorCode: "usage_limit_reached" });
+  }
+
+  #write(account: Account, patch: Partial<Account>): void {
+    this.ctx.background(
+      this.ctx.store.accounts
+        .update(account.id, { ...patch, updatedAt: this.ctx.clock.now() })
+        .catch((error) => {
+          this.ctx.logger.warn("quota evidence write failed", {
+            account: account.label,
+            error: String(error),
+          });
+        }),
+    );
+  }
+}

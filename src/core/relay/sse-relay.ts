@@ -1,0 +1,185 @@
+// Relays an upstream SSE body to the client chunk by chunk (pull-driven, so the client's pace sets
+// the upstream read pace), observing events on the side for accounting. It never cuts silently:
+// an upstream drop or error after output becomes a well-formed `response.failed` event, and when
+// the client goes away the upstream read is aborted.
+import { createParser, type EventSourceMessage } from "eventsource-parser";
+import type { TokenUsage } from "../model.ts";
+
+export type StreamOutcome = "completed" | "failed" | "incomplete" | "interrupted" | "client_closed";
+
+export interface StreamSummary {
+  outcome: StreamOutcome;
+  usage?: TokenUsage;
+  errorCode?: string;
+  firstByteAt?: number;
+  responseId?: string;
+}
+
+export interface RelayOptions {
+  now(): number;
+  keepAliveMs: number;
+  /** Aborts the upstream fetch; called when the client disconnects. */
+  abortUpstream(): void;
+  onDone(summary: StreamSummary): void;
+}
+
+const encoder = new TextEncoder();
+const TERMINAL = new Set(["response.completed", "response.done", "response.failed", "response.incomplete"]);
+
+export function sseEvent(type: string, data: unknown): Uint8Array {
+  return encoder.encode(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
+}
+
+/** Codex treats `response.failed` as terminal (a bare `error` event would be ignored and retried). */
+export function failedEvent(code: string, message: string, responseId?: string): Uint8Array {
+  return sseEvent("response.failed", {
+    type: "response.failed",
+    response: {
+      id: responseId ?? "resp_failed",
+      object: "response",
+      status: "failed",
+      output: [],
+      error: { code, message },
+    },
+  });
+}
+
+export function relaySse(
+  body: ReadableStream<Uint8Array>,
+  options: RelayOptions,
+): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  const summary: StreamSummary = { outcome: "interrupted" };
+  let terminal = false;
+  let atBoundary = true;
+  let finished = false;
+  let pending: Promise<ReadableStreamReadResult<Uint8Array>> | undefined;
+
+  const parser = createParser({
+    onEvent(message: EventSourceMessage) {
+      observe(message, summary);
+      if (TERMINAL.has(summaryType(message))) terminal = true;
+    },
+  });
+
+  const finish = (outcome: StreamOutcome) => {
+    if (finished) return;
+    finished = true;
+    if (!terminal || outcome === "client_closed") summary.outcome = outcome;
+    options.onDone(summary);
+  };
+
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        try {
+          pending ??= reader.read();
+          const result = await raceKeepAlive(pending, options.keepAliveMs);
+          if (result === "idle") {
+            // Only between events, so an injected event never lands inside an upstream one.
+            if (atBoundary) controller.enqueue(sseEvent("codex.keepalive", { type: "codex.keepalive" }));
+            return;
+          }
+          pending = undefined;
+          if (result.done) {
+            if (!terminal) {
+              controller.enqueue(
+                failedEvent(
+                  "stream_interrupted",
+                  "upstream stream ended before response.completed",
+                  summary.responseId,
+                ),
+              );
+              summary.errorCode = "stream_interrupted";
+            }
+            controller.close();
+            finish(terminal ? summary.outcome : "interrupted");
+            return;
+          }
+          summary.firstByteAt ??= options.now();
+          const text = decoder.decode(result.value, { stream: true });
+          parser.feed(text);
+          atBoundary = text.endsWith("\n\n") || text.endsWith("\r\n\r\n");
+          controller.enqueue(result.value);
+        } catch {
+          if (finished) return;
+          if (!terminal) {
+            controller.enqueue(
+              failedEvent("stream_interrupted", "upstream connection failed mid-stream", summary.responseId),
+            );
+            summary.errorCode = "stream_interrupted";
+          }
+          controller.close();
+          finish("interrupted");
+        }
+      },
+      async cancel() {
+        finish("client_closed");
+        options.abortUpstream();
+        await reader.cancel().catch(() => undefined);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+async function raceKeepAlive<T>(read: Promise<T>, keepAliveMs: number): Promise<T | "idle"> {
+  if (keepAliveMs <= 0) return read;
+  let timer: NodeJS.Timeout | undefined;
+  const idle = new Promise<"idle">((resolve) => {
+    timer = setTimeout(() => resolve("idle"), keepAliveMs);
+  });
+  try {
+    return await Promise.race([read, idle]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function summaryType(message: EventSourceMessage): string {
+  if (message.event && message.event !== "message") return message.event;
+  return /"type"\s*:\s*"([^"]+)"/.exec(message.data)?.[1] ?? "";
+}
+
+/** Reads only what accounting needs; deltas are not parsed (hot path). */
+function observe(message: EventSourceMessage, summary: StreamSummary): void {
+  const type = summaryType(message);
+  if (type !== "response.created" && !TERMINAL.has(type)) return;
+  let data: { response?: Record<string, unknown> };
+  try {
+    data = JSON.parse(message.data);
+  } catch {
+    return;
+  }
+  const response = data.response ?? {};
+  if (typeof response.id === "string") summary.responseId ??= response.id;
+  if (type === "response.completed" || type === "response.done") {
+    summary.outcome = "completed";
+    summary.usage = usageFrom(response.usage);
+  } else if (type === "response.failed") {
+    summary.outcome = "failed";
+    const code = (response.error as { code?: unknown } | undefined)?.code;
+    summary.errorCode =
+      typeof code === "string" && /^[A-Za-z0-9_.-]{1,80}$/.test(code) ? code : "upstream_error";
+    summary.usage = usageFrom(response.usage);
+  } else if (type === "response.incomplete") {
+    summary.outcome = "incomplete";
+    summary.usage = usageFrom(response.usage);
+  }
+}
+
+export function usageFrom(raw: unknown): TokenUsage | undefined {
+  if (!raw || typeof raw !== "object") return undefined;
+  const u = raw as Record<string, unknown>;
+  const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : 0);
+  const details = (u.input_tokens_details ?? {}) as Record<string, unknown>;
+  const outDetails = (u.output_tokens_details ?? {}) as Record<string, unknown>;
+  return {
+    inputTokens: num(u.input_tokens),
+    cachedTokens: num(details.cached_tokens),
+    outputTokens: num(u.output_tokens),
+    reasoningTokens: num(outDetails.reasoning_tokens),
+    totalTokens: num(u.total_tokens) || num(u.input_tokens) + num(u.output_tokens),
+  };
+}

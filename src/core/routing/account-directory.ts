@@ -1,0 +1,33 @@
+// A Pool's accounts, cached briefly in memory so the warm hot path does not query the store on every
+// request; local mutations invalidate at once, other instances see changes within the TTL.
+import type { CoreContext } from "../context.ts";
+import type { Account } from "../model.ts";
+
+const TTL_MS = 2_000;
+
+export class AccountDirectory {
+  readonly #cache = new Map<string, { accounts: Account[]; fetchedAt: number }>();
+
+  constructor(private readonly ctx: CoreContext) {}
+
+  async forPool(pool: string): Promise<Account[]> {
+    const now = this.ctx.clock.now();
+    const hit = this.#cache.get(pool);
+    if (hit && now - hit.fetchedAt < TTL_MS) return hit.accounts;
+    const accounts = await this.ctx.store.accounts.listByPool(pool);
+    accounts.sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
+    this.#cache.set(pool, { accounts, fetchedAt: now });
+    return accounts;
+  }
+
+  invalidate(): void {
+    this.#cache.clear();
+  }
+}
+
+/** Hard eligibility: routable status and no fresh "exhausted until" evidence. */
+export function isRoutable(account: Account, nowMs: number): boolean {
+  if (account.status !== "active" && account.status !== "refreshing") return false;
+  const until = account.quota?.exhaustedUntil;
+  return !(until !== undefined && until * 1000 > nowMs);
+}

@@ -1,0 +1,41 @@
+// The one HTTP surface, built from web-standard Request/Response so any host (Node locally, Lambda
+// response streaming on AWS) can serve it.
+import { Hono } from "hono";
+import { GatewayError } from "../core/errors.ts";
+import type { Gateway } from "../core/gateway.ts";
+import { requestId } from "../core/ids.ts";
+import type { AdminAuthenticator } from "./middleware/admin-auth.ts";
+import { adminRoutes } from "./routes/admin/index.ts";
+import { codexRoutes } from "./routes/codex.ts";
+import { healthRoutes } from "./routes/health.ts";
+import type { AppEnv } from "./types.ts";
+
+export interface AppOptions {
+  adminAuthenticator: AdminAuthenticator;
+  version: string;
+  isDraining?: () => boolean;
+}
+
+export function createApp(gw: Gateway, options: AppOptions) {
+  const app = new Hono<AppEnv>();
+  app.use("*", async (c, next) => {
+    c.set("requestId", requestId());
+    c.set("startedAt", gw.ctx.clock.now());
+    await next();
+  });
+  app.route("/", healthRoutes(gw, options.isDraining ?? (() => false)));
+  app.route("/admin/v1", adminRoutes(gw, options.adminAuthenticator, options.version));
+  app.route("/", codexRoutes(gw));
+  app.notFound(() => new GatewayError(404, "not_found", "no such route").toResponse());
+  app.onError((error, c) => {
+    if (error instanceof GatewayError) return error.toResponse();
+    // Metadata only: the route and the error class, never the request.
+    gw.ctx.logger.error("unhandled error", {
+      route: c.req.routePath,
+      method: c.req.method,
+      error: error.name,
+    });
+    return new GatewayError(500, "internal_error", "internal error; see the gateway log").toResponse();
+  });
+  return app;
+}

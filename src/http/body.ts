@@ -1,0 +1,106 @@
+// Request bodies: bounded reads and decoding of gzip, deflate, br and zstd (Codex sends zstd when
+// signed in with ChatGPT), with output limits so a small bomb cannot expand without bound.
+import { promisify } from "node:util";
+import zlib from "node:zlib";
+import { Decompress } from "fzstd";
+import { badRequest, GatewayError } from "../core/errors.ts";
+
+export interface BodyLimits {
+  maxCompressedBodyBytes: number;
+  maxBodyBytes: number;
+}
+
+const gunzip = promisify(zlib.gunzip);
+const inflate = promisify(zlib.inflate);
+const inflateRaw = promisify(zlib.inflateRaw);
+const brotli = promisify(zlib.brotliDecompress);
+
+const tooLarge = (limit: number) =>
+  new GatewayError(413, "request_too_large", `request body is larger than ${limit} bytes`);
+
+export async function readBody(request: Request, limits: BodyLimits): Promise<Uint8Array<ArrayBuffer>> {
+  const encoding = (request.headers.get("content-encoding") ?? "identity").trim().toLowerCase();
+  const encoded = encoding !== "identity" && encoding !== "";
+  const rawLimit = encoded ? limits.maxCompressedBodyBytes : limits.maxBodyBytes;
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > rawLimit) throw tooLarge(rawLimit);
+  const raw = await readLimited(request.body, rawLimit);
+  if (!encoded) return raw;
+  const max = limits.maxBodyBytes;
+  try {
+    switch (encoding) {
+      case "gzip":
+      case "x-gzip":
+        return await gunzip(raw, { maxOutputLength: max });
+      case "deflate":
+        // Clients disagree on zlib-wrapped vs raw deflate; accept both.
+        return await inflate(raw, { maxOutputLength: max }).catch((error: unknown) => {
+          if (error instanceof RangeError) throw error;
+          return inflateRaw(raw, { maxOutputLength: max });
+        });
+      case "br":
+        return await brotli(raw, { maxOutputLength: max });
+      case "zstd":
+        return zstdDecode(raw, max);
+      default:
+        throw new GatewayError(
+          415,
+          "unsupported_content_encoding",
+          "content-encoding must be gzip, deflate, br or zstd",
+        );
+    }
+  } catch (error) {
+    if (error instanceof GatewayError) throw error;
+    if (error instanceof RangeError || (error as { code?: string }).code === "ERR_BUFFER_TOO_LARGE") {
+      throw tooLarge(max);
+    }
+    throw badRequest(`request body could not be decoded as ${encoding}`);
+  }
+}
+
+function zstdDecode(raw: Uint8Array, max: number): Uint8Array<ArrayBuffer> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const stream = new Decompress((chunk) => {
+    size += chunk.byteLength;
+    if (size > max) throw new RangeError("zstd output too large");
+    chunks.push(chunk);
+  });
+  stream.push(raw, true);
+  return Buffer.concat(chunks);
+}
+
+async function readLimited(
+  body: ReadableStream<Uint8Array> | null,
+  limit: number,
+): Promise<Uint8Array<ArrayBuffer>> {
+  if (!body) return new Uint8Array();
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge(limit);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Parses a JSON object body; the message never echoes the body. */
+export function parseJsonObject(bytes: Uint8Array): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    throw badRequest("request body must be valid JSON");
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw badRequest("request body must be a JSON object");
+  }
+  return value as Record<string, unknown>;
+}

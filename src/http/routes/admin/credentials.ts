@@ -1,0 +1,40 @@
+// Pool API keys and MCP tokens share one lifecycle; the raw secret is in the create/rotate answer only.
+import { Hono } from "hono";
+import type { Gateway } from "../../../core/gateway.ts";
+import type { CredentialKind } from "../../../core/model.ts";
+import type { AppEnv } from "../../types.ts";
+import { jsonBody, validate } from "../../validate.ts";
+import { CreateKey, CreateMcpToken, PoolFilter } from "./schemas.ts";
+import { credentialView } from "./views.ts";
+
+function credentialRoutes(gw: Gateway, kind: CredentialKind, path: string, field: "key" | "token") {
+  const service = gw.credentials;
+  const schema = kind === "pool_key" ? CreateKey : CreateMcpToken;
+  const app = new Hono<AppEnv>()
+    .post(path, async (c) => {
+      const input = validate(schema, await jsonBody(c.req.raw));
+      const { credential, secret } = await service.create(kind, input, c.get("actor"));
+      return c.json({ [field]: credentialView(credential), secret }, 201);
+    })
+    .get(path, async (c) => {
+      const { pool } = validate(PoolFilter, c.req.query());
+      const list = await service.list(kind, { pool });
+      list.sort((a, b) => a.createdAt - b.createdAt);
+      return c.json({ data: list.map(credentialView) });
+    })
+    .post(`${path}/:id/rotate`, async (c) => {
+      const { credential, secret } = await service.rotate(kind, c.req.param("id"), c.get("actor"));
+      return c.json({ [field]: credentialView(credential), secret });
+    });
+  const actions = kind === "pool_key" ? (["pause", "resume", "revoke"] as const) : (["revoke"] as const);
+  for (const action of actions) {
+    app.post(`${path}/:id/${action}`, async (c) => {
+      const credential = await service.setStatus(kind, c.req.param("id"), action, c.get("actor"));
+      return c.json({ [field]: credentialView(credential) });
+    });
+  }
+  return app;
+}
+
+export const keyAdminRoutes = (gw: Gateway) => credentialRoutes(gw, "pool_key", "/keys", "key");
+export const mcpTokenAdminRoutes = (gw: Gateway) => credentialRoutes(gw, "mcp_token", "/mcp-tokens", "token");

@@ -1,0 +1,21 @@
+import { Hono } from "hono";
+import type { Gateway } from "../../../core/gateway.ts";
+import { type AdminAuthenticator, adminAuth } from "../../middleware/admin-auth.ts";
+import type { AppEnv } from "../../types.ts";
+import { accountAdminRoutes } from "./accounts.ts";
+import { keyAdminRoutes, mcpTokenAdminRoutes } from "./credentials.ts";
+import { logAdminRoutes } from "./logs.ts";
+import { adminOpenApi } from "./openapi.ts";
+import { poolAdminRoutes } from "./pools.ts";
+
+export function adminRoutes(gw: Gateway, authenticate: AdminAuthenticator, version: string) {
+  const app = new Hono<AppEnv>();
+  app.get("/openapi.json", (c) => c.json(adminOpenApi(version)));
+  app.use("*", adminAuth(authenticate));
+  app.route("/", poolAdminRoutes(gw));
+  app.route("/", accountAdminRoutes(gw));
+  app.route("/", keyAdminRoutes(gw));
+  app.route("/", mcpTokenAdminRoutes(gw));
+  app.route("/", logAdminRoutes(gw));
+  return app;
+}

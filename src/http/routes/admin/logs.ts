@@ -1,0 +1,26 @@
+import { Hono } from "hono";
+import type { Gateway } from "../../../core/gateway.ts";
+import type { AppEnv } from "../../types.ts";
+import { validate } from "../../validate.ts";
+import { LogQuery, PageQuery } from "./schemas.ts";
+import { auditView, requestLogView } from "./views.ts";
+
+export function logAdminRoutes(gw: Gateway) {
+  const { store } = gw.ctx;
+  return new Hono<AppEnv>()
+    .get("/request-logs", async (c) => {
+      const q = validate(LogQuery, c.req.query());
+      const page = await store.requestLogs.list({
+        limit: q.limit,
+        cursor: q.cursor,
+        pool: q.pool,
+        keyId: q.key,
+      });
+      return c.json({ data: page.items.map(requestLogView), nextCursor: page.nextCursor ?? null });
+    })
+    .get("/audit-events", async (c) => {
+      const q = validate(PageQuery, c.req.query());
+      const page = await store.audit.list(q);
+      return c.json({ data: page.items.map(auditView), nextCursor: page.nextCursor ?? null });
+    });
+}

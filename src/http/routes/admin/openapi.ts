@@ -1,0 +1,144 @@
+// OpenAPI 3.1 description of the admin API, built from the same zod schemas that validate input.
+import { z } from "zod";
+import { CreateKey, CreateMcpToken, CreatePool, ImportAccount } from "./schemas.ts";
+
+const error = { $ref: "#/components/schemas/Error" };
+const ok = (description: string) => ({
+  description,
+  content: { "application/json": { schema: { type: "object" } } },
+});
+const errors = {
+  "400": { description: "Invalid input", content: { "application/json": { schema: error } } },
+  "401": {
+    description: "Missing or invalid admin token",
+    content: { "application/json": { schema: error } },
+  },
+  "404": { description: "Not found", content: { "application/json": { schema: error } } },
+};
+const body = (schema: z.ZodType) => ({
+  required: true,
+  content: { "application/json": { schema: z.toJSONSchema(schema) } },
+});
+const idParam = [{ name: "id", in: "path", required: true, schema: { type: "string" } }];
+const action = (summary: string) => ({
+  post: { summary, parameters: idParam, responses: { "200": ok(summary), ...errors } },
+});
+
+export function adminOpenApi(version: string) {
+  return {
+    openapi: "3.1.0",
+    info: { title: "Codex Pooler admin API", version },
+    servers: [{ url: "/admin/v1" }],
+    security: [{ bearer: [] }],
+    components: {
+      securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
+      schemas: {
+        Error: {
+          type: "object",
+          required: ["error"],
+          properties: {
+            error: {
+              type: "object",
+              required: ["message", "type", "code", "param"],
+              properties: {
+                message: { type: "string" },
+                type: { type: "string", enum: ["invalid_request_error", "server_error"] },
+                code: { type: "string" },
+                param: { type: ["string", "null"] },
+              },
+            },
+          },
+        },
+      },
+    },
+    paths: {
+      "/pools": {
+        get: { summary: "List pools", responses: { "200": ok("Pools"), ...errors } },
+        post: {
+          summary: "Create a pool",
+          requestBody: body(CreatePool),
+          responses: { "201": ok("Created"), ...errors },
+        },
+      },
+      "/pools/{name}": {
+        get: {
+          summary: "Pool detail",
+          parameters: [{ name: "name", in: "path", required: true, schema: { type: "string" } }],
+          responses: { "200": ok("Pool"), ...errors },
+        },
+      },
+      "/accounts": {
+        get: {
+          summary: "List upstream accounts (no tokens)",
+          parameters: [{ name: "pool", in: "query", schema: { type: "string" } }],
+          responses: { "200": ok("Accounts"), ...errors },
+        },
+      },
+      "/accounts/import": {
+        post: {
+          summary: "Import a Codex auth.json into a pool (replaces the tokens of a known account)",
+          requestBody: body(ImportAccount),
+          responses: { "201": ok("Imported"), "200": ok("Replaced"), ...errors },
+        },
+      },
+      "/accounts/{id}": {
+        get: {
+          summary: "Account detail",
+          parameters: idParam,
+          responses: { "200": ok("Account"), ...errors },
+        },
+        delete: {
+          summary: "Remove an account and its secret",
+          parameters: idParam,
+          responses: { "200": ok("Removed"), ...errors },
+        },
+      },
+      "/accounts/{id}/pause": action("Pause an account"),
+      "/accounts/{id}/resume": action("Resume an account"),
+      "/keys": {
+        get: {
+          summary: "List Pool API keys (no secrets)",
+          parameters: [{ name: "pool", in: "query", schema: { type: "string" } }],
+          responses: { "200": ok("Keys"), ...errors },
+        },
+        post: {
+          summary: "Create a Pool API key (raw key returned once)",
+          requestBody: body(CreateKey),
+          responses: { "201": ok("Created"), ...errors },
+        },
+      },
+      "/keys/{id}/pause": action("Pause a key"),
+      "/keys/{id}/resume": action("Resume a key"),
+      "/keys/{id}/revoke": action("Revoke a key (terminal)"),
+      "/keys/{id}/rotate": action("Rotate a key's secret (raw key returned once)"),
+      "/mcp-tokens": {
+        get: { summary: "List MCP tokens", responses: { "200": ok("Tokens"), ...errors } },
+        post: {
+          summary: "Create an MCP token (raw token returned once)",
+          requestBody: body(CreateMcpToken),
+          responses: { "201": ok("Created"), ...errors },
+        },
+      },
+      "/mcp-tokens/{id}/revoke": action("Revoke an MCP token"),
+      "/mcp-tokens/{id}/rotate": action("Rotate an MCP token"),
+      "/request-logs": {
+        get: {
+          summary: "Metadata-only request logs, newest first",
+          parameters: ["limit", "cursor", "pool", "key"].map((name) => ({
+            name,
+            in: "query",
+            schema: { type: "string" },
+          })),
+          responses: { "200": ok("Page of request logs"), ...errors },
+        },
+      },
+      "/audit-events": {
+        get: {
+          summary: "Audit events, newest first",
+          parameters: ["limit", "cursor"].map((name) => ({ name, in: "query", schema: { type: "string" } })),
+          responses: { "200": ok("Page of audit events"), ...errors },
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,40 @@
+import { Hono } from "hono";
+import { iso } from "../../../core/accounts.ts";
+import type { Gateway } from "../../../core/gateway.ts";
+import type { Pool } from "../../../core/model.ts";
+import { createPool, requirePool } from "../../../core/pools.ts";
+import type { AppEnv } from "../../types.ts";
+import { jsonBody, validate } from "../../validate.ts";
+import { CreatePool } from "./schemas.ts";
+
+export function poolAdminRoutes(gw: Gateway) {
+  const { ctx } = gw;
+  const view = async (pool: Pool) => {
+    const [accounts, keys] = await Promise.all([
+      ctx.store.accounts.listByPool(pool.name),
+      ctx.store.credentials.list("pool_key", { pool: pool.name }),
+    ]);
+    return {
+      name: pool.name,
+      strategy: pool.strategy,
+      createdAt: iso(pool.createdAt),
+      updatedAt: iso(pool.updatedAt),
+      accountCount: accounts.length,
+      keyCount: keys.filter((k) => k.status !== "revoked").length,
+    };
+  };
+  return new Hono<AppEnv>()
+    .post("/pools", async (c) => {
+      const input = validate(CreatePool, await jsonBody(c.req.raw));
+      const pool = await createPool(ctx, input, c.get("actor"));
+      gw.pools.invalidate();
+      return c.json({ pool: await view(pool) }, 201);
+    })
+    .get("/pools", async (c) => {
+      const pools = await ctx.store.pools.list();
+      return c.json({ data: await Promise.all(pools.map(view)) });
+    })
+    .get("/pools/:name", async (c) =>
+      c.json({ pool: await view(await requirePool(ctx, c.req.param("name"))) }),
+    );
+}

@@ -1,0 +1,12 @@
+import type { Credential, Pool } from "../core/model.ts";
+
+/** Per-request values set by middleware. */
+export type AppEnv = {
+  Variables: {
+    requestId: string;
+    startedAt: number;
+    key: Credential;
+    pool: Pool;
+    actor: string;
+  };
+};

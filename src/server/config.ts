@@ -1,0 +1,54 @@
+// Local host configuration from the environment; invalid values fail at start with one clear line.
+import { resolve } from "node:path";
+import { z } from "zod";
+import { defaultCoreConfig } from "../core/context.ts";
+
+const url = (name: string) =>
+  z
+    .string()
+    .url(`${name} must be an http(s) URL`)
+    .refine((v) => /^https?:\/\//.test(v), `${name} must be an http(s) URL`)
+    .transform((v) => v.replace(/\/+$/, ""));
+
+const Env = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  HOST: z.string().min(1).default("127.0.0.1"),
+  POOLER_DATA_DIR: z.string().min(1).default("./.pooler-data"),
+  POOLER_ADMIN_TOKEN: z.string().min(16, "POOLER_ADMIN_TOKEN must be at least 16 characters").optional(),
+  CODEX_UPSTREAM_BASE_URL: url("CODEX_UPSTREAM_BASE_URL").default(defaultCoreConfig.upstreamBaseUrl),
+  CODEX_AUTH_BASE_URL: url("CODEX_AUTH_BASE_URL").default(defaultCoreConfig.authBaseUrl),
+  POOLER_REQUEST_LOG_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  POOLER_SSE_KEEPALIVE_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(300_000)
+    .default(defaultCoreConfig.sseKeepAliveMs),
+  POOLER_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(15_000),
+});
+
+export type LocalConfig = ReturnType<typeof loadConfig>;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
+  const result = Env.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== "")));
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new ConfigError(`invalid configuration: ${issue?.path.join(".")}: ${issue?.message}`);
+  }
+  const e = result.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: resolve(e.POOLER_DATA_DIR),
+    adminToken: e.POOLER_ADMIN_TOKEN,
+    upstreamBaseUrl: e.CODEX_UPSTREAM_BASE_URL,
+    authBaseUrl: e.CODEX_AUTH_BASE_URL,
+    requestLogRetentionDays: e.POOLER_REQUEST_LOG_RETENTION_DAYS,
+    sseKeepAliveMs: e.POOLER_SSE_KEEPALIVE_MS,
+    shutdownGraceMs: e.POOLER_SHUTDOWN_GRACE_MS,
+  };
+}
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}

@@ -1,0 +1,114 @@
+// Composition root for the local Node host: embedded store, encrypted file secrets, the Hono app on
+// @hono/node-server, graceful drain on stop.
+import { randomBytes } from "node:crypto";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { serve } from "@hono/node-server";
+import { createDynamoStore, dynamoClient } from "../adapters/dynamodb/dynamo-store.ts";
+import { ensureTables, tableNames } from "../adapters/dynamodb/tables.ts";
+import { jsonLogger } from "../adapters/observability/json-logger.ts";
+import { MemoryMetrics } from "../adapters/observability/memory-metrics.ts";
+import { LocalFileSecretStore } from "../adapters/secrets/local-file-secret-store.ts";
+import { type CoreContext, defaultCoreConfig, type Logger } from "../core/context.ts";
+import { createGateway, type Gateway } from "../core/gateway.ts";
+import { createApp } from "../http/app.ts";
+import { bearerAdminAuthenticator } from "../http/middleware/admin-auth.ts";
+import type { LocalConfig } from "./config.ts";
+import { startEmbeddedDynamo } from "./embedded-dynamo.ts";
+import { VERSION } from "./version.ts";
+
+// The local host supports Node 20; the SDK's Node-22 notice is noise for a local gateway.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
+export interface LocalGateway {
+  url: string;
+  gateway: Gateway;
+  /** Set only when this start minted the first admin token (shown once). */
+  bootstrapAdminToken?: string;
+  stop(): Promise<void>;
+}
+
+export async function startLocalGateway(
+  config: LocalConfig,
+  options: { logger?: Logger; fetch?: typeof fetch } = {},
+): Promise<LocalGateway> {
+  const dynamo = await startEmbeddedDynamo(join(config.dataDir, "dynamodb"));
+  const client = dynamoClient({
+    endpoint: dynamo.endpoint,
+    region: "local",
+    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+  });
+  const tables = tableNames("pooler-");
+  await ensureTables(client, tables);
+  const pending = new Set<Promise<unknown>>();
+  const clock = { now: () => Date.now() };
+  const ctx: CoreContext = {
+    store: createDynamoStore({
+      client,
+      tables,
+      clock,
+      requestLogRetentionDays: config.requestLogRetentionDays,
+    }),
+    secrets: await LocalFileSecretStore.open(config.dataDir),
+    clock,
+    fetch: options.fetch ?? fetch,
+    metrics: new MemoryMetrics(),
+    logger: options.logger ?? jsonLogger(),
+    config: {
+      ...defaultCoreConfig,
+      instanceId: `local-${randomBytes(4).toString("hex")}`,
+      upstreamBaseUrl: config.upstreamBaseUrl,
+      authBaseUrl: config.authBaseUrl,
+      requestLogRetentionDays: config.requestLogRetentionDays,
+      sseKeepAliveMs: config.sseKeepAliveMs,
+    },
+    background(task) {
+      pending.add(task);
+      void task.finally(() => pending.delete(task));
+    },
+  };
+  const gateway = createGateway(ctx);
+
+  let bootstrapAdminToken: string | undefined;
+  if (!config.adminToken && !(await ctx.store.credentials.any("admin_token"))) {
+    const minted = await gateway.credentials.create("admin_token", { label: "bootstrap" }, "system");
+    bootstrapAdminToken = minted.secret;
+  }
+
+  let draining = false;
+  const app = createApp(gateway, {
+    adminAuthenticator: bearerAdminAuthenticator(gateway, config.adminToken),
+    version: VERSION,
+    isDraining: () => draining,
+  });
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () =>
+      resolve(s as Server),
+    );
+    s.once("error", reject);
+  });
+  // Long SSE turns must not be cut by Node's default request timeouts.
+  server.requestTimeout = 0;
+  server.headersTimeout = 60_000;
+  const { port } = server.address() as AddressInfo;
+  const host = config.host.includes(":") ? `[${config.host}]` : config.host;
+
+  return {
+    url: `http://${host}:${port}`,
+    gateway,
+    bootstrapAdminToken,
+    async stop() {
+      draining = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      // Open streams get a bounded grace period, then are cut.
+      const grace = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownGraceMs).unref());
+      await Promise.race([closed, grace]);
+      server.closeAllConnections();
+      await Promise.allSettled([...pending]);
+      client.destroy();
+      await dynamo.close();
+    },
+  };
+}

@@ -1,0 +1,13 @@
+export { decodeJwtPayload, makeFakeJwt } from "./jwt.ts";
+export { startFakeUpstream } from "./server.ts";
+export { formatSse, type SseEvent, TEXT_USAGE, TOOL_USAGE } from "./sse.ts";
+export type {
+  AuthJson,
+  Behavior,
+  FakeAccount,
+  FakeAccountOptions,
+  FakeUpstream,
+  RecordedRequest,
+  UsageSettings,
+} from "./types.ts";
+export { zstdRawFrame } from "./zstd-raw.ts";

@@ -1,0 +1,66 @@
+export interface FakeAccountOptions {
+  accountId?: string;
+  planType?: string;
+  email?: string;
+  userId?: string;
+  /** Lifetime of issued access/id tokens; default 3600. 0 or negative mints an already-expired token. */
+  accessTokenTtlSeconds?: number;
+}
+
+/** The Codex `$CODEX_HOME/auth.json` object (codex-protocol.md §6.1). */
+export interface AuthJson {
+  auth_mode: "chatgpt";
+  OPENAI_API_KEY: null;
+  tokens: { id_token: string; access_token: string; refresh_token: string; account_id: string };
+  last_refresh: string;
+}
+
+export interface FakeAccount {
+  accountId: string;
+  authJson: AuthJson;
+}
+
+export type Behavior =
+  | { kind: "text"; text?: string; delayMsBetweenEvents?: number; pauseAfterEvent?: number }
+  | { kind: "tool_call"; command?: string }
+  | { kind: "usage_limit_429"; resetsInSeconds?: number }
+  | { kind: "rate_limit_429" }
+  | { kind: "overloaded_503" }
+  | { kind: "server_error_500" }
+  | { kind: "unauthorized_401"; code?: "token_expired" | "invalid_api_key" }
+  | { kind: "drop_mid_stream" }
+  | { kind: "response_failed"; code: string; message?: string }
+  | { kind: "stall" }
+  | { kind: "reset_connection" };
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  headers: Record<string, string>;
+  /** Parsed JSON (or form fields) after content-encoding was undone; raw text for other bodies. */
+  body?: unknown;
+  accountId?: string;
+}
+
+export interface UsageSettings {
+  primaryUsedPercent?: number;
+  secondaryUsedPercent?: number;
+  planType?: string;
+}
+
+export interface FakeUpstream {
+  url: string;
+  upstreamBaseUrl: string;
+  authBaseUrl: string;
+  requests: RecordedRequest[];
+  createAccount(opts?: FakeAccountOptions): FakeAccount;
+  enqueue(accountId: string, ...behaviors: Behavior[]): void;
+  setDefaultBehavior(accountId: string, behavior: Behavior): void;
+  setUsage(accountId: string, usage: UsageSettings): void;
+  expireAccessToken(accountId: string): void;
+  refreshCount(accountId: string): number;
+  releasePaused(): void;
+  responsesFor(accountId: string): RecordedRequest[];
+  close(): Promise<void>;
+}
