@@ -39,7 +39,7 @@ export class QuotaRecorder {
     };
     account.quota = evidence;
     this.#lastWrite.set(account.id, now);
-    this.directory.invalidate();
+    this.directory.noteExhausted(account.id, limit.resetsAt);
     this.#write(account, { quota: evidence, lastErrorCode: "usage_limit_reached" });
   }
 

@@ -29,11 +29,12 @@ export function createApp(gw: Gateway, options: AppOptions) {
   app.notFound(() => new GatewayError(404, "not_found", "no such route").toResponse());
   app.onError((error, c) => {
     if (error instanceof GatewayError) return error.toResponse();
-    // Metadata only: the route and the error class, never the request.
+    // Metadata only: the route and the error class and message, never the request.
     gw.ctx.logger.error("unhandled error", {
       route: c.req.routePath,
       method: c.req.method,
       error: error.name,
+      detail: error.message.slice(0, 200),
     });
     return new GatewayError(500, "internal_error", "internal error; see the gateway log").toResponse();
   });

@@ -157,10 +157,10 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
     return acct;
   }
 
-  function issueTokens(acct: AccountState): { idToken: string } {
+  function issueTokens(acct: AccountState, ttl = acct.ttl): { idToken: string } {
     const now = nowSec();
-    acct.accessToken = makeAccessToken(acct, now, acct.ttl);
-    acct.accessExp = now + acct.ttl;
+    acct.accessToken = makeAccessToken(acct, now, ttl);
+    acct.accessExp = now + ttl;
     acct.accessRevoked = false;
     acct.refreshToken = makeRefreshToken();
     accessTokens.set(acct.accessToken, acct.accountId);
@@ -604,7 +604,7 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
         secondaryUsed: 40,
       };
       accounts.set(accountId, acct);
-      const { idToken } = issueTokens(acct);
+      const { idToken } = issueTokens(acct, opts.initialAccessTokenTtlSeconds ?? acct.ttl);
       return {
         accountId,
         authJson: {

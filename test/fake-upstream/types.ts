@@ -5,6 +5,8 @@ export interface FakeAccountOptions {
   userId?: string;
   /** Lifetime of issued access/id tokens; default 3600. 0 or negative mints an already-expired token. */
   accessTokenTtlSeconds?: number;
+  /** TTL of the tokens in the returned auth.json only (0 = already expired); refreshes use accessTokenTtlSeconds. */
+  initialAccessTokenTtlSeconds?: number;
 }
 
 /** The Codex `$CODEX_HOME/auth.json` object (codex-protocol.md §6.1). */

@@ -37,7 +37,8 @@ export class DynamoCredentialRepository implements CredentialRepository {
       KeyConditionExpression: "gsi1pk = :p",
       ...(filter.pool
         ? {
-            FilterExpression: "pool = :pool",
+            FilterExpression: "#pool = :pool",
+            ExpressionAttributeNames: { "#pool": "pool" },
             ExpressionAttributeValues: { ":p": `CRED#${kind}`, ":pool": filter.pool },
           }
         : { ExpressionAttributeValues: { ":p": `CRED#${kind}` } }),

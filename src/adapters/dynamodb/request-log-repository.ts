@@ -40,7 +40,7 @@ export class DynamoRequestLogRepository implements RequestLogRepository {
     const filters = ["expiresAt > :now"];
     const values: Record<string, unknown> = { ":now": Math.floor(now / 1000) };
     if (query.pool) {
-      filters.push("pool = :pool");
+      filters.push("#pool = :pool");
       values[":pool"] = query.pool;
     }
     if (query.keyId) {
@@ -54,6 +54,7 @@ export class DynamoRequestLogRepository implements RequestLogRepository {
           TableName: this.table,
           KeyConditionExpression: "pk = :p",
           FilterExpression: filters.join(" AND "),
+          ExpressionAttributeNames: query.pool ? { "#pool": "pool" } : undefined,
           ExpressionAttributeValues: { ...values, ":p": `LOG#${day(current.day * DAY_MS)}` },
           ScanIndexForward: false,
           Limit: query.limit - items.length,

@@ -5,7 +5,7 @@ import type { Gateway } from "../gateway.ts";
 import type { Account, Credential, Pool } from "../model.ts";
 import { usageLimitFrom } from "../quota.ts";
 import { logRequest } from "../request-log.ts";
-import { isRoutable } from "../routing/account-directory.ts";
+import { isExhausted, isRoutable } from "../routing/account-directory.ts";
 import { noEligibleAccount } from "../upstream-call.ts";
 import { relaySse } from "./sse-relay.ts";
 import { relayedResponseHeaders, upstreamHeaders } from "./upstream-headers.ts";
@@ -35,7 +35,8 @@ type Attempt =
 export async function relayResponses(gw: Gateway, req: ResponsesRequest): Promise<Response> {
   const { ctx } = gw;
   const now = ctx.clock.now();
-  const routable = (await gw.directory.forPool(req.pool.name)).filter((a) => isRoutable(a, now));
+  const members = await gw.directory.forPool(req.pool.name);
+  const routable = members.filter((a) => isRoutable(a, now));
   const candidates = gw.router.order(req.pool.name, routable).slice(0, MAX_ATTEMPTS);
   const log = (
     status: number,
@@ -60,6 +61,12 @@ export async function relayResponses(gw: Gateway, req: ResponsesRequest): Promis
     });
 
   if (candidates.length === 0) {
+    // Every usable account is out of quota: answer as the upstream would, so Codex shows when to retry.
+    const exhausted = members.filter((a) => isExhausted(a, now));
+    if (exhausted.length > 0) {
+      log(429, undefined, 0, { errorCode: "usage_limit_reached" });
+      return usageLimitResponse(exhausted, now);
+    }
     const error = noEligibleAccount();
     log(error.status, undefined, 0, { errorCode: error.code });
     throw error;
@@ -291,4 +298,23 @@ function upstreamCode(body: unknown): string | undefined {
       ? ((error as Record<string, unknown>).code ?? (error as Record<string, unknown>).type)
       : undefined;
   return typeof raw === "string" && /^[A-Za-z0-9_.-]{1,80}$/.test(raw) ? raw : undefined;
+}
+
+function usageLimitResponse(exhausted: Account[], nowMs: number): Response {
+  const soonest = exhausted.reduce((a, b) =>
+    (a.quota?.exhaustedUntil ?? 0) <= (b.quota?.exhaustedUntil ?? 0) ? a : b,
+  );
+  const resetsAt = soonest.quota?.exhaustedUntil ?? Math.floor(nowMs / 1000);
+  return Response.json(
+    {
+      error: {
+        type: "usage_limit_reached",
+        message: "The usage limit has been reached on every account of this pool",
+        plan_type: soonest.planType ?? soonest.quota?.planType,
+        resets_at: resetsAt,
+        resets_in_seconds: Math.max(0, resetsAt - Math.floor(nowMs / 1000)),
+      },
+    },
+    { status: 429, headers: { "x-codex-rate-limit-reached-type": "rate_limit_reached" } },
+  );
 }

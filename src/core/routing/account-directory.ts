@@ -7,6 +7,8 @@ const TTL_MS = 2_000;
 
 export class AccountDirectory {
   readonly #cache = new Map<string, { accounts: Account[]; fetchedAt: number }>();
+  /** Exhaustion seen here but maybe not yet written to the store (the write is in the background). */
+  readonly #exhausted = new Map<string, number>();
 
   constructor(private readonly ctx: CoreContext) {}
 
@@ -15,6 +17,14 @@ export class AccountDirectory {
     const hit = this.#cache.get(pool);
     if (hit && now - hit.fetchedAt < TTL_MS) return hit.accounts;
     const accounts = await this.ctx.store.accounts.listByPool(pool);
+    for (const account of accounts) {
+      const until = this.#exhausted.get(account.id);
+      if (until === undefined) continue;
+      if (until * 1000 <= now) this.#exhausted.delete(account.id);
+      else if ((account.quota?.exhaustedUntil ?? 0) < until) {
+        account.quota = { observedAt: now, ...account.quota, exhaustedUntil: until };
+      }
+    }
     accounts.sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
     this.#cache.set(pool, { accounts, fetchedAt: now });
     return accounts;
@@ -23,6 +33,10 @@ export class AccountDirectory {
   invalidate(): void {
     this.#cache.clear();
   }
+
+  noteExhausted(accountId: string, untilSeconds: number): void {
+    this.#exhausted.set(accountId, untilSeconds);
+  }
 }
 
 /** Hard eligibility: routable status and no fresh "exhausted until" evidence. */
@@ -30,4 +44,14 @@ export function isRoutable(account: Account, nowMs: number): boolean {
   if (account.status !== "active" && account.status !== "refreshing") return false;
   const until = account.quota?.exhaustedUntil;
   return !(until !== undefined && until * 1000 > nowMs);
+}
+
+/** Routable but for quota: these accounts come back at their reset time. */
+export function isExhausted(account: Account, nowMs: number): boolean {
+  const until = account.quota?.exhaustedUntil;
+  return (
+    (account.status === "active" || account.status === "refreshing") &&
+    until !== undefined &&
+    until * 1000 > nowMs
+  );
 }

@@ -1,0 +1,148 @@
+// Starts the real local host (embedded store, encrypted secrets, Node HTTP server) against a fake
+// upstream, in a data directory under the repo (never /tmp: Codex refuses a CODEX_HOME there).
+import { randomBytes } from "node:crypto";
+import { mkdirSync, rmSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { loadConfig } from "../../src/server/config.ts";
+import { type LocalGateway, startLocalGateway } from "../../src/server/local-host.ts";
+import { type FakeUpstream, startFakeUpstream } from "../fake-upstream/index.ts";
+
+export const REPO_ROOT = resolve(import.meta.dirname, "../..");
+
+export function scratchDir(name: string): string {
+  const dir = join(REPO_ROOT, ".test-tmp", `${name}-${randomBytes(4).toString("hex")}`);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+export interface TestGateway {
+  url: string;
+  adminToken: string;
+  fake: FakeUpstream;
+  local: LocalGateway;
+  dataDir: string;
+  logLines: string[];
+  admin<T = any>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
+  /** Pool + imported accounts + a key, through the admin API. */
+  seed(options?: {
+    pool?: string;
+    accounts?: number;
+    initialAccessTokenTtlSeconds?: number;
+  }): Promise<Seeded>;
+  stop(): Promise<void>;
+}
+
+export interface Seeded {
+  pool: string;
+  key: string;
+  keyId: string;
+  accounts: { id: string; accountId: string; label: string; refreshToken: string }[];
+}
+
+export async function startTestGateway(env: Record<string, string> = {}): Promise<TestGateway> {
+  const fake = await startFakeUpstream();
+  const dataDir = scratchDir("gw");
+  const logLines: string[] = [];
+  const config = loadConfig({
+    PORT: "0",
+    POOLER_DATA_DIR: dataDir,
+    CODEX_UPSTREAM_BASE_URL: fake.upstreamBaseUrl,
+    CODEX_AUTH_BASE_URL: fake.authBaseUrl,
+    POOLER_SHUTDOWN_GRACE_MS: "2000",
+    ...env,
+  });
+  const local = await startLocalGateway(config, {
+    logger: {
+      info: (m, f) => logLines.push(JSON.stringify({ m, ...f })),
+      warn: (m, f) => logLines.push(JSON.stringify({ m, ...f })),
+      error: (m, f) => logLines.push(JSON.stringify({ m, ...f })),
+    },
+  });
+  const adminToken = config.adminToken ?? (local.bootstrapAdminToken as string);
+  const admin = async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${local.url}/admin/v1${path}`, {
+      method,
+      headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: response.status, body: await response.json() };
+  };
+  let seq = 0;
+  return {
+    url: local.url,
+    adminToken,
+    fake,
+    local,
+    dataDir,
+    logLines,
+    admin,
+    async seed(options = {}) {
+      const pool = options.pool ?? `pool${++seq}`;
+      const created = await admin("POST", "/pools", { name: pool });
+      if (created.status !== 201) throw new Error(`pool create failed: ${JSON.stringify(created.body)}`);
+      const accounts = [];
+      for (let i = 0; i < (options.accounts ?? 2); i++) {
+        const account = fake.createAccount({
+          initialAccessTokenTtlSeconds: options.initialAccessTokenTtlSeconds,
+        });
+        const imported = await admin("POST", "/accounts/import", {
+          pool,
+          authJson: account.authJson,
+          label: `${pool}-acct${i + 1}`,
+        });
+        if (imported.status !== 201) throw new Error(`import failed: ${JSON.stringify(imported.body)}`);
+        accounts.push({
+          id: imported.body.account.id,
+          accountId: account.accountId,
+          label: `${pool}-acct${i + 1}`,
+          refreshToken: account.authJson.tokens.refresh_token,
+        });
+      }
+      const key = await admin("POST", "/keys", { pool, label: "test" });
+      if (key.status !== 201) throw new Error(`key create failed: ${JSON.stringify(key.body)}`);
+      return { pool, key: key.body.secret, keyId: key.body.key.id, accounts };
+    },
+    async stop() {
+      await local.stop();
+      await fake.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const TEXT_TURN_BODY = {
+  model: "gpt-5.5",
+  stream: true,
+  store: false,
+  input: [{ type: "message", role: "user", content: [{ type: "input_text", text: "Say hi" }] }],
+};
+
+/** Reads an SSE response into its events (type + parsed data). */
+export async function readSse(response: Response): Promise<{ type: string; data: any }[]> {
+  const text = await response.text();
+  return text
+    .split("\n\n")
+    .filter((block) => block.includes("data:"))
+    .map((block) => {
+      const data = block
+        .split("\n")
+        .filter((l) => l.startsWith("data:"))
+        .map((l) => l.slice(5).trim())
+        .join("\n");
+      const parsed = JSON.parse(data);
+      return { type: parsed.type as string, data: parsed };
+    });
+}
+
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 5000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error("waitFor timed out");
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
