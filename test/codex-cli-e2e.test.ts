@@ -1,0 +1,144 @@
+// The real Codex CLI (@openai/codex 0.169.0) through the gateway to the fake upstream, over HTTP SSE.
+import { spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  REPO_ROOT,
+  type Seeded,
+  scratchDir,
+  startTestGateway,
+  type TestGateway,
+  waitFor,
+} from "./helpers/gateway.ts";
+
+const CODEX = join(REPO_ROOT, "node_modules", ".bin", "codex");
+
+let gw: TestGateway;
+let seeded: Seeded;
+let codexHome: string;
+
+function providerConfig(baseUrl: string, websockets: boolean): string {
+  return `model_provider = "codex-pooler-http"
+model = "gpt-5.5"
+
+[model_providers.codex-pooler-http]
+name = "OpenAI"
+base_url = "${baseUrl}/backend-api/codex"
+env_key = "CODEX_POOLER_API_KEY"
+wire_api = "responses"
+supports_websockets = ${websockets}
+request_max_retries = 0
+stream_max_retries = 0
+stream_idle_timeout_ms = 30000
+`;
+}
+
+/** `codex exec … </dev/null`, as a user would run it. */
+function codex(args: string[], env: Record<string, string> = {}) {
+  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve, reject) => {
+    const child = spawn(CODEX, ["exec", "--skip-git-repo-check", "--ephemeral", ...args], {
+      cwd: codexHome,
+      env: {
+        PATH: process.env.PATH,
+        HOME: codexHome,
+        CODEX_HOME: codexHome,
+        CODEX_POOLER_API_KEY: seeded.key,
+        ...env,
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+      timeout: 90_000,
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.on("data", (chunk) => {
+      stderr += chunk;
+    });
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
+  });
+}
+
+beforeAll(async () => {
+  gw = await startTestGateway();
+  seeded = await gw.seed({ accounts: 2 });
+  codexHome = scratchDir("codex-home");
+  writeFileSync(join(codexHome, "config.toml"), providerConfig(gw.url, false));
+});
+afterAll(async () => {
+  await gw?.stop();
+});
+
+describe("codex exec through the gateway", () => {
+  it("completes a plain turn and the request log records it", async () => {
+    const result = await codex(["Say hi"]);
+    expect(result.stderr).not.toMatch(/error/i);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("Hello from fake upstream.");
+    const calls = seeded.accounts.flatMap((a) => gw.fake.responsesFor(a.accountId));
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.headers.originator).toBe("codex_exec");
+    expect(calls[0]!.headers.authorization).not.toContain(seeded.key);
+    const log = await waitFor(
+      async () => (await gw.admin("GET", `/request-logs?key=${seeded.keyId}`)).body.data[0],
+    );
+    expect(log).toMatchObject({
+      status: 200,
+      model: "gpt-5.5",
+      usage: { inputTokens: 120, outputTokens: 9 },
+    });
+  });
+
+  it("completes a tool-using turn: runs exec_command and sends its output back", async () => {
+    const before = seeded.accounts.flatMap((a) => gw.fake.responsesFor(a.accountId)).length;
+    const result = await codex(["--dangerously-bypass-approvals-and-sandbox", "RUN_TOOL please echo"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("Hello from fake upstream.");
+    const calls = seeded.accounts.flatMap((a) => gw.fake.responsesFor(a.accountId)).slice(before);
+    expect(calls).toHaveLength(2);
+    const followUp = calls.find((c) =>
+      JSON.stringify((c.body as { input: unknown[] }).input).includes('"function_call_output"'),
+    );
+    expect(followUp).toBeDefined();
+    const output = (followUp!.body as { input: { type: string; output?: unknown }[] }).input.find(
+      (i) => i.type === "function_call_output",
+    );
+    expect(JSON.stringify(output?.output)).toContain("hi");
+  });
+
+  it("falls back to HTTP at once when configured for WebSockets (the gateway answers the upgrade with 426)", async () => {
+    const wsHome = scratchDir("codex-home-ws");
+    writeFileSync(join(wsHome, "config.toml"), providerConfig(gw.url, true));
+    const started = Date.now();
+    const result = await codex(["Say hi"], { CODEX_HOME: wsHome, HOME: wsHome });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("Hello from fake upstream.");
+    expect(Date.now() - started).toBeLessThan(20_000);
+  });
+
+  it("reports a stream the upstream drops mid-turn as an error, not a silent success", async () => {
+    for (const account of seeded.accounts)
+      gw.fake.setDefaultBehavior(account.accountId, { kind: "drop_mid_stream" });
+    const result = await codex(["Say hi"]);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain("stream disconnected before completion");
+    // After visible output there is no replay on another account: exactly one upstream call.
+    const log = await waitFor(async () => {
+      const { body } = await gw.admin("GET", `/request-logs?key=${seeded.keyId}`);
+      return body.data.find((l: { errorCode: string }) => l.errorCode === "stream_interrupted");
+    });
+    expect(log.attempts).toBe(1);
+  });
+
+  it("shows the usage-limit message when every account of the pool is exhausted", async () => {
+    for (const account of seeded.accounts) {
+      gw.fake.setDefaultBehavior(account.accountId, { kind: "usage_limit_429" });
+    }
+    const result = await codex(["Say hi"]);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/hit your usage limit.*try again at/i);
+  });
+});
