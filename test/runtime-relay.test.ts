@@ -231,10 +231,10 @@ describe("streaming relay", () => {
 
   it("aborts the upstream call when the client goes away", async () => {
     const [account] = seeded.accounts;
-    gw.fake.enqueue(account!.accountId, { kind: "stall" });
+    gw.fake.enqueue(account!.accountId, { kind: "text", pauseAfterEvent: 4 });
     const response = await post(seeded.key);
     const reader = response.body!.getReader();
-    await reader.read(); // response.created
+    await reader.read();
     await reader.cancel();
     const log = await waitFor(async () => {
       const { body } = await gw.admin("GET", `/request-logs?key=${seeded.keyId}&limit=50`);

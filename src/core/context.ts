@@ -21,6 +21,8 @@ export interface CoreConfig {
   refreshSkewMs: number;
   /** Time allowed for the upstream to send response headers. */
   upstreamHeadersTimeoutMs: number;
+  /** How long pre-content events may be held back waiting for the first decisive event (failover window). */
+  firstEventTimeoutMs: number;
   /** SSE keep-alive event interval during upstream silence (0 disables). */
   sseKeepAliveMs: number;
   /** Codex identity used when the client does not send one, and for catalog calls. */
@@ -49,6 +51,7 @@ export const defaultCoreConfig: Omit<CoreConfig, "instanceId"> = {
   maxBodyBytes: 64 * 1024 * 1024,
   refreshSkewMs: 5 * 60_000,
   upstreamHeadersTimeoutMs: 60_000,
+  firstEventTimeoutMs: 15_000,
   sseKeepAliveMs: 10_000,
   clientVersion: "0.169.0",
   modelsCacheSeconds: 300,

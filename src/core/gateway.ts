@@ -5,7 +5,7 @@ import { ModelCatalog } from "./models-catalog.ts";
 import { PoolDirectory } from "./pool-directory.ts";
 import { QuotaRecorder } from "./quota-recorder.ts";
 import { AccountDirectory } from "./routing/account-directory.ts";
-import { RotationRouter } from "./routing/rotation.ts";
+import { Router } from "./routing/router.ts";
 import { TokenManager } from "./token-manager.ts";
 
 export interface Gateway {
@@ -14,7 +14,7 @@ export interface Gateway {
   pools: PoolDirectory;
   tokens: TokenManager;
   directory: AccountDirectory;
-  router: RotationRouter;
+  router: Router;
   quota: QuotaRecorder;
   models: ModelCatalog;
 }
@@ -29,7 +29,7 @@ export function createGateway(ctx: CoreContext): Gateway {
     pools: new PoolDirectory(ctx),
     tokens,
     directory,
-    router: new RotationRouter(),
+    router: new Router(ctx, directory),
     quota,
     models: new ModelCatalog(ctx),
   };

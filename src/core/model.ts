@@ -1,12 +1,23 @@
 // Domain records as the store keeps them. `accounts` are upstream ChatGPT accounts; operators are
 // the people who hold admin tokens.
 
-export const ROUTING_STRATEGIES = ["rotation"] as const;
+export const ROUTING_STRATEGIES = [
+  "bridge_ring",
+  "deterministic_rotation",
+  "least_recent_success",
+  "quota_first",
+  "capacity_weighted",
+  "reset_drain",
+] as const;
 export type RoutingStrategy = (typeof ROUTING_STRATEGIES)[number];
+export const DEFAULT_STRATEGY: RoutingStrategy = "bridge_ring";
+export const DEFAULT_RING_SIZE = 3;
 
 export interface Pool {
   name: string;
   strategy: RoutingStrategy;
+  /** How many accounts one request may try (failover bound). */
+  ringSize: number;
   createdAt: number;
   updatedAt: number;
 }
@@ -56,6 +67,9 @@ export interface Account {
   lastUsedAt?: number;
   lastErrorCode?: string;
   quota?: QuotaEvidence;
+  /** Models the upstream said this account cannot serve. */
+  unavailableModels?: string[];
+  lastSuccessAt?: number;
   /** Bumped on every token rotation so followers can tell a refresh already happened. */
   credentialEpoch: number;
   refreshLeaseOwner?: string;

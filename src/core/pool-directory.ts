@@ -1,5 +1,6 @@
 import type { CoreContext } from "./context.ts";
 import type { Pool } from "./model.ts";
+import { normalizePool } from "./pools.ts";
 
 const TTL_MS = 5_000;
 
@@ -13,7 +14,8 @@ export class PoolDirectory {
     const now = this.ctx.clock.now();
     const hit = this.#cache.get(name);
     if (hit && now - hit.fetchedAt < TTL_MS) return hit.pool;
-    const pool = await this.ctx.store.pools.get(name);
+    const stored = await this.ctx.store.pools.get(name);
+    const pool = stored && normalizePool(stored);
     this.#cache.set(name, { pool, fetchedAt: now });
     return pool;
   }

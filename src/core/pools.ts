@@ -1,13 +1,32 @@
 import { recordAudit } from "./audit.ts";
 import type { CoreContext } from "./context.ts";
 import { badRequest, notFound } from "./errors.ts";
-import { type Pool, ROUTING_STRATEGIES, type RoutingStrategy } from "./model.ts";
+import {
+  DEFAULT_RING_SIZE,
+  DEFAULT_STRATEGY,
+  type Pool,
+  ROUTING_STRATEGIES,
+  type RoutingStrategy,
+} from "./model.ts";
 
 export const POOL_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+export const MAX_RING_SIZE = 16;
+
+function checkSettings(input: { strategy?: string; ringSize?: number }) {
+  if (input.strategy !== undefined && !ROUTING_STRATEGIES.includes(input.strategy as RoutingStrategy)) {
+    throw badRequest(`unknown routing strategy; use one of: ${ROUTING_STRATEGIES.join(", ")}`, "strategy");
+  }
+  if (
+    input.ringSize !== undefined &&
+    (!Number.isInteger(input.ringSize) || input.ringSize < 1 || input.ringSize > MAX_RING_SIZE)
+  ) {
+    throw badRequest(`ringSize must be an integer from 1 to ${MAX_RING_SIZE}`, "ringSize");
+  }
+}
 
 export async function createPool(
   ctx: CoreContext,
-  input: { name: string; strategy?: string },
+  input: { name: string; strategy?: string; ringSize?: number },
   actor: string,
 ): Promise<Pool> {
   if (!POOL_NAME.test(input.name)) {
@@ -16,19 +35,51 @@ export async function createPool(
       "name",
     );
   }
-  const strategy = (input.strategy ?? "rotation") as RoutingStrategy;
-  if (!ROUTING_STRATEGIES.includes(strategy)) {
-    throw badRequest(`unknown routing strategy; use one of: ${ROUTING_STRATEGIES.join(", ")}`, "strategy");
-  }
+  checkSettings(input);
   const now = ctx.clock.now();
-  const pool: Pool = { name: input.name, strategy, createdAt: now, updatedAt: now };
+  const pool: Pool = {
+    name: input.name,
+    strategy: (input.strategy as RoutingStrategy | undefined) ?? DEFAULT_STRATEGY,
+    ringSize: input.ringSize ?? DEFAULT_RING_SIZE,
+    createdAt: now,
+    updatedAt: now,
+  };
   await ctx.store.pools.create(pool);
   await recordAudit(ctx, {
     actor,
     action: "pool.create",
     targetType: "pool",
     targetId: pool.name,
-    details: { strategy },
+    details: { strategy: pool.strategy, ringSize: pool.ringSize },
+  });
+  return pool;
+}
+
+export async function updatePoolRouting(
+  ctx: CoreContext,
+  name: string,
+  input: { strategy?: string; ringSize?: number },
+  actor: string,
+): Promise<Pool> {
+  checkSettings(input);
+  const current = await requirePool(ctx, name);
+  const patch = {
+    ...(input.strategy !== undefined ? { strategy: input.strategy as RoutingStrategy } : {}),
+    ...(input.ringSize !== undefined ? { ringSize: input.ringSize } : {}),
+    updatedAt: ctx.clock.now(),
+  };
+  const pool = normalizePool(await ctx.store.pools.update(name, patch));
+  await recordAudit(ctx, {
+    actor,
+    action: "pool.routing_update",
+    targetType: "pool",
+    targetId: name,
+    details: {
+      strategy: pool.strategy,
+      ringSize: pool.ringSize,
+      previousStrategy: current.strategy,
+      previousRingSize: current.ringSize,
+    },
   });
   return pool;
 }
@@ -40,5 +91,14 @@ export async function requirePool(ctx: CoreContext, name: string): Promise<Pool>
       `pool "${name}" does not exist; create it with \`pooler pool create ${name}\``,
       "pool_not_found",
     );
-  return pool;
+  return normalizePool(pool);
+}
+
+/** Pools written by older versions lack settings added since; fill in the defaults. */
+export function normalizePool(pool: Pool): Pool {
+  return {
+    ...pool,
+    strategy: ROUTING_STRATEGIES.includes(pool.strategy) ? pool.strategy : DEFAULT_STRATEGY,
+    ringSize: pool.ringSize ?? DEFAULT_RING_SIZE,
+  };
 }

@@ -95,6 +95,61 @@ export interface Store {
   credentials: CredentialRepository;
   audit: AuditRepository;
   requestLogs: RequestLogRepository;
+  routing: RoutingStateRepository;
+  pins: PinRepository;
   /** Cheap reachability probe for /readyz. */
   ping(): Promise<void>;
+}
+
+/** One account's circuit for one model in one Pool. */
+export interface CircuitRecord {
+  accountId: string;
+  model: string;
+  failures: number;
+  /** Epoch ms; open until then, half-open after. */
+  openUntil?: number;
+  /** Epoch ms; a half-open probe is in flight until then. */
+  probeUntil?: number;
+}
+
+export interface RoutingSnapshot {
+  /** `${model}|${accountId}` → demoted until (epoch ms). */
+  demotions: Map<string, number>;
+  /** `${accountId}|${model}` → circuit. */
+  circuits: Map<string, CircuitRecord>;
+  /** accountId → epoch ms of the latest success (least_recent_success). */
+  lastSuccess: Map<string, number>;
+}
+
+/**
+ * Routing state shared by every instance: demotions, circuits and last successes of a Pool live in
+ * one partition so a single query refreshes a warm instance's cache.
+ */
+export interface RoutingStateRepository {
+  load(pool: string, nowMs: number): Promise<RoutingSnapshot>;
+  demote(pool: string, model: string, accountId: string, untilMs: number, reason: string): Promise<void>;
+  /** Counts a failure; opens the circuit (until `openUntil`) when the count reaches the threshold. */
+  recordFailure(
+    pool: string,
+    accountId: string,
+    model: string,
+    nowMs: number,
+    policy: { threshold: number; openMs: number },
+  ): Promise<CircuitRecord>;
+  /** Closes the circuit, clears the demotion and stamps the last success. */
+  recordSuccess(pool: string, accountId: string, model: string, nowMs: number): Promise<void>;
+  /** Conditional write: exactly one half-open probe across instances. */
+  acquireProbe(
+    pool: string,
+    accountId: string,
+    model: string,
+    nowMs: number,
+    leaseMs: number,
+  ): Promise<boolean>;
+}
+
+/** Continuity pins: a hashed anchor (session, previous response id, prompt cache key) → account. */
+export interface PinRepository {
+  get(hash: string): Promise<{ accountId: string; expiresAt: number } | undefined>;
+  put(hash: string, accountId: string, expiresAtSeconds: number): Promise<void>;
 }

@@ -1,7 +1,7 @@
 // Keeps each account's passive quota evidence current without a store write per request.
 import type { CoreContext } from "./context.ts";
-import type { Account } from "./model.ts";
-import { quotaFromHeaders, type UsageLimit } from "./quota.ts";
+import type { Account, QuotaEvidence } from "./model.ts";
+import { quotaFromHeaders, quotaFromRateLimitsEvent, type UsageLimit } from "./quota.ts";
 import type { AccountDirectory } from "./routing/account-directory.ts";
 
 const WRITE_INTERVAL_MS = 30_000;
@@ -16,8 +16,25 @@ export class QuotaRecorder {
 
   /** Called with every upstream response's headers. */
   observe(account: Account, headers: Headers): void {
+    this.#apply(account, quotaFromHeaders(headers, this.ctx.clock.now()));
+  }
+
+  /** `codex.rate_limits` events inside a stream carry the same evidence. */
+  observeEvent(account: Account, event: Record<string, unknown>): void {
+    this.#apply(account, quotaFromRateLimitsEvent(event, this.ctx.clock.now()));
+  }
+
+  /** Authoritative evidence from the usage poller: always written. */
+  record(account: Account, evidence: QuotaEvidence): void {
     const now = this.ctx.clock.now();
-    const evidence = quotaFromHeaders(headers, now);
+    account.quota = evidence;
+    this.#lastWrite.set(account.id, now);
+    if (evidence.exhaustedUntil) this.directory.noteExhausted(account.id, evidence.exhaustedUntil);
+    this.#write(account, { quota: evidence, planType: evidence.planType ?? account.planType });
+  }
+
+  #apply(account: Account, evidence: QuotaEvidence | undefined): void {
+    const now = this.ctx.clock.now();
     const wasExhausted = (account.quota?.exhaustedUntil ?? 0) * 1000 > now;
     if (!evidence) return;
     if (!wasExhausted && now - (this.#lastWrite.get(account.id) ?? 0) < WRITE_INTERVAL_MS) return;
@@ -41,6 +58,17 @@ export class QuotaRecorder {
     this.#lastWrite.set(account.id, now);
     this.directory.noteExhausted(account.id, limit.resetsAt);
     this.#write(account, { quota: evidence, lastErrorCode: "usage_limit_reached" });
+  }
+
+  /** The upstream refused this model for this account; route the model elsewhere from now on. */
+  async modelUnavailable(account: Account, model: string): Promise<void> {
+    const models = [...new Set([...(account.unavailableModels ?? []), model])].slice(-50);
+    account.unavailableModels = models;
+    await this.ctx.store.accounts.update(account.id, {
+      unavailableModels: models,
+      updatedAt: this.ctx.clock.now(),
+    });
+    this.directory.invalidate();
   }
 
   #write(account: Account, patch: Partial<Account>): void {

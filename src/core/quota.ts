@@ -62,3 +62,58 @@ export function usageLimitFrom(
   const resetsAt = fromBody ?? (Number.isFinite(fromHeader) ? fromHeader : nowSec + 300);
   return { resetsAt, planType: typeof error.plan_type === "string" ? error.plan_type : undefined };
 }
+
+const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
+
+/** `codex.rate_limits` stream event (minutes, epoch seconds). */
+export function quotaFromRateLimitsEvent(
+  event: Record<string, unknown>,
+  nowMs: number,
+): QuotaEvidence | undefined {
+  const limits = (event.rate_limits ?? {}) as Record<string, Record<string, unknown> | null | undefined>;
+  const toWindow = (w: Record<string, unknown> | null | undefined): QuotaWindow | undefined => {
+    const used = num(w?.used_percent);
+    if (used === undefined) return undefined;
+    return { usedPercent: used, windowMinutes: num(w?.window_minutes), resetAt: num(w?.reset_at) };
+  };
+  const primary = toWindow(limits.primary);
+  const secondary = toWindow(limits.secondary);
+  if (!primary && !secondary) return undefined;
+  const planType = typeof event.plan_type === "string" ? event.plan_type : undefined;
+  return { primary, secondary, planType, observedAt: nowMs };
+}
+
+/**
+ * `/wham/usage` body (seconds). An account that reports availability without windows yields
+ * evidence with no windows: it stays routable, ranked after accounts with evidence.
+ */
+export function quotaFromUsageBody(body: unknown, nowMs: number): QuotaEvidence {
+  const doc = (body ?? {}) as Record<string, unknown>;
+  const limit = (doc.rate_limit ?? {}) as Record<string, unknown>;
+  const nowS = Math.floor(nowMs / 1000);
+  const toWindow = (w: unknown): QuotaWindow | undefined => {
+    const win = w as Record<string, unknown> | null | undefined;
+    const used = num(win?.used_percent);
+    if (used === undefined) return undefined;
+    const seconds = num(win?.limit_window_seconds);
+    const after = num(win?.reset_after_seconds);
+    return {
+      usedPercent: used,
+      windowMinutes: seconds !== undefined ? Math.round(seconds / 60) : undefined,
+      resetAt: num(win?.reset_at) ?? (after !== undefined ? nowS + after : undefined),
+    };
+  };
+  const evidence: QuotaEvidence = {
+    primary: toWindow(limit.primary_window),
+    secondary: toWindow(limit.secondary_window),
+    planType: typeof doc.plan_type === "string" ? doc.plan_type : undefined,
+    observedAt: nowMs,
+  };
+  if (limit.limit_reached === true || limit.allowed === false) {
+    const resets = [evidence.primary, evidence.secondary]
+      .filter((w) => w && w.usedPercent >= 100 && w.resetAt)
+      .map((w) => w?.resetAt as number);
+    evidence.exhaustedUntil = resets.length ? Math.max(...resets) : nowS + 300;
+  }
+  return evidence;
+}

@@ -24,6 +24,12 @@ const Env = z.object({
     .min(0)
     .max(300_000)
     .default(defaultCoreConfig.sseKeepAliveMs),
+  POOLER_FIRST_EVENT_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(300_000)
+    .default(defaultCoreConfig.firstEventTimeoutMs),
   POOLER_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(15_000),
 });
 
@@ -45,6 +51,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     authBaseUrl: e.CODEX_AUTH_BASE_URL,
     requestLogRetentionDays: e.POOLER_REQUEST_LOG_RETENTION_DAYS,
     sseKeepAliveMs: e.POOLER_SSE_KEEPALIVE_MS,
+    firstEventTimeoutMs: e.POOLER_FIRST_EVENT_TIMEOUT_MS,
     shutdownGraceMs: e.POOLER_SHUTDOWN_GRACE_MS,
   };
 }

@@ -62,6 +62,7 @@ export async function startLocalGateway(
       authBaseUrl: config.authBaseUrl,
       requestLogRetentionDays: config.requestLogRetentionDays,
       sseKeepAliveMs: config.sseKeepAliveMs,
+      firstEventTimeoutMs: config.firstEventTimeoutMs,
     },
     background(task) {
       pending.add(task);

@@ -1,7 +1,7 @@
 import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import type { AuditEvent } from "../../core/model.ts";
 import type { AuditRepository, Page } from "../../core/ports.ts";
-import { decodeCursor, encodeCursor, fromItem } from "./items.ts";
+import { decodeCursor, encodeCursor, fromItem, isTableKey } from "./items.ts";
 
 // Audit volume is operator-paced, so one partition ordered by time is enough; newest first.
 export class DynamoAuditRepository implements AuditRepository {
@@ -24,7 +24,7 @@ export class DynamoAuditRepository implements AuditRepository {
         ExpressionAttributeValues: { ":p": "AUDIT" },
         ScanIndexForward: false,
         Limit: query.limit,
-        ExclusiveStartKey: decodeCursor(query.cursor),
+        ExclusiveStartKey: decodeCursor(query.cursor, (v) => isTableKey(v, "AUDIT")),
       }),
     );
     return {

@@ -4,8 +4,10 @@ import type { Clock, Store } from "../../core/ports.ts";
 import { DynamoAccountRepository } from "./account-repository.ts";
 import { DynamoAuditRepository } from "./audit-repository.ts";
 import { DynamoCredentialRepository } from "./credential-repository.ts";
+import { DynamoPinRepository } from "./pin-repository.ts";
 import { DynamoPoolRepository } from "./pool-repository.ts";
 import { DynamoRequestLogRepository } from "./request-log-repository.ts";
+import { DynamoRoutingStateRepository } from "./routing-state-repository.ts";
 import type { TableNames } from "./tables.ts";
 
 export interface DynamoStoreOptions {
@@ -32,6 +34,8 @@ export function createDynamoStore(options: DynamoStoreOptions): Store {
       options.clock,
       options.requestLogRetentionDays,
     ),
+    routing: new DynamoRoutingStateRepository(db, state),
+    pins: new DynamoPinRepository(db, state),
     async ping() {
       await options.client.send(new DescribeTableCommand({ TableName: state }));
     },

@@ -48,22 +48,42 @@ export function encodeCursor(value: unknown): string | undefined {
   return value === undefined ? undefined : Buffer.from(JSON.stringify(value)).toString("base64url");
 }
 
-export function decodeCursor<T>(cursor: string | undefined): T | undefined {
+/** Decodes a cursor from `encodeCursor`; anything that is not JSON of the expected shape is a 400. */
+export function decodeCursor<T>(
+  cursor: string | undefined,
+  isValid: (value: unknown) => value is T,
+): T | undefined {
   if (!cursor) return undefined;
+  const invalid = () => badRequest("cursor is not valid; pass the nextCursor of a previous page", "cursor");
+  let value: unknown;
   try {
-    return JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as T;
+    value = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
   } catch {
-    throw badRequest("cursor is not valid; pass the nextCursor of a previous page", "cursor");
+    throw invalid();
   }
+  if (!isValid(value)) throw invalid();
+  return value;
+}
+
+/** A base-table LastEvaluatedKey: exactly `pk` and `sk`, both strings, `pk` as the query expects. */
+export function isTableKey(value: unknown, pk: string): value is { pk: string; sk: string } {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const keys = Object.keys(value);
+  const key = value as Record<string, unknown>;
+  return keys.length === 2 && key.pk === pk && typeof key.sk === "string";
 }
 
 /** Reads every page of a query (small, bounded collections only: pools, accounts, keys). */
-export async function queryAll<T>(db: DynamoDBDocumentClient, input: QueryCommandInput): Promise<T[]> {
+export async function queryAll<T>(
+  db: DynamoDBDocumentClient,
+  input: QueryCommandInput,
+  options: { keepSortKey?: boolean } = {},
+): Promise<T[]> {
   const out: T[] = [];
   let start: Record<string, unknown> | undefined;
   do {
     const page = await db.send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
-    for (const item of page.Items ?? []) out.push(fromItem<T>(item) as T);
+    for (const item of page.Items ?? []) out.push((options.keepSortKey ? item : fromItem<T>(item)) as T);
     start = page.LastEvaluatedKey;
   } while (start);
   return out;

@@ -6,7 +6,7 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import type { RequestLog } from "../../core/model.ts";
 import type { Clock, Page, RequestLogQuery, RequestLogRepository } from "../../core/ports.ts";
-import { decodeCursor, encodeCursor, fromItem } from "./items.ts";
+import { decodeCursor, encodeCursor, fromItem, isTableKey } from "./items.ts";
 
 const DAY_MS = 86_400_000;
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
@@ -14,6 +14,17 @@ const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 interface LogCursor {
   day: number;
   start?: Record<string, unknown>;
+}
+
+const MAX_DAY = 100_000_000; // the last day a JS Date can hold
+
+function isLogCursor(value: unknown): value is LogCursor {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const { day: d, start, ...rest } = value as Record<string, unknown>;
+  if (Object.keys(rest).length > 0 || !Number.isInteger(d) || (d as number) < 0 || (d as number) > MAX_DAY) {
+    return false;
+  }
+  return start === undefined || isTableKey(start, `LOG#${day((d as number) * DAY_MS)}`);
 }
 
 // One partition per UTC day keeps writes spread and lets "newest first" walk back day by day.
@@ -35,7 +46,7 @@ export class DynamoRequestLogRepository implements RequestLogRepository {
   async list(query: RequestLogQuery): Promise<Page<RequestLog>> {
     const now = this.clock.now();
     const oldest = Math.floor((now - this.retentionDays * DAY_MS) / DAY_MS);
-    const cursor = decodeCursor<LogCursor>(query.cursor) ?? { day: Math.floor(now / DAY_MS) };
+    const cursor = decodeCursor(query.cursor, isLogCursor) ?? { day: Math.floor(now / DAY_MS) };
     const items: RequestLog[] = [];
     const filters = ["expiresAt > :now"];
     const values: Record<string, unknown> = { ":now": Math.floor(now / 1000) };

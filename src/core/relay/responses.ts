@@ -1,25 +1,26 @@
-// POST /codex/responses through the Pool: pick accounts in routing order, refresh tokens as needed,
-// fail over before the first byte reaches the client, then relay the SSE stream as it arrives.
+// POST /codex/responses through the Pool: plan the accounts to try, refresh tokens as needed, fail
+// over before the first byte reaches the client (HTTP errors, resets, timeouts, a failing first
+// SSE event), then relay the stream as it arrives and account for it.
 import { GatewayError } from "../errors.ts";
 import type { Gateway } from "../gateway.ts";
-import type { Account, Credential, Pool } from "../model.ts";
+import type { Account, Credential, Pool, TokenUsage } from "../model.ts";
 import { usageLimitFrom } from "../quota.ts";
 import { logRequest } from "../request-log.ts";
-import { isExhausted, isRoutable } from "../routing/account-directory.ts";
-import { noEligibleAccount } from "../upstream-call.ts";
-import { relaySse } from "./sse-relay.ts";
+import { type Anchors, type RoutePlan, usageLimitError } from "../routing/router.ts";
+import { peekFirstEvent } from "./sse-peek.ts";
+import { relaySse, type StreamSummary } from "./sse-relay.ts";
 import { relayedResponseHeaders, upstreamHeaders } from "./upstream-headers.ts";
 
-/** Accounts one request may try (the routing issue makes this the Pool's ring size). */
-const MAX_ATTEMPTS = 2;
 const ERROR_BODY_LIMIT = 64 * 1024;
 
 export interface ResponsesRequest {
   key: Credential;
   pool: Pool;
   route: string;
+  transport?: "http_sse" | "http_json";
   body: Uint8Array<ArrayBuffer>;
   model?: string;
+  anchors: Anchors;
   clientHeaders: Headers;
   /** Aborts when the client disconnects. */
   signal: AbortSignal;
@@ -28,22 +29,60 @@ export interface ResponsesRequest {
 }
 
 type Attempt =
-  | { kind: "stream"; response: Response; abort: AbortController }
+  | {
+      kind: "stream";
+      response: Response;
+      reader: ReadableStreamDefaultReader<Uint8Array>;
+      abort: AbortController;
+      prefix: Uint8Array[];
+      pending?: Promise<ReadableStreamReadResult<Uint8Array>>;
+    }
   | { kind: "final"; response: Response; errorCode?: string }
-  | { kind: "retry"; status: number; code: string; relay?: Response };
+  | {
+      kind: "retry";
+      status: number;
+      code: string;
+      relay?: Response;
+      usageLimited?: boolean;
+      healthNeutral?: boolean;
+    };
+
+interface LogFields {
+  status: number;
+  errorCode?: string;
+  ttfbMs?: number;
+  usage?: TokenUsage;
+}
+
+/** Codex sends the session in one of these, first non-blank wins (the original's order). */
+const SESSION_HEADERS = [
+  "x-codex-window-id",
+  "x-codex-session-id",
+  "session-id",
+  "x-session-id",
+  "x-session-affinity",
+  "session_id",
+  "x-codex-conversation-id",
+];
+
+export function anchorsFrom(headers: Headers, body: Record<string, unknown>): Anchors {
+  const text = (v: unknown) => (typeof v === "string" && v.trim() && v.length <= 512 ? v.trim() : undefined);
+  let sessionKey: string | undefined;
+  for (const name of SESSION_HEADERS) {
+    sessionKey = text(headers.get(name));
+    if (sessionKey) break;
+  }
+  return {
+    sessionKey,
+    promptCacheKey: text(body.prompt_cache_key),
+    previousResponseId: text(body.previous_response_id) ?? text(headers.get("x-codex-previous-response-id")),
+  };
+}
 
 export async function relayResponses(gw: Gateway, req: ResponsesRequest): Promise<Response> {
   const { ctx } = gw;
-  const now = ctx.clock.now();
-  const members = await gw.directory.forPool(req.pool.name);
-  const routable = members.filter((a) => isRoutable(a, now));
-  const candidates = gw.router.order(req.pool.name, routable).slice(0, MAX_ATTEMPTS);
-  const log = (
-    status: number,
-    account: Account | undefined,
-    attempts: number,
-    extra: Partial<LogExtra> = {},
-  ) =>
+  const model = req.model ?? "default";
+  const log = (account: Account | undefined, attempts: number, fields: LogFields) =>
     logRequest(ctx, {
       at: req.startedAt,
       pool: req.pool.name,
@@ -52,65 +91,114 @@ export async function relayResponses(gw: Gateway, req: ResponsesRequest): Promis
       accountLabel: account?.label,
       route: req.route,
       method: "POST",
-      transport: "http_sse",
+      transport: req.transport ?? "http_sse",
       model: req.model,
-      status,
       attempts,
       durationMs: ctx.clock.now() - req.startedAt,
-      ...extra,
+      ...fields,
     });
 
-  if (candidates.length === 0) {
-    // Every usable account is out of quota: answer as the upstream would, so Codex shows when to retry.
-    const exhausted = members.filter((a) => isExhausted(a, now));
-    if (exhausted.length > 0) {
-      log(429, undefined, 0, { errorCode: "usage_limit_reached" });
-      return usageLimitResponse(exhausted, now);
-    }
-    const error = noEligibleAccount();
-    log(error.status, undefined, 0, { errorCode: error.code });
+  let plan: RoutePlan;
+  try {
+    plan = await gw.router.plan({
+      pool: req.pool,
+      keyId: req.key.id,
+      model,
+      anchors: req.anchors,
+      requestId: req.requestId,
+    });
+  } catch (error) {
+    if (error instanceof GatewayError) log(undefined, 0, { status: error.status, errorCode: error.code });
     throw error;
   }
 
   let last: Extract<Attempt, { kind: "retry" }> | undefined;
+  let lastAccount: Account | undefined;
   let attempts = 0;
-  for (const account of candidates) {
+  const usageLimited: Account[] = [];
+  for (const account of plan.candidates) {
+    if (req.signal.aborted) break;
+    if (plan.halfOpen.has(account.id) && !(await gw.router.acquireProbe(req.pool.name, account, model)))
+      continue;
     attempts++;
+    lastAccount = account;
     const attempt = await tryAccount(gw, req, account);
     if (attempt.kind === "retry") {
       last = attempt;
+      if (attempt.usageLimited) usageLimited.push(account);
+      else if (!attempt.healthNeutral)
+        await gw.router.recordFailure(req.pool.name, account, model, attempt.code);
       ctx.metrics.count("upstream_failover", 1, { code: attempt.code });
-      if (req.signal.aborted) break;
       continue;
     }
     if (attempt.kind === "final") {
-      log(attempt.response.status, account, attempts, { errorCode: attempt.errorCode });
+      log(account, attempts, { status: attempt.response.status, errorCode: attempt.errorCode });
       return attempt.response;
     }
-    return streamToClient(gw, req, attempt, (summary) => log(summary.status, account, attempts, summary));
+    return streamToClient(gw, req, account, attempt, (summary, fields) => {
+      log(account, attempts, fields);
+      settle(gw, req, account, model, summary);
+    });
   }
 
   if (req.signal.aborted) {
-    log(499, undefined, attempts, { errorCode: "client_closed" });
+    log(lastAccount, attempts, { status: 499, errorCode: "client_closed" });
     return new GatewayError(499, "client_closed", "client closed the request").toResponse();
   }
-  const failure = last as Extract<Attempt, { kind: "retry" }>;
-  log(failure.status, candidates[attempts - 1], attempts, { errorCode: failure.code });
+  if (!last) {
+    // Every candidate was a half-open circuit already being probed elsewhere.
+    const error = new GatewayError(
+      503,
+      "no_eligible_backend",
+      "every candidate account is recovering; retry shortly",
+      {
+        param: "model",
+      },
+    );
+    log(undefined, attempts, { status: 503, errorCode: error.code });
+    return error.toResponse();
+  }
+  // Out of quota everywhere we looked: Codex shows the reset time rather than retrying.
+  if (usageLimited.length === attempts && usageLimited.length > 0) {
+    const response = usageLimitError(usageLimited, ctx.clock.now()).toResponse();
+    // Keep the upstream's quota headers: Codex shows them in its status line.
+    last.relay?.headers.forEach((value, name) => {
+      if (name.startsWith("x-codex-") && !response.headers.has(name)) response.headers.set(name, value);
+    });
+    log(lastAccount, attempts, { status: 429, errorCode: "usage_limit_reached" });
+    return response;
+  }
+  log(lastAccount, attempts, { status: last.status, errorCode: last.code });
   return (
-    failure.relay ??
+    last.relay ??
     new GatewayError(
-      failure.status,
-      failure.code,
+      last.status,
+      last.code,
       "upstream request failed on every account tried; try again shortly",
     ).toResponse()
   );
 }
 
-interface LogExtra {
-  status: number;
-  errorCode?: string;
-  ttfbMs?: number;
-  usage?: import("../model.ts").TokenUsage;
+/** After the stream: routing health, continuity pins. Best effort, off the client's path. */
+function settle(gw: Gateway, req: ResponsesRequest, account: Account, model: string, summary: StreamSummary) {
+  const { router } = gw;
+  const pool = req.pool.name;
+  const work: Promise<unknown>[] = [];
+  if (summary.outcome === "completed" || summary.outcome === "incomplete") {
+    work.push(router.recordSuccess(pool, account, model, req.pool.strategy));
+    if (summary.responseId) work.push(router.remember(pool, "response", summary.responseId, account.id));
+    if (req.anchors.sessionKey)
+      work.push(router.remember(pool, "session", req.anchors.sessionKey, account.id));
+    if (req.anchors.promptCacheKey)
+      work.push(router.remember(pool, "prompt_cache", req.anchors.promptCacheKey, account.id));
+  } else if (summary.outcome === "interrupted") {
+    work.push(router.recordFailure(pool, account, model, "stream_interrupted"));
+  }
+  gw.ctx.background(
+    Promise.all(work).catch((error) =>
+      gw.ctx.logger.warn("routing state write failed", { error: String(error) }),
+    ),
+  );
 }
 
 async function tryAccount(gw: Gateway, req: ResponsesRequest, account: Account): Promise<Attempt> {
@@ -124,6 +212,7 @@ async function tryAccount(gw: Gateway, req: ResponsesRequest, account: Account):
       kind: "retry",
       status: 503,
       code: error instanceof GatewayError ? error.code : "account_unavailable",
+      healthNeutral: true,
     };
   }
   for (let authTry = 0; authTry < 2; authTry++) {
@@ -145,14 +234,40 @@ async function tryAccount(gw: Gateway, req: ResponsesRequest, account: Account):
       });
     } catch {
       req.signal.removeEventListener("abort", onClientGone);
-      const timedOut = !req.signal.aborted;
-      return { kind: "retry", status: 502, code: timedOut ? "upstream_unreachable" : "client_closed" };
+      const clientGone = req.signal.aborted;
+      return {
+        kind: "retry",
+        status: 502,
+        code: clientGone ? "client_closed" : "upstream_unreachable",
+        healthNeutral: clientGone,
+      };
     } finally {
       clearTimeout(headersTimer);
     }
     gw.quota.observe(account, response.headers);
 
-    if (response.ok) return { kind: "stream", response, abort };
+    if (response.ok && response.body) {
+      const reader = response.body.getReader();
+      const peek = await peekFirstEvent(reader, ctx.config.firstEventTimeoutMs).catch(() => ({
+        kind: "retry" as const,
+        code: req.signal.aborted ? "client_closed" : "stream_incomplete",
+        usageLimited: false,
+      }));
+      if (peek.kind === "retry") {
+        req.signal.removeEventListener("abort", onClientGone);
+        abort.abort();
+        await reader.cancel().catch(() => undefined);
+        if (peek.usageLimited) {
+          gw.quota.exhausted(
+            account,
+            { resetsAt: Math.floor(ctx.clock.now() / 1000) + 300 },
+            response.headers,
+          );
+        }
+        return { kind: "retry", status: 502, code: peek.code, usageLimited: peek.usageLimited };
+      }
+      return { kind: "stream", response, reader, abort, prefix: peek.prefix, pending: peek.pending };
+    }
     req.signal.removeEventListener("abort", onClientGone);
 
     if (response.status === 401 && authTry === 0) {
@@ -169,12 +284,17 @@ async function tryAccount(gw: Gateway, req: ResponsesRequest, account: Account):
       }
       continue;
     }
-    return classifyError(gw, account, response);
+    return classifyError(gw, account, response, req.model);
   }
   return { kind: "retry", status: 502, code: "upstream_auth_failed" };
 }
 
-async function classifyError(gw: Gateway, account: Account, response: Response): Promise<Attempt> {
+async function classifyError(
+  gw: Gateway,
+  account: Account,
+  response: Response,
+  model?: string,
+): Promise<Attempt> {
   const text = await readBounded(response, ERROR_BODY_LIMIT);
   let body: unknown;
   try {
@@ -188,21 +308,23 @@ async function classifyError(gw: Gateway, account: Account, response: Response):
   const limit = usageLimitFrom(response.status, response.headers, body, gw.ctx.clock.now());
   if (limit) {
     gw.quota.exhausted(account, limit, response.headers);
-    // Relayed only if every account is out, with the shape Codex reads for its usage-limit message.
-    const error = (body as { error: Record<string, unknown> }).error ?? {};
-    const relay = Response.json(
-      {
-        error: {
-          type: "usage_limit_reached",
-          message: typeof error.message === "string" ? error.message : "The usage limit has been reached",
-          plan_type: limit.planType ?? error.plan_type,
-          resets_at: limit.resetsAt,
-          resets_in_seconds: Math.max(0, limit.resetsAt - Math.floor(gw.ctx.clock.now() / 1000)),
-        },
-      },
-      { status: 429, headers },
-    );
-    return { kind: "retry", status: 429, code: "usage_limit_reached", relay };
+    return {
+      kind: "retry",
+      status: 429,
+      code: "usage_limit_reached",
+      usageLimited: true,
+      relay: new Response(null, { headers }),
+    };
+  }
+  if (model && modelUnavailable(response.status, code, body)) {
+    await gw.quota.modelUnavailable(account, model);
+    return {
+      kind: "retry",
+      status: 400,
+      code: "model_unavailable",
+      healthNeutral: true,
+      relay: new Response(text, { status: response.status, headers }),
+    };
   }
   // Auth trouble, throttling, challenges and server errors are about this account: try another.
   if (
@@ -237,11 +359,20 @@ async function classifyError(gw: Gateway, account: Account, response: Response):
   };
 }
 
+/** The upstream's way of saying this account cannot use this model (others may). */
+function modelUnavailable(status: number, code: string, body: unknown): boolean {
+  if (status !== 400 && status !== 404) return false;
+  if (["model_not_found", "model_not_supported", "unsupported_model"].includes(code)) return true;
+  const message = (body as { error?: { message?: unknown }; detail?: unknown } | undefined)?.error?.message;
+  return typeof message === "string" && /model .*(not supported|does not exist|not available)/i.test(message);
+}
+
 function streamToClient(
   gw: Gateway,
   req: ResponsesRequest,
+  account: Account,
   attempt: Extract<Attempt, { kind: "stream" }>,
-  done: (summary: LogExtra) => void,
+  done: (summary: StreamSummary, fields: LogFields) => void,
 ): Response {
   const { ctx } = gw;
   const upstream = attempt.response;
@@ -252,17 +383,16 @@ function streamToClient(
   const etag = gw.models.etag(req.pool.name);
   if (etag) headers.set("x-models-etag", etag);
   else headers.delete("x-models-etag");
-  if (!upstream.body) {
-    done({ status: upstream.status });
-    return new Response(null, { status: upstream.status, headers });
-  }
-  const body = relaySse(upstream.body, {
+  const body = relaySse(attempt.reader, {
+    prefix: attempt.prefix,
+    pending: attempt.pending,
     now: () => ctx.clock.now(),
     keepAliveMs: ctx.config.sseKeepAliveMs,
     abortUpstream: () => attempt.abort.abort(),
+    onRateLimits: (event) => gw.quota.observeEvent(account, event),
     onDone(summary) {
       const ok = summary.outcome === "completed" || summary.outcome === "incomplete";
-      done({
+      done(summary, {
         status: summary.outcome === "client_closed" ? 499 : upstream.status,
         errorCode: ok ? undefined : (summary.errorCode ?? summary.outcome),
         ttfbMs: summary.firstByteAt !== undefined ? summary.firstByteAt - req.startedAt : undefined,
@@ -298,23 +428,4 @@ function upstreamCode(body: unknown): string | undefined {
       ? ((error as Record<string, unknown>).code ?? (error as Record<string, unknown>).type)
       : undefined;
   return typeof raw === "string" && /^[A-Za-z0-9_.-]{1,80}$/.test(raw) ? raw : undefined;
-}
-
-function usageLimitResponse(exhausted: Account[], nowMs: number): Response {
-  const soonest = exhausted.reduce((a, b) =>
-    (a.quota?.exhaustedUntil ?? 0) <= (b.quota?.exhaustedUntil ?? 0) ? a : b,
-  );
-  const resetsAt = soonest.quota?.exhaustedUntil ?? Math.floor(nowMs / 1000);
-  return Response.json(
-    {
-      error: {
-        type: "usage_limit_reached",
-        message: "The usage limit has been reached on every account of this pool",
-        plan_type: soonest.planType ?? soonest.quota?.planType,
-        resets_at: resetsAt,
-        resets_in_seconds: Math.max(0, resetsAt - Math.floor(nowMs / 1000)),
-      },
-    },
-    { status: 429, headers: { "x-codex-rate-limit-reached-type": "rate_limit_reached" } },
-  );
 }

@@ -4,6 +4,7 @@
 // the client goes away the upstream read is aborted.
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 import type { TokenUsage } from "../model.ts";
+import { eventType } from "./sse-peek.ts";
 
 export type StreamOutcome = "completed" | "failed" | "incomplete" | "interrupted" | "client_closed";
 
@@ -16,6 +17,12 @@ export interface StreamSummary {
 }
 
 export interface RelayOptions {
+  /** Bytes already read from the upstream (while peeking at the first event), relayed first. */
+  prefix?: Uint8Array[];
+  /** A read already in flight on the reader when peeking stopped waiting. */
+  pending?: Promise<ReadableStreamReadResult<Uint8Array>>;
+  /** `codex.rate_limits` events, for quota evidence. */
+  onRateLimits?(event: Record<string, unknown>): void;
   now(): number;
   keepAliveMs: number;
   /** Aborts the upstream fetch; called when the client disconnects. */
@@ -45,23 +52,34 @@ export function failedEvent(code: string, message: string, responseId?: string):
 }
 
 export function relaySse(
-  body: ReadableStream<Uint8Array>,
+  reader: ReadableStreamDefaultReader<Uint8Array>,
   options: RelayOptions,
 ): ReadableStream<Uint8Array> {
-  const reader = body.getReader();
   const decoder = new TextDecoder();
   const summary: StreamSummary = { outcome: "interrupted" };
   let terminal = false;
   let atBoundary = true;
   let finished = false;
-  let pending: Promise<ReadableStreamReadResult<Uint8Array>> | undefined;
+  let pending = options.pending;
+  const prefix = [...(options.prefix ?? [])];
 
   const parser = createParser({
     onEvent(message: EventSourceMessage) {
-      observe(message, summary);
-      if (TERMINAL.has(summaryType(message))) terminal = true;
+      const type = eventType(message);
+      if (type === "codex.rate_limits") {
+        parseJson(message.data, (data) => options.onRateLimits?.(data));
+        return;
+      }
+      observe(type, message, summary);
+      if (TERMINAL.has(type)) terminal = true;
     },
   });
+  const accept = (chunk: Uint8Array) => {
+    summary.firstByteAt ??= options.now();
+    const text = decoder.decode(chunk, { stream: true });
+    parser.feed(text);
+    atBoundary = text.endsWith("\n\n") || text.endsWith("\r\n\r\n");
+  };
 
   const finish = (outcome: StreamOutcome) => {
     if (finished) return;
@@ -73,6 +91,12 @@ export function relaySse(
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
+        const held = prefix.shift();
+        if (held) {
+          accept(held);
+          controller.enqueue(held);
+          return;
+        }
         try {
           pending ??= reader.read();
           const result = await raceKeepAlive(pending, options.keepAliveMs);
@@ -97,10 +121,7 @@ export function relaySse(
             finish(terminal ? summary.outcome : "interrupted");
             return;
           }
-          summary.firstByteAt ??= options.now();
-          const text = decoder.decode(result.value, { stream: true });
-          parser.feed(text);
-          atBoundary = text.endsWith("\n\n") || text.endsWith("\r\n\r\n");
+          accept(result.value);
           controller.enqueue(result.value);
         } catch {
           if (finished) return;
@@ -137,22 +158,23 @@ async function raceKeepAlive<T>(read: Promise<T>, keepAliveMs: number): Promise<
   }
 }
 
-function summaryType(message: EventSourceMessage): string {
-  if (message.event && message.event !== "message") return message.event;
-  return /"type"\s*:\s*"([^"]+)"/.exec(message.data)?.[1] ?? "";
-}
-
-/** Reads only what accounting needs; deltas are not parsed (hot path). */
-function observe(message: EventSourceMessage, summary: StreamSummary): void {
-  const type = summaryType(message);
-  if (type !== "response.created" && !TERMINAL.has(type)) return;
-  let data: { response?: Record<string, unknown> };
+function parseJson(text: string, use: (data: Record<string, unknown>) => void): void {
+  let data: unknown;
   try {
-    data = JSON.parse(message.data);
+    data = JSON.parse(text);
   } catch {
     return;
   }
-  const response = data.response ?? {};
+  if (data && typeof data === "object") use(data as Record<string, unknown>);
+}
+
+/** Reads only what accounting needs; deltas are not parsed (hot path). */
+function observe(type: string, message: EventSourceMessage, summary: StreamSummary): void {
+  if (type !== "response.created" && !TERMINAL.has(type)) return;
+  parseJson(message.data, (data) => record(type, (data.response ?? {}) as Record<string, unknown>, summary));
+}
+
+function record(type: string, response: Record<string, unknown>, summary: StreamSummary): void {
   if (typeof response.id === "string") summary.responseId ??= response.id;
   if (type === "response.completed" || type === "response.done") {
     summary.outcome = "completed";

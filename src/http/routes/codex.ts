@@ -4,7 +4,7 @@ import { Hono } from "hono";
 import { badRequest, GatewayError } from "../../core/errors.ts";
 import type { Gateway } from "../../core/gateway.ts";
 import { poolUsage } from "../../core/pool-usage.ts";
-import { relayResponses } from "../../core/relay/responses.ts";
+import { anchorsFrom, relayResponses } from "../../core/relay/responses.ts";
 import { parseJsonObject, readBody } from "../body.ts";
 import { poolKeyAuth } from "../middleware/pool-key-auth.ts";
 import type { AppEnv } from "../types.ts";
@@ -28,6 +28,7 @@ export function codexRoutes(gw: Gateway) {
         route: path,
         body,
         model: json.model as string | undefined,
+        anchors: anchorsFrom(c.req.raw.headers, json),
         clientHeaders: c.req.raw.headers,
         signal: c.req.raw.signal,
         startedAt: c.get("startedAt"),

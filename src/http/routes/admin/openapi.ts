@@ -1,6 +1,6 @@
 // OpenAPI 3.1 description of the admin API, built from the same zod schemas that validate input.
 import { z } from "zod";
-import { CreateKey, CreateMcpToken, CreatePool, ImportAccount } from "./schemas.ts";
+import { CreateKey, CreateMcpToken, CreatePool, ImportAccount, UpdatePool } from "./schemas.ts";
 
 const error = { $ref: "#/components/schemas/Error" };
 const ok = (description: string) => ({
@@ -64,6 +64,12 @@ export function adminOpenApi(version: string) {
         get: {
           summary: "Pool detail",
           parameters: [{ name: "name", in: "path", required: true, schema: { type: "string" } }],
+          responses: { "200": ok("Pool"), ...errors },
+        },
+        patch: {
+          summary: "Change a pool's routing strategy or ring size",
+          parameters: [{ name: "name", in: "path", required: true, schema: { type: "string" } }],
+          requestBody: body(UpdatePool),
           responses: { "200": ok("Pool"), ...errors },
         },
       },

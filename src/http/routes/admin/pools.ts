@@ -2,10 +2,10 @@ import { Hono } from "hono";
 import { iso } from "../../../core/accounts.ts";
 import type { Gateway } from "../../../core/gateway.ts";
 import type { Pool } from "../../../core/model.ts";
-import { createPool, requirePool } from "../../../core/pools.ts";
+import { createPool, normalizePool, requirePool, updatePoolRouting } from "../../../core/pools.ts";
 import type { AppEnv } from "../../types.ts";
 import { jsonBody, validate } from "../../validate.ts";
-import { CreatePool } from "./schemas.ts";
+import { CreatePool, UpdatePool } from "./schemas.ts";
 
 export function poolAdminRoutes(gw: Gateway) {
   const { ctx } = gw;
@@ -17,6 +17,7 @@ export function poolAdminRoutes(gw: Gateway) {
     return {
       name: pool.name,
       strategy: pool.strategy,
+      ringSize: pool.ringSize,
       createdAt: iso(pool.createdAt),
       updatedAt: iso(pool.updatedAt),
       accountCount: accounts.length,
@@ -32,7 +33,13 @@ export function poolAdminRoutes(gw: Gateway) {
     })
     .get("/pools", async (c) => {
       const pools = await ctx.store.pools.list();
-      return c.json({ data: await Promise.all(pools.map(view)) });
+      return c.json({ data: await Promise.all(pools.map((p) => view(normalizePool(p)))) });
+    })
+    .patch("/pools/:name", async (c) => {
+      const input = validate(UpdatePool, await jsonBody(c.req.raw));
+      const pool = await updatePoolRouting(ctx, c.req.param("name"), input, c.get("actor"));
+      gw.pools.invalidate();
+      return c.json({ pool: await view(pool) });
     })
     .get("/pools/:name", async (c) =>
       c.json({ pool: await view(await requirePool(ctx, c.req.param("name"))) }),

@@ -7,7 +7,16 @@ export const PoolName = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, "lowercase letters, digits, '-' or '_'");
 
-export const CreatePool = z.strictObject({ name: PoolName, strategy: z.enum(ROUTING_STRATEGIES).optional() });
+const RingSize = z.number().int().min(1).max(16);
+export const CreatePool = z.strictObject({
+  name: PoolName,
+  strategy: z.enum(ROUTING_STRATEGIES).optional(),
+  ringSize: RingSize.optional(),
+});
+export const UpdatePool = z.strictObject({
+  strategy: z.enum(ROUTING_STRATEGIES).optional(),
+  ringSize: RingSize.optional(),
+});
 export const ImportAccount = z.strictObject({
   pool: PoolName,
   authJson: z.record(z.string(), z.unknown()),
