@@ -30,6 +30,8 @@ const Env = z.object({
     .min(0)
     .max(300_000)
     .default(defaultCoreConfig.firstEventTimeoutMs),
+  POOLER_USAGE_POLL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
+  POOLER_DYNAMODB_ENDPOINT: url("POOLER_DYNAMODB_ENDPOINT").optional(),
   POOLER_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(15_000),
 });
 
@@ -53,6 +55,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     sseKeepAliveMs: e.POOLER_SSE_KEEPALIVE_MS,
     firstEventTimeoutMs: e.POOLER_FIRST_EVENT_TIMEOUT_MS,
     shutdownGraceMs: e.POOLER_SHUTDOWN_GRACE_MS,
+    usagePollSeconds: e.POOLER_USAGE_POLL_SECONDS,
+    dynamoEndpoint: e.POOLER_DYNAMODB_ENDPOINT,
   };
 }
 

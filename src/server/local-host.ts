@@ -12,6 +12,8 @@ import { MemoryMetrics } from "../adapters/observability/memory-metrics.ts";
 import { LocalFileSecretStore } from "../adapters/secrets/local-file-secret-store.ts";
 import { type CoreContext, defaultCoreConfig, type Logger } from "../core/context.ts";
 import { createGateway, type Gateway } from "../core/gateway.ts";
+import type { Clock } from "../core/ports.ts";
+import { pollAccountUsage } from "../core/usage-poller.ts";
 import { createApp } from "../http/app.ts";
 import { bearerAdminAuthenticator } from "../http/middleware/admin-auth.ts";
 import type { LocalConfig } from "./config.ts";
@@ -31,9 +33,12 @@ export interface LocalGateway {
 
 export async function startLocalGateway(
   config: LocalConfig,
-  options: { logger?: Logger; fetch?: typeof fetch } = {},
+  options: { logger?: Logger; fetch?: typeof fetch; clock?: Clock } = {},
 ): Promise<LocalGateway> {
-  const dynamo = await startEmbeddedDynamo(join(config.dataDir, "dynamodb"));
+  // An external endpoint lets several local processes share one store (as Lambda instances do).
+  const dynamo = config.dynamoEndpoint
+    ? { endpoint: config.dynamoEndpoint, close: async () => undefined }
+    : await startEmbeddedDynamo(join(config.dataDir, "dynamodb"));
   const client = dynamoClient({
     endpoint: dynamo.endpoint,
     region: "local",
@@ -42,7 +47,7 @@ export async function startLocalGateway(
   const tables = tableNames("pooler-");
   await ensureTables(client, tables);
   const pending = new Set<Promise<unknown>>();
-  const clock = { now: () => Date.now() };
+  const clock = options.clock ?? { now: () => Date.now() };
   const ctx: CoreContext = {
     store: createDynamoStore({
       client,
@@ -78,6 +83,18 @@ export async function startLocalGateway(
   }
 
   let draining = false;
+  // The usage poll, on a timer here (a schedule on AWS); a run never overlaps the previous one.
+  let polling: Promise<unknown> | undefined;
+  const poller =
+    config.usagePollSeconds > 0
+      ? setInterval(() => {
+          polling ??= pollAccountUsage(gateway)
+            .catch((error) => ctx.logger.warn("usage poll failed", { error: (error as Error).name }))
+            .finally(() => {
+              polling = undefined;
+            });
+        }, config.usagePollSeconds * 1000).unref()
+      : undefined;
   const app = createApp(gateway, {
     adminAuthenticator: bearerAdminAuthenticator(gateway, config.adminToken),
     version: VERSION,
@@ -101,13 +118,14 @@ export async function startLocalGateway(
     bootstrapAdminToken,
     async stop() {
       draining = true;
+      clearInterval(poller);
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       // Open streams get a bounded grace period, then are cut.
       const grace = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownGraceMs).unref());
       await Promise.race([closed, grace]);
       server.closeAllConnections();
-      await Promise.allSettled([...pending]);
+      await Promise.allSettled([...pending, polling]);
       client.destroy();
       await dynamo.close();
     },

@@ -39,7 +39,10 @@ export interface Seeded {
   accounts: { id: string; accountId: string; label: string; refreshToken: string }[];
 }
 
-export async function startTestGateway(env: Record<string, string> = {}): Promise<TestGateway> {
+export async function startTestGateway(
+  env: Record<string, string> = {},
+  options: { clock?: { now(): number } } = {},
+): Promise<TestGateway> {
   const fake = await startFakeUpstream();
   const dataDir = scratchDir("gw");
   const logLines: string[] = [];
@@ -49,9 +52,11 @@ export async function startTestGateway(env: Record<string, string> = {}): Promis
     CODEX_UPSTREAM_BASE_URL: fake.upstreamBaseUrl,
     CODEX_AUTH_BASE_URL: fake.authBaseUrl,
     POOLER_SHUTDOWN_GRACE_MS: "2000",
+    POOLER_USAGE_POLL_SECONDS: "0",
     ...env,
   });
   const local = await startLocalGateway(config, {
+    clock: options.clock,
     logger: {
       info: (m, f) => logLines.push(JSON.stringify({ m, ...f })),
       warn: (m, f) => logLines.push(JSON.stringify({ m, ...f })),
