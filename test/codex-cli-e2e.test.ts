@@ -133,6 +133,20 @@ describe("codex exec through the gateway", () => {
     expect(log.attempts).toBe(1);
   });
 
+  it("serves the turn from the second account when the first is out of quota", async () => {
+    const pool = await gw.seed({ accounts: 2 });
+    const [out, ok] = pool.accounts;
+    gw.fake.setDefaultBehavior(out!.accountId, { kind: "usage_limit_429" });
+    for (let i = 0; i < 3; i++) {
+      const result = await codex(["Say hi"], { CODEX_POOLER_API_KEY: pool.key });
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain("Hello from fake upstream.");
+    }
+    // Tried at most once: after its 429 the exhausted account is skipped until its reset.
+    expect(gw.fake.responsesFor(out!.accountId).length).toBeLessThanOrEqual(1);
+    expect(gw.fake.responsesFor(ok!.accountId)).toHaveLength(3);
+  });
+
   it("shows the usage-limit message when every account of the pool is exhausted", async () => {
     for (const account of seeded.accounts) {
       gw.fake.setDefaultBehavior(account.accountId, { kind: "usage_limit_429" });

@@ -5,7 +5,7 @@ import { ApiErrorBody } from "./schemas.ts";
 export const DEFAULT_GATEWAY_URL = "http://localhost:4000";
 const DEFAULT_TIMEOUT_MS = 60_000;
 
-export type HttpMethod = "GET" | "POST" | "DELETE";
+export type HttpMethod = "GET" | "POST" | "PATCH" | "DELETE";
 export type QueryValue = string | number | undefined;
 
 export interface RequestOptions {
@@ -74,6 +74,10 @@ export class AdminClient {
 
   post(path: string, body?: unknown): Promise<unknown> {
     return this.request("POST", path, { body: body ?? {} });
+  }
+
+  patch(path: string, body: unknown): Promise<unknown> {
+    return this.request("PATCH", path, { body });
   }
 
   delete(path: string): Promise<unknown> {

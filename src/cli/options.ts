@@ -27,3 +27,10 @@ export function nonEmpty(what: string): (value: string) => string {
     return trimmed;
   };
 }
+
+export function parseRingSize(value: string): number {
+  const n = /^\d+$/.test(value.trim()) ? Number(value.trim()) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < 1 || n > 16)
+    throw new InvalidArgumentError("Must be an integer from 1 to 16.");
+  return n;
+}

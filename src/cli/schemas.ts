@@ -10,6 +10,7 @@ const count = z.number().nullish();
 export const PoolSchema = z.object({
   name: z.string(),
   strategy: text,
+  ringSize: count,
   createdAt: time,
   updatedAt: time,
   accountCount: count,
@@ -27,7 +28,17 @@ export const AccountSchema = z.object({
   accessTokenExpiresAt: time,
   lastRefreshAt: time,
   lastUsedAt: time,
+  lastSuccessAt: time,
   lastErrorCode: text,
+  quota: z
+    .object({
+      primaryUsedPercent: count,
+      primaryResetAt: time,
+      secondaryUsedPercent: count,
+      secondaryResetAt: time,
+      exhaustedUntil: time,
+    })
+    .nullish(),
   createdAt: time,
 });
 export type Account = z.infer<typeof AccountSchema>;

@@ -1,6 +1,7 @@
-// Upstream ChatGPT accounts: import from a Codex auth.json, lifecycle, and views without secrets.
+// Upstream ChatGPT accounts: import from a Codex auth.json (or an OAuth login), lifecycle, and views
+// without secrets.
 import { recordAudit } from "./audit.ts";
-import { maskEmail, parseAuthJson } from "./auth-json.ts";
+import { type ImportedAuth, maskEmail, parseAuthJson } from "./auth-json.ts";
 import type { CoreContext } from "./context.ts";
 import { normalizeLabel } from "./credentials.ts";
 import { GatewayError, notFound } from "./errors.ts";
@@ -23,12 +24,29 @@ export async function importAccount(
 ): Promise<ImportResult> {
   await requirePool(ctx, input.pool);
   const auth = parseAuthJson(input.authJson);
+  return saveAccountLogin(ctx, { pool: input.pool, label: input.label, auth }, actor, {
+    action: "upstream_account.import",
+    ownershipWarning:
+      "the gateway now refreshes this account's tokens: stop using this auth.json elsewhere (a second copy refreshing " +
+      "the same login invalidates both, and the account then needs a new import)",
+  });
+}
+
+/**
+ * Tokens → account, shared by auth.json import and OAuth onboarding: stores the tokens in the
+ * SecretStore, creates the account or updates the known login (same account id and user id),
+ * and leaves one audit event with `source.action`.
+ */
+export async function saveAccountLogin(
+  ctx: CoreContext,
+  input: { pool: string; label?: string; auth: ImportedAuth },
+  actor: string,
+  source: { action: string; ownershipWarning: string; auditDetails?: Record<string, string> },
+): Promise<ImportResult> {
+  const { auth } = input;
   const label = normalizeLabel(input.label);
   const now = ctx.clock.now();
-  const warnings = [
-    "the gateway now refreshes this account's tokens: stop using this auth.json elsewhere (a second copy refreshing " +
-      "the same login invalidates both, and the account then needs a new import)",
-  ];
+  const warnings = [source.ownershipWarning];
   if (auth.accessTokenExpiresAt !== undefined && auth.accessTokenExpiresAt <= now) {
     warnings.push("the access token has expired; it will be refreshed before the first request");
   }
@@ -74,7 +92,7 @@ export async function importAccount(
   }
   await recordAudit(ctx, {
     actor,
-    action: "upstream_account.import",
+    action: source.action,
     targetType: "upstream_account",
     targetId: id,
     details: {
@@ -82,6 +100,7 @@ export async function importAccount(
       label: account.label,
       plan: account.planType ?? null,
       replaced: Boolean(existing),
+      ...source.auditDetails,
     },
   });
   return { account, warnings, replaced: Boolean(existing) };
@@ -146,11 +165,17 @@ export function accountView(account: Account) {
     lastRefreshAt: iso(account.lastRefreshAt),
     lastUsedAt: iso(account.lastUsedAt),
     lastErrorCode: account.lastErrorCode ?? null,
+    lastSuccessAt: iso(account.lastSuccessAt),
+    refreshRetryAt: iso(account.refreshRetryAt),
     quota: account.quota
       ? {
           primaryUsedPercent: account.quota.primary?.usedPercent ?? null,
+          primaryWindowMinutes: account.quota.primary?.windowMinutes ?? null,
+          primaryResetAt: iso(secondsToMs(account.quota.primary?.resetAt)),
           secondaryUsedPercent: account.quota.secondary?.usedPercent ?? null,
-          exhaustedUntil: account.quota.exhaustedUntil ? iso(account.quota.exhaustedUntil * 1000) : null,
+          secondaryWindowMinutes: account.quota.secondary?.windowMinutes ?? null,
+          secondaryResetAt: iso(secondsToMs(account.quota.secondary?.resetAt)),
+          exhaustedUntil: iso(secondsToMs(account.quota.exhaustedUntil)),
           observedAt: iso(account.quota.observedAt),
         }
       : null,
@@ -158,5 +183,7 @@ export function accountView(account: Account) {
     updatedAt: iso(account.updatedAt),
   };
 }
+
+const secondsToMs = (s: number | undefined) => (s === undefined ? undefined : s * 1000);
 
 export const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());

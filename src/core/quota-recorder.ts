@@ -30,6 +30,7 @@ export class QuotaRecorder {
     account.quota = evidence;
     this.#lastWrite.set(account.id, now);
     if (evidence.exhaustedUntil) this.directory.noteExhausted(account.id, evidence.exhaustedUntil);
+    else this.directory.clearExhausted(account.id);
     this.#write(account, { quota: evidence, planType: evidence.planType ?? account.planType });
   }
 
@@ -58,6 +59,14 @@ export class QuotaRecorder {
     this.#lastWrite.set(account.id, now);
     this.directory.noteExhausted(account.id, limit.resetsAt);
     this.#write(account, { quota: evidence, lastErrorCode: "usage_limit_reached" });
+  }
+
+  /** A served turn: stamps the last success (at most once a minute per account). */
+  succeeded(account: Account): void {
+    const now = this.ctx.clock.now();
+    if (now - (account.lastSuccessAt ?? 0) < WRITE_INTERVAL_MS * 2) return;
+    account.lastSuccessAt = now;
+    this.#write(account, { lastSuccessAt: now });
   }
 
   /** The upstream refused this model for this account; route the model elsewhere from now on. */

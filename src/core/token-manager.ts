@@ -12,6 +12,8 @@ const LEASE_MS = 30_000;
 const REFRESH_TIMEOUT_MS = 30_000;
 const FOLLOWER_POLL_MS = 200;
 const FOLLOWER_WAIT_MS = 15_000;
+const RETRY_BASE_MS = 30_000;
+const RETRY_MAX_MS = 15 * 60_000;
 /** Refresh errors that mean the login is gone for good (codex-rs and the original agree). */
 const PERMANENT_CODES = new Set([
   "refresh_token_expired",
@@ -32,9 +34,16 @@ export class TokenManager {
   async accessToken(account: Account): Promise<AccountTokens> {
     const tokens = await this.#read(account, false);
     const expiresAt = account.accessTokenExpiresAt;
-    if (expiresAt === undefined || expiresAt - this.ctx.config.refreshSkewMs > this.ctx.clock.now())
-      return tokens;
-    return this.refresh(account, "proactive_expiry");
+    const now = this.ctx.clock.now();
+    if (expiresAt === undefined || expiresAt - this.ctx.config.refreshSkewMs > now) return tokens;
+    try {
+      return await this.refresh(account, "proactive_expiry");
+    } catch (error) {
+      // A transient failure inside the skew window: the current token is still good for now.
+      if (error instanceof GatewayError && error.code === "account_refresh_failed" && expiresAt > now)
+        return tokens;
+      throw error;
+    }
   }
 
   /** Single-flight refresh; `reason` is what codex-rs sends as refresh_reason. */
@@ -73,6 +82,8 @@ export class TokenManager {
         planType: readTokenFacts(fresh.idToken).planType ?? current.planType,
         lastRefreshAt: clock.now(),
         lastErrorCode: undefined,
+        refreshFailures: undefined,
+        refreshRetryAt: undefined,
         updatedAt: clock.now(),
       });
       this.ctx.metrics.count("token_refresh", 1, { outcome: "success" });
@@ -90,10 +101,13 @@ export class TokenManager {
       const current = await this.ctx.store.accounts.get(seen.id);
       if (!current) break;
       if (current.credentialEpoch > seen.credentialEpoch) return this.#read(current, true);
-      if (current.status === "reauth_required" || current.status === "refresh_failed") {
-        throw refreshError(current.status, current.lastErrorCode);
+      // Judge the outcome only once the leader has let go, so an old failure status is not mistaken for its.
+      if (!current.refreshLeaseUntil || current.refreshLeaseUntil < this.ctx.clock.now()) {
+        if (current.status === "reauth_required" || current.status === "refresh_failed") {
+          throw refreshError(current.status, current.lastErrorCode);
+        }
+        break;
       }
-      if (!current.refreshLeaseUntil || current.refreshLeaseUntil < this.ctx.clock.now()) break;
     }
     throw new GatewayError(503, "refresh_in_progress", "upstream account token refresh is still in progress");
   }
@@ -151,10 +165,16 @@ export class TokenManager {
 
   async #fail(account: Account, status: "refresh_failed" | "reauth_required", code: string): Promise<void> {
     this.ctx.metrics.count("token_refresh", 1, { outcome: status });
+    const now = this.ctx.clock.now();
+    // Transient failures back off (30 s doubling, at most 15 min); permanent ones wait for a new login.
+    const failures = (account.refreshFailures ?? 0) + 1;
+    const backoff = Math.min(RETRY_BASE_MS * 2 ** (failures - 1), RETRY_MAX_MS);
     await this.ctx.store.accounts.update(account.id, {
       status: account.status === "paused" ? "paused" : status,
       lastErrorCode: code,
-      updatedAt: this.ctx.clock.now(),
+      refreshFailures: status === "refresh_failed" ? failures : undefined,
+      refreshRetryAt: status === "refresh_failed" ? now + backoff : undefined,
+      updatedAt: now,
     });
   }
 

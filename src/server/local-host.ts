@@ -13,6 +13,7 @@ import { LocalFileSecretStore } from "../adapters/secrets/local-file-secret-stor
 import { type CoreContext, defaultCoreConfig, type Logger } from "../core/context.ts";
 import { createGateway, type Gateway } from "../core/gateway.ts";
 import type { Clock } from "../core/ports.ts";
+import { refreshDueAccounts } from "../core/refresh-sweep.ts";
 import { pollAccountUsage } from "../core/usage-poller.ts";
 import { createApp } from "../http/app.ts";
 import { bearerAdminAuthenticator } from "../http/middleware/admin-auth.ts";
@@ -88,7 +89,8 @@ export async function startLocalGateway(
   const poller =
     config.usagePollSeconds > 0
       ? setInterval(() => {
-          polling ??= pollAccountUsage(gateway)
+          polling ??= refreshDueAccounts(gateway)
+            .then(() => pollAccountUsage(gateway))
             .catch((error) => ctx.logger.warn("usage poll failed", { error: (error as Error).name }))
             .finally(() => {
               polling = undefined;

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import type { CliDeps } from "../context.ts";
 import { CommandContext } from "../context.ts";
-import { nonEmpty } from "../options.ts";
+import { nonEmpty, parseRingSize } from "../options.ts";
 import { formatTime, printLines, printTable, quoted } from "../output.ts";
 import { PoolListResponse, PoolResponse } from "../schemas.ts";
 
@@ -13,13 +13,35 @@ export function registerPoolCommands(program: Command, deps: CliDeps): void {
     .description("create a pool")
     .argument("<name>", "pool name", nonEmpty("pool name"))
     .option("--strategy <strategy>", "routing strategy (server default when omitted)", nonEmpty("strategy"))
-    .action(async (name: string, opts: { strategy?: string }, cmd: Command) => {
+    .option("--ring-size <n>", "how many accounts one request may try (1-16)", parseRingSize)
+    .action(async (name: string, opts: { strategy?: string; ringSize?: number }, cmd: Command) => {
       const ctx = CommandContext.of(cmd, deps);
-      const body: { name: string; strategy?: string } = { name };
+      const body: { name: string; strategy?: string; ringSize?: number } = { name };
       if (opts.strategy !== undefined) body.strategy = opts.strategy;
+      if (opts.ringSize !== undefined) body.ringSize = opts.ringSize;
       const raw = await ctx.client().post("/admin/v1/pools", body);
       ctx.emit(raw, PoolResponse, "pool create", ({ pool: created }) => {
         printLines(ctx.io, `Created pool ${quoted(created.name)} (strategy: ${created.strategy ?? "-"}).`);
+      });
+    });
+
+  pool
+    .command("update")
+    .description("change a pool's routing strategy or ring size (see docs/routing.md)")
+    .argument("<name>", "pool name", nonEmpty("pool name"))
+    .option("--strategy <strategy>", "routing strategy", nonEmpty("strategy"))
+    .option("--ring-size <n>", "how many accounts one request may try (1-16)", parseRingSize)
+    .action(async (name: string, opts: { strategy?: string; ringSize?: number }, cmd: Command) => {
+      const ctx = CommandContext.of(cmd, deps);
+      const body: { strategy?: string; ringSize?: number } = {};
+      if (opts.strategy !== undefined) body.strategy = opts.strategy;
+      if (opts.ringSize !== undefined) body.ringSize = opts.ringSize;
+      const raw = await ctx.client().patch(`/admin/v1/pools/${encodeURIComponent(name)}`, body);
+      ctx.emit(raw, PoolResponse, "pool update", ({ pool: updated }) => {
+        printLines(
+          ctx.io,
+          `Updated pool ${quoted(updated.name)} (strategy: ${updated.strategy ?? "-"}, ring size: ${updated.ringSize ?? "-"}).`,
+        );
       });
     });
 
@@ -36,6 +58,7 @@ export function registerPoolCommands(program: Command, deps: CliDeps): void {
           [
             { header: "NAME", value: (p) => p.name },
             { header: "STRATEGY", value: (p) => p.strategy },
+            { header: "RING", value: (p) => p.ringSize, align: "right" },
             { header: "ACCOUNTS", value: (p) => p.accountCount, align: "right" },
             { header: "KEYS", value: (p) => p.keyCount, align: "right" },
             { header: "CREATED", value: (p) => formatTime(p.createdAt) },

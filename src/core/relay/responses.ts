@@ -185,6 +185,7 @@ function settle(gw: Gateway, req: ResponsesRequest, account: Account, model: str
   const pool = req.pool.name;
   const work: Promise<unknown>[] = [];
   if (summary.outcome === "completed" || summary.outcome === "incomplete") {
+    gw.quota.succeeded(account);
     work.push(router.recordSuccess(pool, account, model, req.pool.strategy));
     if (summary.responseId) work.push(router.remember(pool, "response", summary.responseId, account.id));
     if (req.anchors.sessionKey)

@@ -37,6 +37,11 @@ export class AccountDirectory {
   noteExhausted(accountId: string, untilSeconds: number): void {
     this.#exhausted.set(accountId, untilSeconds);
   }
+
+  /** Authoritative evidence says the account has room again. */
+  clearExhausted(accountId: string): void {
+    this.#exhausted.delete(accountId);
+  }
 }
 
 /** Hard eligibility: routable status and no fresh "exhausted until" evidence. */

@@ -197,7 +197,9 @@ export class Router {
     now: number,
   ): Exclusion | "half_open" | undefined {
     if (account.status === "paused") return "paused";
-    if (account.status === "refresh_failed" || account.status === "reauth_required") return account.status;
+    if (account.status === "reauth_required") return account.status;
+    // A transient refresh failure is retried (by the next request that routes here) after its backoff.
+    if (account.status === "refresh_failed" && (account.refreshRetryAt ?? 0) > now) return account.status;
     if (account.unavailableModels?.includes(model)) return "model_unavailable";
     if (quotaExhausted(account, now)) return "quota_exhausted";
     const circuit: CircuitRecord | undefined = snapshot.circuits.get(`${account.id}|${model}`);
