@@ -122,10 +122,13 @@ export async function startLocalGateway(
       draining = true;
       clearInterval(poller);
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Keep-alive connections go idle as their streams finish; close them then, not at Node's timeout.
+      const reaper = setInterval(() => server.closeIdleConnections(), 100);
       server.closeIdleConnections();
       // Open streams get a bounded grace period, then are cut.
       const grace = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownGraceMs).unref());
       await Promise.race([closed, grace]);
+      clearInterval(reaper);
       server.closeAllConnections();
       await Promise.allSettled([...pending, polling]);
       client.destroy();
