@@ -6,6 +6,8 @@ export interface ErrorBody {
   error: { message: string; type: ErrorType; code: string; param: string | null };
 }
 
+const SERVER_CODES = new Set(["server_is_overloaded", "internal_error", "server_error", "upstream_error"]);
+
 export class GatewayError extends Error {
   readonly status: number;
   readonly code: string;

@@ -8,7 +8,8 @@ import { GatewayError } from "./errors.ts";
 import type { Account, AccountTokens } from "./model.ts";
 
 export const CODEX_CLIENT_ID = "app_EMoamEEZ73f0CkXaXp7hrann";
-const LEASE_MS = 30_000;
+/** Longer than the token call's timeout plus slack, so a slow refresh never outlives its lease. */
+const LEASE_MS = 60_000;
 const REFRESH_TIMEOUT_MS = 30_000;
 const FOLLOWER_POLL_MS = 200;
 const FOLLOWER_WAIT_MS = 15_000;
@@ -27,12 +28,14 @@ const PERMANENT_CODES = new Set([
 
 export class TokenManager {
   readonly #inflight = new Map<string, Promise<AccountTokens>>();
+  /** Credential epoch last read per account: a newer epoch means another instance rotated the tokens. */
+  readonly #epochs = new Map<string, number>();
 
   constructor(private readonly ctx: CoreContext) {}
 
   /** A usable access token, refreshed first when it expires within the configured skew. */
   async accessToken(account: Account): Promise<AccountTokens> {
-    const tokens = await this.#read(account, false);
+    const tokens = await this.#read(account, this.#epochs.get(account.id) !== account.credentialEpoch);
     const expiresAt = account.accessTokenExpiresAt;
     const now = this.ctx.clock.now();
     if (expiresAt === undefined || expiresAt - this.ctx.config.refreshSkewMs > now) return tokens;
@@ -75,8 +78,10 @@ export class TokenManager {
       // Persist the rotated refresh token before anyone uses the new access token.
       await this.ctx.secrets.put(current.secretName, JSON.stringify(fresh));
       const facts = readTokenFacts(fresh.accessToken);
+      // Re-read: an operator may have paused the account while the refresh ran.
+      const latest = await store.accounts.get(current.id);
       await store.accounts.update(current.id, {
-        status: current.status === "paused" ? "paused" : "active",
+        status: latest?.status === "paused" ? "paused" : "active",
         credentialEpoch: current.credentialEpoch + 1,
         accessTokenExpiresAt: facts.expiresAt ?? fresh.expiresAt,
         planType: readTokenFacts(fresh.idToken).planType ?? current.planType,
@@ -180,6 +185,7 @@ export class TokenManager {
 
   async #read(account: Account, fresh: boolean): Promise<AccountTokens> {
     const raw = await this.ctx.secrets.get(account.secretName, { fresh });
+    this.#epochs.set(account.id, account.credentialEpoch);
     if (!raw) {
       throw new GatewayError(
         503,

@@ -5,7 +5,6 @@ import { GatewayError } from "./errors.ts";
 import type { Gateway } from "./gateway.ts";
 import type { Account } from "./model.ts";
 import { upstreamHeaders } from "./relay/upstream-headers.ts";
-import { isRoutable } from "./routing/account-directory.ts";
 
 const TIMEOUT_MS = 15_000;
 
@@ -15,8 +14,10 @@ export async function getJsonFromPool(
   path: string,
   options: { accounts?: Account[] } = {},
 ): Promise<{ account: Account; body: unknown; headers: Headers }> {
-  const now = gw.ctx.clock.now();
-  const accounts = options.accounts ?? (await gw.directory.forPool(pool)).filter((a) => isRoutable(a, now));
+  // Catalog and usage reads cost no quota: any account with working credentials will do.
+  const accounts =
+    options.accounts ??
+    (await gw.directory.forPool(pool)).filter((a) => a.status === "active" || a.status === "refreshing");
   if (accounts.length === 0) throw noEligibleAccount();
   let lastError: unknown;
   for (const account of accounts.slice(0, 3)) {

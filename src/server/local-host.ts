@@ -1,6 +1,7 @@
 // Composition root for the local Node host: embedded store, encrypted file secrets, the Hono app on
 // @hono/node-server, graceful drain on stop.
 import { randomBytes } from "node:crypto";
+import { chmod, mkdir } from "node:fs/promises";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -36,6 +37,9 @@ export async function startLocalGateway(
   config: LocalConfig,
   options: { logger?: Logger; fetch?: typeof fetch; clock?: Clock } = {},
 ): Promise<LocalGateway> {
+  // Private before anything writes there: the store holds key hashes and account metadata.
+  await mkdir(join(config.dataDir, "dynamodb"), { recursive: true, mode: 0o700 });
+  await chmod(config.dataDir, 0o700).catch(() => undefined);
   // An external endpoint lets several local processes share one store (as Lambda instances do).
   const dynamo = config.dynamoEndpoint
     ? { endpoint: config.dynamoEndpoint, close: async () => undefined }

@@ -6,23 +6,41 @@ import { nonEmpty } from "../options.ts";
 import { formatTime, printJson, printLines, printSecret, printTable } from "../output.ts";
 import { McpTokenListResponse, McpTokenResponse, McpTokenSecretResponse } from "../schemas.ts";
 
+interface TokenFamily {
+  command: string;
+  path: string;
+  noun: string;
+  scheme: string;
+}
+
+const FAMILIES: TokenFamily[] = [
+  { command: "mcp-token", path: "/admin/v1/mcp-tokens", noun: "MCP token", scheme: "mcp-cxp-…" },
+  { command: "admin-token", path: "/admin/v1/admin-tokens", noun: "admin token", scheme: "adm-cxp-…" },
+];
+
 export function registerMcpTokenCommands(program: Command, deps: CliDeps): void {
-  const mcp = program.command("mcp-token").description("manage MCP tokens (mcp-cxp-…)");
+  for (const family of FAMILIES) registerTokenFamily(program, deps, family);
+}
+
+/** MCP and admin tokens share one lifecycle: create (shown once), list, rotate, revoke. */
+function registerTokenFamily(program: Command, deps: CliDeps, family: TokenFamily): void {
+  const { noun, path } = family;
+  const mcp = program.command(family.command).description(`manage ${noun}s (${family.scheme})`);
 
   mcp
     .command("create")
-    .description("create an MCP token; the raw token is printed once, as the last line")
+    .description(`create an ${noun}; the raw token is printed once, as the last line`)
     .option("--label <label>", "label for the token", nonEmpty("label"))
     .action(async (opts: { label?: string }, cmd: Command) => {
       const ctx = CommandContext.of(cmd, deps);
       const body: { label?: string } = {};
       if (opts.label !== undefined) body.label = opts.label;
-      const raw = await ctx.client().post("/admin/v1/mcp-tokens", body);
-      ctx.emit(raw, McpTokenSecretResponse, "mcp-token create", ({ token, secret }) => {
+      const raw = await ctx.client().post(path, body);
+      ctx.emit(raw, McpTokenSecretResponse, `${family.command} create`, ({ token, secret }) => {
         printSecret(
           ctx.io,
           [
-            "Created MCP token.",
+            `Created ${noun}.`,
             `  id:     ${token.id}`,
             `  prefix: ${token.prefix ?? "-"}`,
             `  label:  ${token.label ?? "-"}`,
@@ -35,11 +53,11 @@ export function registerMcpTokenCommands(program: Command, deps: CliDeps): void 
 
   mcp
     .command("list")
-    .description("list MCP tokens (prefixes only)")
+    .description(`list ${noun}s (prefixes only)`)
     .action(async (_opts: unknown, cmd: Command) => {
       const ctx = CommandContext.of(cmd, deps);
-      const raw = await ctx.client().get("/admin/v1/mcp-tokens");
-      ctx.emit(raw, McpTokenListResponse, "mcp-token list", ({ data }) => {
+      const raw = await ctx.client().get(path);
+      ctx.emit(raw, McpTokenListResponse, `${family.command} list`, ({ data }) => {
         printTable(
           ctx.io,
           data,
@@ -51,18 +69,30 @@ export function registerMcpTokenCommands(program: Command, deps: CliDeps): void 
             { header: "CREATED", value: (t) => formatTime(t.createdAt) },
             { header: "LAST USED", value: (t) => formatTime(t.lastUsedAt) },
           ],
-          "No MCP tokens yet. Create one with: pooler mcp-token create",
+          `No ${noun}s yet. Create one with: pooler ${family.command} create`,
         );
       });
     });
 
   mcp
-    .command("revoke")
-    .description("revoke an MCP token permanently")
+    .command("rotate")
+    .description(`give an ${noun} a new secret (printed once, as the last line); the old one stops working`)
     .argument("<id>", "token id", nonEmpty("token id"))
     .action(async (id: string, _opts: unknown, cmd: Command) => {
       const ctx = CommandContext.of(cmd, deps);
-      const raw = await ctx.client().post(`/admin/v1/mcp-tokens/${seg(id)}/revoke`);
+      const raw = await ctx.client().post(`${path}/${seg(id)}/rotate`);
+      ctx.emit(raw, McpTokenSecretResponse, `${family.command} rotate`, ({ token, secret }) => {
+        printSecret(ctx.io, [`Rotated ${noun} ${token.id}.`], secret, "token");
+      });
+    });
+
+  mcp
+    .command("revoke")
+    .description(`revoke an ${noun} permanently`)
+    .argument("<id>", "token id", nonEmpty("token id"))
+    .action(async (id: string, _opts: unknown, cmd: Command) => {
+      const ctx = CommandContext.of(cmd, deps);
+      const raw = await ctx.client().post(`${path}/${seg(id)}/revoke`);
       if (ctx.json) {
         printJson(ctx.io, raw);
         return;
@@ -72,8 +102,8 @@ export function registerMcpTokenCommands(program: Command, deps: CliDeps): void 
       printLines(
         ctx.io,
         parsed.success
-          ? `Revoked MCP token ${parsed.data.token.id} (${parsed.data.token.prefix ?? "-"}); status: ${parsed.data.token.status ?? "-"}.`
-          : `Revoked MCP token ${id}.`,
+          ? `Revoked ${noun} ${parsed.data.token.id} (${parsed.data.token.prefix ?? "-"}); status: ${parsed.data.token.status ?? "-"}.`
+          : `Revoked ${noun} ${id}.`,
       );
     });
 }

@@ -43,20 +43,3 @@ export class AccountDirectory {
     this.#exhausted.delete(accountId);
   }
 }
-
-/** Hard eligibility: routable status and no fresh "exhausted until" evidence. */
-export function isRoutable(account: Account, nowMs: number): boolean {
-  if (account.status !== "active" && account.status !== "refreshing") return false;
-  const until = account.quota?.exhaustedUntil;
-  return !(until !== undefined && until * 1000 > nowMs);
-}
-
-/** Routable but for quota: these accounts come back at their reset time. */
-export function isExhausted(account: Account, nowMs: number): boolean {
-  const until = account.quota?.exhaustedUntil;
-  return (
-    (account.status === "active" || account.status === "refreshing") &&
-    until !== undefined &&
-    until * 1000 > nowMs
-  );
-}

@@ -3,8 +3,9 @@ import type { Gateway } from "../../../core/gateway.ts";
 import { type AdminAuthenticator, adminAuth } from "../../middleware/admin-auth.ts";
 import type { AppEnv } from "../../types.ts";
 import { accountAdminRoutes } from "./accounts.ts";
-import { keyAdminRoutes, mcpTokenAdminRoutes } from "./credentials.ts";
+import { adminTokenAdminRoutes, keyAdminRoutes, mcpTokenAdminRoutes } from "./credentials.ts";
 import { logAdminRoutes } from "./logs.ts";
+import { oauthAdminRoutes } from "./oauth.ts";
 import { adminOpenApi } from "./openapi.ts";
 import { poolAdminRoutes } from "./pools.ts";
 
@@ -13,9 +14,11 @@ export function adminRoutes(gw: Gateway, authenticate: AdminAuthenticator, versi
   app.get("/openapi.json", (c) => c.json(adminOpenApi(version)));
   app.use("*", adminAuth(authenticate));
   app.route("/", poolAdminRoutes(gw));
+  app.route("/", oauthAdminRoutes(gw));
   app.route("/", accountAdminRoutes(gw));
   app.route("/", keyAdminRoutes(gw));
   app.route("/", mcpTokenAdminRoutes(gw));
+  app.route("/", adminTokenAdminRoutes(gw));
   app.route("/", logAdminRoutes(gw));
   return app;
 }

@@ -1,6 +1,7 @@
 // OpenAPI 3.1 description of the admin API, built from the same zod schemas that validate input.
 import { z } from "zod";
-import { CreateKey, CreateMcpToken, CreatePool, ImportAccount, UpdatePool } from "./schemas.ts";
+import { BrowserCallback, StartOAuthLogin } from "./oauth.ts";
+import { CreateKey, CreateMcpToken, CreatePool, ImportAccount, UpdateKey, UpdatePool } from "./schemas.ts";
 
 const error = { $ref: "#/components/schemas/Error" };
 const ok = (description: string) => ({
@@ -15,6 +16,10 @@ const errors = {
   },
   "404": { description: "Not found", content: { "application/json": { schema: error } } },
 };
+const failure = (description: string) => ({
+  description,
+  content: { "application/json": { schema: error } },
+});
 const body = (schema: z.ZodType) => ({
   required: true,
   content: { "application/json": { schema: z.toJSONSchema(schema) } },
@@ -87,6 +92,52 @@ export function adminOpenApi(version: string) {
           responses: { "201": ok("Imported"), "200": ok("Replaced"), ...errors },
         },
       },
+      "/accounts/oauth/device": {
+        post: {
+          summary:
+            "Start a device-code login: answers the verification URL and user code to show the operator",
+          requestBody: body(StartOAuthLogin),
+          responses: {
+            "201": ok("Flow started"),
+            "502": failure("The auth server refused or failed"),
+            ...errors,
+          },
+        },
+      },
+      "/accounts/oauth/device/{id}/poll": {
+        post: {
+          summary:
+            "Poll a device-code login at its intervalSeconds: pending, slow_down (use the new interval) or complete with the account",
+          parameters: idParam,
+          responses: {
+            "200": ok("Status, or the account when complete"),
+            "410": failure("expired_flow"),
+            ...errors,
+          },
+        },
+      },
+      "/accounts/oauth/browser": {
+        post: {
+          summary: "Start a browser PKCE login: answers the authorize URL to open",
+          requestBody: body(StartOAuthLogin),
+          responses: { "201": ok("Flow started"), ...errors },
+        },
+      },
+      "/accounts/oauth/browser/{id}/callback": {
+        post: {
+          summary:
+            "Complete a browser login with the http://localhost:1455/auth/callback?… URL the browser ended on",
+          parameters: idParam,
+          requestBody: body(BrowserCallback),
+          responses: {
+            "200": ok("Complete, with the account"),
+            "409": failure("flow_not_pending"),
+            "410": failure("expired_flow"),
+            "502": failure("token_exchange_failed"),
+            ...errors,
+          },
+        },
+      },
       "/accounts/{id}": {
         get: {
           summary: "Account detail",
@@ -113,6 +164,21 @@ export function adminOpenApi(version: string) {
           responses: { "201": ok("Created"), ...errors },
         },
       },
+      "/keys/{id}": {
+        patch: {
+          summary: "Change a key's label or policy (policy fields merge; null removes a cap)",
+          parameters: idParam,
+          requestBody: body(UpdateKey),
+          responses: { "200": ok("Key"), ...errors },
+        },
+      },
+      "/keys/{id}/usage": {
+        get: {
+          summary: "A key's requests this minute and requests and tokens today and this week",
+          parameters: idParam,
+          responses: { "200": ok("Usage"), ...errors },
+        },
+      },
       "/keys/{id}/pause": action("Pause a key"),
       "/keys/{id}/resume": action("Resume a key"),
       "/keys/{id}/revoke": action("Revoke a key (terminal)"),
@@ -127,6 +193,16 @@ export function adminOpenApi(version: string) {
       },
       "/mcp-tokens/{id}/revoke": action("Revoke an MCP token"),
       "/mcp-tokens/{id}/rotate": action("Rotate an MCP token"),
+      "/admin-tokens": {
+        get: { summary: "List admin tokens (prefixes only)", responses: { "200": ok("Tokens"), ...errors } },
+        post: {
+          summary: "Create an admin token (raw token returned once)",
+          requestBody: body(CreateMcpToken),
+          responses: { "201": ok("Created"), ...errors },
+        },
+      },
+      "/admin-tokens/{id}/revoke": action("Revoke an admin token (not the one making the request)"),
+      "/admin-tokens/{id}/rotate": action("Rotate an admin token"),
       "/request-logs": {
         get: {
           summary: "Metadata-only request logs, newest first",
