@@ -109,14 +109,13 @@ describe("codex exec through the gateway", () => {
     expect(JSON.stringify(output?.output)).toContain("hi");
   });
 
-  it("falls back to HTTP at once when configured for WebSockets (the gateway answers the upgrade with 426)", async () => {
+  // The WebSocket transport itself is covered in websocket-codex-cli.test.ts.
+  it("completes a turn when configured for WebSockets", async () => {
     const wsHome = scratchDir("codex-home-ws");
     writeFileSync(join(wsHome, "config.toml"), providerConfig(gw.url, true));
-    const started = Date.now();
     const result = await codex(["Say hi"], { CODEX_HOME: wsHome, HOME: wsHome });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("Hello from fake upstream.");
-    expect(Date.now() - started).toBeLessThan(20_000);
   });
 
   it("reports a stream the upstream drops mid-turn as an error, not a silent success", async () => {

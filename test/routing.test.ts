@@ -162,6 +162,27 @@ describe("pool-wide exhaustion", () => {
   });
 });
 
+describe("mixed failures", () => {
+  it("answers the usage limit when the only other account cannot be used (needs a new login)", async () => {
+    const seeded = await pair();
+    const [broken, limited] = seeded.accounts;
+    // Someone else rotated the broken account's refresh token, and its access token is dead.
+    await fetch(`${gw.fake.authBaseUrl}/oauth/token`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ grant_type: "refresh_token", refresh_token: broken!.refreshToken, client_id: "x" }),
+    });
+    gw.fake.expireAccessToken(broken!.accountId);
+    gw.fake.setDefaultBehavior(limited!.accountId, { kind: "usage_limit_429" });
+    const results = [await turn(seeded.key), await turn(seeded.key)];
+    for (const { response, error } of results) {
+      expect(response.status).toBe(429);
+      expect(error.error.type).toBe("usage_limit_reached");
+    }
+    expect(results[0]!.response.headers.get("x-codex-primary-used-percent")).toBe("100");
+  });
+});
+
 describe("continuity", () => {
   it("keeps a Codex session on the account that served it", async () => {
     const seeded = await pair();

@@ -137,7 +137,7 @@ export class AdminClient {
       if (apiError.success) {
         const { message, code } = apiError.data.error;
         const line = code ? `${message} (${code})` : message;
-        throw new CliError(this.#clean(line));
+        throw new CliError(this.#clean(line), 1, code ?? undefined);
       }
       throw new CliError(
         `${what} failed with HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ""} (no error details in the response; is ${this.baseUrl} the gateway?)`,

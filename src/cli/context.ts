@@ -10,6 +10,8 @@ export interface CliDeps {
   io: CliIO;
   env: Readonly<Record<string, string | undefined>>;
   stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  /** Whether stderr is a terminal (progress indicators animate only then). */
+  stderrIsTTY?: boolean;
   fetch?: typeof fetch;
 }
 

@@ -5,10 +5,13 @@
 export class CliError extends Error {
   override readonly name = "CliError";
   readonly exitCode: number;
+  /** The API's `error.code` when the failure is an admin API error answer. */
+  readonly code: string | undefined;
 
-  constructor(message: string, exitCode = 1) {
+  constructor(message: string, exitCode = 1, code?: string) {
     super(message);
     this.exitCode = exitCode;
+    this.code = code;
   }
 }
 

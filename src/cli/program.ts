@@ -4,6 +4,7 @@ import { Command, CommanderError, Option } from "commander";
 import { DEFAULT_GATEWAY_URL } from "./admin-client.ts";
 import { registerAccountCommands } from "./commands/account.ts";
 import { registerAuditCommand } from "./commands/audit.ts";
+import { registerClientConfigCommand } from "./commands/client-config.ts";
 import { registerKeyCommands } from "./commands/key.ts";
 import { registerLogsCommand } from "./commands/logs.ts";
 import { registerMcpTokenCommands } from "./commands/mcp-token.ts";
@@ -25,7 +26,12 @@ function packageVersion(): string {
 }
 
 export function defaultDeps(): CliDeps {
-  return { io: processIO, env: process.env, stdin: process.stdin };
+  return {
+    io: processIO,
+    env: process.env,
+    stdin: process.stdin,
+    stderrIsTTY: process.stderr.isTTY === true,
+  };
 }
 
 export function buildProgram(deps: CliDeps): Command {
@@ -74,6 +80,7 @@ export function buildProgram(deps: CliDeps): Command {
   registerMcpTokenCommands(program, deps);
   registerLogsCommand(program, deps);
   registerAuditCommand(program, deps);
+  registerClientConfigCommand(program, deps);
   return program;
 }
 

@@ -43,6 +43,15 @@ export const AccountSchema = z.object({
 });
 export type Account = z.infer<typeof AccountSchema>;
 
+export const KeyPolicySchema = z.object({
+  allowedModels: z.array(z.string()).nullish(),
+  maxReasoningEffort: text,
+  requestsPerMinute: count,
+  tokensPerDay: count,
+  tokensPerWeek: count,
+});
+export type KeyPolicy = z.infer<typeof KeyPolicySchema>;
+
 export const ApiKeySchema = z.object({
   id: z.string(),
   prefix: text,
@@ -53,6 +62,7 @@ export const ApiKeySchema = z.object({
   updatedAt: time,
   lastUsedAt: time,
   revokedAt: time,
+  policy: KeyPolicySchema.nullish(),
 });
 export type ApiKey = z.infer<typeof ApiKeySchema>;
 
@@ -121,6 +131,21 @@ export const AccountDeleteResponse = z.object({ id: z.string(), deleted: z.boole
 export const KeyResponse = z.object({ key: ApiKeySchema });
 export const KeySecretResponse = z.object({ key: ApiKeySchema, secret });
 export const KeyListResponse = z.object({ data: z.array(ApiKeySchema) });
+const UsageWindowSchema = z.object({
+  window: text,
+  resetsAt: time,
+  requests: count,
+  tokens: count,
+  requestsLimit: count,
+  tokensLimit: count,
+});
+export const KeyUsageResponse = z.object({
+  keyId: z.string(),
+  at: time,
+  minute: UsageWindowSchema,
+  day: UsageWindowSchema,
+  week: UsageWindowSchema,
+});
 export const McpTokenResponse = z.object({ token: McpTokenSchema });
 export const McpTokenSecretResponse = z.object({ token: McpTokenSchema, secret });
 export const McpTokenListResponse = z.object({ data: z.array(McpTokenSchema) });

@@ -75,20 +75,35 @@ export function parseAuthJson(input: unknown): ImportedAuth {
       throw badRequest(`auth.json is missing tokens.${field}`, `authJson.tokens.${field}`);
     }
   }
-  const idToken = tokens.id_token as string;
-  const accessToken = tokens.access_token as string;
-  const idFacts = readTokenFacts(idToken);
-  const accessFacts = readTokenFacts(accessToken);
   const explicit = typeof tokens.account_id === "string" && tokens.account_id ? tokens.account_id : undefined;
-  const chatgptAccountId = explicit ?? idFacts.chatgptAccountId ?? accessFacts.chatgptAccountId;
-  if (!chatgptAccountId) {
+  const login = describeLogin(
+    {
+      idToken: tokens.id_token as string,
+      accessToken: tokens.access_token as string,
+      refreshToken: tokens.refresh_token as string,
+    },
+    explicit,
+  );
+  if (!login) {
     throw badRequest(
       "cannot find the ChatGPT account id (tokens.account_id or the id token's chatgpt_account_id claim)",
       "authJson.tokens.account_id",
     );
   }
+  return login;
+}
+
+/**
+ * The routing facts of a login from its tokens (an imported auth.json or an OAuth token answer);
+ * undefined when neither `explicitAccountId` nor a token claim names the ChatGPT account.
+ */
+export function describeLogin(tokens: AccountTokens, explicitAccountId?: string): ImportedAuth | undefined {
+  const idFacts = readTokenFacts(tokens.idToken);
+  const accessFacts = readTokenFacts(tokens.accessToken);
+  const chatgptAccountId = explicitAccountId ?? idFacts.chatgptAccountId ?? accessFacts.chatgptAccountId;
+  if (!chatgptAccountId) return undefined;
   return {
-    tokens: { idToken, accessToken, refreshToken: tokens.refresh_token as string },
+    tokens: { idToken: tokens.idToken, accessToken: tokens.accessToken, refreshToken: tokens.refreshToken },
     chatgptAccountId,
     chatgptUserId: idFacts.chatgptUserId ?? accessFacts.chatgptUserId,
     planType: idFacts.planType ?? accessFacts.planType,

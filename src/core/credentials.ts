@@ -3,6 +3,7 @@
 import { recordAudit } from "./audit.ts";
 import type { CoreContext } from "./context.ts";
 import { badRequest, GatewayError } from "./errors.ts";
+import { applyPolicy, type KeyPolicyInput } from "./key-policy.ts";
 import type { Credential, CredentialKind, CredentialStatus } from "./model.ts";
 import { requirePool } from "./pools.ts";
 import { credentialPrefix, mintCredential, parseCredential, secretMatches } from "./secrets-format.ts";
@@ -22,21 +23,47 @@ interface CacheEntry {
   fetchedAt: number;
 }
 
+/** Told about a status change or rotation made on this instance (other instances: see verify's cache). */
+export type CredentialListener = (credential: Credential) => void;
+
 export class CredentialService {
   readonly #cache = new Map<string, CacheEntry>();
+  readonly #listeners = new Set<CredentialListener>();
 
   constructor(private readonly ctx: CoreContext) {}
 
+  /**
+   * Subscribes to pause/resume/revoke/rotate on this instance (open WebSockets close on it); returns
+   * the unsubscribe. Other instances notice within the verify cache TTL, when they next check.
+   */
+  onChange(listener: CredentialListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #notify(credential: Credential): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(credential);
+      } catch (error) {
+        this.ctx.logger.warn("credential listener failed", { id: credential.id, error: String(error) });
+      }
+    }
+  }
+
   async create(
     kind: CredentialKind,
-    input: { pool?: string; label?: string },
+    input: { pool?: string; label?: string; policy?: KeyPolicyInput },
     actor: string,
   ): Promise<{ credential: Credential; secret: string }> {
     const label = normalizeLabel(input.label);
     if (kind === "pool_key") {
       if (!input.pool) throw badRequest("pool is required", "pool");
       await requirePool(this.ctx, input.pool);
+    } else if (input.policy) {
+      throw badRequest("only Pool API keys have a policy", "policy");
     }
+    const { policy, changed } = applyPolicy(undefined, input.policy);
     const minted = mintCredential(kind);
     const now = this.ctx.clock.now();
     const credential: Credential = {
@@ -48,6 +75,7 @@ export class CredentialService {
       secretHash: minted.secretHash,
       createdAt: now,
       updatedAt: now,
+      policy,
     };
     await this.ctx.store.credentials.create(credential);
     await recordAudit(this.ctx, {
@@ -55,9 +83,59 @@ export class CredentialService {
       action: `${AUDIT_TARGET[kind]}.create`,
       targetType: AUDIT_TARGET[kind],
       targetId: minted.id,
-      details: { pool: credential.pool ?? null, label: label ?? null },
+      details: {
+        pool: credential.pool ?? null,
+        label: label ?? null,
+        ...(changed.length > 0 ? { policy: changed.join(",") } : {}),
+      },
     });
     return { credential, secret: minted.raw };
+  }
+
+  /** Label and policy edits; the audit event names the changed fields, never their values. */
+  async update(
+    kind: CredentialKind,
+    id: string,
+    input: { label?: string; policy?: KeyPolicyInput },
+    actor: string,
+  ): Promise<Credential> {
+    const current = await this.#require(kind, id);
+    if (current.status === "revoked") {
+      throw new GatewayError(
+        409,
+        "credential_revoked",
+        `${credentialPrefix(kind, id)} is revoked; create a new one`,
+      );
+    }
+    if (input.policy && kind !== "pool_key") throw badRequest("only Pool API keys have a policy", "policy");
+    const patch: Partial<Omit<Credential, "id" | "kind" | "createdAt">> = {};
+    const changed: string[] = [];
+    if (input.label !== undefined) {
+      const label = normalizeLabel(input.label);
+      if (label !== current.label) {
+        patch.label = label;
+        changed.push("label");
+      }
+    }
+    const policy = applyPolicy(current.policy, input.policy);
+    if (policy.changed.length > 0) {
+      patch.policy = policy.policy;
+      changed.push(...policy.changed);
+    }
+    if (changed.length === 0) return current;
+    const updated = await this.ctx.store.credentials.update(kind, id, {
+      ...patch,
+      updatedAt: this.ctx.clock.now(),
+    });
+    this.#cache.delete(`${kind}:${id}`);
+    await recordAudit(this.ctx, {
+      actor,
+      action: `${AUDIT_TARGET[kind]}.update`,
+      targetType: AUDIT_TARGET[kind],
+      targetId: id,
+      details: { changed: changed.join(",") },
+    });
+    return updated;
   }
 
   list(kind: CredentialKind, filter: { pool?: string } = {}): Promise<Credential[]> {
@@ -94,6 +172,7 @@ export class CredentialService {
       targetId: id,
       details: { from: current.status, to: status },
     });
+    this.#notify(updated);
     return updated;
   }
 
@@ -123,6 +202,7 @@ export class CredentialService {
       targetType: AUDIT_TARGET[kind],
       targetId: id,
     });
+    this.#notify(credential);
     return { credential, secret: minted.raw };
   }
 
@@ -165,6 +245,11 @@ export class CredentialService {
           });
         }),
     );
+  }
+
+  /** The stored credential, uncached; 404 when it does not exist. */
+  get(kind: CredentialKind, id: string): Promise<Credential> {
+    return this.#require(kind, id);
   }
 
   async #require(kind: CredentialKind, id: string): Promise<Credential> {

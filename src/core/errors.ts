@@ -29,10 +29,8 @@ export class GatewayError extends Error {
   }
 
   get type(): ErrorType {
-    // The original reserves server_error for overload and internal failures.
-    return this.code === "server_is_overloaded" || this.status >= 500
-      ? "server_error"
-      : "invalid_request_error";
+    // As the original: server_error only for overload and the gateway's own internal failures.
+    return SERVER_CODES.has(this.code) ? "server_error" : "invalid_request_error";
   }
 
   toJSON(): ErrorBody {

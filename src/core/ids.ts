@@ -5,6 +5,14 @@ export function sortableId(prefix: string, nowMs: number): string {
   return `${prefix}_${nowMs.toString(36).padStart(9, "0")}${randomBytes(6).toString("hex")}`;
 }
 
+/** The epoch ms a `sortableId` was minted at, or undefined when the id is not one. */
+export function sortableIdTime(id: string): number | undefined {
+  const match = /^[a-z]+_([0-9a-z]{9})[0-9a-f]{12}$/.exec(id);
+  if (!match?.[1]) return undefined;
+  const ms = Number.parseInt(match[1], 36);
+  return Number.isSafeInteger(ms) ? ms : undefined;
+}
+
 export function accountId(): string {
   return `acc_${randomBytes(8).toString("hex")}`;
 }

@@ -18,6 +18,8 @@ export interface Pool {
   strategy: RoutingStrategy;
   /** How many accounts one request may try (failover bound). */
   ringSize: number;
+  /** /v1/images and the native image routes; unset means allowed (pools from before the switch). */
+  allowImageGeneration?: boolean;
   createdAt: number;
   updatedAt: number;
 }
@@ -64,6 +66,9 @@ export interface Account {
   /** Epoch ms from the access token's `exp`. */
   accessTokenExpiresAt?: number;
   lastRefreshAt?: number;
+  /** Consecutive transient refresh failures and when to try again (epoch ms). */
+  refreshFailures?: number;
+  refreshRetryAt?: number;
   lastUsedAt?: number;
   lastErrorCode?: string;
   quota?: QuotaEvidence;
@@ -90,6 +95,22 @@ export type CredentialKind = (typeof CREDENTIAL_KINDS)[number];
 export const CREDENTIAL_STATUSES = ["active", "paused", "revoked"] as const;
 export type CredentialStatus = (typeof CREDENTIAL_STATUSES)[number];
 
+/** Reasoning efforts from least to most; a key's ceiling admits its own level and those below. */
+export const REASONING_EFFORTS = ["none", "minimal", "low", "medium", "high", "xhigh"] as const;
+export type ReasoningEffort = (typeof REASONING_EFFORTS)[number];
+
+/** Per-key limits; an absent field means no cap (not zero). See docs/key-policy.md. */
+export interface KeyPolicy {
+  /** Absent: every model; a list: only those; an empty list: none. */
+  allowedModels?: string[];
+  /** Highest reasoning effort a request may ask for (rejected above, never clamped). */
+  maxReasoningEffort?: ReasoningEffort;
+  requestsPerMinute?: number;
+  /** Total tokens per UTC day / ISO week (Monday 00:00 UTC). */
+  tokensPerDay?: number;
+  tokensPerWeek?: number;
+}
+
 /** Pool API keys, MCP tokens and admin tokens: only the SHA-256 of the secret part is kept. */
 export interface Credential {
   kind: CredentialKind;
@@ -103,6 +124,8 @@ export interface Credential {
   updatedAt: number;
   lastUsedAt?: number;
   revokedAt?: number;
+  /** Pool API keys only. */
+  policy?: KeyPolicy;
 }
 
 export interface AuditEvent {
@@ -142,6 +165,22 @@ export interface RequestLog {
   durationMs: number;
   ttfbMs?: number;
   usage?: TokenUsage;
+  /** Epoch seconds; the store deletes the row after this (DynamoDB TTL). */
+  expiresAt: number;
+}
+
+/** A file held by one upstream account: metadata only, never its bytes. */
+export interface StoredFile {
+  /** The upstream's file id. */
+  id: string;
+  pool: string;
+  /** The account that holds it; requests referencing the file are pinned there. */
+  accountId: string;
+  filename: string;
+  bytes: number;
+  purpose: string;
+  status: "pending" | "uploaded";
+  createdAt: number;
   /** Epoch seconds; the store deletes the row after this (DynamoDB TTL). */
   expiresAt: number;
 }

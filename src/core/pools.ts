@@ -58,7 +58,7 @@ export async function createPool(
 export async function updatePoolRouting(
   ctx: CoreContext,
   name: string,
-  input: { strategy?: string; ringSize?: number },
+  input: { strategy?: string; ringSize?: number; allowImageGeneration?: boolean },
   actor: string,
 ): Promise<Pool> {
   checkSettings(input);
@@ -66,6 +66,7 @@ export async function updatePoolRouting(
   const patch = {
     ...(input.strategy !== undefined ? { strategy: input.strategy as RoutingStrategy } : {}),
     ...(input.ringSize !== undefined ? { ringSize: input.ringSize } : {}),
+    ...(input.allowImageGeneration !== undefined ? { allowImageGeneration: input.allowImageGeneration } : {}),
     updatedAt: ctx.clock.now(),
   };
   const pool = normalizePool(await ctx.store.pools.update(name, patch));
@@ -79,6 +80,7 @@ export async function updatePoolRouting(
       ringSize: pool.ringSize,
       previousStrategy: current.strategy,
       previousRingSize: current.ringSize,
+      allowImageGeneration: pool.allowImageGeneration ?? true,
     },
   });
   return pool;
@@ -100,5 +102,6 @@ export function normalizePool(pool: Pool): Pool {
     ...pool,
     strategy: ROUTING_STRATEGIES.includes(pool.strategy) ? pool.strategy : DEFAULT_STRATEGY,
     ringSize: pool.ringSize ?? DEFAULT_RING_SIZE,
+    allowImageGeneration: pool.allowImageGeneration ?? true,
   };
 }

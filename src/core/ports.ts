@@ -1,6 +1,14 @@
 // Ports: what the core needs from a host. Adapters in src/adapters implement them for AWS and
 // for the local Node host; the core never imports an AWS SDK.
-import type { Account, AuditEvent, Credential, CredentialKind, Pool, RequestLog } from "./model.ts";
+import type {
+  Account,
+  AuditEvent,
+  Credential,
+  CredentialKind,
+  Pool,
+  RequestLog,
+  StoredFile,
+} from "./model.ts";
 
 /** Wall clock in epoch milliseconds; injected so tests can move time. */
 export interface Clock {
@@ -87,6 +95,8 @@ export interface RequestLogQuery {
 export interface RequestLogRepository {
   append(log: RequestLog): Promise<void>;
   list(query: RequestLogQuery): Promise<Page<RequestLog>>;
+  /** One row by id (ids carry their time, so this is a single read); undefined when gone. */
+  get(id: string): Promise<RequestLog | undefined>;
 }
 
 export interface Store {
@@ -97,6 +107,9 @@ export interface Store {
   requestLogs: RequestLogRepository;
   routing: RoutingStateRepository;
   pins: PinRepository;
+  files: FileRepository;
+  oauthFlows: OAuthFlowRepository;
+  keyUsage: KeyUsageRepository;
   /** Cheap reachability probe for /readyz. */
   ping(): Promise<void>;
 }
@@ -152,4 +165,95 @@ export interface RoutingStateRepository {
 export interface PinRepository {
   get(hash: string): Promise<{ accountId: string; expiresAt: number } | undefined>;
   put(hash: string, accountId: string, expiresAtSeconds: number): Promise<void>;
+}
+
+/** One per-key counting window (a minute, a UTC day, an ISO week). */
+export interface UsageWindow {
+  kind: "minute" | "day" | "week";
+  /** e.g. `2025-06-02T10:31`, `2025-06-02`, `2025-W23`. */
+  id: string;
+  /** Epoch seconds; the store may drop the counter after this (DynamoDB TTL). */
+  expiresAt: number;
+}
+
+export interface UsageCounts {
+  requests: number;
+  tokens: number;
+}
+
+/**
+ * Per-key request and token counters, one item per window, changed only by single-item atomic
+ * updates so every instance sees the same totals.
+ */
+export interface KeyUsageRepository {
+  /**
+   * Counts one request in the window. With `limit`, only while `limit.field` is below
+   * `limit.value` (conditional write); returns false and counts nothing otherwise.
+   */
+  admit(
+    keyId: string,
+    window: UsageWindow,
+    limit?: { field: keyof UsageCounts; value: number },
+  ): Promise<boolean>;
+  /** Takes back a request `admit` counted (a later check denied it). */
+  release(keyId: string, window: UsageWindow): Promise<void>;
+  addTokens(keyId: string, window: UsageWindow, tokens: number): Promise<void>;
+  get(keyId: string, window: UsageWindow): Promise<UsageCounts>;
+}
+
+export type OAuthFlowKind = "device" | "browser";
+export type OAuthFlowStatus = "pending" | "exchanging" | "complete" | "failed" | "expired";
+
+/**
+ * An OAuth login in progress (device code or browser PKCE). Only public metadata lives here; the
+ * device_auth_id, PKCE verifier and state are secret flow state kept in the SecretStore.
+ */
+export interface OAuthFlow {
+  id: string;
+  kind: OAuthFlowKind;
+  pool: string;
+  label?: string;
+  status: OAuthFlowStatus;
+  /** Device flow: what the operator types at `verificationUrl`. */
+  userCode?: string;
+  verificationUrl?: string;
+  intervalSeconds?: number;
+  /** Device flow: epoch ms before which the provider must not be asked again. */
+  nextPollAt?: number;
+  /** Set when complete. */
+  accountId?: string;
+  /** Set when failed or expired. */
+  errorCode?: string;
+  createdAt: number;
+  updatedAt: number;
+  /** Epoch ms: the login must be completed before this. */
+  endsAt: number;
+  /** Epoch seconds: the store may drop the item after this (DynamoDB TTL), a day after `endsAt`. */
+  expiresAt: number;
+}
+
+export interface OAuthFlowRepository {
+  create(flow: OAuthFlow): Promise<void>;
+  get(id: string): Promise<OAuthFlow | undefined>;
+  /**
+   * Conditional single-item write: applies `patch` only while the flow is in status `from`.
+   * Returns the updated flow, or undefined when the status moved on (another caller won).
+   */
+  transition(
+    id: string,
+    from: OAuthFlowStatus,
+    patch: Partial<Omit<OAuthFlow, "id" | "kind" | "createdAt" | "endsAt" | "expiresAt">>,
+  ): Promise<OAuthFlow | undefined>;
+  /** Flows that ended (`endsAt`) before `beforeMs`, oldest first, at most `limit`. */
+  listEnded(beforeMs: number, limit: number): Promise<OAuthFlow[]>;
+  delete(id: string): Promise<void>;
+}
+
+/** File metadata per Pool (OpenAI /v1/files and the /backend-api/files bridge). */
+export interface FileRepository {
+  put(file: StoredFile): Promise<void>;
+  /** Undefined when missing, expired or in another Pool. */
+  get(pool: string, id: string): Promise<StoredFile | undefined>;
+  /** Unexpired files of a Pool, newest first, at most `limit`. */
+  list(pool: string, limit: number): Promise<StoredFile[]>;
 }

@@ -8,6 +8,8 @@ import type { AdminAuthenticator } from "./middleware/admin-auth.ts";
 import { adminRoutes } from "./routes/admin/index.ts";
 import { codexRoutes } from "./routes/codex.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { mcpRoutes } from "./routes/mcp.ts";
+import { openaiRoutes } from "./routes/v1/index.ts";
 import type { AppEnv } from "./types.ts";
 
 export interface AppOptions {
@@ -25,7 +27,10 @@ export function createApp(gw: Gateway, options: AppOptions) {
   });
   app.route("/", healthRoutes(gw, options.isDraining ?? (() => false)));
   app.route("/admin/v1", adminRoutes(gw, options.adminAuthenticator, options.version));
+  // Before the Codex routes: the bridges here sit under /backend-api, which ends in a catch-all there.
+  app.route("/", openaiRoutes(gw));
   app.route("/", codexRoutes(gw));
+  app.route("/", mcpRoutes(gw, { version: options.version }));
   app.notFound(() => new GatewayError(404, "not_found", "no such route").toResponse());
   app.onError((error, c) => {
     if (error instanceof GatewayError) return error.toResponse();

@@ -33,6 +33,7 @@ const Env = z.object({
   POOLER_USAGE_POLL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
   POOLER_DYNAMODB_ENDPOINT: url("POOLER_DYNAMODB_ENDPOINT").optional(),
   POOLER_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(15_000),
+  POOLER_WS_IDLE_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(1_800_000),
 });
 
 export type LocalConfig = ReturnType<typeof loadConfig>;
@@ -55,6 +56,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     sseKeepAliveMs: e.POOLER_SSE_KEEPALIVE_MS,
     firstEventTimeoutMs: e.POOLER_FIRST_EVENT_TIMEOUT_MS,
     shutdownGraceMs: e.POOLER_SHUTDOWN_GRACE_MS,
+    websocketIdleTimeoutMs: e.POOLER_WS_IDLE_TIMEOUT_MS,
     usagePollSeconds: e.POOLER_USAGE_POLL_SECONDS,
     dynamoEndpoint: e.POOLER_DYNAMODB_ENDPOINT,
   };

@@ -21,6 +21,7 @@ import { bearerAdminAuthenticator } from "../http/middleware/admin-auth.ts";
 import type { LocalConfig } from "./config.ts";
 import { startEmbeddedDynamo } from "./embedded-dynamo.ts";
 import { VERSION } from "./version.ts";
+import { attachWebSocketRelay } from "./websocket-upgrade.ts";
 
 // The local host supports Node 20; the SDK's Node-22 notice is noise for a local gateway.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -115,6 +116,12 @@ export async function startLocalGateway(
   // Long SSE turns must not be cut by Node's default request timeouts.
   server.requestTimeout = 0;
   server.headersTimeout = 60_000;
+  // Responses WebSocket upgrades; other upgrade requests get the app's ordinary answer.
+  const websockets = attachWebSocketRelay(server, gateway, {
+    fallback: (request) => app.fetch(request),
+    isDraining: () => draining,
+    idleTimeoutMs: config.websocketIdleTimeoutMs,
+  });
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
 
@@ -125,6 +132,7 @@ export async function startLocalGateway(
     async stop() {
       draining = true;
       clearInterval(poller);
+      websockets.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // Keep-alive connections go idle as their streams finish; close them then, not at Node's timeout.
       const reaper = setInterval(() => server.closeIdleConnections(), 100);

@@ -6,7 +6,9 @@ export type {
   Behavior,
   FakeAccount,
   FakeAccountOptions,
+  FakeOAuthApi,
   FakeUpstream,
+  FakeWebSocketSession,
   RecordedRequest,
   UsageSettings,
 } from "./types.ts";

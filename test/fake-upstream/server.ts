@@ -3,8 +3,10 @@ import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from "node:zlib";
 import { decompress as zstdDecompress } from "fzstd";
+import { createExtraRoutes } from "./extra-routes.ts";
 import { makeAccessToken, makeIdToken, makeRefreshToken, randomHex, type TokenIdentity } from "./jwt.ts";
 import { modelsBody } from "./models.ts";
+import { createOAuthRoutes } from "./oauth-routes.ts";
 import {
   createdEvent,
   droppedTurnEvents,
@@ -23,6 +25,7 @@ import type {
   RecordedRequest,
   UsageSettings,
 } from "./types.ts";
+import { attachWebSocketUpstream } from "./websocket.ts";
 
 const DEFAULT_TEXT = "Hello from fake upstream.";
 const MODELS_ETAG = '"W/fake-1"';
@@ -150,6 +153,9 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
   const requests: RecordedRequest[] = [];
   const pausedWaiters = new Set<() => void>();
   let responseCounter = 0;
+  const extra = createExtraRoutes({ authenticate: (req, res) => authenticate(req, res), baseUrl: () => url });
+  // Onboarding (device code, authorization code): the accounts it mints are ordinary fake accounts.
+  const oauth = createOAuthRoutes({ issuer: () => url, createAccount: (opts) => fake.createAccount(opts) });
 
   function mustGet(accountId: string): AccountState {
     const acct = accounts.get(accountId);
@@ -536,6 +542,8 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
     if (body !== undefined) record.body = body;
     if (accountId !== undefined) record.accountId = accountId;
     requests.push(record);
+    // Files, transcription, images, compaction (extra-routes.ts); before the body check: blobs are binary.
+    if (await extra.handle({ req, res, method, path, raw: Buffer.concat(chunks), body, record })) return;
 
     if (bodyError !== undefined) {
       sendJson(res, 400, { detail: `Could not parse request body: ${bodyError}` });
@@ -543,6 +551,7 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
     }
 
     const route = `${method} ${path}`;
+    if (oauth.handle(route, body, res)) return;
     if (route === "POST /oauth/token") {
       handleToken(body, res);
       return;
@@ -577,8 +586,17 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
+  const websockets = attachWebSocketUpstream(server, {
+    authenticate,
+    autoBehavior,
+    nextResponseNumber: () => ++responseCounter,
+    rateLimitHeaders,
+    modelsEtag: MODELS_ETAG,
+    defaultText: DEFAULT_TEXT,
+  });
 
-  return {
+  const fake: FakeUpstream = {
+    ...oauth.api,
     url,
     upstreamBaseUrl: `${url}/backend-api`,
     authBaseUrl: url,
@@ -648,15 +666,20 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
       for (const release of [...pausedWaiters]) release();
     },
 
+    websocketSessions: websockets.sessions,
+    dropWebSockets: (accountId: string) => websockets.drop(accountId),
+
     responsesFor(accountId: string): RecordedRequest[] {
       return requests.filter((r) => r.path === "/backend-api/codex/responses" && r.accountId === accountId);
     },
 
     async close(): Promise<void> {
       for (const release of [...pausedWaiters]) release();
+      websockets.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await closed;
     },
   };
+  return fake;
 }

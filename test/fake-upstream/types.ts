@@ -51,7 +51,29 @@ export interface UsageSettings {
   planType?: string;
 }
 
-export interface FakeUpstream {
+/** The fake auth server's onboarding controls (device-code and browser PKCE logins). */
+export interface FakeOAuthApi {
+  /** What the next device-code answers carry; defaults: interval 1 s, expires in 900 s. */
+  setDeviceLogin(settings: { intervalSeconds?: number; expiresInSeconds?: number }): void;
+  /** The user approves the device code: a new fake account whose tokens the exchange hands out. */
+  approveDevice(userCode: string, accountOpts?: FakeAccountOptions): FakeAccount;
+  denyDevice(userCode: string): void;
+  /** The next poll of this device code answers `slow_down`. */
+  slowDownDevice(userCode: string): void;
+  expireDevice(userCode: string): void;
+  /**
+   * The user signs in at this authorize URL: issues an authorization code bound to its S256
+   * challenge and redirect URI, and returns the callback URL the browser would end on.
+   */
+  authorize(
+    authorizeUrl: string,
+    accountOpts?: FakeAccountOptions,
+  ): { callbackUrl: string; code: string; account: FakeAccount };
+  /** `grant_type=authorization_code` calls seen on /oauth/token. */
+  codeExchanges(): number;
+}
+
+export interface FakeUpstream extends FakeOAuthApi {
   url: string;
   upstreamBaseUrl: string;
   authBaseUrl: string;
@@ -64,5 +86,22 @@ export interface FakeUpstream {
   refreshCount(accountId: string): number;
   releasePaused(): void;
   responsesFor(accountId: string): RecordedRequest[];
+  /** Every Responses WebSocket connection the fake accepted, oldest first. */
+  websocketSessions: FakeWebSocketSession[];
+  /** Kills the account's open upstream WebSockets (a network drop between turns); returns how many. */
+  dropWebSockets(accountId: string): number;
   close(): Promise<void>;
+}
+
+/** One accepted upstream WebSocket connection (test metadata: handshake headers and turn bodies). */
+export interface FakeWebSocketSession {
+  accountId: string;
+  path: string;
+  headers: Record<string, string>;
+  /** The parsed `response.create` frames, in order. */
+  requests: Record<string, unknown>[];
+  /** Client frames received (any type). */
+  frames: number;
+  open: boolean;
+  closeCode?: number;
 }

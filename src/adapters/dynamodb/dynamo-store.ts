@@ -4,6 +4,9 @@ import type { Clock, Store } from "../../core/ports.ts";
 import { DynamoAccountRepository } from "./account-repository.ts";
 import { DynamoAuditRepository } from "./audit-repository.ts";
 import { DynamoCredentialRepository } from "./credential-repository.ts";
+import { DynamoFileRepository } from "./file-repository.ts";
+import { DynamoKeyUsageRepository } from "./key-usage-repository.ts";
+import { DynamoOAuthFlowRepository } from "./oauth-flow-repository.ts";
 import { DynamoPinRepository } from "./pin-repository.ts";
 import { DynamoPoolRepository } from "./pool-repository.ts";
 import { DynamoRequestLogRepository } from "./request-log-repository.ts";
@@ -36,6 +39,9 @@ export function createDynamoStore(options: DynamoStoreOptions): Store {
     ),
     routing: new DynamoRoutingStateRepository(db, state),
     pins: new DynamoPinRepository(db, state),
+    files: new DynamoFileRepository(db, state, options.clock),
+    oauthFlows: new DynamoOAuthFlowRepository(db, state),
+    keyUsage: new DynamoKeyUsageRepository(db, state),
     async ping() {
       await options.client.send(new DescribeTableCommand({ TableName: state }));
     },

@@ -1,9 +1,11 @@
 import {
   type DynamoDBDocumentClient,
+  GetCommand,
   PutCommand,
   QueryCommand,
   type QueryCommandOutput,
 } from "@aws-sdk/lib-dynamodb";
+import { sortableIdTime } from "../../core/ids.ts";
 import type { RequestLog } from "../../core/model.ts";
 import type { Clock, Page, RequestLogQuery, RequestLogRepository } from "../../core/ports.ts";
 import { decodeCursor, encodeCursor, fromItem, isTableKey } from "./items.ts";
@@ -41,6 +43,17 @@ export class DynamoRequestLogRepository implements RequestLogRepository {
     await this.db.send(
       new PutCommand({ TableName: this.table, Item: { pk: `LOG#${day(log.at)}`, sk: log.id, ...log } }),
     );
+  }
+
+  async get(id: string): Promise<RequestLog | undefined> {
+    // The id carries the time it was minted at, which names the day partition.
+    const at = sortableIdTime(id);
+    if (at === undefined) return undefined;
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: { pk: `LOG#${day(at)}`, sk: id } }),
+    );
+    const log = fromItem<RequestLog>(Item);
+    return log && log.expiresAt > Math.floor(this.clock.now() / 1000) ? log : undefined;
   }
 
   async list(query: RequestLogQuery): Promise<Page<RequestLog>> {

@@ -13,6 +13,10 @@ import {
   AccountListResponse,
   AccountResponse,
 } from "../schemas.ts";
+import { registerAccountLogin } from "./account-login.ts";
+
+const percent = (value: number | null | undefined) =>
+  value === null || value === undefined ? "-" : `${value}%`;
 
 function describe(account: Account): string {
   return account.label ? `${quoted(account.label)} (${account.id})` : account.id;
@@ -57,6 +61,8 @@ export function registerAccountCommands(program: Command, deps: CliDeps): void {
       }
     });
 
+  registerAccountLogin(account, deps);
+
   account
     .command("list")
     .description("list accounts")
@@ -76,8 +82,13 @@ export function registerAccountCommands(program: Command, deps: CliDeps): void {
             { header: "PLAN", value: (a) => a.planType },
             { header: "EMAIL", value: (a) => a.email, maxWidth: 32 },
             { header: "TOKEN EXPIRES", value: (a) => formatTime(a.accessTokenExpiresAt) },
+            { header: "5H USED", value: (a) => percent(a.quota?.primaryUsedPercent) },
+            { header: "5H RESETS", value: (a) => formatTime(a.quota?.primaryResetAt) },
+            { header: "WEEK USED", value: (a) => percent(a.quota?.secondaryUsedPercent) },
+            { header: "WEEK RESETS", value: (a) => formatTime(a.quota?.secondaryResetAt) },
+            { header: "OUT UNTIL", value: (a) => formatTime(a.quota?.exhaustedUntil) },
             { header: "LAST REFRESH", value: (a) => formatTime(a.lastRefreshAt) },
-            { header: "LAST USED", value: (a) => formatTime(a.lastUsedAt) },
+            { header: "LAST SUCCESS", value: (a) => formatTime(a.lastSuccessAt) },
             { header: "LAST ERROR", value: (a) => a.lastErrorCode, maxWidth: 32 },
           ],
           opts.pool

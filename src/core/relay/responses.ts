@@ -28,7 +28,7 @@ export interface ResponsesRequest {
   requestId: string;
 }
 
-type Attempt =
+export type Attempt =
   | {
       kind: "stream";
       response: Response;
@@ -42,8 +42,11 @@ type Attempt =
       kind: "retry";
       status: number;
       code: string;
+      /** A real upstream error answer worth relaying if nothing better turns up. */
       relay?: Response;
       usageLimited?: boolean;
+      /** The upstream's quota headers from a usage-limit answer. */
+      quotaHeaders?: Headers;
       healthNeutral?: boolean;
     };
 
@@ -113,9 +116,12 @@ export async function relayResponses(gw: Gateway, req: ResponsesRequest): Promis
   }
 
   let last: Extract<Attempt, { kind: "retry" }> | undefined;
+  /** The most telling failure: a real upstream error beats "this account could not be used". */
+  let worst: Extract<Attempt, { kind: "retry" }> | undefined;
   let lastAccount: Account | undefined;
   let attempts = 0;
   const usageLimited: Account[] = [];
+  let quotaHeaders: Headers | undefined;
   for (const account of plan.candidates) {
     if (req.signal.aborted) break;
     if (plan.halfOpen.has(account.id) && !(await gw.router.acquireProbe(req.pool.name, account, model)))
@@ -125,8 +131,11 @@ export async function relayResponses(gw: Gateway, req: ResponsesRequest): Promis
     const attempt = await tryAccount(gw, req, account);
     if (attempt.kind === "retry") {
       last = attempt;
-      if (attempt.usageLimited) usageLimited.push(account);
-      else if (!attempt.healthNeutral)
+      if (!attempt.usageLimited && (!worst || !attempt.healthNeutral)) worst = attempt;
+      if (attempt.usageLimited) {
+        usageLimited.push(account);
+        quotaHeaders = attempt.quotaHeaders;
+      } else if (!attempt.healthNeutral)
         await gw.router.recordFailure(req.pool.name, account, model, attempt.code);
       ctx.metrics.count("upstream_failover", 1, { code: attempt.code });
       continue;
@@ -158,22 +167,24 @@ export async function relayResponses(gw: Gateway, req: ResponsesRequest): Promis
     log(undefined, attempts, { status: 503, errorCode: error.code });
     return error.toResponse();
   }
-  // Out of quota everywhere we looked: Codex shows the reset time rather than retrying.
-  if (usageLimited.length === attempts && usageLimited.length > 0) {
+  // Out of quota everywhere that could serve (the others were unusable): Codex shows the reset time
+  // rather than retrying. A real upstream failure elsewhere wins, since a retry may then succeed.
+  if (usageLimited.length > 0 && (!worst || worst.healthNeutral)) {
     const response = usageLimitError(usageLimited, ctx.clock.now()).toResponse();
     // Keep the upstream's quota headers: Codex shows them in its status line.
-    last.relay?.headers.forEach((value, name) => {
+    quotaHeaders?.forEach((value, name) => {
       if (name.startsWith("x-codex-") && !response.headers.has(name)) response.headers.set(name, value);
     });
     log(lastAccount, attempts, { status: 429, errorCode: "usage_limit_reached" });
     return response;
   }
-  log(lastAccount, attempts, { status: last.status, errorCode: last.code });
+  const failure = worst ?? last;
+  log(lastAccount, attempts, { status: failure.status, errorCode: failure.code });
   return (
-    last.relay ??
+    failure.relay ??
     new GatewayError(
-      last.status,
-      last.code,
+      failure.status,
+      failure.code,
       "upstream request failed on every account tried; try again shortly",
     ).toResponse()
   );
@@ -277,10 +288,12 @@ async function tryAccount(gw: Gateway, req: ResponsesRequest, account: Account):
         tokens = await gw.tokens.refresh(account, "unauthorized_recovery");
       } catch (error) {
         gw.directory.invalidate();
+        // The account's login is the problem, not the upstream's health.
         return {
           kind: "retry",
           status: 502,
           code: error instanceof GatewayError ? error.code : "upstream_auth_failed",
+          healthNeutral: true,
         };
       }
       continue;
@@ -290,7 +303,8 @@ async function tryAccount(gw: Gateway, req: ResponsesRequest, account: Account):
   return { kind: "retry", status: 502, code: "upstream_auth_failed" };
 }
 
-async function classifyError(
+/** Sorts an upstream error answer: another account may serve it (retry), or it fails everywhere (final). */
+export async function classifyError(
   gw: Gateway,
   account: Account,
   response: Response,
@@ -314,7 +328,7 @@ async function classifyError(
       status: 429,
       code: "usage_limit_reached",
       usageLimited: true,
-      relay: new Response(null, { headers }),
+      quotaHeaders: headers,
     };
   }
   if (model && modelUnavailable(response.status, code, body)) {

@@ -4,7 +4,7 @@
 // decides.
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 
-const PRE_CONTENT = new Set([
+export const PRE_CONTENT = new Set([
   "response.created",
   "response.in_progress",
   "response.queued",

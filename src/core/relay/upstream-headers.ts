@@ -23,7 +23,7 @@ export function upstreamHeaders(
   client: Headers,
   account: Pick<Account, "chatgptAccountId">,
   accessToken: string,
-  options: { accept: string; clientVersion: string; contentType?: string },
+  options: { accept?: string; clientVersion: string; contentType?: string },
 ): Headers {
   const headers = new Headers();
   for (const name of FORWARDED) {
@@ -36,7 +36,7 @@ export function upstreamHeaders(
   // Synthetic ids (email_/local_) are not real workspaces; the upstream rejects them.
   const id = account.chatgptAccountId;
   if (id && !id.startsWith("email_") && !id.startsWith("local_")) headers.set("chatgpt-account-id", id);
-  headers.set("accept", options.accept);
+  if (options.accept) headers.set("accept", options.accept);
   if (options.contentType) headers.set("content-type", options.contentType);
   return headers;
 }

@@ -246,11 +246,10 @@ function pinnedUnavailable(account: Account | undefined, reason: Exclusion | und
 }
 
 function noEligible(members: Account[], exclusions: Map<string, Exclusion>, nowMs: number): GatewayError {
+  // Quota is the only thing that comes back by itself (the rest needs an operator), unless a circuit
+  // is open: that clears within a minute, so a 503 that invites a retry fits better.
   const exhausted = members.filter((a) => exclusions.get(a.id) === "quota_exhausted");
-  if (
-    exhausted.length > 0 &&
-    exhausted.length === [...exclusions.values()].filter((r) => r !== "paused").length
-  ) {
+  if (exhausted.length > 0 && ![...exclusions.values()].includes("circuit_open")) {
     return usageLimitError(exhausted, nowMs);
   }
   if (members.length === 0) {

@@ -3,6 +3,7 @@
 import { Hono } from "hono";
 import { badRequest, GatewayError } from "../../core/errors.ts";
 import type { Gateway } from "../../core/gateway.ts";
+import { enforceKeyPolicy } from "../../core/key-policy.ts";
 import { poolUsage } from "../../core/pool-usage.ts";
 import { anchorsFrom, relayResponses } from "../../core/relay/responses.ts";
 import { parseJsonObject, readBody } from "../body.ts";
@@ -22,6 +23,13 @@ export function codexRoutes(gw: Gateway) {
       if (json.model !== undefined && (typeof json.model !== "string" || !MODEL.test(json.model))) {
         throw badRequest("model must be a model id string", "model");
       }
+      await enforceKeyPolicy(gw, c.get("key"), {
+        model: json.model as string | undefined,
+        reasoningEffort: (json.reasoning as { effort?: unknown } | undefined)?.effort,
+        effortParam: "reasoning.effort",
+        route: path,
+        startedAt: c.get("startedAt"),
+      });
       return relayResponses(gw, {
         key: c.get("key"),
         pool: c.get("pool"),
@@ -35,7 +43,8 @@ export function codexRoutes(gw: Gateway) {
         requestId: c.get("requestId"),
       });
     });
-    // The WebSocket transport lands with its own issue; 426 makes Codex fall back to HTTP at once.
+    // The local host takes WebSocket upgrades before Hono (src/server/websocket-upgrade.ts); an
+    // upgrade that reaches here is on a host without that path, and 426 makes Codex use HTTP at once.
     app.get(path, auth, (c) => {
       if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
         throw new GatewayError(

@@ -18,6 +18,7 @@ export function poolAdminRoutes(gw: Gateway) {
       name: pool.name,
       strategy: pool.strategy,
       ringSize: pool.ringSize,
+      allowImageGeneration: pool.allowImageGeneration ?? true,
       createdAt: iso(pool.createdAt),
       updatedAt: iso(pool.updatedAt),
       accountCount: accounts.length,

@@ -1,6 +1,7 @@
 // Admin API input schemas; also the source of the OpenAPI description.
 import { z } from "zod";
-import { ROUTING_STRATEGIES } from "../../../core/model.ts";
+import { MAX_ALLOWED_MODELS, MODEL_ID } from "../../../core/key-policy.ts";
+import { REASONING_EFFORTS, ROUTING_STRATEGIES } from "../../../core/model.ts";
 
 export const Label = z.string().max(160).optional();
 export const PoolName = z
@@ -16,13 +17,30 @@ export const CreatePool = z.strictObject({
 export const UpdatePool = z.strictObject({
   strategy: z.enum(ROUTING_STRATEGIES).optional(),
   ringSize: RingSize.optional(),
+  /** Serve /v1/images and the native image routes (default true). */
+  allowImageGeneration: z.boolean().optional(),
 });
 export const ImportAccount = z.strictObject({
   pool: PoolName,
   authJson: z.record(z.string(), z.unknown()),
   label: Label,
 });
-export const CreateKey = z.strictObject({ pool: PoolName, label: Label });
+const Cap = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).nullable().optional();
+/** Per-key limits: a field absent or null means no cap; an empty model list allows no model. */
+export const KeyPolicy = z.strictObject({
+  allowedModels: z
+    .array(z.string().regex(MODEL_ID, "a model id such as gpt-5.5"))
+    .max(MAX_ALLOWED_MODELS)
+    .nullable()
+    .optional(),
+  maxReasoningEffort: z.enum(REASONING_EFFORTS).nullable().optional(),
+  requestsPerMinute: Cap,
+  tokensPerDay: Cap,
+  tokensPerWeek: Cap,
+});
+export const CreateKey = z.strictObject({ pool: PoolName, label: Label, policy: KeyPolicy.optional() });
+/** Policy fields merge: absent keeps the value, null removes the cap. */
+export const UpdateKey = z.strictObject({ label: Label, policy: KeyPolicy.optional() });
 export const CreateMcpToken = z.strictObject({ label: Label });
 export const PageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(50),

@@ -1,0 +1,96 @@
+// The public HTTP path: CloudFront → function URLs (auth NONE + the secret origin header; origin
+// access control would require clients to send x-amz-content-sha256 on POST, which Codex and the
+// OpenAI SDKs do not). The runtime URL streams (RESPONSE_STREAM); /mcp has its own function.
+import { Duration } from "aws-cdk-lib";
+import * as acm from "aws-cdk-lib/aws-certificatemanager";
+import * as cloudfront from "aws-cdk-lib/aws-cloudfront";
+import * as origins from "aws-cdk-lib/aws-cloudfront-origins";
+import * as lambda from "aws-cdk-lib/aws-lambda";
+import * as route53 from "aws-cdk-lib/aws-route53";
+import * as targets from "aws-cdk-lib/aws-route53-targets";
+import { Construct } from "constructs";
+import { ORIGIN_HEADER } from "../../src/adapters/aws/origin-secret.ts";
+import type { GatewayConfig } from "../config.ts";
+import type { GatewayFunction } from "./gateway-function.ts";
+
+/**
+ * CloudFront's origin response (read) timeout: the longest it waits for the first byte and between
+ * two reads. 60 s is the maximum without a quota increase (up to 180 s with one). The gateway sends
+ * an SSE keep-alive every 10 s of upstream silence, so a long-thinking model never reaches it.
+ */
+export const ORIGIN_READ_TIMEOUT = Duration.seconds(60);
+/** Idle keep-alive between CloudFront and the function URL; 60 s is also the no-increase maximum. */
+export const ORIGIN_KEEPALIVE_TIMEOUT = Duration.seconds(60);
+
+export interface HttpEdgeProps {
+  config: GatewayConfig;
+  runtime: GatewayFunction;
+  mcp: GatewayFunction;
+  originHeaderValue: string;
+  /** Changes the distribution (its comment) so CloudFormation re-resolves the origin secret. */
+  originSecretRotation: string;
+}
+
+export class HttpEdge extends Construct {
+  readonly runtimeUrl: lambda.FunctionUrl;
+  readonly mcpUrl: lambda.FunctionUrl;
+  readonly distribution: cloudfront.Distribution;
+  readonly publicUrl: string;
+
+  constructor(scope: Construct, id: string, props: HttpEdgeProps) {
+    super(scope, id);
+    const { config } = props;
+    this.runtimeUrl = props.runtime.fn.addFunctionUrl({
+      authType: lambda.FunctionUrlAuthType.NONE,
+      invokeMode: lambda.InvokeMode.RESPONSE_STREAM,
+    });
+    // lambdas/mcp.ts answers buffered (small JSON documents); switch to RESPONSE_STREAM together with
+    // the entry if it ever moves to the stream adapter.
+    this.mcpUrl = props.mcp.fn.addFunctionUrl({
+      authType: lambda.FunctionUrlAuthType.NONE,
+      invokeMode: lambda.InvokeMode.BUFFERED,
+    });
+    const originProps: origins.FunctionUrlOriginProps = {
+      readTimeout: ORIGIN_READ_TIMEOUT,
+      keepaliveTimeout: ORIGIN_KEEPALIVE_TIMEOUT,
+      customHeaders: { [ORIGIN_HEADER]: props.originHeaderValue },
+    };
+    const behavior = (origin: cloudfront.IOrigin): cloudfront.BehaviorOptions => ({
+      origin,
+      allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
+      cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
+      // Every viewer header, cookie and query string, except Host (a function URL needs its own).
+      originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+      viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
+      // Never buffer an event stream to compress it.
+      compress: false,
+    });
+    const mcpBehavior = behavior(new origins.FunctionUrlOrigin(this.mcpUrl, originProps));
+    const custom = config.domainName && config.certificateArn;
+    this.distribution = new cloudfront.Distribution(this, "Distribution", {
+      comment: `Codex Pooler ${config.name} (origin secret rotation ${props.originSecretRotation})`,
+      defaultBehavior: behavior(new origins.FunctionUrlOrigin(this.runtimeUrl, originProps)),
+      additionalBehaviors: { "/mcp": mcpBehavior, "/mcp/*": mcpBehavior },
+      httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
+      priceClass: cloudfront.PriceClass.PRICE_CLASS_100,
+      enableIpv6: true,
+      ...(custom
+        ? {
+            domainNames: [config.domainName as string],
+            certificate: acm.Certificate.fromCertificateArn(this, "Certificate", config.certificateArn as string),
+            minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
+          }
+        : {}),
+    });
+    this.publicUrl = `https://${custom ? config.domainName : this.distribution.distributionDomainName}`;
+    if (config.hostedZoneId && config.hostedZoneName && config.domainName) {
+      const zone = route53.HostedZone.fromHostedZoneAttributes(this, "Zone", {
+        hostedZoneId: config.hostedZoneId,
+        zoneName: config.hostedZoneName,
+      });
+      const target = route53.RecordTarget.fromAlias(new targets.CloudFrontTarget(this.distribution));
+      new route53.ARecord(this, "AliasA", { zone, recordName: config.domainName, target });
+      new route53.AaaaRecord(this, "AliasAAAA", { zone, recordName: config.domainName, target });
+    }
+  }
+}

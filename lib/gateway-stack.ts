@@ -1,0 +1,221 @@
+// The gateway: runtime, admin, MCP, WebSocket and scheduled functions, CloudFront in front of the
+// public function URLs, EventBridge schedules, dashboard and alarms. Data (tables, KMS key) comes
+// from the data stack.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Aws, CfnOutput, CfnParameter, Duration, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
+import * as iam from "aws-cdk-lib/aws-iam";
+import * as lambda from "aws-cdk-lib/aws-lambda";
+import type * as kms from "aws-cdk-lib/aws-kms";
+import type { Construct } from "constructs";
+import { GSI1 } from "../src/adapters/dynamodb/tables.ts";
+import type { GatewayConfig } from "./config.ts";
+import { grantKeyUse, grantSecretStore, grantTables, type Tables } from "./constructs/access.ts";
+import { GatewayFunction, REPO_ROOT } from "./constructs/gateway-function.ts";
+import { HttpEdge } from "./constructs/http-edge.ts";
+import { Monitoring } from "./constructs/monitoring.ts";
+import { OriginSecret } from "./constructs/origin-secret.ts";
+import { Schedules } from "./constructs/schedules.ts";
+import { WEBSOCKET_STAGE, WebSocketGateway } from "./constructs/websocket-api.ts";
+
+export interface GatewayStackProps extends StackProps {
+  config: GatewayConfig;
+  data: Tables & { key: kms.IKey };
+}
+
+/** Lambda's hard cap on one invocation, so on one streamed Codex turn (docs/deploy-aws.md). */
+export const MAX_TURN_MINUTES = 15;
+
+export class GatewayStack extends Stack {
+  readonly functions: Record<"runtime" | "admin" | "mcp" | "scheduled" | "websocket", GatewayFunction>;
+  readonly edge: HttpEdge;
+  readonly adminUrl: lambda.FunctionUrl;
+  readonly webSocket: WebSocketGateway;
+  readonly monitoring: Monitoring;
+  readonly secretPrefix: string;
+  readonly metricsNamespace: string;
+
+  constructor(scope: Construct, id: string, props: GatewayStackProps) {
+    super(scope, id, props);
+    const { config, data } = props;
+    this.secretPrefix = `${config.name}/`;
+    this.metricsNamespace = `CodexPooler/${config.name}`;
+
+    const alarmEmail = new CfnParameter(this, "AlarmEmail", {
+      type: "String",
+      default: "",
+      allowedPattern: "^$|^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$",
+      description: "E-mail address subscribed to the alarm topic (empty: no subscription)",
+    });
+    const originHeaderVersion = new CfnParameter(this, "OriginHeaderVersion", {
+      type: "String",
+      default: "0",
+      allowedPattern: "^[A-Za-z0-9._-]{1,20}$",
+      description: "Change after rotating the origin secret so CloudFront picks up the new value (docs/deploy-aws.md)",
+    });
+
+    const version = (JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { version: string }).version;
+    // Names, ARNs and settings only: secrets are read from Secrets Manager at run time.
+    const environment: Record<string, string> = {
+      POOLER_STATE_TABLE: data.state.tableName,
+      POOLER_REQUEST_LOG_TABLE: data.requestLogs.tableName,
+      POOLER_SECRET_PREFIX: this.secretPrefix,
+      POOLER_KMS_KEY_ID: data.key.keyArn,
+      POOLER_METRICS_NAMESPACE: this.metricsNamespace,
+      POOLER_VERSION: version,
+      POOLER_REQUEST_LOG_RETENTION_DAYS: String(config.requestLogRetentionDays),
+      ...(config.upstreamBaseUrl ? { CODEX_UPSTREAM_BASE_URL: config.upstreamBaseUrl } : {}),
+      ...(config.authBaseUrl ? { CODEX_AUTH_BASE_URL: config.authBaseUrl } : {}),
+    };
+    const common = {
+      logRetention: config.logRetentionDays,
+      logRemovalPolicy: config.devMode ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    };
+    const originSecret = new OriginSecret(this, "OriginSecret", { key: data.key });
+
+    const runtime = new GatewayFunction(this, "Runtime", {
+      ...common,
+      entry: "runtime",
+      serviceName: "codex-pooler-runtime",
+      description: "Codex Pooler runtime: /backend-api and /v1, streamed",
+      // One invocation carries one whole streamed turn; Lambda stops at 15 minutes (the stream
+      // adapter ends the stream with a terminal event shortly before).
+      timeout: Duration.minutes(Math.min(config.runtimeTimeoutMinutes, MAX_TURN_MINUTES)),
+      memorySize: config.runtimeMemoryMb,
+      environment: { ...environment, POOLER_ORIGIN_SECRET_ARN: originSecret.secret.secretArn },
+    });
+    const admin = new GatewayFunction(this, "Admin", {
+      ...common,
+      entry: "admin",
+      serviceName: "codex-pooler-admin",
+      description: "Codex Pooler admin API (IAM-authenticated function URL)",
+      timeout: Duration.seconds(60),
+      memorySize: 512,
+      environment,
+    });
+    const mcp = new GatewayFunction(this, "Mcp", {
+      ...common,
+      entry: "mcp",
+      serviceName: "codex-pooler-mcp",
+      description: "Codex Pooler read-only MCP endpoint (/mcp behind CloudFront)",
+      timeout: Duration.seconds(30),
+      memorySize: 512,
+      environment: {
+        ...environment,
+        // The function's own origin, when it is known at synth time (a CloudFront domain would be a cycle).
+        ...(config.domainName ? { POOLER_PUBLIC_BASE_URL: `https://${config.domainName}` } : {}),
+      },
+    });
+    const scheduled = new GatewayFunction(this, "Scheduled", {
+      ...common,
+      entry: "scheduled",
+      serviceName: "codex-pooler-scheduled",
+      description: "Codex Pooler scheduled jobs: token refresh and usage poll (every minute), retention (daily)",
+      timeout: Duration.minutes(5),
+      memorySize: 512,
+      environment,
+    });
+    const websocket = new GatewayFunction(this, "WebSocket", {
+      ...common,
+      entry: "websocket",
+      serviceName: "codex-pooler-websocket",
+      description: "Codex Pooler WebSocket routes ($connect answers 426 until the WebSocket transport lands)",
+      timeout: Duration.seconds(10),
+      memorySize: 256,
+    });
+    this.functions = { runtime, admin, mcp, scheduled, websocket };
+
+    // --- least privilege, per function ---------------------------------------------------------
+    grantTables(runtime.role, data, {
+      state: ["GetItem", "PutItem", "UpdateItem", "Query", "DescribeTable"],
+      requestLogs: ["PutItem"],
+    });
+    grantSecretStore(runtime.role, this.secretPrefix, ["GetSecretValue", "PutSecretValue"]);
+    grantKeyUse(runtime.role, data.key, "read-write");
+    originSecret.grantRead(runtime.role);
+
+    grantTables(admin.role, data, {
+      state: ["GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "DescribeTable"],
+      requestLogs: ["GetItem", "Query"],
+    });
+    grantSecretStore(admin.role, this.secretPrefix, [
+      "GetSecretValue",
+      "PutSecretValue",
+      "CreateSecret",
+      "DeleteSecret",
+      "TagResource",
+    ]);
+    grantKeyUse(admin.role, data.key, "read-write");
+
+    grantTables(mcp.role, data, {
+      state: ["GetItem", "UpdateItem", "Query", "DescribeTable"],
+      requestLogs: ["GetItem", "Query"],
+    });
+    grantKeyUse(mcp.role, data.key, "read");
+
+    grantTables(scheduled.role, data, {
+      state: ["GetItem", "PutItem", "UpdateItem", "Query"],
+      requestLogs: ["Query", "BatchWriteItem"],
+    });
+    grantSecretStore(scheduled.role, this.secretPrefix, ["GetSecretValue", "PutSecretValue"]);
+    grantKeyUse(scheduled.role, data.key, "read-write");
+
+    // --- entry points ------------------------------------------------------------------------
+    this.edge = new HttpEdge(this, "Edge", {
+      config,
+      runtime,
+      mcp,
+      originHeaderValue: originSecret.headerValue(),
+      originSecretRotation: originHeaderVersion.valueAsString,
+    });
+    this.adminUrl = admin.fn.addFunctionUrl({
+      authType: lambda.FunctionUrlAuthType.AWS_IAM,
+      invokeMode: lambda.InvokeMode.RESPONSE_STREAM,
+    });
+    const adminInvoke = new iam.ManagedPolicy(this, "AdminInvokePolicy", {
+      description: "Attach to operators who run the pooler CLI against this gateway (SigV4 to the admin function URL)",
+      statements: [
+        new iam.PolicyStatement({
+          actions: ["lambda:InvokeFunctionUrl"],
+          resources: [admin.fn.functionArn],
+          conditions: { StringEquals: { "lambda:FunctionUrlAuthType": "AWS_IAM" } },
+        }),
+        new iam.PolicyStatement({
+          actions: ["lambda:InvokeFunction"],
+          resources: [admin.fn.functionArn],
+          conditions: { Bool: { "lambda:InvokedViaFunctionUrl": "true" } },
+        }),
+      ],
+    });
+    this.webSocket = new WebSocketGateway(this, "WebSocketApi", {
+      handler: websocket,
+      rateLimit: config.webSocketRateLimit,
+      burstLimit: config.webSocketBurstLimit,
+    });
+    new Schedules(this, "Schedules", { handler: scheduled });
+
+    this.monitoring = new Monitoring(this, "Monitoring", {
+      config,
+      namespace: this.metricsNamespace,
+      functions: Object.fromEntries(Object.entries(this.functions).map(([k, f]) => [k, f.fn])),
+      tables: { state: data.state, requestLogs: data.requestLogs, stateIndexes: [GSI1] },
+      webSocket: { apiId: this.webSocket.api.apiId, stage: WEBSOCKET_STAGE },
+      alarmEmail: alarmEmail.valueAsString,
+    });
+
+    new CfnOutput(this, "GatewayUrl", {
+      value: this.edge.publicUrl,
+      description: "Point Codex and SDK clients here (…/backend-api/codex or …/v1)",
+    });
+    new CfnOutput(this, "AdminUrl", {
+      value: this.adminUrl.url,
+      description: "pooler --aws --url <this> (SigV4; attach AdminInvokePolicy to operators)",
+    });
+    new CfnOutput(this, "AdminInvokePolicyArn", { value: adminInvoke.managedPolicyArn });
+    new CfnOutput(this, "WebSocketUrl", { value: this.webSocket.stage.url });
+    new CfnOutput(this, "AlarmTopicArn", { value: this.monitoring.topic.topicArn });
+    new CfnOutput(this, "DashboardUrl", {
+      value: `https://console.aws.amazon.com/cloudwatch/home?region=${Aws.REGION}#dashboards:name=${config.name}-gateway`,
+    });
+  }
+}

@@ -1,0 +1,135 @@
+// Bundles each Lambda entry (lambdas/*.ts) with esbuild into dist/<name>/index.mjs (+ source map),
+// prints the sizes and fails when one exceeds the budget. The CDK stack bundles through the same
+// function (lib/constructs/gateway-function.ts runs `--only <name> --out <dir>`), so what is
+// measured here is what is deployed.
+//
+// Why not NodejsFunction's own bundler: it cannot run esbuild plugins, and two are needed to stay
+// small. (1) zod's `z` namespace re-exports all of its ~40 locales (about 260 KB minified) although
+// only the English one is used. (2) Code that no deployed path reaches: CloudFront sends /mcp to the
+// MCP function, so the runtime and admin builds leave the MCP route out (the MCP SDK, ajv and zod v3
+// are ~280 KB), and the read-only MCP server never elicits input, so its build leaves out the ajv
+// validator the SDK constructs only for elicitation.
+// The AWS SDK v3 (@aws-sdk/*, @smithy/*) is not bundled: the Lambda Node.js runtime provides it
+// (the same default as CDK's NodejsFunction for Node 18 and later).
+import { mkdirSync, rmSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build, type Plugin } from "esbuild";
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+export const BUDGET_BYTES = 500 * 1024;
+
+export const LAMBDA_ENTRIES = {
+  runtime: { stubs: ["mcp-route"] },
+  admin: { stubs: ["mcp-route"] },
+  mcp: { stubs: ["mcp-elicitation"] },
+  scheduled: { stubs: [] },
+  websocket: { stubs: [] },
+} as const satisfies Record<string, { stubs: readonly Stub[] }>;
+
+export type LambdaEntryName = keyof typeof LAMBDA_ENTRIES;
+type Stub = "mcp-route" | "mcp-elicitation";
+
+const zodEnglishOnly: Plugin = {
+  name: "zod-english-only",
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      /[\\/]zod[\\/]v4[\\/](classic|core)[\\/]/.test(args.importer)
+        ? { path: join(dirname(args.importer), "../locales/en.js"), namespace: "zod-en" }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: "zod-en" }, (args) => ({
+      contents: `export { default as en } from ${JSON.stringify(args.path)};`,
+      resolveDir: dirname(args.path),
+    }));
+  },
+};
+
+const stubs: Record<Stub, Plugin> = {
+  "mcp-route": {
+    name: "without-mcp-route",
+    setup(b) {
+      b.onResolve({ filter: /[\\/]routes[\\/]mcp\.ts$/ }, () => ({ path: "mcp-route", namespace: "stub" }));
+      b.onLoad({ filter: /^mcp-route$/, namespace: "stub" }, () => ({
+        contents: `import { Hono } from "hono";
+export function mcpRoutes() {
+  return new Hono().all("/mcp", (c) => c.json({ error: { message: "MCP is served by the MCP function; use the CloudFront URL", type: "invalid_request_error", code: "not_found", param: null } }, 404));
+}`,
+        resolveDir: REPO_ROOT,
+        loader: "ts",
+      }));
+    },
+  },
+  "mcp-elicitation": {
+    name: "without-elicitation-validator",
+    setup(b) {
+      b.onResolve({ filter: /ajv-provider\.js$/ }, (args) =>
+        args.importer.includes("@modelcontextprotocol")
+          ? { path: "ajv-provider", namespace: "stub" }
+          : undefined,
+      );
+      b.onLoad({ filter: /^ajv-provider$/, namespace: "stub" }, () => ({
+        contents: `export class AjvJsonSchemaValidator {
+  getValidator() { throw new Error("JSON Schema validation (MCP elicitation) is not part of this build"); }
+}`,
+        loader: "js",
+      }));
+    },
+  },
+};
+
+export async function bundleLambda(
+  name: LambdaEntryName,
+  outDir: string,
+): Promise<{ bytes: number; file: string }> {
+  rmSync(outDir, { recursive: true, force: true });
+  mkdirSync(outDir, { recursive: true });
+  const file = join(outDir, "index.mjs");
+  await build({
+    entryPoints: [join(REPO_ROOT, "lambdas", `${name}.ts`)],
+    outfile: file,
+    bundle: true,
+    platform: "node",
+    target: "node22",
+    format: "esm",
+    minify: true,
+    sourcemap: true,
+    sourcesContent: false,
+    legalComments: "none",
+    mainFields: ["module", "main"],
+    external: ["@aws-sdk/*", "@smithy/*"],
+    // CommonJS dependencies inside an ES module bundle still call require().
+    banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
+    plugins: [zodEnglishOnly, ...LAMBDA_ENTRIES[name].stubs.map((s) => stubs[s])],
+    logLevel: "warning",
+  });
+  return { bytes: statSync(file).size, file };
+}
+
+async function main(argv: string[]): Promise<number> {
+  const only = argv.includes("--only") ? (argv[argv.indexOf("--only") + 1] as LambdaEntryName) : undefined;
+  const out = argv.includes("--out") ? argv[argv.indexOf("--out") + 1] : undefined;
+  if (only && !(only in LAMBDA_ENTRIES)) {
+    process.stderr.write(
+      `unknown Lambda entry ${only}; expected one of ${Object.keys(LAMBDA_ENTRIES).join(", ")}\n`,
+    );
+    return 2;
+  }
+  const names = only ? [only] : (Object.keys(LAMBDA_ENTRIES) as LambdaEntryName[]);
+  let failed = false;
+  for (const name of names) {
+    const dir = out && only ? out : join(REPO_ROOT, "dist", name);
+    const { bytes } = await bundleLambda(name, dir);
+    const over = bytes > BUDGET_BYTES;
+    failed ||= over;
+    process.stdout.write(
+      `${name.padEnd(10)} ${(bytes / 1024).toFixed(1).padStart(7)} KB${over ? `  over the ${BUDGET_BYTES / 1024} KB budget` : ""}\n`,
+    );
+  }
+  if (failed) process.stderr.write("error: at least one Lambda bundle is over budget\n");
+  return failed ? 1 : 0;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  process.exitCode = await main(process.argv.slice(2));
+}

@@ -1,0 +1,68 @@
+// OAuth onboarding of upstream accounts: device-code login and browser PKCE login with a pasted
+// callback URL. The flow's secret state never leaves the gateway; answers carry only what the
+// operator needs to act (verification URL and user code, or the authorize URL).
+import { Hono } from "hono";
+import { z } from "zod";
+import { accountView, iso } from "../../../core/accounts.ts";
+import type { Gateway } from "../../../core/gateway.ts";
+import { completeBrowserFlow, startBrowserFlow } from "../../../core/oauth-browser.ts";
+import { pollDeviceFlow, startDeviceFlow } from "../../../core/oauth-device.ts";
+import type { PollResult } from "../../../core/oauth-flows.ts";
+import type { OAuthFlow } from "../../../core/ports.ts";
+import type { AppEnv } from "../../types.ts";
+import { jsonBody, validate } from "../../validate.ts";
+import { Label, PoolName } from "./schemas.ts";
+
+export const StartOAuthLogin = z.strictObject({ pool: PoolName, label: Label });
+export const BrowserCallback = z.strictObject({ callbackUrl: z.string().min(1).max(8192) });
+
+function deviceFlowView(flow: OAuthFlow) {
+  return {
+    id: flow.id,
+    kind: "device" as const,
+    verificationUrl: flow.verificationUrl ?? null,
+    userCode: flow.userCode ?? null,
+    intervalSeconds: flow.intervalSeconds ?? null,
+    expiresAt: iso(flow.endsAt),
+  };
+}
+
+function pollView(result: PollResult) {
+  if (result.status === "complete") {
+    return { status: result.status, account: accountView(result.account), warnings: result.warnings };
+  }
+  return {
+    status: result.status,
+    intervalSeconds: result.flow.intervalSeconds ?? null,
+    expiresAt: iso(result.flow.endsAt),
+  };
+}
+
+export function oauthAdminRoutes(gw: Gateway) {
+  const { ctx } = gw;
+  return new Hono<AppEnv>()
+    .post("/accounts/oauth/device", async (c) => {
+      const input = validate(StartOAuthLogin, await jsonBody(c.req.raw));
+      const flow = await startDeviceFlow(ctx, input);
+      return c.json({ flow: deviceFlowView(flow) }, 201);
+    })
+    .post("/accounts/oauth/device/:id/poll", async (c) => {
+      const result = await pollDeviceFlow(ctx, c.req.param("id"), c.get("actor"));
+      if (result.status === "complete") gw.directory.invalidate();
+      return c.json(pollView(result));
+    })
+    .post("/accounts/oauth/browser", async (c) => {
+      const input = validate(StartOAuthLogin, await jsonBody(c.req.raw));
+      const { flow, authorizeUrl } = await startBrowserFlow(ctx, input);
+      return c.json(
+        { flow: { id: flow.id, kind: "browser" as const, authorizeUrl, expiresAt: iso(flow.endsAt) } },
+        201,
+      );
+    })
+    .post("/accounts/oauth/browser/:id/callback", async (c) => {
+      const { callbackUrl } = validate(BrowserCallback, await jsonBody(c.req.raw));
+      const result = await completeBrowserFlow(ctx, c.req.param("id"), callbackUrl, c.get("actor"));
+      gw.directory.invalidate();
+      return c.json(pollView(result));
+    });
+}

@@ -1,0 +1,158 @@
+// Composition root for the Lambda functions: the same core and Hono app as the local host, wired to
+// real DynamoDB, Secrets Manager, CloudWatch EMF metrics and Powertools logs. Built once per
+// container at module scope so warm invocations reuse clients, caches and connections.
+import { randomBytes } from "node:crypto";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { createDynamoStore } from "../adapters/dynamodb/dynamo-store.ts";
+import type { TableNames } from "../adapters/dynamodb/tables.ts";
+import { EmfMetrics } from "../adapters/observability/emf-metrics.ts";
+import { powertoolsLogger } from "../adapters/observability/powertools-logger.ts";
+import { SecretsManagerSecretStore } from "../adapters/secrets/secrets-manager-secret-store.ts";
+import { type CoreContext, defaultCoreConfig, type Logger } from "../core/context.ts";
+import { createGateway, type Gateway } from "../core/gateway.ts";
+import type { Clock, Metrics } from "../core/ports.ts";
+
+export interface AwsHostConfig {
+  tables: TableNames;
+  secretPrefix: string;
+  kmsKeyId?: string;
+  originSecretArn?: string;
+  metricsNamespace: string;
+  version: string;
+  upstreamBaseUrl: string;
+  authBaseUrl: string;
+  requestLogRetentionDays: number;
+  sseKeepAliveMs: number;
+  firstEventTimeoutMs: number;
+  usagePollConcurrency: number;
+  deadlineMarginMs: number;
+}
+
+/** Names, ARNs and tunables only: no secret is ever passed through the environment. */
+export function awsConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AwsHostConfig {
+  const read = (name: string) => (env[name] === "" ? undefined : env[name]);
+  const required = (name: string) => {
+    const value = read(name);
+    if (!value) throw new Error(`invalid function configuration: ${name} is not set (the CDK stack sets it)`);
+    return value;
+  };
+  const int = (name: string, min: number, max: number, fallback: number) => {
+    const raw = read(name);
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      throw new Error(`invalid function configuration: ${name} must be an integer from ${min} to ${max}`);
+    }
+    return n;
+  };
+  const url = (name: string, fallback: string) => {
+    const raw = read(name) ?? fallback;
+    if (!/^https?:\/\/\S+$/.test(raw))
+      throw new Error(`invalid function configuration: ${name} must be an http(s) URL`);
+    return raw.replace(/\/+$/, "");
+  };
+  const secretPrefix = required("POOLER_SECRET_PREFIX");
+  if (!/^[A-Za-z0-9/_+=.@-]+$/.test(secretPrefix)) {
+    throw new Error(
+      "invalid function configuration: POOLER_SECRET_PREFIX has characters a secret name cannot hold",
+    );
+  }
+  return {
+    tables: { state: required("POOLER_STATE_TABLE"), requestLogs: required("POOLER_REQUEST_LOG_TABLE") },
+    secretPrefix,
+    kmsKeyId: read("POOLER_KMS_KEY_ID"),
+    originSecretArn: read("POOLER_ORIGIN_SECRET_ARN"),
+    metricsNamespace: read("POOLER_METRICS_NAMESPACE") ?? "CodexPooler",
+    version: read("POOLER_VERSION") ?? "0.0.0",
+    upstreamBaseUrl: url("CODEX_UPSTREAM_BASE_URL", defaultCoreConfig.upstreamBaseUrl),
+    authBaseUrl: url("CODEX_AUTH_BASE_URL", defaultCoreConfig.authBaseUrl),
+    requestLogRetentionDays: int("POOLER_REQUEST_LOG_RETENTION_DAYS", 1, 3650, 30),
+    sseKeepAliveMs: int("POOLER_SSE_KEEPALIVE_MS", 0, 300_000, defaultCoreConfig.sseKeepAliveMs),
+    firstEventTimeoutMs: int(
+      "POOLER_FIRST_EVENT_TIMEOUT_MS",
+      0,
+      300_000,
+      defaultCoreConfig.firstEventTimeoutMs,
+    ),
+    usagePollConcurrency: int("POOLER_USAGE_POLL_CONCURRENCY", 1, 32, 4),
+    deadlineMarginMs: int("POOLER_DEADLINE_MARGIN_MS", 1_000, 120_000, 10_000),
+  };
+}
+
+export interface AwsHostOverrides {
+  clock?: Clock;
+  fetch?: typeof fetch;
+  logger?: Logger;
+  metrics?: Metrics;
+}
+
+export interface AwsHost {
+  config: AwsHostConfig;
+  ctx: CoreContext;
+  gateway: Gateway;
+  dynamo: DynamoDBClient;
+  secretsManager: SecretsManagerClient;
+  /** Awaits every background task (request logs, routing state), including ones they start. */
+  settle(): Promise<void>;
+  /** Logs a failure the stream adapter caught (metadata only). */
+  reportError(error: unknown, phase: string): void;
+}
+
+export function createAwsHost(config: AwsHostConfig, overrides: AwsHostOverrides = {}): AwsHost {
+  // Region, credentials and endpoints come from the Lambda environment (the default chain).
+  const dynamo = new DynamoDBClient({ maxAttempts: 3 });
+  const secretsManager = new SecretsManagerClient({ maxAttempts: 3 });
+  const clock = overrides.clock ?? { now: () => Date.now() };
+  const logger = overrides.logger ?? powertoolsLogger();
+  const pending = new Set<Promise<unknown>>();
+  const ctx: CoreContext = {
+    store: createDynamoStore({
+      client: dynamo,
+      tables: config.tables,
+      clock,
+      requestLogRetentionDays: config.requestLogRetentionDays,
+    }),
+    secrets: new SecretsManagerSecretStore(secretsManager, {
+      prefix: config.secretPrefix,
+      kmsKeyId: config.kmsKeyId,
+      clock,
+      tags: { "managed-by": "codex-pooler" },
+    }),
+    clock,
+    fetch: overrides.fetch ?? fetch,
+    metrics: overrides.metrics ?? new EmfMetrics({ namespace: config.metricsNamespace }),
+    logger,
+    config: {
+      ...defaultCoreConfig,
+      instanceId: `lambda-${randomBytes(4).toString("hex")}`,
+      upstreamBaseUrl: config.upstreamBaseUrl,
+      authBaseUrl: config.authBaseUrl,
+      requestLogRetentionDays: config.requestLogRetentionDays,
+      sseKeepAliveMs: config.sseKeepAliveMs,
+      firstEventTimeoutMs: config.firstEventTimeoutMs,
+    },
+    background(task) {
+      pending.add(task);
+      void task.finally(() => pending.delete(task)).catch(() => undefined);
+    },
+  };
+  return {
+    config,
+    ctx,
+    gateway: createGateway(ctx),
+    dynamo,
+    secretsManager,
+    async settle() {
+      // A frozen container would otherwise carry half-written request logs into the next invocation.
+      while (pending.size > 0) await Promise.allSettled([...pending]);
+    },
+    reportError(error, phase) {
+      logger.error("request failed in the Lambda adapter", {
+        phase,
+        error: error instanceof Error ? error.name : "unknown",
+        detail: error instanceof Error ? error.message.slice(0, 200) : undefined,
+      });
+    },
+  };
+}

@@ -1,0 +1,56 @@
+// The scheduled jobs on AWS. EventBridge rules deliver a scheduled-event-shaped input whose
+// `detail.task` names the job (lib/constructs/schedules.ts); each job is a core function any
+// scheduler can call (the local host runs the same ones on a timer).
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { purgeExpiredRequestLogs } from "../adapters/dynamodb/request-log-retention.ts";
+import { reportFleetGauges } from "../core/fleet-gauges.ts";
+import { refreshDueAccounts } from "../core/refresh-sweep.ts";
+import { pollAccountUsage } from "../core/usage-poller.ts";
+import type { AwsHost } from "./aws-host.ts";
+
+export const SCHEDULED_TASKS = ["usage-poll", "retention"] as const;
+export type ScheduledTask = (typeof SCHEDULED_TASKS)[number];
+
+export interface ScheduledEvent {
+  "detail-type"?: string;
+  source?: string;
+  time?: string;
+  detail?: { task?: string };
+}
+
+export function scheduledHandler(host: AwsHost) {
+  const { gateway, ctx, config } = host;
+  const jobs: Record<ScheduledTask, () => Promise<Record<string, number>>> = {
+    // Every minute: proactive token refresh, then the usage poll, then the gauges it makes fresh.
+    async "usage-poll"() {
+      const refresh = await refreshDueAccounts(gateway);
+      const poll = await pollAccountUsage(gateway, { concurrency: config.usagePollConcurrency });
+      await reportFleetGauges(gateway);
+      return { refreshed: refresh.refreshed, refreshFailed: refresh.failed, ...poll };
+    },
+    // Daily: request-log day partitions past the retention window.
+    async retention() {
+      return purgeExpiredRequestLogs(DynamoDBDocumentClient.from(host.dynamo), {
+        table: config.tables.requestLogs,
+        retentionDays: config.requestLogRetentionDays,
+        clock: ctx.clock,
+      });
+    },
+  };
+  return async (event: ScheduledEvent): Promise<{ task: ScheduledTask } & Record<string, unknown>> => {
+    const task = event.detail?.task;
+    if (!task || !(SCHEDULED_TASKS as readonly string[]).includes(task)) {
+      throw new Error(
+        `unknown scheduled task ${JSON.stringify(task)}; expected one of ${SCHEDULED_TASKS.join(", ")}`,
+      );
+    }
+    const started = ctx.clock.now();
+    try {
+      const result = await jobs[task as ScheduledTask]();
+      ctx.logger.info("scheduled task done", { task, durationMs: ctx.clock.now() - started, ...result });
+      return { task: task as ScheduledTask, ...result };
+    } finally {
+      await host.settle();
+    }
+  };
+}

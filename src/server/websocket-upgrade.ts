@@ -1,0 +1,340 @@
+// The local host's WebSocket side: the Node server's 'upgrade' event (which runs before Hono) for
+// the Responses WebSocket routes, accepted with `ws` (permessage-deflate), and the upstream sockets
+// dialed with `ws` too. The relay logic lives in core (websocket-session.ts); this file only adapts
+// `ws` sockets to it, answers rejected upgrades as plain HTTP, pings both sides, and hands any other
+// upgrade request to the HTTP app as if it had no Upgrade header.
+import { type IncomingHttpHeaders, type IncomingMessage, type Server, STATUS_CODES } from "node:http";
+import type { Duplex } from "node:stream";
+import WebSocket, { type RawData, WebSocketServer } from "ws";
+import { GatewayError } from "../core/errors.ts";
+import type { Gateway } from "../core/gateway.ts";
+import { requestId } from "../core/ids.ts";
+import { authenticatePoolKey } from "../core/key-auth.ts";
+import { WebSocketRegistry } from "../core/relay/websocket-registry.ts";
+import {
+  type DialResult,
+  type FrameSocket,
+  openWebSocketSession,
+  type WebSocketLimits,
+} from "../core/relay/websocket-session.ts";
+
+/** Codex's `{base_url}/responses` for both base URLs, and the narrow SDK-facing `/v1/responses`. */
+export const WEBSOCKET_ROUTES = new Set([
+  "/backend-api/codex/responses",
+  "/backend-api/codex/v1/responses",
+  "/v1/responses",
+]);
+
+export interface WebSocketHostOptions {
+  /** Answers upgrade requests for other routes, as the HTTP app would without the Upgrade header. */
+  fallback(request: Request): Response | Promise<Response>;
+  isDraining(): boolean;
+  idleTimeoutMs: number;
+  /** Default 55 minutes: the pair closes between turns before the upstream's 60-minute cut. */
+  upstreamMaxAgeMs?: number;
+  /** Ping interval for both sides; a socket that missed the previous pong is cut. Default 30 s. */
+  pingIntervalMs?: number;
+}
+
+export interface WebSocketHost {
+  registry: WebSocketRegistry;
+  /** Closes every open connection with 1001 (shutdown); cut after a short grace. */
+  close(): void;
+}
+
+const HIGH_WATER_BYTES = 1024 * 1024;
+const ERROR_BODY_LIMIT = 64 * 1024;
+const CLOSE_GRACE_MS = 2_000;
+const WS_KEY = /^[+/0-9A-Za-z]{22}==$/;
+
+export function attachWebSocketRelay(
+  server: Server,
+  gw: Gateway,
+  options: WebSocketHostOptions,
+): WebSocketHost {
+  const { ctx } = gw;
+  const registry = new WebSocketRegistry(gw.credentials);
+  const wss = new WebSocketServer({
+    noServer: true,
+    perMessageDeflate: true,
+    maxPayload: ctx.config.maxBodyBytes,
+  });
+  const handshakeHeaders = new WeakMap<IncomingMessage, Headers>();
+  const limits: WebSocketLimits = {
+    idleTimeoutMs: options.idleTimeoutMs,
+    upstreamMaxAgeMs: options.upstreamMaxAgeMs ?? 55 * 60_000,
+    highWaterBytes: HIGH_WATER_BYTES,
+  };
+  const heartbeat = new Heartbeat(options.pingIntervalMs ?? 30_000);
+
+  wss.on("headers", (lines, req) => {
+    handshakeHeaders.get(req)?.forEach((value, name) => {
+      if (!/[\r\n]/.test(value)) lines.push(`${name}: ${value}`);
+    });
+  });
+
+  const dial = (url: string, headers: Headers, signal: AbortSignal): Promise<DialResult> =>
+    new Promise((resolve) => {
+      let settled = false;
+      const ws = new WebSocket(url, {
+        headers: Object.fromEntries(headers),
+        perMessageDeflate: true,
+        handshakeTimeout: ctx.config.upstreamHeadersTimeoutMs,
+        maxPayload: ctx.config.maxBodyBytes,
+      });
+      const done = (result: DialResult) => {
+        if (settled) return;
+        settled = true;
+        signal.removeEventListener("abort", onAbort);
+        resolve(result);
+      };
+      const onAbort = () => {
+        ws.terminate();
+        done({ kind: "failed" });
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+      let upgradeHeaders = new Headers();
+      ws.on("error", () => done({ kind: "failed" }));
+      ws.once("upgrade", (res) => {
+        upgradeHeaders = toHeaders(res.headers);
+      });
+      ws.once("open", () => {
+        ws.pause(); // frames wait until the session listens
+        heartbeat.track(ws);
+        done({ kind: "open", socket: frameSocket(ws), headers: upgradeHeaders });
+      });
+      ws.once("unexpected-response", (request, res) => {
+        readBounded(res, ERROR_BODY_LIMIT).then(
+          (body) => {
+            done({ kind: "rejected", status: res.statusCode ?? 502, headers: toHeaders(res.headers), body });
+            request.destroy();
+          },
+          () => {
+            done({ kind: "failed" });
+            request.destroy();
+          },
+        );
+      });
+    });
+
+  async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      return writeResponse(
+        socket,
+        new GatewayError(400, "invalid_request", "protocol upgrades are only accepted on GET").toResponse(),
+      );
+    }
+    if (!WEBSOCKET_ROUTES.has(url.pathname)) {
+      const request = new Request(new URL(req.url ?? "/", `http://${req.headers.host ?? "localhost"}`), {
+        method: req.method,
+        headers: toHeaders(req.headers),
+      });
+      return writeResponse(socket, await options.fallback(request));
+    }
+    if (options.isDraining()) {
+      return writeResponse(
+        socket,
+        new GatewayError(503, "draining", "the gateway is shutting down; reconnect shortly").toResponse(),
+      );
+    }
+    if (req.headers.upgrade?.toLowerCase() !== "websocket") {
+      return writeResponse(
+        socket,
+        new GatewayError(
+          400,
+          "websocket_upgrade_required",
+          "GET on this route needs a WebSocket upgrade; use POST for SSE",
+        ).toResponse(),
+      );
+    }
+    let auth: Awaited<ReturnType<typeof authenticatePoolKey>>;
+    try {
+      auth = await authenticatePoolKey(gw, req.headers.authorization);
+    } catch (error) {
+      if (error instanceof GatewayError) return writeResponse(socket, error.toResponse());
+      throw error;
+    }
+    const version = req.headers["sec-websocket-version"];
+    if (!WS_KEY.test(req.headers["sec-websocket-key"] ?? "") || (version !== "13" && version !== "8")) {
+      return writeResponse(
+        socket,
+        new GatewayError(400, "invalid_request", "invalid WebSocket handshake (key or version)").toResponse(),
+      );
+    }
+    // The client may give up while the upstream is being dialed.
+    const gone = new AbortController();
+    const onGone = () => gone.abort();
+    socket.once("close", onGone);
+    const opened = await openWebSocketSession(gw, {
+      auth,
+      route: url.pathname,
+      clientHeaders: toHeaders(req.headers),
+      dial,
+      limits,
+      requestId: requestId(),
+      signal: gone.signal,
+      onClosed: (session) => registry.delete(session),
+    });
+    if (opened.kind === "rejected") {
+      ctx.metrics.count("websocket_connections", 1, { outcome: "rejected" });
+      return writeResponse(socket, opened.response);
+    }
+    const { session } = opened;
+    if (gone.signal.aborted || socket.destroyed) {
+      session.abort();
+      return;
+    }
+    registry.add(session);
+    handshakeHeaders.set(req, opened.headers);
+    socket.off("close", onGone);
+    // ws answers a handshake it rejects itself and never calls back: release the upstream then.
+    let attached = false;
+    socket.once("close", () => {
+      if (!attached) session.abort();
+    });
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      attached = true;
+      ctx.metrics.count("websocket_connections", 1, { outcome: "accepted" });
+      heartbeat.track(ws);
+      session.attach(frameSocket(ws));
+    });
+  }
+
+  server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on("error", () => undefined); // resets are routine; the close path cleans up
+    upgrade(req, socket, head).catch((error: unknown) => {
+      ctx.logger.error("websocket upgrade failed", { error: (error as Error).name });
+      void writeResponse(
+        socket,
+        new GatewayError(500, "internal_error", "internal error; see the gateway log").toResponse(),
+      );
+    });
+  });
+
+  return {
+    registry,
+    close() {
+      registry.closeAll(1001, "server shutting down; reconnect", "shutdown");
+      heartbeat.stop(CLOSE_GRACE_MS);
+      wss.close();
+      registry.dispose();
+    },
+  };
+}
+
+/** Adapts a `ws` socket to the session's FrameSocket. */
+function frameSocket(ws: WebSocket): FrameSocket {
+  let waiters: (() => void)[] = [];
+  const wake = () => {
+    if (waiters.length === 0 || ws.bufferedAmount > 0) return;
+    const ready = waiters;
+    waiters = [];
+    for (const callback of ready) callback();
+  };
+  return {
+    listen(handlers) {
+      ws.on("message", (data, isBinary) => handlers.frame(isBinary ? "" : rawText(data), isBinary));
+      ws.once("close", (code, reason) => handlers.closed(code, reason.toString("utf8")));
+      if (ws.isPaused) ws.resume();
+    },
+    send(text) {
+      ws.send(text, wake);
+    },
+    close(code, reason) {
+      if (ws.readyState === WebSocket.CLOSED || ws.readyState === WebSocket.CLOSING) return;
+      // Close reasons are limited to 123 bytes.
+      ws.close(code, Buffer.from(reason).subarray(0, 123).toString("utf8"));
+      setTimeout(() => ws.terminate(), CLOSE_GRACE_MS).unref();
+    },
+    get bufferedAmount() {
+      return ws.bufferedAmount;
+    },
+    pause: () => ws.pause(),
+    resume: () => ws.resume(),
+    onceDrained(callback) {
+      waiters.push(callback);
+      wake();
+    },
+  };
+}
+
+/** Pings every socket; one that did not answer the previous ping is cut (a dead peer or path). */
+class Heartbeat {
+  readonly #alive = new Map<WebSocket, boolean>();
+  readonly #timer: NodeJS.Timeout;
+
+  constructor(intervalMs: number) {
+    this.#timer = setInterval(() => this.#beat(), intervalMs);
+    this.#timer.unref();
+  }
+
+  track(ws: WebSocket): void {
+    this.#alive.set(ws, true);
+    ws.on("pong", () => this.#alive.set(ws, true));
+    ws.once("close", () => this.#alive.delete(ws));
+  }
+
+  stop(graceMs: number): void {
+    clearInterval(this.#timer);
+    const open = [...this.#alive.keys()];
+    setTimeout(() => {
+      for (const ws of open) ws.terminate();
+    }, graceMs).unref();
+  }
+
+  #beat(): void {
+    for (const [ws, alive] of this.#alive) {
+      if (ws.isPaused) continue; // a paused socket reads no pongs (backpressure), so it is not judged
+      if (!alive) {
+        ws.terminate();
+        continue;
+      }
+      this.#alive.set(ws, false);
+      ws.ping();
+    }
+  }
+}
+
+function rawText(data: RawData): string {
+  if (Buffer.isBuffer(data)) return data.toString("utf8");
+  if (Array.isArray(data)) return Buffer.concat(data).toString("utf8");
+  return Buffer.from(data).toString("utf8");
+}
+
+function toHeaders(raw: IncomingHttpHeaders): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(raw)) {
+    if (value === undefined) continue;
+    try {
+      headers.set(name, Array.isArray(value) ? value.join(", ") : value);
+    } catch {
+      // a header the fetch Headers cannot hold: nothing the relay forwards
+    }
+  }
+  return headers;
+}
+
+async function readBounded(stream: IncomingMessage, limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    chunks.push(chunk as Buffer);
+    size += (chunk as Buffer).length;
+    if (size >= limit) break;
+  }
+  return Buffer.concat(chunks).subarray(0, limit).toString("utf8");
+}
+
+/** A plain HTTP answer on the upgrade socket (no `sec-websocket-accept`), then the socket is closed. */
+async function writeResponse(socket: Duplex, response: Response): Promise<void> {
+  const body = Buffer.from(await response.arrayBuffer());
+  if (socket.destroyed) return;
+  const lines = [`HTTP/1.1 ${response.status} ${STATUS_CODES[response.status] ?? ""}`];
+  response.headers.forEach((value, name) => {
+    if (!["content-length", "connection", "transfer-encoding"].includes(name))
+      lines.push(`${name}: ${value}`);
+  });
+  lines.push(`content-length: ${body.length}`, "connection: close");
+  socket.end(Buffer.concat([Buffer.from(`${lines.join("\r\n")}\r\n\r\n`), body]));
+}
