@@ -348,9 +348,9 @@ describe.concurrent("pooler CLI contract (child process)", () => {
     ]);
     expect(human.code).toBe(0);
     const [header, ...rows] = lines(human.stdout);
-    expect(header).toMatch(/^NAME\s+STRATEGY\s+ACCOUNTS\s+KEYS\s+CREATED/);
+    expect(header).toMatch(/^NAME\s+STRATEGY\s+RING\s+ACCOUNTS\s+KEYS\s+CREATED/);
     expect(rows).toHaveLength(2);
-    expect(rows[0]).toMatch(/^default\s+rotation\s+2\s+1\s+2025-06-01 10:00:00Z/);
+    expect(rows[0]).toMatch(/^default\s+rotation\s+-\s+2\s+1\s+2025-06-01 10:00:00Z/);
     expect(header?.indexOf("STRATEGY")).toBe(rows[1]?.indexOf("rotation"));
     expect(json.code).toBe(0);
     expect(JSON.parse(json.stdout)).toEqual({
