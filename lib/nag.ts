@@ -1,6 +1,7 @@
 // cdk-nag AwsSolutions checks (a CDK policy-validation plugin: any unacknowledged error stops the
 // synth) and the acknowledgements this design needs, each on the narrowest construct, with its reason.
-import { type App, type IConstruct, Validations } from "aws-cdk-lib";
+import { type App, Validations } from "aws-cdk-lib";
+import type { IConstruct } from "constructs";
 import { AwsSolutionsChecks } from "cdk-nag";
 import type { DataStack } from "./data-stack.ts";
 import type { GatewayStack } from "./gateway-stack.ts";

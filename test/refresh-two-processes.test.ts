@@ -5,7 +5,7 @@ import { rmSync } from "node:fs";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type EmbeddedDynamo, startEmbeddedDynamo } from "../src/server/embedded-dynamo.ts";
 import { type FakeUpstream, startFakeUpstream } from "./fake-upstream/index.ts";
-import { readSse, scratchDir, TEXT_TURN_BODY } from "./helpers/gateway.ts";
+import { readSse, scratchDir, TEXT_TURN_BODY, waitFor } from "./helpers/gateway.ts";
 import { type PoolerProcess, poolerEnv, spawnPooler } from "./helpers/process.ts";
 
 const ADMIN = "test-admin-token-two-processes";
@@ -87,6 +87,10 @@ it("refreshes an expired token exactly once for 50 concurrent requests spread ov
   expect(tokens.size).toBe(1);
   expect(tokens.has(`Bearer ${account.authJson.tokens.access_token}`)).toBe(false);
   // Both processes served.
-  const logs = (await admin(first, "GET", "/request-logs?limit=100")).data;
+  // Rows are written after each stream ends, in the background: wait for all of them.
+  const logs = await waitFor(async () => {
+    const rows = (await admin(first, "GET", "/request-logs?limit=100")).data;
+    return rows.length >= 50 ? rows : undefined;
+  }, 15_000);
   expect(logs).toHaveLength(50);
 });

@@ -221,6 +221,33 @@ describe("stream", () => {
     expect(text).toBe("Hello from a stream that will drop");
   });
 
+  it("delivers chunks while the upstream is still streaming, and a client that leaves stops the upstream", async () => {
+    const fresh = await gw.seed({ accounts: 1 });
+    gw.fake.enqueue(fresh.accounts[0]!.accountId, { kind: "text", pauseAfterEvent: 4 });
+    const response = await rawChat(
+      { model: "gpt-5.5", messages: [{ role: "user", content: "hi" }], stream: true },
+      fresh.key,
+    );
+    expect(response.status).toBe(200);
+    const reader = response.body!.getReader();
+    let seen = "";
+    while (!seen.includes('"content":"Hello"')) {
+      const { value, done } = await reader.read();
+      expect(done).toBe(false);
+      seen += new TextDecoder().decode(value);
+    }
+    // The upstream is paused after its first delta, so nothing final can have arrived yet.
+    expect(seen).not.toContain('finish_reason":"stop');
+    expect(seen).not.toContain("[DONE]");
+    await reader.cancel();
+    const rows = await waitFor(async () => {
+      const { body } = await gw.admin("GET", `/request-logs?key=${fresh.keyId}&limit=10`);
+      return body.data.length > 0 ? body.data : undefined;
+    });
+    expect(rows[0]).toMatchObject({ route: "/v1/chat/completions", status: 499, errorCode: "client_closed" });
+    gw.fake.releasePaused();
+  });
+
   it("turns a failure at the first event into an HTTP error, not a 200 stream", async () => {
     gw.fake.enqueue(account(), { kind: "response_failed", code: "context_length_exceeded" });
     const response = await rawChat({

@@ -440,7 +440,7 @@ describe("key lifecycle", () => {
 });
 
 describe("shutdown", () => {
-  it("closes open connections with 1001 and refuses new upgrades while draining", async () => {
+  it("closes open connections with 1001 on shutdown", async () => {
     const local = await startTestGateway();
     const seeded = await local.seed({ accounts: 1 });
     const ws = new WebSocket(`${local.url.replace("http", "ws")}/backend-api/codex/responses`, {

@@ -1,6 +1,7 @@
 // Minimal HTTP client for the gateway's JSON admin API (/admin/v1/*).
 import { CliError, oneLine, redactSecrets } from "./errors.ts";
 import { ApiErrorBody } from "./schemas.ts";
+import type { RequestSigner } from "./sigv4.ts";
 
 export const DEFAULT_GATEWAY_URL = "http://localhost:4000";
 const DEFAULT_TIMEOUT_MS = 60_000;
@@ -16,6 +17,8 @@ export interface RequestOptions {
 export interface AdminClientOptions {
   baseUrl: string;
   token: string;
+  /** Signs each request (SigV4, the admin function URL on AWS) instead of sending the bearer token. */
+  signer?: RequestSigner;
   fetch?: typeof fetch;
   timeoutMs?: number;
 }
@@ -58,12 +61,14 @@ export function normalizeAdminToken(raw: string | undefined): string {
 export class AdminClient {
   readonly baseUrl: string;
   readonly #token: string;
+  readonly #signer: RequestSigner | undefined;
   readonly #fetch: typeof fetch;
   readonly #timeoutMs: number;
 
   constructor(options: AdminClientOptions) {
     this.baseUrl = normalizeBaseUrl(options.baseUrl);
-    this.#token = normalizeAdminToken(options.token);
+    this.#signer = options.signer;
+    this.#token = options.signer ? "" : normalizeAdminToken(options.token);
     this.#fetch = options.fetch ?? globalThis.fetch;
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   }
@@ -88,7 +93,7 @@ export class AdminClient {
   async request(method: HttpMethod, path: string, options: RequestOptions = {}): Promise<unknown> {
     const url = this.#url(path, options.query);
     const headers: Record<string, string> = {
-      authorization: `Bearer ${this.#token}`,
+      ...(this.#signer ? {} : { authorization: `Bearer ${this.#token}` }),
       accept: "application/json",
     };
     let body: string | undefined;
@@ -97,11 +102,12 @@ export class AdminClient {
       body = JSON.stringify(options.body);
     }
 
+    const sent = this.#signer ? await this.#signer({ method, url, headers, body }) : headers;
     let response: Response;
     try {
       response = await this.#fetch(url, {
         method,
-        headers,
+        headers: sent,
         body,
         redirect: "manual",
         signal: AbortSignal.timeout(this.#timeoutMs),
@@ -139,6 +145,11 @@ export class AdminClient {
         const line = code ? `${message} (${code})` : message;
         throw new CliError(this.#clean(line), 1, code ?? undefined);
       }
+      if (this.#signer && response.status === 403) {
+        throw new CliError(
+          `${what} was refused by AWS (HTTP 403): the signature was not accepted, or your IAM identity lacks lambda:InvokeFunctionUrl on the admin function (attach the stack's AdminInvokePolicy)`,
+        );
+      }
       throw new CliError(
         `${what} failed with HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ""} (no error details in the response; is ${this.baseUrl} the gateway?)`,
       );
@@ -156,7 +167,8 @@ export class AdminClient {
     for (const [name, value] of Object.entries(query ?? {})) {
       if (value !== undefined && value !== "") params.set(name, String(value));
     }
-    const search = params.toString();
+    // SigV4 canonicalises a space as %20; form encoding's `+` would break the signature.
+    const search = this.#signer ? params.toString().replace(/\+/g, "%20") : params.toString();
     return `${this.baseUrl}${path}${search ? `?${search}` : ""}`;
   }
 

@@ -1,10 +1,12 @@
 // Per-invocation context shared by all commands: global options, the admin client, output mode.
+import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import type { Command } from "commander";
 import type { z } from "zod";
 import { AdminClient, DEFAULT_GATEWAY_URL } from "./admin-client.ts";
 import { CliError } from "./errors.ts";
 import type { CliIO } from "./output.ts";
 import { printJson } from "./output.ts";
+import { defaultAwsCredentials, isFunctionUrl, signingRegion, sigv4Signer } from "./sigv4.ts";
 
 export interface CliDeps {
   io: CliIO;
@@ -13,12 +15,16 @@ export interface CliDeps {
   /** Whether stderr is a terminal (progress indicators animate only then). */
   stderrIsTTY?: boolean;
   fetch?: typeof fetch;
+  /** AWS credentials for SigV4 (--aws); the default AWS credential chain when absent. */
+  awsCredentials?: AwsCredentialIdentityProvider;
 }
 
 export interface GlobalOptions {
   url?: string;
   adminToken?: string;
   json?: boolean;
+  /** Sign with SigV4 (also implied by a Lambda function URL). */
+  aws?: boolean;
 }
 
 /** `$POOLER_URL` when set and non-empty, else the local default. */
@@ -48,10 +54,19 @@ export class CommandContext {
   /** The admin client; fails (one-line error) when the URL is invalid or no admin token is configured. */
   client(): AdminClient {
     if (!this.#client) {
+      const baseUrl = this.#globals.url ?? defaultGatewayUrl(this.deps.env);
+      // The admin function URL on AWS uses IAM auth: sign with SigV4 instead of the bearer token.
+      const sign = this.#globals.aws === true || isFunctionUrl(baseUrl);
       this.#client = new AdminClient({
-        baseUrl: this.#globals.url ?? defaultGatewayUrl(this.deps.env),
+        baseUrl,
         // An explicit --admin-token wins over the environment variable.
         token: this.#globals.adminToken ?? this.deps.env.POOLER_ADMIN_TOKEN ?? "",
+        signer: sign
+          ? sigv4Signer({
+              region: signingRegion(baseUrl, this.deps.env),
+              credentials: this.deps.awsCredentials ?? defaultAwsCredentials,
+            })
+          : undefined,
         fetch: this.deps.fetch,
       });
     }

@@ -64,6 +64,10 @@ export function buildProgram(deps: CliDeps): Command {
       ),
     )
     .option("--json", "print the API's JSON response instead of human-readable output")
+    .option(
+      "--aws",
+      "sign requests with AWS SigV4 from the default AWS credential chain (the admin function URL on AWS; implied by a *.lambda-url.*.on.aws URL)",
+    )
     .addHelpText(
       "after",
       [
@@ -71,6 +75,7 @@ export function buildProgram(deps: CliDeps): Command {
         "Environment:",
         `  POOLER_URL          gateway base URL (default ${DEFAULT_GATEWAY_URL})`,
         "  POOLER_ADMIN_TOKEN  admin token (printed by `npm start` on first start)",
+        "  AWS_PROFILE, AWS_REGION  credentials and region for --aws (SigV4)",
       ].join("\n"),
     );
 

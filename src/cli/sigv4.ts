@@ -1,9 +1,15 @@
 // SigV4 signing for the admin API on AWS: the admin function URL uses AWS_IAM auth, so the CLI signs
 // each request (service `lambda`) with the operator's AWS credentials instead of sending a bearer
-// token. Loaded only when signing is on, so the local (bearer) path never loads the AWS SDK.
+// token. The AWS credential chain is imported only when signing is on, so the local (bearer) path
+// never loads the AWS SDK.
 import { createHash, createHmac } from "node:crypto";
 import { SignatureV4 } from "@smithy/signature-v4";
-import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, Checksum, SourceData } from "@smithy/types";
+import type {
+  AwsCredentialIdentity,
+  AwsCredentialIdentityProvider,
+  Checksum,
+  SourceData,
+} from "@smithy/types";
 import { CliError } from "./errors.ts";
 
 export interface SignableRequest {
@@ -20,14 +26,20 @@ const FUNCTION_URL_HOST = /^[a-z0-9]+\.lambda-url\.([a-z0-9-]+)\.on\.aws$/;
 
 /** True for `https://<id>.lambda-url.<region>.on.aws` (the admin function URL). */
 export function isFunctionUrl(baseUrl: string): boolean {
-  return FUNCTION_URL_HOST.test(new URL(baseUrl).hostname);
+  try {
+    return FUNCTION_URL_HOST.test(new URL(baseUrl.trim()).hostname);
+  } catch {
+    return false; // the admin client reports the invalid URL
+  }
 }
 
 export function signingRegion(baseUrl: string, env: Readonly<Record<string, string | undefined>>): string {
   const fromHost = FUNCTION_URL_HOST.exec(new URL(baseUrl).hostname)?.[1];
   const region = fromHost ?? env.AWS_REGION?.trim() ?? env.AWS_DEFAULT_REGION?.trim();
   if (!region) {
-    throw new CliError("--aws needs a region: use the function URL (…lambda-url.<region>.on.aws) or set AWS_REGION");
+    throw new CliError(
+      "--aws needs a region: use the function URL (…lambda-url.<region>.on.aws) or set AWS_REGION",
+    );
   }
   return region;
 }
@@ -97,8 +109,13 @@ export function sigv4Signer(options: {
   };
 }
 
-/** The default AWS credential chain (env, profile, SSO, instance role), loaded on first use. */
+let chain: AwsCredentialIdentityProvider | undefined;
+
+/** The default AWS credential chain (env, profile, SSO, instance role), loaded on first use and memoised. */
 export async function defaultAwsCredentials(): Promise<AwsCredentialIdentity> {
-  const { fromNodeProviderChain } = await import("@aws-sdk/credential-providers");
-  return fromNodeProviderChain()();
+  if (!chain) {
+    const { fromNodeProviderChain } = await import("@aws-sdk/credential-providers");
+    chain = fromNodeProviderChain();
+  }
+  return chain();
 }

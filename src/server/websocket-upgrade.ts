@@ -119,13 +119,14 @@ export function attachWebSocketRelay(
 
   async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const url = new URL(req.url ?? "/", "http://localhost");
-    if (req.method !== "GET" && req.method !== "HEAD") {
-      return writeResponse(
-        socket,
-        new GatewayError(400, "invalid_request", "protocol upgrades are only accepted on GET").toResponse(),
-      );
-    }
     if (!WEBSOCKET_ROUTES.has(url.pathname)) {
+      // An upgrade request carries no body, so only bodiless methods can be answered as plain HTTP.
+      if (req.method !== "GET" && req.method !== "HEAD") {
+        return writeResponse(
+          socket,
+          new GatewayError(400, "invalid_request", "protocol upgrades are only accepted on GET").toResponse(),
+        );
+      }
       const request = new Request(new URL(req.url ?? "/", `http://${req.headers.host ?? "localhost"}`), {
         method: req.method,
         headers: toHeaders(req.headers),
@@ -138,13 +139,13 @@ export function attachWebSocketRelay(
         new GatewayError(503, "draining", "the gateway is shutting down; reconnect shortly").toResponse(),
       );
     }
-    if (req.headers.upgrade?.toLowerCase() !== "websocket") {
+    if (req.method !== "GET" || req.headers.upgrade?.toLowerCase() !== "websocket") {
       return writeResponse(
         socket,
         new GatewayError(
           400,
           "websocket_upgrade_required",
-          "GET on this route needs a WebSocket upgrade; use POST for SSE",
+          "this route takes a GET with Upgrade: websocket; use POST for SSE",
         ).toResponse(),
       );
     }

@@ -39,7 +39,11 @@ function installed(): boolean {
 }
 
 function npmInstall(packages: string[], pathPrefix?: string): void {
-  const env = { ...process.env, npm_config_update_notifier: "false", npm_config_fund: "false" };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    npm_config_update_notifier: "false",
+    npm_config_fund: "false",
+  };
   if (pathPrefix) env.PATH = `${pathPrefix}:${process.env.PATH ?? ""}`;
   const result = spawnSync(
     "npm",
@@ -122,11 +126,11 @@ export function clientHome(root: string): ClientHome {
 }
 
 /** Writes a rendered config file under the throwaway home (`~/…` paths); returns its absolute path. */
-export function writeConfigFile(home: string, file: ClientConfigFile, content = file.content): string {
+export function writeConfigFile(home: string, file: ClientConfigFile): string {
   if (file.kind !== "file" || !file.path.startsWith("~/")) throw new Error(`not a home file: ${file.path}`);
   const path = join(home, file.path.slice(2));
   mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, content, { mode: 0o600 });
+  writeFileSync(path, file.content, { mode: 0o600 });
   return path;
 }
 

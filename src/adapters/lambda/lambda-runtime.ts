@@ -39,13 +39,15 @@ const localHttpResponseStream: AwsLambdaGlobal["HttpResponseStream"] = {
   },
 };
 
-function runtimeGlobal(): AwsLambdaGlobal | undefined {
-  return (globalThis as { awslambda?: AwsLambdaGlobal }).awslambda;
+// Other libraries put things on `awslambda` too (Powertools' invoke store), so test each member.
+function runtimeGlobal(): Partial<AwsLambdaGlobal> | undefined {
+  return (globalThis as { awslambda?: Partial<AwsLambdaGlobal> }).awslambda;
 }
 
 /** Marks a handler as streaming; must run at module load so the runtime sees the marker. */
 export function streamifyResponse<E>(handler: StreamingHandler<E>): StreamingHandler<E> {
-  return runtimeGlobal()?.streamifyResponse(handler) ?? handler;
+  const streamify = runtimeGlobal()?.streamifyResponse;
+  return streamify ? streamify(handler) : handler;
 }
 
 export function httpResponseStream(stream: Writable, prelude: HttpPrelude): ResponseStream {

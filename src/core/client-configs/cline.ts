@@ -24,7 +24,7 @@ export const cline: ClientTemplate = {
           `  --modelid ${quoted(input.model)}`,
           `cline -P ${provider} -m ${quoted(input.model)} "Say hi"`,
         ),
-        note: "cline auth saves the key in Cline's own config directory (~/.cline by default); the VS Code extension takes the same values under API Provider: OpenAI Compatible.",
+        note: `cline auth saves the key in Cline's own config directory (~/.cline by default). In the VS Code extension pick API Provider "${input.route === "responses" ? "OpenAI" : "OpenAI Compatible"}" with the same base URL, key and model.`,
       },
     ];
   },

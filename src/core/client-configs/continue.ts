@@ -26,7 +26,7 @@ export const continueDev: ClientTemplate = {
           `    apiKey: \${{ secrets.${input.keyEnv} }}`,
           ...(input.route === "chat"
             ? [
-                "    # Chat Completions even for models Continue would send to /v1/responses.",
+                "    # Asks for Chat Completions; the cn CLI (1.5.47) still sends gpt-5* and o* models to /v1/responses.",
                 "    useResponsesApi: false",
               ]
             : []),

@@ -1,4 +1,4 @@
-// The relay's Codex SSE bytes as parsed events, chunk by chunk (pull-driven, so the client's pace
+// The relay's Codex SSE bytes as parsed events, read only as the client pulls (so the client's pace
 // still sets the upstream's), and the writers for the client-facing SSE.
 import { createParser } from "eventsource-parser";
 import { isObject, type Json } from "./common.ts";
@@ -20,15 +20,29 @@ export const sseDone = () => encoder.encode("data: [DONE]\n\n");
 /** A comment line keeps idle connections open without being an event any SDK has to model. */
 export const sseComment = () => encoder.encode(": keepalive\n\n");
 
-export function parseSse(
-  maxEventBytes: number,
-  maxTotalBytes = Number.POSITIVE_INFINITY,
-): TransformStream<Uint8Array, UpstreamEvent> {
+export interface SseLimits {
+  /** One SSE block. */
+  maxEventBytes: number;
+  /** The whole stream (non-stream clients, whose answer is collected). */
+  maxTotalBytes?: number;
+  /**
+   * The client's request signal: on abort the relay's stream is cancelled at once, so the relay
+   * records a client that left rather than an upstream that broke (which would demote the account).
+   */
+  signal?: AbortSignal;
+}
+
+export function sseEvents(
+  body: ReadableStream<Uint8Array>,
+  limits: SseLimits,
+): ReadableStream<UpstreamEvent> {
+  const reader = body.getReader();
   const decoder = new TextDecoder();
+  const queue: UpstreamEvent[] = [];
+  const maxTotal = limits.maxTotalBytes ?? Number.POSITIVE_INFINITY;
   let pendingBytes = 0;
   let totalBytes = 0;
   let stopped = false;
-  let out: TransformStreamDefaultController<UpstreamEvent> | undefined;
   const parser = createParser({
     onEvent(message) {
       pendingBytes = 0;
@@ -42,24 +56,41 @@ export function parseSse(
       if (!isObject(data)) return;
       const named = message.event && message.event !== "message" ? message.event : undefined;
       const type = typeof data.type === "string" && data.type.trim() ? data.type : named;
-      if (type) out?.enqueue({ type, data });
+      if (type) queue.push({ type, data });
     },
   });
-  return new TransformStream<Uint8Array, UpstreamEvent>(
+  const cancel = () => {
+    limits.signal?.removeEventListener("abort", cancel);
+    return reader.cancel().catch(() => undefined);
+  };
+  limits.signal?.addEventListener("abort", cancel, { once: true });
+  return new ReadableStream<UpstreamEvent>(
     {
-      transform(chunk, controller) {
-        if (stopped) return;
-        out = controller;
-        pendingBytes += chunk.byteLength;
-        totalBytes += chunk.byteLength;
-        parser.feed(decoder.decode(chunk, { stream: true }));
-        if (!stopped && (pendingBytes > maxEventBytes || totalBytes > maxTotalBytes)) {
-          stopped = true;
-          controller.enqueue({ type: OVERSIZE, data: {} });
+      async pull(controller) {
+        while (queue.length === 0) {
+          if (stopped) {
+            await cancel();
+            controller.close();
+            return;
+          }
+          const { done, value } = await reader.read();
+          if (done) {
+            limits.signal?.removeEventListener("abort", cancel);
+            controller.close();
+            return;
+          }
+          pendingBytes += value.byteLength;
+          totalBytes += value.byteLength;
+          parser.feed(decoder.decode(value, { stream: true }));
+          if (pendingBytes > limits.maxEventBytes || totalBytes > maxTotal) {
+            stopped = true;
+            queue.push({ type: OVERSIZE, data: {} });
+          }
         }
+        controller.enqueue(queue.shift() as UpstreamEvent);
       },
+      cancel,
     },
-    undefined,
     { highWaterMark: 0 },
   );
 }

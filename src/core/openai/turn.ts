@@ -10,7 +10,7 @@ import type { Credential, Pool } from "../model.ts";
 import { anchorsFrom, relayResponses } from "../relay/responses.ts";
 import { failureResponse, openaiErrorFrom, type PublicError, publicFailure } from "./errors.ts";
 import type { TurnPlan } from "./responses-request.ts";
-import { OVERSIZE, parseSse, resume, type UpstreamEvent } from "./sse-events.ts";
+import { OVERSIZE, resume, sseEvents, type UpstreamEvent } from "./sse-events.ts";
 
 /** The original's caps: one SSE block on the public surface; a collected non-stream answer. */
 export const MAX_EVENT_BYTES = 8 * 1024 * 1024;
@@ -74,8 +74,12 @@ export async function startTurn(gw: Gateway, req: TurnRequest): Promise<TurnStar
     throw fileId && anchors.previousResponseId === fileId ? fileUnavailable(error, fileId) : error;
   }
   if (!response.ok || !response.body) return { kind: "error", response: await openaiErrorFrom(response) };
-  const limit = req.plan.stream ? Number.POSITIVE_INFINITY : MAX_COLLECTED_BYTES;
-  return { kind: "events", events: response.body.pipeThrough(parseSse(MAX_EVENT_BYTES, limit)) };
+  const events = sseEvents(response.body, {
+    maxEventBytes: MAX_EVENT_BYTES,
+    maxTotalBytes: req.plan.stream ? undefined : MAX_COLLECTED_BYTES,
+    signal: req.signal,
+  });
+  return { kind: "events", events };
 }
 
 /** Events that come before anything a client would see; holding them costs nothing. */

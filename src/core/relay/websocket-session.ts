@@ -362,7 +362,7 @@ export class WebSocketSession {
     if (turn.window) {
       const timeout = this.#gw.ctx.config.firstEventTimeoutMs;
       // A slow first event: stop holding back, the turn stays here.
-      turn.windowTimer = setTimeout(() => this.#enqueueUpstream(() => this.#commit(turn)), timeout);
+      turn.windowTimer = setTimeout(() => this.#enqueueUpstream(() => this.#commit(turn, upstream)), timeout);
     }
     this.#toUpstream(turn.text);
   }
@@ -471,7 +471,9 @@ export class WebSocketSession {
       routing.lastAccount = account;
       if (turn) turn.attempts++;
       else this.#dials++;
-      const attempt = await this.#dialAccount(account, turn?.model ?? routing.model);
+      // "default" only orders the candidates; it is no model an upstream answer could be about.
+      const model = turn?.model ?? (routing.model === "default" ? undefined : routing.model);
+      const attempt = await this.#dialAccount(account, model);
       if (attempt.kind === "open") {
         this.#attachUpstream(account, attempt.socket, attempt.headers);
         return undefined;
@@ -488,7 +490,7 @@ export class WebSocketSession {
     return this.#exhausted();
   }
 
-  async #dialAccount(account: Account, model: string): Promise<DialAttempt> {
+  async #dialAccount(account: Account, model: string | undefined): Promise<DialAttempt> {
     const { ctx } = this.#gw;
     let tokens: Awaited<ReturnType<Gateway["tokens"]["accessToken"]>>;
     try {
@@ -646,7 +648,7 @@ export class WebSocketSession {
         await this.#failover(turn, upstream, retry);
         return;
       }
-      this.#commit(turn);
+      this.#commit(turn, upstream);
     }
     this.#toClient(text);
     if (event) this.#observe(turn, upstream, type, event);
@@ -702,11 +704,11 @@ export class WebSocketSession {
     this.#send(turn);
   }
 
-  #commit(turn: Turn): void {
-    if (!turn.window || this.#turn !== turn) return;
+  #commit(turn: Turn, upstream: Upstream): void {
+    if (!turn.window || this.#turn !== turn || this.#upstream !== upstream) return;
     clearTimeout(turn.windowTimer);
     turn.window = false;
-    if (this.#upstream) this.#upstream.fresh = false;
+    upstream.fresh = false;
     for (const text of turn.held.splice(0)) this.#toClient(text);
   }
 

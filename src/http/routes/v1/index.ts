@@ -26,9 +26,16 @@ export function openaiRoutes(gw: Gateway) {
   app.route("/", audioRoutes(gw));
   app.route("/", imageRoutes(gw));
   app.route("/", compactRoutes(gw));
-  // Narrow Responses-over-WebSocket belongs to the WebSocket transport; until it lands, answer as
-  // the backend route does (426 makes a client fall back to HTTP POST).
-  app.get("/v1/responses", () => {
+  // Narrow Responses-over-WebSocket belongs to the WebSocket transport; until it serves this path,
+  // answer as the backend route does (426 makes a client fall back to HTTP POST).
+  app.get("/v1/responses", (c) => {
+    if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
+      throw new GatewayError(
+        400,
+        "websocket_upgrade_required",
+        "GET on this route needs a WebSocket upgrade; use POST",
+      );
+    }
     throw new GatewayError(
       426,
       "websocket_unavailable",

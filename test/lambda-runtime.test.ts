@@ -1,0 +1,251 @@
+// The runtime entry (lambdas/runtime.ts) as Lambda runs it: function URL events through the
+// streaming adapter into a recording response stream, DynamoDB on the embedded emulator, Secrets
+// Manager mocked, the fake ChatGPT upstream behind. Data is seeded through the admin entry.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type FakeUpstream, startFakeUpstream } from "./fake-upstream/index.ts";
+import { TEXT_TURN_BODY, waitFor } from "./helpers/gateway.ts";
+import {
+  captureOutput,
+  invoke,
+  type LambdaTestEnvironment,
+  lambdaContext,
+  lambdaEnvironment,
+  MockResponseStream,
+  functionUrlEvent,
+  mockSecretsManager,
+  OPERATOR,
+  ORIGIN_SECRET_ARN,
+  ORIGIN_VALUE,
+} from "./helpers/lambda.ts";
+
+let env: LambdaTestEnvironment;
+let fake: FakeUpstream;
+let secrets: ReturnType<typeof mockSecretsManager>;
+let stdout: ReturnType<typeof captureOutput>;
+let runtime: unknown;
+let admin: unknown;
+let seeded: { pool: string; key: string; keyId: string; accountId: string };
+
+const origin = { "x-origin-verify": ORIGIN_VALUE };
+
+async function adminCall(method: string, path: string, body?: unknown) {
+  const out = await invoke(admin, {
+    method,
+    path: `/admin/v1${path.split("?")[0]}`,
+    query: path.split("?")[1],
+    headers: { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    iam: OPERATOR,
+  });
+  return { status: out.prelude().statusCode, body: out.json() };
+}
+
+function turn(headers: Record<string, string> = origin, body: unknown = TEXT_TURN_BODY) {
+  return {
+    method: "POST",
+    path: "/backend-api/codex/responses",
+    headers: {
+      "content-type": "application/json",
+      accept: "text/event-stream",
+      authorization: `Bearer ${seeded.key}`,
+      ...headers,
+    },
+    // Function URLs deliver binary-safe bodies base64-encoded.
+    body: JSON.stringify(body),
+    base64: true,
+  };
+}
+
+async function requestLog(code?: string) {
+  return waitFor(async () => {
+    const { body } = await adminCall("GET", `/request-logs?key=${seeded.keyId}&limit=50`);
+    return body.data.find((l: { errorCode?: string }) => (code ? l.errorCode === code : !l.errorCode));
+  });
+}
+
+async function closedLogs(): Promise<number> {
+  const { body } = await adminCall("GET", `/request-logs?key=${seeded.keyId}&limit=200`);
+  return body.data.filter((l: { errorCode?: string }) => l.errorCode === "client_closed").length;
+}
+
+beforeAll(async () => {
+  fake = await startFakeUpstream();
+  env = await lambdaEnvironment({
+    CODEX_UPSTREAM_BASE_URL: fake.upstreamBaseUrl,
+    CODEX_AUTH_BASE_URL: fake.authBaseUrl,
+  });
+  secrets = mockSecretsManager({ [ORIGIN_SECRET_ARN]: ORIGIN_VALUE });
+  stdout = captureOutput();
+  runtime = (await import("../lambdas/runtime.ts")).handler;
+  admin = (await import("../lambdas/admin.ts")).handler;
+  const pool = "lambda";
+  expect((await adminCall("POST", "/pools", { name: pool })).status).toBe(201);
+  const account = fake.createAccount();
+  const imported = await adminCall("POST", "/accounts/import", { pool, authJson: account.authJson, label: "acct1" });
+  expect(imported.status).toBe(201);
+  const key = await adminCall("POST", "/keys", { pool, label: "lambda-test" });
+  expect(key.status).toBe(201);
+  seeded = { pool, key: key.body.secret, keyId: key.body.key.id, accountId: account.accountId };
+});
+
+afterAll(async () => {
+  stdout?.restore();
+  secrets?.mock.restore();
+  await fake?.close();
+  await env?.close();
+});
+
+describe("runtime function URL streaming", () => {
+  it("writes status, headers and the first SSE events before the upstream has finished", async () => {
+    // Prepare: the upstream pauses after its first text delta until released.
+    fake.enqueue(seeded.accountId, { kind: "text", text: "streamed through lambda", pauseAfterEvent: 4 });
+    const stream = new MockResponseStream();
+    let returned = false;
+
+    // Act
+    const invocation = (runtime as (e: unknown, s: unknown, c: unknown) => Promise<void>)(
+      functionUrlEvent(turn()),
+      stream,
+      lambdaContext(),
+    ).then(() => {
+      returned = true;
+    });
+    const early = await stream.until((body) => body.includes("response.output_text.delta"));
+
+    // Assess: the prelude and the first events are out while the upstream is still paused.
+    expect(stream.contentType).toBe("application/vnd.awslambda.http-integration-response");
+    const prelude = stream.prelude();
+    expect(prelude.statusCode).toBe(200);
+    expect(prelude.headers?.["content-type"]).toContain("text/event-stream");
+    expect(prelude.headers?.["x-request-id"]).toMatch(/^req_/);
+    expect(early).toContain("event: response.created");
+    expect(early).not.toContain("response.completed");
+    expect(returned).toBe(false);
+
+    fake.releasePaused();
+    await invocation;
+    expect(stream.body()).toContain("response.completed");
+    expect(stream.writableEnded).toBe(true);
+    // The request log was written before the invocation returned (background work is awaited).
+    const log = await requestLog();
+    expect(log).toMatchObject({ status: 200, route: "/backend-api/codex/responses" });
+  });
+
+  it("forwards the client's body, query and cookies to the app as a web Request", async () => {
+    // Prepare
+    fake.enqueue(seeded.accountId, { kind: "text", text: "hello" });
+    const before = fake.responsesFor(seeded.accountId).length;
+
+    // Act
+    const out = await invoke(runtime, {
+      ...turn(),
+      path: "/backend-api/codex/responses",
+      query: "client_version=0.169.0&trace=a%20b",
+      cookies: ["session=abc", "theme=dark"],
+    });
+
+    // Assess: the decoded base64 body reached the upstream intact.
+    expect(out.prelude().statusCode).toBe(200);
+    const sent = fake.responsesFor(seeded.accountId).slice(before)[0];
+    expect((sent?.body as { input: unknown }).input).toEqual(TEXT_TURN_BODY.input);
+    // The origin secret is for the function only: never forwarded upstream.
+    expect(JSON.stringify(sent?.headers)).not.toContain(ORIGIN_VALUE);
+  });
+
+  it.each([
+    ["missing", {}],
+    ["wrong", { "x-origin-verify": `${ORIGIN_VALUE.slice(0, -1)}X` }],
+  ])("answers 403 JSON to a %s origin header without calling the app", async (_name, headers) => {
+    // Prepare
+    const before = fake.requests.length;
+
+    // Act
+    const out = await invoke(runtime, turn(headers));
+
+    // Assess
+    expect(out.prelude().statusCode).toBe(403);
+    expect(out.prelude().headers?.["content-type"]).toContain("application/json");
+    expect(out.json().error).toMatchObject({ code: "origin_forbidden", type: "invalid_request_error" });
+    expect(fake.requests.length).toBe(before);
+  });
+
+  it("accepts the previous origin value during a rotation", async () => {
+    // Prepare: a new current value; CloudFront still sends the old one until its redeploy.
+    const entry = secrets.secrets.get(ORIGIN_SECRET_ARN)!;
+    secrets.secrets.set(ORIGIN_SECRET_ARN, { current: "rotated-origin-value-abcdefghijklmnopqrstuvwxyz012345", previous: entry.current });
+    const { OriginSecretVerifier } = await import("../src/adapters/aws/origin-secret.ts");
+    const { SecretsManagerClient } = await import("@aws-sdk/client-secrets-manager");
+    const verifier = new OriginSecretVerifier(new SecretsManagerClient({}), { secretId: ORIGIN_SECRET_ARN });
+
+    // Act / Assess
+    expect(await verifier.verify(ORIGIN_VALUE)).toBe(true);
+    expect(await verifier.verify("rotated-origin-value-abcdefghijklmnopqrstuvwxyz012345")).toBe(true);
+    expect(await verifier.verify("something-else")).toBe(false);
+    expect(await verifier.verify(undefined)).toBe(false);
+    secrets.secrets.set(ORIGIN_SECRET_ARN, entry);
+  });
+
+  it("aborts the upstream when the response stream closes early", async () => {
+    // Prepare
+    fake.enqueue(seeded.accountId, { kind: "text", pauseAfterEvent: 4 });
+    const stream = new MockResponseStream();
+
+    // Act: the client goes away after the first delta.
+    const invocation = (runtime as (e: unknown, s: unknown, c: unknown) => Promise<void>)(
+      functionUrlEvent(turn()),
+      stream,
+      lambdaContext(),
+    );
+    await stream.until((body) => body.includes("response.output_text.delta"));
+    stream.destroy();
+    await invocation;
+
+    // Assess: the relay saw the client leave and cancelled the upstream read.
+    const log = await requestLog("client_closed");
+    expect(log.status).toBe(499);
+    expect(stream.body()).not.toContain("response.completed");
+  });
+
+  it("ends a turn at the Lambda deadline with a terminal event and aborts the upstream", async () => {
+    // Prepare: 10 s margin (POOLER_DEADLINE_MARGIN_MS default) and 10.3 s left: cut after ~0.3 s.
+    fake.enqueue(seeded.accountId, { kind: "text", pauseAfterEvent: 4 });
+    const closedBefore = await closedLogs();
+
+    // Act
+    const out = await invoke(runtime, turn(), lambdaContext(10_300));
+
+    // Assess
+    expect(out.prelude().statusCode).toBe(200);
+    const body = out.body();
+    expect(body).toContain("event: response.failed");
+    expect(body).toContain("turn_time_limit");
+    expect(body).not.toContain("response.completed");
+    expect(out.writableEnded).toBe(true);
+    // The upstream read was cancelled (the relay logs it as the client leaving) before the return.
+    expect(await closedLogs()).toBe(closedBefore + 1);
+    fake.releasePaused();
+  });
+
+  it("does not serve the admin API on the public URL", async () => {
+    const out = await invoke(runtime, { path: "/admin/v1/pools", headers: origin });
+    expect(out.prelude().statusCode).toBe(404);
+    expect(out.json().error.message).toContain("pooler --aws");
+  });
+
+  it("emits bounded EMF metrics and JSON logs without secrets", async () => {
+    const emf = stdout.lines.filter((l) => l.includes('"_aws"')).map((l) => JSON.parse(l));
+    const requests = emf.find(
+      (m) => m.Requests !== undefined && m.RouteFamily === "backend_responses" && m.StatusClass === "2xx",
+    );
+    expect(requests?._aws.CloudWatchMetrics[0]).toMatchObject({
+      Namespace: "CodexPooler/test",
+      Dimensions: [["RouteFamily", "StatusClass"]],
+    });
+    expect(emf.some((m) => m.TimeToFirstByte !== undefined && m.RouteFamily === "backend_responses")).toBe(true);
+    expect(emf.some((m) => m.RequestErrors !== undefined && m.ErrorCode === "client_closed")).toBe(true);
+    const all = stdout.lines.join("\n");
+    expect(all).not.toContain(seeded.key);
+    expect(all).not.toContain(ORIGIN_VALUE);
+    expect(all).not.toContain("streamed through lambda");
+  });
+});
