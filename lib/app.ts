@@ -7,11 +7,9 @@ import { acknowledge, applyNag, dataAcknowledgements, gatewayAcknowledgements } 
 
 export function buildApp(app: App, options: { env?: Environment; nag?: boolean } = {}) {
   const config = configFromContext(app.node);
-  // Environment-agnostic unless the CLI knows the account and region (a deploy does; synth need not).
-  const env = options.env ?? {
-    account: process.env.CDK_DEFAULT_ACCOUNT,
-    region: process.env.CDK_DEFAULT_REGION,
-  };
+  // Environment-agnostic: nothing is looked up, so synth needs no credentials and the same template
+  // deploys to whichever account and region the CLI targets.
+  const env = options.env;
   const data = new DataStack(app, `${config.name}-data`, {
     env,
     devMode: config.devMode,

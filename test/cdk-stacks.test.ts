@@ -48,8 +48,11 @@ const actionsOn = (statements: any[], needle: string) =>
     .flatMap((s) => [s.Action].flat())
     .sort();
 
+/** The feature flags `cdk synth` applies (cdk.json), so the test synthesizes what the CLI does. */
+const cliContext = (JSON.parse(readFileSync(join(import.meta.dirname, "..", "cdk.json"), "utf8")) as { context: Record<string, unknown> }).context;
+
 beforeAll(() => {
-  const app = new App({ outdir: scratchDir("cdk-out") });
+  const app = new App({ outdir: scratchDir("cdk-out"), context: cliContext });
   const stacks = buildApp(app);
   acknowledgementCount = (app.node.findAll() as { node: { metadata: { type: string }[] } }[])
     .flatMap((c) => c.node.metadata)
@@ -373,8 +376,8 @@ describe("monitoring", () => {
     }
     const dynamo = alarm((p) => JSON.stringify(p.Metrics ?? "").includes("ThrottleEvents"));
     const text = JSON.stringify(dynamo.Metrics);
-    expect(text).toContain("GetAttState");
-    expect(text).toContain("RequestLogsTable");
+    expect(text).toContain("ExportsOutputRefState");
+    expect(text).toContain("ExportsOutputRefRequestLogs");
     expect(text).toContain('"GlobalSecondaryIndexName","Value":"gsi1"');
   });
 
@@ -417,6 +420,7 @@ describe("other configurations", () => {
       outdir: scratchDir("cdk-out-dev"),
       builtinCloudFormationValidation: false,
       context: {
+        ...cliContext,
         name: "pooler-dev",
         devMode: "true",
         domainName: "codex.example.com",

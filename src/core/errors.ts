@@ -29,8 +29,8 @@ export class GatewayError extends Error {
   }
 
   get type(): ErrorType {
-    // As the original: server_error only for overload and the gateway's own internal failures.
-    return SERVER_CODES.has(this.code) ? "server_error" : "invalid_request_error";
+    // Server-side failures (5xx, overload, internal) are server_error, as OpenAI's API reports them.
+    return this.status >= 500 || SERVER_CODES.has(this.code) ? "server_error" : "invalid_request_error";
   }
 
   toJSON(): ErrorBody {

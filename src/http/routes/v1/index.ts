@@ -26,8 +26,8 @@ export function openaiRoutes(gw: Gateway) {
   app.route("/", audioRoutes(gw));
   app.route("/", imageRoutes(gw));
   app.route("/", compactRoutes(gw));
-  // Narrow Responses-over-WebSocket belongs to the WebSocket transport; until it serves this path,
-  // answer as the backend route does (426 makes a client fall back to HTTP POST).
+  // Upgrades are taken by the host before the app sees them (src/server/websocket-upgrade.ts); what
+  // reaches here is a plain GET (400), or an upgrade on a host without WebSockets (426: fall back to POST).
   app.get("/v1/responses", (c) => {
     if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
       throw new GatewayError(
