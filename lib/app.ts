@@ -19,7 +19,8 @@ export function buildApp(app: App, options: { env?: Environment; nag?: boolean }
     env,
     config,
     data: { state: data.state, requestLogs: data.requestLogs, key: data.key },
-    description: "Codex Pooler gateway: runtime, admin, MCP and WebSocket functions, CloudFront, schedules, alarms",
+    description:
+      "Codex Pooler gateway: runtime, admin, MCP and WebSocket functions, CloudFront, schedules, alarms",
   });
   if (options.nag !== false) {
     applyNag(app);

@@ -1,5 +1,5 @@
 // Deployment settings: CDK context (`-c key=value` or cdk.json) with defaults. Everything here is
-// known at synth time; the alarm e-mail and the origin secret rotation are CloudFormation
+// known at synth time; the alarm e-mail and the origin header version are CloudFormation
 // parameters instead (set with `cdk deploy --parameters`).
 import type { Node } from "constructs";
 
@@ -55,7 +55,8 @@ export function configFromContext(node: Node): GatewayConfig {
     const raw = str(key);
     if (raw === undefined) return fallback;
     const n = Number(raw);
-    if (!Number.isFinite(n) || n < min || n > max) throw new Error(`context ${key} must be a number from ${min} to ${max}`);
+    if (!Number.isFinite(n) || n < min || n > max)
+      throw new Error(`context ${key} must be a number from ${min} to ${max}`);
     return n;
   };
   const name = str("name") ?? DEFAULT_CONFIG.name;
@@ -86,7 +87,10 @@ export function configFromContext(node: Node): GatewayConfig {
   if (Boolean(config.domainName) !== Boolean(config.certificateArn)) {
     throw new Error("context domainName and certificateArn go together (an ACM certificate in us-east-1)");
   }
-  if (Boolean(config.hostedZoneId) !== Boolean(config.hostedZoneName) || (config.hostedZoneId && !config.domainName)) {
+  if (
+    Boolean(config.hostedZoneId) !== Boolean(config.hostedZoneName) ||
+    (config.hostedZoneId && !config.domainName)
+  ) {
     throw new Error("context hostedZoneId and hostedZoneName go together, and need domainName");
   }
   return config;

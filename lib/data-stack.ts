@@ -47,7 +47,8 @@ export class DataStack extends Stack implements Tables {
         removalPolicy,
       });
       for (const index of definition.GlobalSecondaryIndexes ?? []) {
-        if (index.Projection?.ProjectionType !== "ALL") throw new Error(`index ${index.IndexName}: only ALL projections are mapped`);
+        if (index.Projection?.ProjectionType !== "ALL")
+          throw new Error(`index ${index.IndexName}: only ALL projections are mapped`);
         table.addGlobalSecondaryIndex({
           indexName: index.IndexName as string,
           partitionKey: attribute(definition, index.KeySchema, "HASH") as dynamodb.Attribute,

@@ -5,8 +5,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Aws, CfnOutput, CfnParameter, Duration, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
-import * as lambda from "aws-cdk-lib/aws-lambda";
 import type * as kms from "aws-cdk-lib/aws-kms";
+import * as lambda from "aws-cdk-lib/aws-lambda";
 import type { Construct } from "constructs";
 import { GSI1 } from "../src/adapters/dynamodb/tables.ts";
 import type { GatewayConfig } from "./config.ts";
@@ -17,6 +17,7 @@ import { Monitoring } from "./constructs/monitoring.ts";
 import { OriginSecret } from "./constructs/origin-secret.ts";
 import { Schedules } from "./constructs/schedules.ts";
 import { WEBSOCKET_STAGE, WebSocketGateway } from "./constructs/websocket-api.ts";
+import { FUNCTION_GRANTS, type FunctionGrants, type GrantedFunction } from "./grants.ts";
 
 export interface GatewayStackProps extends StackProps {
   config: GatewayConfig;
@@ -51,10 +52,12 @@ export class GatewayStack extends Stack {
       type: "String",
       default: "0",
       allowedPattern: "^[A-Za-z0-9._-]{1,20}$",
-      description: "Change after rotating the origin secret so CloudFront picks up the new value (docs/deploy-aws.md)",
+      description:
+        "Change after rotating the origin secret so CloudFront picks up the new value (docs/deploy-aws.md)",
     });
 
-    const version = (JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { version: string }).version;
+    const version = (JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { version: string })
+      .version;
     // Names, ARNs and settings only: secrets are read from Secrets Manager at run time.
     const environment: Record<string, string> = {
       POOLER_STATE_TABLE: data.state.tableName,
@@ -110,7 +113,8 @@ export class GatewayStack extends Stack {
       ...common,
       entry: "scheduled",
       serviceName: "codex-pooler-scheduled",
-      description: "Codex Pooler scheduled jobs: token refresh and usage poll (every minute), retention (daily)",
+      description:
+        "Codex Pooler scheduled jobs: token refresh and usage poll (every minute), retention (daily)",
       timeout: Duration.minutes(5),
       memorySize: 512,
       environment,
@@ -125,40 +129,14 @@ export class GatewayStack extends Stack {
     });
     this.functions = { runtime, admin, mcp, scheduled, websocket };
 
-    // --- least privilege, per function ---------------------------------------------------------
-    grantTables(runtime.role, data, {
-      state: ["GetItem", "PutItem", "UpdateItem", "Query", "DescribeTable"],
-      requestLogs: ["PutItem"],
-    });
-    grantSecretStore(runtime.role, this.secretPrefix, ["GetSecretValue", "PutSecretValue"]);
-    grantKeyUse(runtime.role, data.key, "read-write");
-    originSecret.grantRead(runtime.role);
-
-    grantTables(admin.role, data, {
-      state: ["GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "DescribeTable"],
-      requestLogs: ["GetItem", "Query"],
-    });
-    grantSecretStore(admin.role, this.secretPrefix, [
-      "GetSecretValue",
-      "PutSecretValue",
-      "CreateSecret",
-      "DeleteSecret",
-      "TagResource",
-    ]);
-    grantKeyUse(admin.role, data.key, "read-write");
-
-    grantTables(mcp.role, data, {
-      state: ["GetItem", "UpdateItem", "Query", "DescribeTable"],
-      requestLogs: ["GetItem", "Query"],
-    });
-    grantKeyUse(mcp.role, data.key, "read");
-
-    grantTables(scheduled.role, data, {
-      state: ["GetItem", "PutItem", "UpdateItem", "Query"],
-      requestLogs: ["Query", "BatchWriteItem"],
-    });
-    grantSecretStore(scheduled.role, this.secretPrefix, ["GetSecretValue", "PutSecretValue"]);
-    grantKeyUse(scheduled.role, data.key, "read-write");
+    // --- least privilege, per function (lib/grants.ts) ---------------------------------------
+    for (const [name, grants] of Object.entries(FUNCTION_GRANTS) as [GrantedFunction, FunctionGrants][]) {
+      const { role } = this.functions[name];
+      grantTables(role, data, { state: [...grants.state], requestLogs: [...grants.requestLogs] });
+      if (grants.secrets.length) grantSecretStore(role, this.secretPrefix, [...grants.secrets]);
+      if (grants.kms !== "none") grantKeyUse(role, data.key, grants.kms);
+      if (grants.originSecret) originSecret.grantRead(role);
+    }
 
     // --- entry points ------------------------------------------------------------------------
     this.edge = new HttpEdge(this, "Edge", {
@@ -166,14 +144,15 @@ export class GatewayStack extends Stack {
       runtime,
       mcp,
       originHeaderValue: originSecret.headerValue(),
-      originSecretRotation: originHeaderVersion.valueAsString,
+      originHeaderVersion: originHeaderVersion.valueAsString,
     });
     this.adminUrl = admin.fn.addFunctionUrl({
       authType: lambda.FunctionUrlAuthType.AWS_IAM,
       invokeMode: lambda.InvokeMode.RESPONSE_STREAM,
     });
     const adminInvoke = new iam.ManagedPolicy(this, "AdminInvokePolicy", {
-      description: "Attach to operators who run the pooler CLI against this gateway (SigV4 to the admin function URL)",
+      description:
+        "Attach to operators who run the pooler CLI against this gateway (SigV4 to the admin function URL)",
       statements: [
         new iam.PolicyStatement({
           actions: ["lambda:InvokeFunctionUrl"],
@@ -214,6 +193,10 @@ export class GatewayStack extends Stack {
     new CfnOutput(this, "AdminInvokePolicyArn", { value: adminInvoke.managedPolicyArn });
     new CfnOutput(this, "WebSocketUrl", { value: this.webSocket.stage.url });
     new CfnOutput(this, "AlarmTopicArn", { value: this.monitoring.topic.topicArn });
+    new CfnOutput(this, "OriginSecretArn", {
+      value: originSecret.secret.secretArn,
+      description: "The CloudFront origin header secret (rotation: docs/deploy-aws.md)",
+    });
     new CfnOutput(this, "DashboardUrl", {
       value: `https://console.aws.amazon.com/cloudwatch/home?region=${Aws.REGION}#dashboards:name=${config.name}-gateway`,
     });

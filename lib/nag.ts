@@ -1,8 +1,8 @@
 // cdk-nag AwsSolutions checks (a CDK policy-validation plugin: any unacknowledged error stops the
 // synth) and the acknowledgements this design needs, each on the narrowest construct, with its reason.
 import { type App, Validations } from "aws-cdk-lib";
-import type { IConstruct } from "constructs";
 import { AwsSolutionsChecks } from "cdk-nag";
+import type { IConstruct } from "constructs";
 import type { DataStack } from "./data-stack.ts";
 import type { GatewayStack } from "./gateway-stack.ts";
 
@@ -27,7 +27,7 @@ export function gatewayAcknowledgements(stack: GatewayStack): Acknowledgement[] 
   const secretFinding = rule(
     `IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${stack.secretPrefix}*]`,
   );
-  const { runtime, admin, mcp, scheduled, websocket } = stack.functions;
+  const { runtime, admin, scheduled, websocket } = stack.functions;
   const distribution = stack.edge.distribution;
   const custom = Boolean(stack.node.tryGetContext("domainName"));
   const acks: Acknowledgement[] = [
@@ -63,7 +63,8 @@ export function gatewayAcknowledgements(stack: GatewayStack): Acknowledgement[] 
     {
       scope: distribution,
       id: rule("CFR1"),
-      reason: "The gateway serves its operators' own Codex clients wherever they are; Pool API keys gate access.",
+      reason:
+        "The gateway serves its operators' own Codex clients wherever they are; Pool API keys gate access.",
     },
     {
       scope: distribution,
@@ -98,7 +99,6 @@ export function gatewayAcknowledgements(stack: GatewayStack): Acknowledgement[] 
         "per-deployment stack must not own; every route is served by a function that logs to its own log group.",
     },
   ];
-  void mcp;
   return acks;
 }
 

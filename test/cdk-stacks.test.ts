@@ -1,23 +1,31 @@
 // `cdk synth` in process (no AWS credentials, no lookups): both stacks built as bin/cdk-app.ts builds
 // them, with the cdk-nag AwsSolutions plugin and CDK's CloudFormation validation running, then the
 // templates pinned: every resource and the properties that matter.
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { App } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
-import { beforeAll, describe, expect, it } from "vitest";
-import { lambdaMetricNames } from "./helpers/cdk.ts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "../lib/app.ts";
 import { tableDefinitions } from "../src/adapters/dynamodb/tables.ts";
 import { datapoints } from "../src/adapters/observability/emf-metrics.ts";
 import { SCHEDULED_TASKS } from "../src/server/aws-scheduled.ts";
+import { lambdaMetricNames } from "./helpers/cdk.ts";
 import { scratchDir } from "./helpers/gateway.ts";
 
-type Resources = Record<string, { Type: string; Properties: any; DeletionPolicy?: string; UpdateReplacePolicy?: string; Condition?: string }>;
+type Resources = Record<
+  string,
+  { Type: string; Properties: any; DeletionPolicy?: string; UpdateReplacePolicy?: string; Condition?: string }
+>;
 
 let data: Template;
 let gateway: Template;
-let gatewayJson: { Resources: Resources; Parameters: Record<string, any>; Outputs: Record<string, any>; Conditions: Record<string, any> };
+let gatewayJson: {
+  Resources: Resources;
+  Parameters: Record<string, any>;
+  Outputs: Record<string, any>;
+  Conditions: Record<string, any>;
+};
 let report: any;
 let acknowledgementCount: number;
 
@@ -49,10 +57,25 @@ const actionsOn = (statements: any[], needle: string) =>
     .sort();
 
 /** The feature flags `cdk synth` applies (cdk.json), so the test synthesizes what the CLI does. */
-const cliContext = (JSON.parse(readFileSync(join(import.meta.dirname, "..", "cdk.json"), "utf8")) as { context: Record<string, unknown> }).context;
+const cliContext = (
+  JSON.parse(readFileSync(join(import.meta.dirname, "..", "cdk.json"), "utf8")) as {
+    context: Record<string, unknown>;
+  }
+).context;
+
+const outdirs: string[] = [];
+const outdir = (name: string) => {
+  const dir = scratchDir(name);
+  outdirs.push(dir);
+  return dir;
+};
+
+afterAll(() => {
+  for (const dir of outdirs) rmSync(dir, { recursive: true, force: true });
+});
 
 beforeAll(() => {
-  const app = new App({ outdir: scratchDir("cdk-out"), context: cliContext });
+  const app = new App({ outdir: outdir("cdk-out"), context: cliContext });
   const stacks = buildApp(app);
   acknowledgementCount = (app.node.findAll() as { node: { metadata: { type: string }[] } }[])
     .flatMap((c) => c.node.metadata)
@@ -82,7 +105,9 @@ describe("cdk-nag AwsSolutions", () => {
     );
     // Every acknowledgement matched a finding: none is stale.
     expect(suppressed.length).toBe(acknowledgementCount);
-    const wildcards = suppressed.filter((s) => s.ruleName.startsWith("AwsSolutions-IAM5")).map((s) => s.ruleName);
+    const wildcards = suppressed
+      .filter((s) => s.ruleName.startsWith("AwsSolutions-IAM5"))
+      .map((s) => s.ruleName);
     expect(wildcards.every((w) => /secret:codex-pooler\/\*|@connections\/\*/.test(w))).toBe(true);
   });
 });
@@ -90,34 +115,40 @@ describe("cdk-nag AwsSolutions", () => {
 describe("data stack", () => {
   const expected = tableDefinitions({ state: "state", requestLogs: "requestLogs" });
 
-  it.each(expected.map((d) => [d.TableName, d] as const))("%s table matches tables.ts", (_name, definition) => {
-    data.hasResource("AWS::DynamoDB::Table", {
-      DeletionPolicy: "Retain",
-      UpdateReplacePolicy: "Retain",
-      Properties: Match.objectLike({
-        KeySchema: definition.KeySchema,
-        AttributeDefinitions: Match.arrayEquals(definition.AttributeDefinitions as never[]),
-        BillingMode: "PAY_PER_REQUEST",
-        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
-        SSESpecification: { SSEEnabled: true, SSEType: "KMS", KMSMasterKeyId: Match.anyValue() },
-        TimeToLiveSpecification: { AttributeName: "expiresAt", Enabled: true },
-        DeletionProtectionEnabled: true,
-        ...(definition.GlobalSecondaryIndexes
-          ? {
-              GlobalSecondaryIndexes: definition.GlobalSecondaryIndexes.map((i) => ({
-                IndexName: i.IndexName,
-                KeySchema: i.KeySchema,
-                Projection: { ProjectionType: "ALL" },
-              })),
-            }
-          : { GlobalSecondaryIndexes: Match.absent() }),
-      }),
-    });
-  });
+  it.each(expected.map((d) => [d.TableName, d] as const))(
+    "%s table matches tables.ts",
+    (_name, definition) => {
+      data.hasResource("AWS::DynamoDB::Table", {
+        DeletionPolicy: "Retain",
+        UpdateReplacePolicy: "Retain",
+        Properties: Match.objectLike({
+          KeySchema: definition.KeySchema,
+          AttributeDefinitions: Match.arrayEquals(definition.AttributeDefinitions as never[]),
+          BillingMode: "PAY_PER_REQUEST",
+          PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+          SSESpecification: { SSEEnabled: true, SSEType: "KMS", KMSMasterKeyId: Match.anyValue() },
+          TimeToLiveSpecification: { AttributeName: "expiresAt", Enabled: true },
+          DeletionProtectionEnabled: true,
+          ...(definition.GlobalSecondaryIndexes
+            ? {
+                GlobalSecondaryIndexes: definition.GlobalSecondaryIndexes.map((i) => ({
+                  IndexName: i.IndexName,
+                  KeySchema: i.KeySchema,
+                  Projection: { ProjectionType: "ALL" },
+                })),
+              }
+            : { GlobalSecondaryIndexes: Match.absent() }),
+        }),
+      });
+    },
+  );
 
   it("has exactly the two tables and a rotating, retained KMS key", () => {
     data.resourceCountIs("AWS::DynamoDB::Table", 2);
-    data.hasResource("AWS::KMS::Key", { DeletionPolicy: "Retain", Properties: Match.objectLike({ EnableKeyRotation: true }) });
+    data.hasResource("AWS::KMS::Key", {
+      DeletionPolicy: "Retain",
+      Properties: Match.objectLike({ EnableKeyRotation: true }),
+    });
     expect(Object.keys(data.toJSON().Resources).length).toBe(3);
   });
 });
@@ -131,18 +162,21 @@ describe("gateway functions", () => {
     ["WebSocket", 10, 256],
   ] as const;
 
-  it.each(cases)("%s: Node.js 24 on arm64, timeout %i s, its own log group and role", (name, timeout, memory) => {
-    const [, f] = fn(name);
-    expect(f.Properties).toMatchObject({
-      Runtime: "nodejs24.x",
-      Architectures: ["arm64"],
-      Handler: "index.handler",
-      Timeout: timeout,
-      MemorySize: memory,
-      LoggingConfig: { LogGroup: { Ref: expect.stringMatching(new RegExp(`^${name}Logs`)) } },
-    });
-    expect(f.Properties.Environment.Variables.NODE_OPTIONS).toBe("--enable-source-maps");
-  });
+  it.each(cases)(
+    "%s: Node.js 24 on arm64, timeout %i s, its own log group and role",
+    (name, timeout, memory) => {
+      const [, f] = fn(name);
+      expect(f.Properties).toMatchObject({
+        Runtime: "nodejs24.x",
+        Architectures: ["arm64"],
+        Handler: "index.handler",
+        Timeout: timeout,
+        MemorySize: memory,
+        LoggingConfig: { LogGroup: { Ref: expect.stringMatching(new RegExp(`^${name}Logs`)) } },
+      });
+      expect(f.Properties.Environment.Variables.NODE_OPTIONS).toBe("--enable-source-maps");
+    },
+  );
 
   it("runtime timeout is Lambda's 15-minute maximum (one streamed turn per invocation)", () => {
     expect(fn("Runtime")[1].Properties.Timeout).toBe(15 * 60);
@@ -171,15 +205,21 @@ describe("gateway functions", () => {
         }
         if (/SECRET|TOKEN|PASSWORD|KEY/.test(name)) {
           // Only names and ARNs: the secret prefix, the origin secret's ARN, the KMS key's ARN.
-          expect(["POOLER_SECRET_PREFIX", "POOLER_ORIGIN_SECRET_ARN", "POOLER_KMS_KEY_ID"], `${id} ${name}`).toContain(name);
+          expect(
+            ["POOLER_SECRET_PREFIX", "POOLER_ORIGIN_SECRET_ARN", "POOLER_KMS_KEY_ID"],
+            `${id} ${name}`,
+          ).toContain(name);
         }
       }
     }
-    expect(fn("Runtime")[1].Properties.Environment.Variables.POOLER_ORIGIN_SECRET_ARN).toEqual({ Ref: expect.stringMatching(/^OriginSecret/) });
+    expect(fn("Runtime")[1].Properties.Environment.Variables.POOLER_ORIGIN_SECRET_ARN).toEqual({
+      Ref: expect.stringMatching(/^OriginSecret/),
+    });
   });
 
   it("function roles carry no managed policy", () => {
-    for (const [, role] of ofType("AWS::IAM::Role")) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    for (const [, role] of ofType("AWS::IAM::Role"))
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
   });
 });
 
@@ -196,13 +236,20 @@ describe("least privilege", () => {
   });
 
   it("each function gets exactly its table actions", () => {
-    expect(actionsOn(policyOf("Runtime"), "GetAttState")).toEqual(
-      ["dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"],
-    );
+    expect(actionsOn(policyOf("Runtime"), "GetAttState")).toEqual([
+      "dynamodb:DescribeTable",
+      "dynamodb:GetItem",
+      "dynamodb:PutItem",
+      "dynamodb:Query",
+      "dynamodb:UpdateItem",
+    ]);
     expect(actionsOn(policyOf("Runtime"), "GetAttRequestLogs")).toEqual(["dynamodb:PutItem"]);
     expect(actionsOn(policyOf("Admin"), "GetAttState")).toContain("dynamodb:DeleteItem");
     expect(actionsOn(policyOf("Mcp"), "GetAttState")).not.toContain("dynamodb:PutItem");
-    expect(actionsOn(policyOf("Scheduled"), "GetAttRequestLogs")).toEqual(["dynamodb:BatchWriteItem", "dynamodb:Query"]);
+    expect(actionsOn(policyOf("Scheduled"), "GetAttRequestLogs")).toEqual([
+      "dynamodb:BatchWriteItem",
+      "dynamodb:Query",
+    ]);
     expect(policyOf("WebSocket").some((s) => JSON.stringify(s).includes("dynamodb"))).toBe(false);
   });
 
@@ -212,7 +259,10 @@ describe("least privilege", () => {
         .filter((s) => JSON.stringify(s.Resource).includes(":secret:codex-pooler/*"))
         .flatMap((s) => [s.Action].flat())
         .sort();
-    expect(secretActions("Runtime")).toEqual(["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"]);
+    expect(secretActions("Runtime")).toEqual([
+      "secretsmanager:GetSecretValue",
+      "secretsmanager:PutSecretValue",
+    ]);
     expect(secretActions("Admin")).toEqual([
       "secretsmanager:CreateSecret",
       "secretsmanager:DeleteSecret",
@@ -240,7 +290,10 @@ describe("least privilege", () => {
 describe("function URLs and CloudFront", () => {
   it("runtime: auth NONE, RESPONSE_STREAM; admin: AWS_IAM; MCP: NONE, buffered", () => {
     const urls = Object.fromEntries(
-      ofType("AWS::Lambda::Url").map(([, u]) => [u.Properties.TargetFunctionArn["Fn::GetAtt"][0].replace(/Function.*/, ""), u.Properties]),
+      ofType("AWS::Lambda::Url").map(([, u]) => [
+        u.Properties.TargetFunctionArn["Fn::GetAtt"][0].replace(/Function.*/, ""),
+        u.Properties,
+      ]),
     );
     expect(urls).toEqual({
       Runtime: expect.objectContaining({ AuthType: "NONE", InvokeMode: "RESPONSE_STREAM" }),
@@ -266,7 +319,10 @@ describe("function URLs and CloudFront", () => {
         Compress: false,
       });
     }
-    expect(config.CacheBehaviors.map((b: { PathPattern: string }) => b.PathPattern)).toEqual(["/mcp", "/mcp/*"]);
+    expect(config.CacheBehaviors.map((b: { PathPattern: string }) => b.PathPattern)).toEqual([
+      "/mcp",
+      "/mcp/*",
+    ]);
     expect(config.Origins).toHaveLength(2);
     for (const origin of config.Origins) {
       expect(origin.CustomOriginConfig).toMatchObject({
@@ -288,18 +344,26 @@ describe("function URLs and CloudFront", () => {
   it("takes the alarm e-mail and the origin header version as deploy parameters", () => {
     expect(gatewayJson.Parameters.AlarmEmail).toMatchObject({ Type: "String", Default: "" });
     expect(gatewayJson.Parameters.OriginHeaderVersion).toMatchObject({ Type: "String", Default: "0" });
-    expect(Object.keys(gatewayJson.Outputs).sort()).toEqual(
-      ["AdminInvokePolicyArn", "AdminUrl", "AlarmTopicArn", "DashboardUrl", "GatewayUrl", "WebSocketUrl"],
-    );
+    expect(Object.keys(gatewayJson.Outputs).sort()).toEqual([
+      "AdminInvokePolicyArn",
+      "AdminUrl",
+      "AlarmTopicArn",
+      "DashboardUrl",
+      "GatewayUrl",
+      "OriginSecretArn",
+      "WebSocketUrl",
+    ]);
   });
 });
 
 describe("WebSocket API and schedules", () => {
   it("WebSocket API with the three routes on the WebSocket function and a throttled stage", () => {
     gateway.hasResourceProperties("AWS::ApiGatewayV2::Api", { ProtocolType: "WEBSOCKET" });
-    expect(ofType("AWS::ApiGatewayV2::Route").map(([, r]) => r.Properties.RouteKey).sort()).toEqual(
-      ["$connect", "$default", "$disconnect"],
-    );
+    expect(
+      ofType("AWS::ApiGatewayV2::Route")
+        .map(([, r]) => r.Properties.RouteKey)
+        .sort(),
+    ).toEqual(["$connect", "$default", "$disconnect"]);
     for (const [, integration] of ofType("AWS::ApiGatewayV2::Integration")) {
       expect(JSON.stringify(integration.Properties.IntegrationUri)).toContain("WebSocketFunction");
     }
@@ -349,7 +413,9 @@ describe("monitoring", () => {
     });
     const noEligible = alarm((p) => p.MetricName === "RequestErrors");
     expect(noEligible).toMatchObject({ Namespace: "CodexPooler/codex-pooler", Threshold: 1 });
-    expect(emitted("count", "requests", { route: "/v1/responses", status: "503", code: "no_eligible_backend" })).toContainEqual(watched(noEligible));
+    expect(
+      emitted("count", "requests", { route: "/v1/responses", status: "503", code: "no_eligible_backend" }),
+    ).toContainEqual(watched(noEligible));
     const reauth = alarm((p) => p.MetricName === "Accounts");
     expect(emitted("count", "accounts", { status: "reauth_required" })).toContainEqual(watched(reauth));
     const quota = alarm((p) => p.MetricName === "MaxPoolQuotaUsedPercent");
@@ -358,14 +424,18 @@ describe("monitoring", () => {
 
     const rate = alarm((p) => JSON.stringify(p.Metrics ?? "").includes("100 * FILL(s5, 0)"));
     expect(rate).toMatchObject({ Threshold: 5, EvaluationPeriods: 5, DatapointsToAlarm: 3 });
-    const rateInputs = rate.Metrics.filter((m: any) => m.MetricStat).map((m: any) => watched(m.MetricStat.Metric));
+    const rateInputs = rate.Metrics.filter((m: any) => m.MetricStat).map((m: any) =>
+      watched(m.MetricStat.Metric),
+    );
     for (const status of ["200", "302", "404", "503"]) {
       expect(rateInputs).toContainEqual(emitted("count", "requests", { route: "/v1/responses", status })[1]);
     }
     const refresh = alarm((p) => JSON.stringify(p.Metrics ?? "").includes("TokenRefresh"));
     expect(refresh.Threshold).toBe(3);
     for (const m of refresh.Metrics.filter((x: any) => x.MetricStat)) {
-      expect(emitted("count", "token_refresh", { outcome: watched(m.MetricStat.Metric).dims.Outcome })).toContainEqual(watched(m.MetricStat.Metric));
+      expect(
+        emitted("count", "token_refresh", { outcome: watched(m.MetricStat.Metric).dims.Outcome }),
+      ).toContainEqual(watched(m.MetricStat.Metric));
     }
   });
 
@@ -383,7 +453,11 @@ describe("monitoring", () => {
 
   it("SNS topic requires TLS; the e-mail subscription exists only when AlarmEmail is set", () => {
     gateway.hasResourceProperties("AWS::SNS::TopicPolicy", {
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } })]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } }),
+        ]),
+      },
     });
     const [[, subscription]] = ofType("AWS::SNS::Subscription") as [[string, Resources[string]]];
     expect(subscription.Properties).toMatchObject({ Protocol: "email", Endpoint: { Ref: "AlarmEmail" } });
@@ -417,7 +491,7 @@ describe("monitoring", () => {
 describe("other configurations", () => {
   it("devMode with a custom domain: tables deleted with the stack, TLS 1.2 viewer policy, alias records, nag clean", () => {
     const app = new App({
-      outdir: scratchDir("cdk-out-dev"),
+      outdir: outdir("cdk-out-dev"),
       builtinCloudFormationValidation: false,
       context: {
         ...cliContext,
@@ -439,7 +513,10 @@ describe("other configurations", () => {
     gw.hasResourceProperties("AWS::CloudFront::Distribution", {
       DistributionConfig: Match.objectLike({
         Aliases: ["codex.example.com"],
-        ViewerCertificate: Match.objectLike({ MinimumProtocolVersion: "TLSv1.2_2021", SslSupportMethod: "sni-only" }),
+        ViewerCertificate: Match.objectLike({
+          MinimumProtocolVersion: "TLSv1.2_2021",
+          SslSupportMethod: "sni-only",
+        }),
       }),
     });
     gw.resourceCountIs("AWS::Route53::RecordSet", 2);

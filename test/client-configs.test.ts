@@ -1,7 +1,7 @@
 // Every rendered client config parses with a real parser (TOML, YAML, JSON, JSONC, shell, Python,
 // JavaScript), points at the route family it claims, and never carries a key.
 import { spawnSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { type ParseError, parse as parseJsonc } from "jsonc-parser";
@@ -16,7 +16,7 @@ import {
   type RouteFamily,
   renderClientConfig,
 } from "../src/core/client-configs/index.ts";
-import { scratchDir } from "./helpers/gateway.ts";
+import { REPO_ROOT, scratchDir } from "./helpers/gateway.ts";
 
 const PUBLIC_URL = "https://codex-pooler.example.com";
 const LOCAL_URL = "http://localhost:4000";
@@ -34,6 +34,7 @@ beforeAll(() => {
 });
 afterAll(() => {
   process.env = savedEnv;
+  rmSync(scratch, { recursive: true, force: true });
 });
 
 function checkSyntax(command: string, args: string[], input: string): void {
@@ -269,6 +270,7 @@ describe("rendered client configs", () => {
     expect(CLIENT_TEMPLATES.map((t) => t.id).sort()).toEqual(Object.keys(WIRE).sort());
     for (const template of CLIENT_TEMPLATES) {
       expect(Object.keys(WIRE[template.id]!).sort()).toEqual([...template.routes].sort());
+      expect(existsSync(join(REPO_ROOT, template.doc)), template.doc).toBe(true);
     }
   });
 
@@ -414,6 +416,14 @@ describe("pooler client-config", () => {
     expect(result.code).toBe(0);
     for (const template of CLIENT_TEMPLATES)
       expect(result.stdout).toMatch(new RegExp(`^${template.id}\\s`, "m"));
+    const json = await pooler(["--json", "client-config"]);
+    expect(json.code).toBe(0);
+    const { data } = JSON.parse(json.stdout) as { data: { id: string; routes: string[]; doc: string }[] };
+    expect(data.map((c) => c.id)).toEqual(CLIENT_TEMPLATES.map((t) => t.id));
+    expect(data.find((c) => c.id === "omp")).toMatchObject({
+      routes: ["responses", "chat", "codex"],
+      doc: "docs/clients/omp.md",
+    });
   });
 
   it("fails with one error line for an unknown client or an unsupported route", async () => {

@@ -2,9 +2,10 @@
 // files `pooler client-config` renders, through the real local gateway to the fake upstream: each
 // prints the fake upstream's answer, and the request log shows the route family it was set up for.
 //
-// Runs in CI (CI=true) or with POOLER_CLIENT_SMOKE=1; POOLER_CLIENT_SMOKE=0 turns it off. The clients
-// are installed once into .test-tmp/clients (about 3 GB, cached across runs).
-import { writeFileSync } from "node:fs";
+// The Codex CLI and the Node OpenAI SDK come from devDependencies and always run. The npm clients run
+// in CI (CI=true) or with POOLER_CLIENT_SMOKE=1 (POOLER_CLIENT_SMOKE=0 turns them off); they are
+// installed once into .test-tmp/clients (about 3 GB, reused by later runs).
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stripVTControlCharacters } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -267,6 +268,8 @@ const DEV_CLIENTS: SmokeClient[] = [
 let gw: TestGateway;
 let pool: string;
 const timings: string[] = [];
+/** Throwaway homes, removed at the end (the assertion messages carry each client's output). */
+const homes: string[] = [];
 
 beforeAll(async () => {
   gw = await startTestGateway();
@@ -275,6 +278,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await gw?.stop();
+  for (const dir of homes) rmSync(dir, { recursive: true, force: true });
   if (timings.length > 0) console.log(`client smoke timings:\n  ${timings.join("\n  ")}`);
 });
 
@@ -293,7 +297,9 @@ function smokeTests(clients: SmokeClient[]): void {
         const key = created.body.secret as string;
         const keyId = created.body.key.id as string;
         const config = renderClientConfig(client.id, { url: gw.url, keyEnv: KEY_ENV, route });
-        const home = clientHome(scratchDir(`client-${client.id}-${route}`));
+        const root = scratchDir(`client-${client.id}-${route}`);
+        homes.push(root);
+        const home = clientHome(root);
         const result = await client.run({
           config,
           home,

@@ -22,7 +22,10 @@ import {
 } from "./helpers/lambda.ts";
 
 const ADMIN_HOST = "abcdefghijklmnop.lambda-url.us-east-1.on.aws";
-const CREDENTIALS = { accessKeyId: "AKIDEXAMPLEOPERATOR", secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" };
+const CREDENTIALS = {
+  accessKeyId: "AKIDEXAMPLEOPERATOR",
+  secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+};
 
 let env: LambdaTestEnvironment;
 let secrets: ReturnType<typeof mockSecretsManager>;
@@ -68,12 +71,20 @@ describe("admin function URL (IAM)", () => {
   });
 
   it("ignores a forged identity header: only the request context counts", async () => {
-    const out = await call({ path: "/admin/v1/pools", headers: { "x-amzn-iam-user-arn": OPERATOR.userArn! } });
+    const out = await call({
+      path: "/admin/v1/pools",
+      headers: { "x-amzn-iam-user-arn": OPERATOR.userArn! },
+    });
     expect(out.prelude().statusCode).toBe(401);
   });
 
   it("serves only the admin API", async () => {
-    const out = await call({ method: "POST", path: "/backend-api/codex/responses", body: "{}", iam: OPERATOR });
+    const out = await call({
+      method: "POST",
+      path: "/backend-api/codex/responses",
+      body: "{}",
+      iam: OPERATOR,
+    });
     expect(out.prelude().statusCode).toBe(404);
     expect(out.json().error.message).toContain("/admin/v1");
   });
@@ -150,9 +161,10 @@ describe("pooler CLI with SigV4", () => {
       signer: sigv4Signer({ region: "us-east-1", credentials: async () => CREDENTIALS }),
       fetch: functionUrlFetch(received),
     });
-    const error = await client
-      .get("/admin/v1/audit-events", { limit: 5, cursor: "a b*c~d+e" })
-      .then(() => undefined, (e: Error) => e);
+    const error = await client.get("/admin/v1/audit-events", { limit: 5, cursor: "a b*c~d+e" }).then(
+      () => undefined,
+      (e: Error) => e,
+    );
     expect(received[0]?.url).toContain("cursor=a%20b");
     // The request got past the signature check to the gateway, which rejects the made-up cursor.
     expect(error?.message).not.toContain("refused by AWS");
@@ -194,12 +206,19 @@ describe("pooler CLI with SigV4", () => {
 
 const hex = (data: string) => createHash("sha256").update(data, "utf8").digest("hex");
 const hmac = (key: Buffer | string, data: string) => createHmac("sha256", key).update(data, "utf8").digest();
-const rfc3986 = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+const rfc3986 = (s: string) =>
+  encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
-function verifySigV4(request: { method: string; url: URL; headers: Record<string, string>; body?: string }): boolean {
-  const auth = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(
-    request.headers.authorization ?? "",
-  );
+function verifySigV4(request: {
+  method: string;
+  url: URL;
+  headers: Record<string, string>;
+  body?: string;
+}): boolean {
+  const auth =
+    /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(
+      request.headers.authorization ?? "",
+    );
   if (!auth) return false;
   const [, accessKey, date, region, service, signedHeaders, signature] = auth as unknown as string[];
   if (accessKey !== CREDENTIALS.accessKeyId || service !== "lambda") return false;
@@ -210,7 +229,10 @@ function verifySigV4(request: { method: string; url: URL; headers: Record<string
     .map((name) => `${name}:${(headers[name] ?? "").trim().replace(/\s+/g, " ")}\n`)
     .join("");
   // Lambda (like every non-S3 service) encodes the already-encoded path once more.
-  const path = request.url.pathname.split("/").map((segment) => rfc3986(segment)).join("/");
+  const path = request.url.pathname
+    .split("/")
+    .map((segment) => rfc3986(segment))
+    .join("/");
   // The raw query as received: '+' is a literal plus here, not a space.
   const query = request.url.search
     .slice(1)
@@ -220,7 +242,14 @@ function verifySigV4(request: { method: string; url: URL; headers: Record<string
     .sort(([a, av], [b, bv]) => (a! < b! ? -1 : a! > b! ? 1 : av! < bv! ? -1 : 1))
     .map(([k, v]) => `${k}=${v ?? ""}`)
     .join("&");
-  const canonical = [request.method, path, query, canonicalHeaders, signedHeaders, hex(request.body ?? "")].join("\n");
+  const canonical = [
+    request.method,
+    path,
+    query,
+    canonicalHeaders,
+    signedHeaders,
+    hex(request.body ?? ""),
+  ].join("\n");
   const scope = `${date}/${region}/${service}/aws4_request`;
   const toSign = ["AWS4-HMAC-SHA256", amzDate, scope, hex(canonical)].join("\n");
   let key: Buffer = hmac(`AWS4${CREDENTIALS.secretAccessKey}`, date!);

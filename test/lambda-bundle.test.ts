@@ -1,9 +1,15 @@
 // The deployed artefacts: every Lambda entry bundled exactly as the stack bundles it
 // (scripts/build-lambdas.ts), held to the size budget, and the runtime bundle itself loaded and
 // invoked, so a bundling mistake (a missing module, a stub reaching a live path) fails here.
+import { rmSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BUDGET_BYTES, bundleLambda, LAMBDA_ENTRIES, type LambdaEntryName } from "../scripts/build-lambdas.ts";
+import {
+  BUDGET_BYTES,
+  bundleLambda,
+  LAMBDA_ENTRIES,
+  type LambdaEntryName,
+} from "../scripts/build-lambdas.ts";
 import { scratchDir } from "./helpers/gateway.ts";
 import {
   captureOutput,
@@ -33,6 +39,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  for (const target of [dir, ...[...built.values()].map((b) => b.file.replace(/[\\/]index\.mjs$/, ""))]) {
+    rmSync(target, { recursive: true, force: true });
+  }
   output?.restore();
   secrets?.mock.restore();
   await env?.close();
@@ -47,12 +56,19 @@ describe("Lambda bundles", () => {
 
   it("the bundled runtime serves through the stream adapter and checks the origin", async () => {
     // Prepare
-    const { handler } = (await import(pathToFileURL(built.get("runtime")!.file).href)) as { handler: unknown };
+    const { handler } = (await import(pathToFileURL(built.get("runtime")!.file).href)) as {
+      handler: unknown;
+    };
 
     // Act
     const ready = await invoke(handler, { path: "/readyz", headers: { "x-origin-verify": ORIGIN_VALUE } });
     const refused = await invoke(handler, { path: "/readyz" });
-    const mcp = await invoke(handler, { path: "/mcp", method: "POST", body: "{}", headers: { "x-origin-verify": ORIGIN_VALUE } });
+    const mcp = await invoke(handler, {
+      path: "/mcp",
+      method: "POST",
+      body: "{}",
+      headers: { "x-origin-verify": ORIGIN_VALUE },
+    });
 
     // Assess: DynamoDB reached through the runtime-provided SDK; the MCP route is the MCP function's.
     expect(ready.prelude().statusCode).toBe(200);

@@ -9,13 +9,23 @@ describe("EMF metrics", () => {
   it("maps raw routes, statuses and codes onto bounded dimension values", () => {
     const points = [
       ...datapoints("count", "requests", 1, { route: "/backend-api/codex/responses", status: "200" }),
-      ...datapoints("count", "requests", 1, { route: "/v1/chat/completions", status: "503", code: "no_eligible_backend" }),
-      ...datapoints("count", "requests", 1, { route: "/x/acc_1234567890abcdef", status: "418", code: "made_up_code_from_upstream" }),
+      ...datapoints("count", "requests", 1, {
+        route: "/v1/chat/completions",
+        status: "503",
+        code: "no_eligible_backend",
+      }),
+      ...datapoints("count", "requests", 1, {
+        route: "/x/acc_1234567890abcdef",
+        status: "418",
+        code: "made_up_code_from_upstream",
+      }),
       ...datapoints("count", "upstream_failover", 1, { code: "upstream_http_502" }),
       ...datapoints("count", "token_refresh", 1, { outcome: "sk-cxp-0123456789ab-secretsecret!" }),
     ];
     const values = (dimension: string) => points.map((p) => p.dimensions[dimension]).filter(Boolean);
-    expect(new Set(values("RouteFamily"))).toEqual(new Set(["backend_responses", "v1_chat_completions", "other"]));
+    expect(new Set(values("RouteFamily"))).toEqual(
+      new Set(["backend_responses", "v1_chat_completions", "other"]),
+    );
     for (const v of values("RouteFamily")) expect(ROUTE_FAMILIES).toContain(v);
     for (const v of values("StatusClass")) expect(STATUS_CLASSES).toContain(v);
     expect(values("ErrorCode")).toEqual(["no_eligible_backend", "other"]);
@@ -45,7 +55,8 @@ describe("log redaction", () => {
       authorization: "Bearer sk-cxp-0123456789ab-abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
       refreshToken: "rt_abc",
       usage: { inputTokens: 12, outputTokens: 3 },
-      detail: "upstream said: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjMifQ.sig and key sk-cxp-0123456789ab-zzzz",
+      detail:
+        "upstream said: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjMifQ.sig and key sk-cxp-0123456789ab-zzzz",
       nested: { cookie: "session=1", list: ["adm-cxp-000000000000-secret"] },
     }) as Record<string, any>;
     expect(out.route).toBe("/backend-api/codex/responses");

@@ -57,7 +57,9 @@ beforeAll(async () => {
   const account = fake.createAccount();
   accountId = account.accountId;
   fake.setUsage(account.accountId, { primaryUsedPercent: 25, secondaryUsedPercent: 70 });
-  expect((await adminCall("POST", "/accounts/import", { pool: "sched", authJson: account.authJson })).status).toBe(201);
+  expect(
+    (await adminCall("POST", "/accounts/import", { pool: "sched", authJson: account.authJson })).status,
+  ).toBe(201);
 });
 
 afterAll(async () => {
@@ -70,7 +72,8 @@ afterAll(async () => {
 describe("scheduled function", () => {
   it("usage-poll: polls each routable account and emits account and quota gauges", async () => {
     // Prepare
-    const polls = () => fake.requests.filter((r) => r.path === "/backend-api/wham/usage" && r.accountId === accountId).length;
+    const polls = () =>
+      fake.requests.filter((r) => r.path === "/backend-api/wham/usage" && r.accountId === accountId).length;
     const before = polls();
     const emfBefore = stdout.lines.length;
 
@@ -80,7 +83,10 @@ describe("scheduled function", () => {
     // Assess
     expect(result).toMatchObject({ task: "usage-poll", polled: 1, failed: 0 });
     expect(polls()).toBe(before + 1);
-    const emf = stdout.lines.slice(emfBefore).filter((l) => l.includes('"_aws"')).map((l) => JSON.parse(l));
+    const emf = stdout.lines
+      .slice(emfBefore)
+      .filter((l) => l.includes('"_aws"'))
+      .map((l) => JSON.parse(l));
     const gauge = (name: string, dims: Record<string, string>) =>
       emf.find((m) => m[name] !== undefined && Object.entries(dims).every(([k, v]) => m[k] === v))?.[name];
     expect(gauge("Accounts", { AccountStatus: "active" })).toBe(1);
@@ -101,7 +107,9 @@ describe("scheduled function", () => {
     const old = { pk: `LOG#${day(Date.now() - 35 * 86_400_000)}`, sk: "log_old000000000000000000000" };
     const recent = { pk: `LOG#${day(Date.now())}`, sk: "log_new000000000000000000000" };
     for (const key of [old, recent]) {
-      await db.send(new PutCommand({ TableName: env.tables.requestLogs, Item: { ...key, status: 200, expiresAt: 1 } }));
+      await db.send(
+        new PutCommand({ TableName: env.tables.requestLogs, Item: { ...key, status: 200, expiresAt: 1 } }),
+      );
     }
 
     // Act
@@ -115,8 +123,8 @@ describe("scheduled function", () => {
   });
 
   it("rejects an event without a known task (a misconfigured rule fails loudly)", async () => {
-    await expect(scheduled({ "detail-type": "Scheduled Event", source: "aws.events", detail: {} })).rejects.toThrow(
-      /unknown scheduled task/,
-    );
+    await expect(
+      scheduled({ "detail-type": "Scheduled Event", source: "aws.events", detail: {} }),
+    ).rejects.toThrow(/unknown scheduled task/);
   });
 });

@@ -14,7 +14,9 @@ import { captureOutput } from "./helpers/lambda.ts";
 
 const management = mockClient(ApiGatewayManagementApiClient);
 let stdout: ReturnType<typeof captureOutput>;
-let handler: (event: unknown) => Promise<{ statusCode: number; headers?: Record<string, string>; body?: string }>;
+let handler: (
+  event: unknown,
+) => Promise<{ statusCode: number; headers?: Record<string, string>; body?: string }>;
 
 const event = (routeKey: string, eventType: string, body?: string) => ({
   requestContext: {
@@ -29,7 +31,11 @@ const event = (routeKey: string, eventType: string, body?: string) => ({
   },
   headers:
     routeKey === "$connect"
-      ? { Host: "abc123.execute-api.us-east-1.amazonaws.com", "Sec-WebSocket-Version": "13", authorization: "Bearer sk-cxp-000000000000-x" }
+      ? {
+          Host: "abc123.execute-api.us-east-1.amazonaws.com",
+          "Sec-WebSocket-Version": "13",
+          authorization: "Bearer sk-cxp-000000000000-x",
+        }
       : undefined,
   isBase64Encoded: false,
   body,
@@ -66,7 +72,11 @@ describe("WebSocket API routes", () => {
     const [post] = management.commandCalls(PostToConnectionCommand);
     expect(post?.args[0].input.ConnectionId).toBe("L0SM9cOFvHcCIhw=");
     const frame = JSON.parse(Buffer.from(post?.args[0].input.Data as Uint8Array).toString("utf8"));
-    expect(frame).toMatchObject({ type: "error", status_code: 426, error: { code: "websocket_unavailable" } });
+    expect(frame).toMatchObject({
+      type: "error",
+      status_code: 426,
+      error: { code: "websocket_unavailable" },
+    });
     expect(management.commandCalls(DeleteConnectionCommand)).toHaveLength(1);
   });
 

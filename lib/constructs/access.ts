@@ -6,7 +6,14 @@ import * as iam from "aws-cdk-lib/aws-iam";
 import type * as kms from "aws-cdk-lib/aws-kms";
 import { GSI1 } from "../../src/adapters/dynamodb/tables.ts";
 
-export type TableAction = "GetItem" | "PutItem" | "UpdateItem" | "DeleteItem" | "Query" | "BatchWriteItem" | "DescribeTable";
+export type TableAction =
+  | "GetItem"
+  | "PutItem"
+  | "UpdateItem"
+  | "DeleteItem"
+  | "Query"
+  | "BatchWriteItem"
+  | "DescribeTable";
 
 export interface Tables {
   state: dynamodb.ITable;
@@ -22,7 +29,10 @@ export function grantTables(role: iam.IRole, tables: Tables, access: TableAccess
   const statement = (table: dynamodb.ITable, actions: TableAction[], index?: string) =>
     new iam.PolicyStatement({
       actions: actions.map((a) => `dynamodb:${a}`),
-      resources: [table.tableArn, ...(index && actions.includes("Query") ? [`${table.tableArn}/index/${index}`] : [])],
+      resources: [
+        table.tableArn,
+        ...(index && actions.includes("Query") ? [`${table.tableArn}/index/${index}`] : []),
+      ],
     });
   if (access.state.length) role.addToPrincipalPolicy(statement(tables.state, access.state, GSI1));
   if (access.requestLogs.length) role.addToPrincipalPolicy(statement(tables.requestLogs, access.requestLogs));
@@ -60,7 +70,10 @@ export function grantKeyUse(role: iam.IRole, key: kms.IKey, mode: "read" | "read
       resources: [key.keyArn],
       conditions: {
         StringEquals: {
-          "kms:ViaService": [`secretsmanager.${Aws.REGION}.amazonaws.com`, `dynamodb.${Aws.REGION}.amazonaws.com`],
+          "kms:ViaService": [
+            `secretsmanager.${Aws.REGION}.amazonaws.com`,
+            `dynamodb.${Aws.REGION}.amazonaws.com`,
+          ],
         },
       },
     }),

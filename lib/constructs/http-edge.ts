@@ -27,8 +27,8 @@ export interface HttpEdgeProps {
   runtime: GatewayFunction;
   mcp: GatewayFunction;
   originHeaderValue: string;
-  /** Changes the distribution (its comment) so CloudFormation re-resolves the origin secret. */
-  originSecretRotation: string;
+  /** Part of the distribution's comment: changing it makes CloudFormation re-resolve the origin secret. */
+  originHeaderVersion: string;
 }
 
 export class HttpEdge extends Construct {
@@ -68,7 +68,7 @@ export class HttpEdge extends Construct {
     const mcpBehavior = behavior(new origins.FunctionUrlOrigin(this.mcpUrl, originProps));
     const custom = config.domainName && config.certificateArn;
     this.distribution = new cloudfront.Distribution(this, "Distribution", {
-      comment: `Codex Pooler ${config.name} (origin secret rotation ${props.originSecretRotation})`,
+      comment: `Codex Pooler ${config.name} (origin header version ${props.originHeaderVersion})`,
       defaultBehavior: behavior(new origins.FunctionUrlOrigin(this.runtimeUrl, originProps)),
       additionalBehaviors: { "/mcp": mcpBehavior, "/mcp/*": mcpBehavior },
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
@@ -77,7 +77,11 @@ export class HttpEdge extends Construct {
       ...(custom
         ? {
             domainNames: [config.domainName as string],
-            certificate: acm.Certificate.fromCertificateArn(this, "Certificate", config.certificateArn as string),
+            certificate: acm.Certificate.fromCertificateArn(
+              this,
+              "Certificate",
+              config.certificateArn as string,
+            ),
             minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
           }
         : {}),

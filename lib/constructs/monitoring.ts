@@ -40,7 +40,10 @@ export class Monitoring extends Construct {
     super(scope, id);
     const { config, namespace } = props;
     const thresholds = config.alarms;
-    this.topic = new sns.Topic(this, "AlarmTopic", { displayName: `Codex Pooler ${config.name} alarms`, enforceSSL: true });
+    this.topic = new sns.Topic(this, "AlarmTopic", {
+      displayName: `Codex Pooler ${config.name} alarms`,
+      enforceSSL: true,
+    });
     const emailGiven = new CfnCondition(this, "AlarmEmailGiven", {
       expression: Fn.conditionNot(Fn.conditionEquals(props.alarmEmail, "")),
     });
@@ -51,8 +54,12 @@ export class Monitoring extends Construct {
     });
     subscription.cfnOptions.condition = emailGiven;
 
-    const gw = (name: string, dimensionsMap: Record<string, string> = {}, statistic = "Sum", period = MINUTE) =>
-      new cw.Metric({ namespace, metricName: name, dimensionsMap, statistic, period });
+    const gw = (
+      name: string,
+      dimensionsMap: Record<string, string> = {},
+      statistic = "Sum",
+      period = MINUTE,
+    ) => new cw.Metric({ namespace, metricName: name, dimensionsMap, statistic, period });
     const search = (dims: string[], metric: string, statistic: string, period = MINUTE, prefix = "") =>
       new cw.MathExpression({
         expression: `${prefix}SEARCH('{${[namespace, ...dims].map((d) => `"${d}"`).join(",")}} MetricName="${metric}"', '${statistic}', ${period.toSeconds()})`,
@@ -87,18 +94,33 @@ export class Monitoring extends Construct {
       datapointsToAlarm: 3,
       description: `Gateway 5xx responses above ${thresholds.error5xxRatePercent}% of requests in 3 of 5 minutes`,
     });
-    this.alarm("NoEligibleAccount", gw(METRIC.requestErrors, { [DIMENSION.errorCode]: "no_eligible_backend" }, "Sum", FIVE_MINUTES), {
-      threshold: 1,
-      evaluationPeriods: 1,
-      description: "Requests answered 503 no_eligible_backend: a Pool had no routable account (see the message in the request log)",
-    });
-    this.alarm("AccountsNeedReauth", gw(METRIC.accounts, { [DIMENSION.accountStatus]: "reauth_required" }, "Maximum", FIVE_MINUTES), {
-      threshold: 1,
-      evaluationPeriods: 1,
-      description: "At least one upstream account needs a new login: re-import its auth.json (pooler account import)",
-    });
+    this.alarm(
+      "NoEligibleAccount",
+      gw(METRIC.requestErrors, { [DIMENSION.errorCode]: "no_eligible_backend" }, "Sum", FIVE_MINUTES),
+      {
+        threshold: 1,
+        evaluationPeriods: 1,
+        description:
+          "Requests answered 503 no_eligible_backend: a Pool had no routable account (see the message in the request log)",
+      },
+    );
+    this.alarm(
+      "AccountsNeedReauth",
+      gw(METRIC.accounts, { [DIMENSION.accountStatus]: "reauth_required" }, "Maximum", FIVE_MINUTES),
+      {
+        threshold: 1,
+        evaluationPeriods: 1,
+        description:
+          "At least one upstream account needs a new login: re-import its auth.json (pooler account import)",
+      },
+    );
     const refreshFailures = sumOf(
-      Object.fromEntries(TOKEN_REFRESH_FAILURES.map((o, i) => [`r${i}`, gw(METRIC.tokenRefresh, { [DIMENSION.outcome]: o }, "Sum", Duration.minutes(15))])),
+      Object.fromEntries(
+        TOKEN_REFRESH_FAILURES.map((o, i) => [
+          `r${i}`,
+          gw(METRIC.tokenRefresh, { [DIMENSION.outcome]: o }, "Sum", Duration.minutes(15)),
+        ]),
+      ),
       "failed token refreshes",
       Duration.minutes(15),
     );
@@ -116,17 +138,31 @@ export class Monitoring extends Construct {
     // --- AWS service alarms --------------------------------------------------------------------
     const fns = Object.entries(props.functions);
     const lambdaSum = (metric: (fn: lambda.IFunction) => cw.Metric, label: string) =>
-      sumOf(Object.fromEntries(fns.map(([name, fn]) => [name.toLowerCase(), metric(fn)])), label, FIVE_MINUTES);
-    this.alarm("LambdaErrors", lambdaSum((fn) => fn.metricErrors({ period: FIVE_MINUTES, statistic: "Sum" }), "function errors"), {
-      threshold: 1,
-      evaluationPeriods: 1,
-      description: "A gateway function failed (uncaught error, timeout or out of memory); see its log group",
-    });
-    this.alarm("LambdaThrottles", lambdaSum((fn) => fn.metricThrottles({ period: FIVE_MINUTES, statistic: "Sum" }), "function throttles"), {
-      threshold: 1,
-      evaluationPeriods: 1,
-      description: "Lambda throttled a gateway function: each streaming turn holds one concurrent execution; raise the account's concurrency quota",
-    });
+      sumOf(
+        Object.fromEntries(fns.map(([name, fn]) => [name.toLowerCase(), metric(fn)])),
+        label,
+        FIVE_MINUTES,
+      );
+    this.alarm(
+      "LambdaErrors",
+      lambdaSum((fn) => fn.metricErrors({ period: FIVE_MINUTES, statistic: "Sum" }), "function errors"),
+      {
+        threshold: 1,
+        evaluationPeriods: 1,
+        description:
+          "A gateway function failed (uncaught error, timeout or out of memory); see its log group",
+      },
+    );
+    this.alarm(
+      "LambdaThrottles",
+      lambdaSum((fn) => fn.metricThrottles({ period: FIVE_MINUTES, statistic: "Sum" }), "function throttles"),
+      {
+        threshold: 1,
+        evaluationPeriods: 1,
+        description:
+          "Lambda throttled a gateway function: each streaming turn holds one concurrent execution; raise the account's concurrency quota",
+      },
+    );
     const dynamoThrottles: Record<string, cw.IMetric> = {};
     const tableMetric = (table: dynamodb.ITable, name: string, index?: string) =>
       new cw.Metric({
@@ -146,13 +182,20 @@ export class Monitoring extends Construct {
     this.alarm("DynamoDbThrottles", sumOf(dynamoThrottles, "DynamoDB throttle events", FIVE_MINUTES), {
       threshold: 1,
       evaluationPeriods: 1,
-      description: "DynamoDB throttled the gateway's reads or writes (on-demand tables throttle above their table limits)",
+      description:
+        "DynamoDB throttled the gateway's reads or writes (on-demand tables throttle above their table limits)",
     });
 
     // --- dashboard ----------------------------------------------------------------------------
     const api = { ApiId: props.webSocket.apiId, Stage: props.webSocket.stage };
     const apiMetric = (name: string) =>
-      new cw.Metric({ namespace: "AWS/ApiGateway", metricName: name, dimensionsMap: api, statistic: "Sum", period: FIVE_MINUTES });
+      new cw.Metric({
+        namespace: "AWS/ApiGateway",
+        metricName: name,
+        dimensionsMap: api,
+        statistic: "Sum",
+        period: FIVE_MINUTES,
+      });
     const perFunction = (label: string, metric: (fn: lambda.IFunction) => cw.IMetric) =>
       new cw.GraphWidget({ title: label, left: fns.map(([, fn]) => metric(fn)), width: 6 });
     this.dashboard = new cw.Dashboard(this, "Dashboard", {
@@ -167,24 +210,50 @@ export class Monitoring extends Construct {
           }),
         ],
         [
-          new cw.GraphWidget({ title: "Requests by route and status", left: [search([DIMENSION.routeFamily, DIMENSION.statusClass], METRIC.requests, "Sum")], width: 12 }),
-          new cw.GraphWidget({ title: "Errors by code", left: [search([DIMENSION.errorCode], METRIC.requestErrors, "Sum")], width: 6 }),
-          new cw.AlarmWidget({ title: "Gateway 5xx rate (%)", alarm: this.alarms.Gateway5xxRate as cw.Alarm, width: 6 }),
+          new cw.GraphWidget({
+            title: "Requests by route and status",
+            left: [search([DIMENSION.routeFamily, DIMENSION.statusClass], METRIC.requests, "Sum")],
+            width: 12,
+          }),
+          new cw.GraphWidget({
+            title: "Errors by code",
+            left: [search([DIMENSION.errorCode], METRIC.requestErrors, "Sum")],
+            width: 6,
+          }),
+          new cw.AlarmWidget({
+            title: "Gateway 5xx rate (%)",
+            alarm: this.alarms.Gateway5xxRate as cw.Alarm,
+            width: 6,
+          }),
         ],
         [
-          new cw.GraphWidget({ title: "Time to first byte p50 (ms)", left: [search([DIMENSION.routeFamily], METRIC.timeToFirstByte, "p50")], width: 6 }),
-          new cw.GraphWidget({ title: "Time to first byte p99 (ms)", left: [search([DIMENSION.routeFamily], METRIC.timeToFirstByte, "p99")], width: 6 }),
+          new cw.GraphWidget({
+            title: "Time to first byte p50 (ms)",
+            left: [search([DIMENSION.routeFamily], METRIC.timeToFirstByte, "p50")],
+            width: 6,
+          }),
+          new cw.GraphWidget({
+            title: "Time to first byte p99 (ms)",
+            left: [search([DIMENSION.routeFamily], METRIC.timeToFirstByte, "p99")],
+            width: 6,
+          }),
           new cw.GraphWidget({
             title: "Upstream 429s (account throttled or out of quota)",
             left: UPSTREAM_429_CODES.map((code) => gw(METRIC.upstreamFailover, { [DIMENSION.code]: code })),
             width: 6,
           }),
-          new cw.GraphWidget({ title: "Failovers by upstream code", left: [search([DIMENSION.code], METRIC.upstreamFailover, "Sum")], width: 6 }),
+          new cw.GraphWidget({
+            title: "Failovers by upstream code",
+            left: [search([DIMENSION.code], METRIC.upstreamFailover, "Sum")],
+            width: 6,
+          }),
         ],
         [
           new cw.GraphWidget({
             title: "Accounts by status",
-            left: ACCOUNT_STATUSES.map((s) => gw(METRIC.accounts, { [DIMENSION.accountStatus]: s }, "Maximum", FIVE_MINUTES)),
+            left: ACCOUNT_STATUSES.map((s) =>
+              gw(METRIC.accounts, { [DIMENSION.accountStatus]: s }, "Maximum", FIVE_MINUTES),
+            ),
             width: 8,
           }),
           new cw.GraphWidget({
@@ -221,7 +290,9 @@ export class Monitoring extends Construct {
         [
           perFunction("Lambda errors", (fn) => fn.metricErrors({ period: FIVE_MINUTES })),
           perFunction("Lambda throttles", (fn) => fn.metricThrottles({ period: FIVE_MINUTES })),
-          perFunction("Lambda duration p99", (fn) => fn.metricDuration({ period: FIVE_MINUTES, statistic: "p99" })),
+          perFunction("Lambda duration p99", (fn) =>
+            fn.metricDuration({ period: FIVE_MINUTES, statistic: "p99" }),
+          ),
           perFunction("Lambda concurrency (max)", (fn) =>
             fn.metric("ConcurrentExecutions", { period: FIVE_MINUTES, statistic: "Maximum" }),
           ),
@@ -233,7 +304,12 @@ export class Monitoring extends Construct {
   private alarm(
     id: string,
     metric: cw.IMetric,
-    options: { threshold: number; evaluationPeriods: number; datapointsToAlarm?: number; description: string },
+    options: {
+      threshold: number;
+      evaluationPeriods: number;
+      datapointsToAlarm?: number;
+      description: string;
+    },
   ): cw.Alarm {
     const alarm = new cw.Alarm(this, id, {
       metric,

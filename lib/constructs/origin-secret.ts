@@ -31,7 +31,10 @@ export class OriginSecret extends Construct {
 
   grantRead(role: iam.IRole): void {
     role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ["secretsmanager:GetSecretValue"], resources: [this.secret.secretArn] }),
+      new iam.PolicyStatement({
+        actions: ["secretsmanager:GetSecretValue"],
+        resources: [this.secret.secretArn],
+      }),
     );
   }
 }

@@ -8,9 +8,17 @@ import type { GatewayFunction } from "./gateway-function.ts";
 
 export const SCHEDULES = {
   /** Proactive token refresh, then the usage poll (bounded concurrency) and the fleet gauges. */
-  "usage-poll": { schedule: events.Schedule.rate(Duration.minutes(1)), retries: 0, maxAge: Duration.minutes(1) },
+  "usage-poll": {
+    schedule: events.Schedule.rate(Duration.minutes(1)),
+    retries: 0,
+    maxAge: Duration.minutes(1),
+  },
   /** Request-log rows outside the retention window. */
-  retention: { schedule: events.Schedule.cron({ minute: "17", hour: "3" }), retries: 2, maxAge: Duration.hours(2) },
+  retention: {
+    schedule: events.Schedule.cron({ minute: "17", hour: "3" }),
+    retries: 2,
+    maxAge: Duration.hours(2),
+  },
 } as const;
 
 export class Schedules extends Construct {
@@ -19,7 +27,10 @@ export class Schedules extends Construct {
   constructor(scope: Construct, id: string, props: { handler: GatewayFunction }) {
     super(scope, id);
     const rules = {} as Record<keyof typeof SCHEDULES, events.Rule>;
-    for (const [task, spec] of Object.entries(SCHEDULES) as [keyof typeof SCHEDULES, (typeof SCHEDULES)[keyof typeof SCHEDULES]][]) {
+    for (const [task, spec] of Object.entries(SCHEDULES) as [
+      keyof typeof SCHEDULES,
+      (typeof SCHEDULES)[keyof typeof SCHEDULES],
+    ][]) {
       rules[task] = new events.Rule(this, task === "usage-poll" ? "UsagePoll" : "Retention", {
         description: `Codex Pooler scheduled task ${task}`,
         schedule: spec.schedule,

@@ -12,9 +12,14 @@ export class WebSocketGateway extends Construct {
   readonly api: apigwv2.WebSocketApi;
   readonly stage: apigwv2.WebSocketStage;
 
-  constructor(scope: Construct, id: string, props: { handler: GatewayFunction; rateLimit: number; burstLimit: number }) {
+  constructor(
+    scope: Construct,
+    id: string,
+    props: { handler: GatewayFunction; rateLimit: number; burstLimit: number },
+  ) {
     super(scope, id);
-    const integration = (route: string) => new WebSocketLambdaIntegration(`${route}Integration`, props.handler.fn);
+    const integration = (route: string) =>
+      new WebSocketLambdaIntegration(`${route}Integration`, props.handler.fn);
     this.api = new apigwv2.WebSocketApi(this, "Api", {
       description: "Codex Pooler Responses-over-WebSocket (answers 426 until the WebSocket transport lands)",
       connectRouteOptions: { integration: integration("Connect") },

@@ -9,6 +9,15 @@ import type {
   RequestLog,
   StoredFile,
 } from "./model.ts";
+import type { AlertRepositories } from "./alerts/ports.ts";
+import type {
+  RecentBucket,
+  RecentIncrement,
+  RollupIncrement,
+  RollupSelector,
+  RollupTarget,
+  UsageRollup,
+} from "./usage/model.ts";
 
 /** Wall clock in epoch milliseconds; injected so tests can move time. */
 export interface Clock {
@@ -110,6 +119,10 @@ export interface Store {
   files: FileRepository;
   oauthFlows: OAuthFlowRepository;
   keyUsage: KeyUsageRepository;
+  /** Daily usage rollups per Pool, key and account (src/core/usage/). */
+  usageRollups: UsageRollupRepository;
+  /** Alert rules, channels, incidents, deliveries and the evaluation lease (src/core/alerts/). */
+  alerts: AlertRepositories;
   /** Cheap reachability probe for /readyz. */
   ping(): Promise<void>;
 }
@@ -256,4 +269,16 @@ export interface FileRepository {
   get(pool: string, id: string): Promise<StoredFile | undefined>;
   /** Unexpired files of a Pool, newest first, at most `limit`. */
   list(pool: string, limit: number): Promise<StoredFile[]>;
+}
+
+/** Daily usage counters, changed only by atomic single-item ADD updates (src/core/usage/). */
+export interface UsageRollupRepository {
+  /** Adds one request to each target's item of the increment's day (one atomic update per item). */
+  add(targets: RollupTarget[], increment: RollupIncrement): Promise<void>;
+  /** One day's items matching the selector (strongly consistent). */
+  list(day: string, selector: RollupSelector): Promise<UsageRollup[]>;
+  /** Counts one request in its Pool's five-minute bucket (atomic ADD). */
+  addRecent(increment: RecentIncrement): Promise<void>;
+  /** A Pool's buckets from `fromBucket` to `toBucket` inclusive (strongly consistent). */
+  listRecent(pool: string, fromBucket: string, toBucket: string): Promise<RecentBucket[]>;
 }

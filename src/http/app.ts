@@ -1,6 +1,7 @@
 // The one HTTP surface, built from web-standard Request/Response so any host (Node locally, Lambda
 // response streaming on AWS) can serve it.
 import { Hono } from "hono";
+import { consoleRoutes } from "../console/routes.ts";
 import { GatewayError } from "../core/errors.ts";
 import type { Gateway } from "../core/gateway.ts";
 import { requestId } from "../core/ids.ts";
@@ -27,6 +28,8 @@ export function createApp(gw: Gateway, options: AppOptions) {
   });
   app.route("/", healthRoutes(gw, options.isDraining ?? (() => false)));
   app.route("/admin/v1", adminRoutes(gw, options.adminAuthenticator, options.version));
+  // The web console: page shells and static files only; its data comes from /admin/v1 above.
+  app.route("/admin", consoleRoutes());
   // Before the Codex routes: the bridges here sit under /backend-api, which ends in a catch-all there.
   app.route("/", openaiRoutes(gw));
   app.route("/", codexRoutes(gw));

@@ -13,7 +13,7 @@ import { MemoryMetrics } from "../adapters/observability/memory-metrics.ts";
 import { LocalFileSecretStore } from "../adapters/secrets/local-file-secret-store.ts";
 import { type CoreContext, defaultCoreConfig, type Logger } from "../core/context.ts";
 import { createGateway, type Gateway } from "../core/gateway.ts";
-import type { Clock } from "../core/ports.ts";
+import type { Clock, Store } from "../core/ports.ts";
 import { refreshDueAccounts } from "../core/refresh-sweep.ts";
 import { pollAccountUsage } from "../core/usage-poller.ts";
 import { createApp } from "../http/app.ts";
@@ -36,7 +36,13 @@ export interface LocalGateway {
 
 export async function startLocalGateway(
   config: LocalConfig,
-  options: { logger?: Logger; fetch?: typeof fetch; clock?: Clock } = {},
+  options: {
+    logger?: Logger;
+    fetch?: typeof fetch;
+    clock?: Clock;
+    /** Wraps the store (tests inject faults or count calls through it). */
+    wrapStore?: (store: Store) => Store;
+  } = {},
 ): Promise<LocalGateway> {
   // Private before anything writes there: the store holds key hashes and account metadata.
   await mkdir(join(config.dataDir, "dynamodb"), { recursive: true, mode: 0o700 });
@@ -55,12 +61,14 @@ export async function startLocalGateway(
   const pending = new Set<Promise<unknown>>();
   const clock = options.clock ?? { now: () => Date.now() };
   const ctx: CoreContext = {
-    store: createDynamoStore({
-      client,
-      tables,
-      clock,
-      requestLogRetentionDays: config.requestLogRetentionDays,
-    }),
+    store: (options.wrapStore ?? ((store: Store) => store))(
+      createDynamoStore({
+        client,
+        tables,
+        clock,
+        requestLogRetentionDays: config.requestLogRetentionDays,
+      }),
+    ),
     secrets: await LocalFileSecretStore.open(config.dataDir),
     clock,
     fetch: options.fetch ?? fetch,

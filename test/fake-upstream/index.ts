@@ -1,3 +1,4 @@
+export type { FaultBehavior } from "./faults.ts";
 export { decodeJwtPayload, makeFakeJwt } from "./jwt.ts";
 export { startFakeUpstream } from "./server.ts";
 export { formatSse, type SseEvent, TEXT_USAGE, TOOL_USAGE } from "./sse.ts";

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from "node:zlib";
 import { decompress as zstdDecompress } from "fzstd";
 import { createExtraRoutes } from "./extra-routes.ts";
+import { isFault, runFault } from "./faults.ts";
 import { makeAccessToken, makeIdToken, makeRefreshToken, randomHex, type TokenIdentity } from "./jwt.ts";
 import { modelsBody } from "./models.ts";
 import { createOAuthRoutes } from "./oauth-routes.ts";
@@ -270,6 +271,20 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
     });
   }
 
+  /** Resolves on releasePaused() or when the client goes away. */
+  function waitPaused(signal: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        pausedWaiters.delete(done);
+        signal.removeEventListener("abort", done);
+        resolve();
+      };
+      if (signal.aborted) return resolve();
+      pausedWaiters.add(done);
+      signal.addEventListener("abort", done, { once: true });
+    });
+  }
+
   /** Writes events one res.write each (so streaming is observable), honouring delay/pause; stops on disconnect. */
   async function writeEvents(
     res: ServerResponse,
@@ -287,17 +302,7 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
         }
       }
       res.write(formatSse(ev));
-      if (opts.pauseAfter === i) {
-        await new Promise<void>((resolve) => {
-          const done = () => {
-            pausedWaiters.delete(done);
-            signal.removeEventListener("abort", done);
-            resolve();
-          };
-          pausedWaiters.add(done);
-          signal.addEventListener("abort", done, { once: true });
-        });
-      }
+      if (opts.pauseAfter === i) await waitPaused(signal);
     }
     return !signal.aborted;
   }
@@ -332,6 +337,29 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
     const requestId = `req_fake_${n}`;
     const meta: ResponseMeta = { responseId: `resp_${n}`, model: b.model, createdAt: nowSec() };
     const now = nowSec();
+
+    if (isFault(behavior)) {
+      const closed = new AbortController();
+      res.on("close", () => closed.abort());
+      await runFault(behavior, {
+        req,
+        res,
+        meta,
+        itemId: `msg_${n}`,
+        closed: closed.signal,
+        writeHead() {
+          res.writeHead(200, {
+            "content-type": "text/event-stream",
+            "cache-control": "no-cache",
+            ...rateLimitHeaders(acct),
+            "x-request-id": requestId,
+          });
+          res.flushHeaders();
+        },
+        pause: () => waitPaused(closed.signal),
+      });
+      return;
+    }
 
     switch (behavior.kind) {
       case "reset_connection":

@@ -1,3 +1,5 @@
+import type { FaultBehavior } from "./faults.ts";
+
 export interface FakeAccountOptions {
   accountId?: string;
   planType?: string;
@@ -23,6 +25,7 @@ export interface FakeAccount {
 }
 
 export type Behavior =
+  | FaultBehavior
   | { kind: "text"; text?: string; delayMsBetweenEvents?: number; pauseAfterEvent?: number }
   | { kind: "tool_call"; command?: string }
   | { kind: "usage_limit_429"; resetsInSeconds?: number }

@@ -1,7 +1,9 @@
 // Small readers for synthesized CloudFormation.
 
 /** The functions (by logical-id prefix) a metric-math alarm's inputs refer to. */
-export function lambdaMetricNames(metrics: { MetricStat?: { Metric: { Dimensions?: { Name: string; Value: unknown }[] } } }[]): string[] {
+export function lambdaMetricNames(
+  metrics: { MetricStat?: { Metric: { Dimensions?: { Name: string; Value: unknown }[] } } }[],
+): string[] {
   return metrics
     .flatMap((m) => m.MetricStat?.Metric.Dimensions ?? [])
     .filter((d) => d.Name === "FunctionName")

@@ -3,6 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
+import type { Store } from "../../src/core/ports.ts";
 import { loadConfig } from "../../src/server/config.ts";
 import { type LocalGateway, startLocalGateway } from "../../src/server/local-host.ts";
 import { type FakeUpstream, startFakeUpstream } from "../fake-upstream/index.ts";
@@ -41,7 +42,7 @@ export interface Seeded {
 
 export async function startTestGateway(
   env: Record<string, string> = {},
-  options: { clock?: { now(): number } } = {},
+  options: { clock?: { now(): number }; wrapStore?: (store: Store) => Store } = {},
 ): Promise<TestGateway> {
   const fake = await startFakeUpstream();
   const dataDir = scratchDir("gw");
@@ -57,6 +58,7 @@ export async function startTestGateway(
   });
   const local = await startLocalGateway(config, {
     clock: options.clock,
+    wrapStore: options.wrapStore,
     logger: {
       info: (m, f) => logLines.push(JSON.stringify({ m, ...f })),
       warn: (m, f) => logLines.push(JSON.stringify({ m, ...f })),

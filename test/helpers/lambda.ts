@@ -5,6 +5,7 @@
 import "./quiet-aws-sdk.ts";
 import { Writable } from "node:stream";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { FUNCTION_GRANTS, type GrantedFunction } from "../../lib/grants.ts";
 import {
   CreateSecretCommand,
   DeleteSecretCommand,
@@ -12,9 +13,13 @@ import {
   PutSecretValueCommand,
   SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { ensureTables, type TableNames } from "../../src/adapters/dynamodb/tables.ts";
-import type { FunctionUrlEvent, FunctionUrlIamIdentity } from "../../src/adapters/lambda/function-url-event.ts";
+import type {
+  FunctionUrlEvent,
+  FunctionUrlIamIdentity,
+} from "../../src/adapters/lambda/function-url-event.ts";
 import type { HttpPrelude, LambdaContext } from "../../src/adapters/lambda/lambda-runtime.ts";
 import { type EmbeddedDynamo, startEmbeddedDynamo } from "../../src/server/embedded-dynamo.ts";
 
@@ -129,7 +134,11 @@ export function lambdaContext(remainingMs = 15 * 60_000): LambdaContext {
   return { awsRequestId: crypto.randomUUID(), getRemainingTimeInMillis: () => deadline - Date.now() };
 }
 
-type StreamEntry = (event: FunctionUrlEvent, stream: MockResponseStream, context: LambdaContext) => Promise<void>;
+type StreamEntry = (
+  event: FunctionUrlEvent,
+  stream: MockResponseStream,
+  context: LambdaContext,
+) => Promise<void>;
 
 /** Invokes a streaming entry and resolves with what it wrote once the invocation has returned. */
 export async function invoke(
@@ -152,30 +161,39 @@ export const OPERATOR: FunctionUrlIamIdentity = {
 };
 
 /** A Secrets Manager in memory, with version stages (for the origin secret's rotation). */
-export function mockSecretsManager(initial: Record<string, string> = {}) {
+export function mockSecretsManager(initial: Record<string, string> = {}, recorder?: AwsCallRecorder) {
   const secrets = new Map<string, { current: string; previous?: string }>(
     Object.entries(initial).map(([k, v]) => [k, { current: v }]),
   );
-  const notFound = () => Object.assign(new Error("Secrets Manager can't find the specified secret."), { name: "ResourceNotFoundException" });
+  const notFound = () =>
+    Object.assign(new Error("Secrets Manager can't find the specified secret."), {
+      name: "ResourceNotFoundException",
+    });
   const mock = mockClient(SecretsManagerClient);
   mock.on(GetSecretValueCommand).callsFake(async (input: { SecretId: string; VersionStage?: string }) => {
+    recorder?.secret("GetSecretValue", input.SecretId);
     const entry = secrets.get(input.SecretId);
     const value = input.VersionStage === "AWSPREVIOUS" ? entry?.previous : entry?.current;
     if (value === undefined) throw notFound();
     return { SecretString: value };
   });
   mock.on(PutSecretValueCommand).callsFake(async (input: { SecretId: string; SecretString: string }) => {
+    recorder?.secret("PutSecretValue", input.SecretId);
     const entry = secrets.get(input.SecretId);
     if (!entry) throw notFound();
     secrets.set(input.SecretId, { current: input.SecretString, previous: entry.current });
     return {};
   });
-  mock.on(CreateSecretCommand).callsFake(async (input: { Name: string; SecretString: string }) => {
-    if (secrets.has(input.Name)) throw Object.assign(new Error("exists"), { name: "ResourceExistsException" });
+  mock.on(CreateSecretCommand).callsFake(async (input: { Name: string; SecretString: string; Tags?: unknown[] }) => {
+    recorder?.secret("CreateSecret", input.Name);
+    if (input.Tags?.length) recorder?.secret("TagResource", input.Name);
+    if (secrets.has(input.Name))
+      throw Object.assign(new Error("exists"), { name: "ResourceExistsException" });
     secrets.set(input.Name, { current: input.SecretString });
     return {};
   });
   mock.on(DeleteSecretCommand).callsFake(async (input: { SecretId: string }) => {
+    recorder?.secret("DeleteSecret", input.SecretId);
     if (!secrets.delete(input.SecretId)) throw notFound();
     return {};
   });
@@ -248,4 +266,97 @@ export function captureOutput(): { lines: string[]; restore(): void } {
       });
     },
   };
+}
+
+const TABLE_ACTIONS: Record<string, string> = {
+  GetCommand: "GetItem",
+  GetItemCommand: "GetItem",
+  PutCommand: "PutItem",
+  PutItemCommand: "PutItem",
+  UpdateCommand: "UpdateItem",
+  UpdateItemCommand: "UpdateItem",
+  DeleteCommand: "DeleteItem",
+  DeleteItemCommand: "DeleteItem",
+  QueryCommand: "Query",
+  ScanCommand: "Scan",
+  BatchWriteCommand: "BatchWriteItem",
+  BatchWriteItemCommand: "BatchWriteItem",
+  BatchGetCommand: "BatchGetItem",
+  TransactWriteCommand: "TransactWriteItems",
+  DescribeTableCommand: "DescribeTable",
+};
+
+/**
+ * Records every DynamoDB and Secrets Manager call the entries make, attributed to the entry being
+ * invoked, so tests can hold them to the IAM grants the stack gives that function (lib/grants.ts).
+ */
+export class AwsCallRecorder {
+  readonly calls = new Map<string, Set<string>>();
+  #current: GrantedFunction | undefined;
+  #restore: () => void;
+
+  constructor(private readonly tables: TableNames) {
+    // The smithy Client.send every DynamoDB call (document client included) goes through once.
+    const base = Object.getPrototypeOf(DynamoDBClient.prototype) as { send: (...args: any[]) => unknown };
+    const original = base.send;
+    const recorder = this;
+    base.send = function (this: unknown, command: { constructor: { name: string }; input: Record<string, any> }, ...rest: unknown[]) {
+      if (this instanceof DynamoDBClient || this instanceof DynamoDBDocumentClient) recorder.#table(command);
+      return original.call(this, command, ...rest);
+    };
+    this.#restore = () => {
+      base.send = original;
+    };
+  }
+
+  /** Wraps an entry so calls made while it runs are attributed to `name`. */
+  as<T>(name: GrantedFunction, handler: T): T {
+    return (async (...args: unknown[]) => {
+      const previous = this.#current;
+      this.#current = name;
+      try {
+        return await (handler as (...a: unknown[]) => Promise<unknown>)(...args);
+      } finally {
+        this.#current = previous;
+      }
+    }) as T;
+  }
+
+  secret(action: string, secretId: string): void {
+    this.#add(secretId === ORIGIN_SECRET_ARN ? `origin:${action}` : `secrets:${action}`);
+  }
+
+  /** Calls outside the function's grants (empty when it stays within them). */
+  outsideGrants(name: GrantedFunction): string[] {
+    const grants = FUNCTION_GRANTS[name];
+    const allowed = new Set<string>([
+      ...grants.state.map((a) => `state:${a}`),
+      ...grants.requestLogs.map((a) => `requestLogs:${a}`),
+      ...grants.secrets.map((a) => `secrets:${a}`),
+      ...(grants.originSecret ? ["origin:GetSecretValue"] : []),
+    ]);
+    return [...(this.calls.get(name) ?? [])].filter((call) => !allowed.has(call));
+  }
+
+  restore(): void {
+    this.#restore();
+  }
+
+  #table(command: { constructor: { name: string }; input: Record<string, any> }): void {
+    const action = TABLE_ACTIONS[command.constructor.name] ?? command.constructor.name;
+    const names: string[] = command.input.TableName
+      ? [command.input.TableName]
+      : Object.keys(command.input.RequestItems ?? command.input.TransactItems ?? {});
+    for (const name of names) {
+      const table = name === this.tables.state ? "state" : name === this.tables.requestLogs ? "requestLogs" : name;
+      this.#add(`${table}:${action}`);
+    }
+  }
+
+  #add(call: string): void {
+    if (!this.#current) return;
+    const set = this.calls.get(this.#current) ?? new Set<string>();
+    set.add(call);
+    this.calls.set(this.#current, set);
+  }
 }

@@ -2,6 +2,10 @@ import { DescribeTableCommand, DynamoDBClient, type DynamoDBClientConfig } from 
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Clock, Store } from "../../core/ports.ts";
 import { DynamoAccountRepository } from "./account-repository.ts";
+import { DynamoAlertChannelRepository, DynamoAlertRuleRepository } from "./alert-config-repositories.ts";
+import { DynamoAlertDeliveryRepository } from "./alert-delivery-repository.ts";
+import { DynamoAlertIncidentRepository } from "./alert-incident-repository.ts";
+import { DynamoAlertScheduleRepository } from "./alert-schedule-repository.ts";
 import { DynamoAuditRepository } from "./audit-repository.ts";
 import { DynamoCredentialRepository } from "./credential-repository.ts";
 import { DynamoFileRepository } from "./file-repository.ts";
@@ -12,6 +16,7 @@ import { DynamoPoolRepository } from "./pool-repository.ts";
 import { DynamoRequestLogRepository } from "./request-log-repository.ts";
 import { DynamoRoutingStateRepository } from "./routing-state-repository.ts";
 import type { TableNames } from "./tables.ts";
+import { DynamoUsageRollupRepository } from "./usage-rollup-repository.ts";
 
 export interface DynamoStoreOptions {
   client: DynamoDBClient;
@@ -42,6 +47,14 @@ export function createDynamoStore(options: DynamoStoreOptions): Store {
     files: new DynamoFileRepository(db, state, options.clock),
     oauthFlows: new DynamoOAuthFlowRepository(db, state),
     keyUsage: new DynamoKeyUsageRepository(db, state),
+    usageRollups: new DynamoUsageRollupRepository(db, state),
+    alerts: {
+      rules: new DynamoAlertRuleRepository(db, state),
+      channels: new DynamoAlertChannelRepository(db, state),
+      incidents: new DynamoAlertIncidentRepository(db, state),
+      deliveries: new DynamoAlertDeliveryRepository(db, state),
+      schedule: new DynamoAlertScheduleRepository(db, state),
+    },
     async ping() {
       await options.client.send(new DescribeTableCommand({ TableName: state }));
     },

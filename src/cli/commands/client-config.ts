@@ -5,6 +5,7 @@ import {
   CLIENT_TEMPLATES,
   type ClientConfig,
   type ClientConfigFile,
+  clientCatalog,
   DEFAULT_KEY_ENV,
   isRouteFamily,
   ROUTE_FAMILIES,
@@ -89,7 +90,7 @@ export function registerClientConfigCommand(program: Command, deps: CliDeps): vo
     .action((client: string | undefined, opts: ClientConfigOpts, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalOptions>();
       if (client === undefined) {
-        if (globals.json) printJson(deps.io, { data: CLIENT_TEMPLATES.map(({ render: _r, ...t }) => t) });
+        if (globals.json) printJson(deps.io, { data: clientCatalog() });
         else printClientList(deps.io);
         return;
       }

@@ -55,6 +55,11 @@ export const CLIENT_TEMPLATES: readonly ClientTemplate[] = [
   windmill,
 ];
 
+/** The clients as plain data (for listings, MCP answers, a console's picker). */
+export function clientCatalog(): Omit<ClientTemplate, "render">[] {
+  return CLIENT_TEMPLATES.map(({ render: _render, ...entry }) => ({ ...entry, routes: [...entry.routes] }));
+}
+
 export function findClientTemplate(id: string): ClientTemplate | undefined {
   const wanted = id.trim().toLowerCase();
   return CLIENT_TEMPLATES.find((t) => t.id === wanted);

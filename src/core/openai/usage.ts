@@ -1,13 +1,12 @@
-// GET /v1/usage: the calling key's requests and tokens by UTC day and model, read from its request
-// logs (bounded: at most MAX_ROWS rows; `truncated` says when the cap was hit). A rollup can
-// replace the scan later without changing the answer's shape.
+// GET /v1/usage: the calling key's requests and tokens by UTC day and model, read from the daily
+// usage rollups (src/core/usage/), which count every request-log row as it is written. Buckets are
+// whole UTC days: a range ending mid-day counts that whole day.
 import type { CoreContext } from "../context.ts";
-import type { RequestLog } from "../model.ts";
+import type { RollupCounts } from "../usage/model.ts";
+import { addCounts, dayOf, readRollups } from "../usage/rollups.ts";
 import type { Json } from "./common.ts";
 
 const DAY_MS = 86_400_000;
-const PAGE = 1000;
-const MAX_ROWS = 20_000;
 
 export interface UsageRange {
   /** Epoch ms, inclusive, at a UTC day start. */
@@ -16,38 +15,25 @@ export interface UsageRange {
   endMs: number;
 }
 
-interface Totals {
-  requests: number;
-  errors: number;
-  input: number;
-  cached: number;
-  output: number;
-  reasoning: number;
-  total: number;
-}
-
 export async function keyUsage(ctx: CoreContext, keyId: string, range: UsageRange): Promise<Json> {
-  const byDay = new Map<number, Map<string, Totals>>();
-  let cursor: string | undefined;
-  let rows = 0;
-  let truncated = false;
-  scan: for (;;) {
-    const page = await ctx.store.requestLogs.list({ keyId, limit: PAGE, cursor });
-    for (const row of page.items) {
-      if (row.at < range.startMs) break scan; // newest first: everything after is older
-      if (row.at >= range.endMs) continue;
-      add(byDay, row);
-      if (++rows >= MAX_ROWS) {
-        truncated = true;
-        break scan;
-      }
+  const rollups = await readRollups(
+    ctx,
+    { fromDay: dayOf(range.startMs), toDay: dayOf(range.endMs - 1) },
+    { dimension: "key", keyId },
+  );
+  const byDay = new Map<string, Map<string, RollupCounts>>();
+  for (const rollup of rollups) {
+    let models = byDay.get(rollup.day);
+    if (!models) {
+      models = new Map();
+      byDay.set(rollup.day, models);
     }
-    cursor = page.nextCursor;
-    if (!cursor) break;
+    const seen = models.get(rollup.model);
+    models.set(rollup.model, seen ? addCounts(seen, rollup.counts) : { ...rollup.counts });
   }
   const data: Json[] = [];
   for (let day = range.startMs; day < range.endMs; day += DAY_MS) {
-    const models = byDay.get(day) ?? new Map<string, Totals>();
+    const models = byDay.get(dayOf(day)) ?? new Map<string, RollupCounts>();
     data.push({
       object: "bucket",
       start_time: day / 1000,
@@ -59,11 +45,11 @@ export async function keyUsage(ctx: CoreContext, keyId: string, range: UsageRang
           model: model === "" ? null : model,
           num_model_requests: t.requests,
           num_errors: t.errors,
-          input_tokens: t.input,
-          input_cached_tokens: t.cached,
-          output_tokens: t.output,
-          output_reasoning_tokens: t.reasoning,
-          total_tokens: t.total,
+          input_tokens: t.inputTokens,
+          input_cached_tokens: t.cachedTokens,
+          output_tokens: t.outputTokens,
+          output_reasoning_tokens: t.reasoningTokens,
+          total_tokens: t.totalTokens,
         })),
     });
   }
@@ -76,31 +62,7 @@ export async function keyUsage(ctx: CoreContext, keyId: string, range: UsageRang
     data,
     has_more: false,
     next_page: null,
-    truncated,
+    // Rollups are exact and complete; kept for clients of the earlier, scan-based answer.
+    truncated: false,
   };
-}
-
-function add(byDay: Map<number, Map<string, Totals>>, row: RequestLog): void {
-  const day = Math.floor(row.at / DAY_MS) * DAY_MS;
-  let models = byDay.get(day);
-  if (!models) {
-    models = new Map();
-    byDay.set(day, models);
-  }
-  const key = row.model ?? "";
-  let t = models.get(key);
-  if (!t) {
-    t = { requests: 0, errors: 0, input: 0, cached: 0, output: 0, reasoning: 0, total: 0 };
-    models.set(key, t);
-  }
-  t.requests++;
-  if (row.status >= 400 || row.errorCode) t.errors++;
-  const u = row.usage;
-  if (u) {
-    t.input += u.inputTokens;
-    t.cached += u.cachedTokens;
-    t.output += u.outputTokens;
-    t.reasoning += u.reasoningTokens;
-    t.total += u.totalTokens;
-  }
 }

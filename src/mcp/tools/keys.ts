@@ -1,11 +1,11 @@
-// Pool API key metadata (public prefix, label, status, limits) and per-key usage from request logs.
+// Pool API key metadata (public prefix, label, status, limits) and per-key usage from the daily rollups.
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import { notFound } from "../../core/errors.ts";
 import { CREDENTIAL_STATUSES } from "../../core/model.ts";
 import { keyId, poolName, resolveWindow, timeRange } from "../query.ts";
 import { registerTool, type ToolContext } from "../tool.ts";
-import { summarizeUsage, USAGE_MAX_SCAN } from "../usage.ts";
+import { summarizeUsage } from "../usage.ts";
 import { keyView } from "../views.ts";
 
 export function registerKeyTools(server: McpServer, ctx: ToolContext): void {
@@ -56,7 +56,7 @@ export function registerKeyTools(server: McpServer, ctx: ToolContext): void {
       "Use when: asked how much a key was used, or why a key got errors (for example 429s) in a time window. " +
       "Returns: the key's metadata, request counts by status class, top error codes and models, and token sums over the window. " +
       "Never returns: prompts, bodies, the key's secret or per-request content. " +
-      `Filters/limits: window from/to or lastHours (default last 24 hours, at most 31 days); sums at most ${USAGE_MAX_SCAN} newest requests and says when incomplete.`,
+      "Filters/limits: window from/to or lastHours (default last 24 hours, at most 31 days); counted from the daily usage rollups, so every whole UTC day the window touches is counted (`countedDays`).",
     input: z.strictObject({
       key: keyId.describe("Key id (12 hex characters) or its sk-cxp-<id> prefix"),
       ...timeRange,

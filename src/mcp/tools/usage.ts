@@ -5,7 +5,7 @@ import { notFound } from "../../core/errors.ts";
 import { quotaSummary, statusCounts } from "../pool-health.ts";
 import { poolName, resolveWindow, timeRange } from "../query.ts";
 import { registerTool, type ToolContext } from "../tool.ts";
-import { summarizeUsage, USAGE_MAX_SCAN } from "../usage.ts";
+import { summarizeUsage } from "../usage.ts";
 
 export function registerUsageTools(server: McpServer, ctx: ToolContext): void {
   registerTool(server, ctx, {
@@ -15,7 +15,7 @@ export function registerUsageTools(server: McpServer, ctx: ToolContext): void {
       "Use when: asked how busy a Pool is, how much capacity is left, or which accounts are close to their limits. " +
       "Returns: requests by status class, top error codes and models, token sums over the window; quota headroom per window (mean and max used percent, soonest reset), accounts at or above `nearLimitPercent`, and exhausted accounts with their reset. " +
       "Never returns: prompts, bodies, keys, tokens, emails or upstream account ids. " +
-      `Filters/limits: one Pool; window from/to or lastHours (default last 24 hours, at most 31 days); sums at most ${USAGE_MAX_SCAN} newest requests and says when incomplete.`,
+      "Filters/limits: one Pool; window from/to or lastHours (default last 24 hours, at most 31 days); usage is counted from the daily usage rollups, so every whole UTC day the window touches is counted (`countedDays`).",
     input: z.strictObject({
       pool: poolName.describe("Pool name, see codex_pooler_list_pools"),
       ...timeRange,

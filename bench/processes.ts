@@ -1,0 +1,153 @@
+// The bench's processes: the fake upstream (forked, driven over IPC), the bare pipe proxy and the real
+// gateway (`src/server/main.ts`), each in its own process on 127.0.0.1, plus their RSS.
+import { type ChildProcess, fork, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import type { Behavior, FakeAccount } from "../test/fake-upstream/index.ts";
+
+export const REPO_ROOT = resolve(import.meta.dirname, "..");
+
+export interface FakeProcess {
+  pid: number;
+  url: string;
+  upstreamBaseUrl: string;
+  createAccount(): Promise<FakeAccount>;
+  setDefaultBehavior(accountId: string, behavior: Behavior): Promise<void>;
+  releasePaused(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startFakeProcess(): Promise<FakeProcess> {
+  const child = fork(join(REPO_ROOT, "bench/fake-child.ts"), [], {
+    execArgv: ["--import", "tsx"],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  const waiting = new Map<number, (result: unknown) => void>();
+  child.on("message", (message: { id: number; result: unknown }) => {
+    waiting.get(message.id)?.(message.result);
+    waiting.delete(message.id);
+  });
+  let seq = 0;
+  const call = <T>(command: Record<string, unknown>): Promise<T> =>
+    new Promise((resolve) => {
+      const id = ++seq;
+      waiting.set(id, resolve as (result: unknown) => void);
+      child.send({ id, ...command });
+    });
+  const ready = await new Promise<{ url: string; upstreamBaseUrl: string }>((resolve, reject) => {
+    waiting.set(0, resolve as (result: unknown) => void);
+    child.once("exit", (code) => reject(new Error(`fake upstream exited (${code})`)));
+  });
+  return {
+    pid: child.pid as number,
+    ...ready,
+    createAccount: () => call({ op: "createAccount" }),
+    setDefaultBehavior: (accountId, behavior) => call({ op: "setDefaultBehavior", accountId, behavior }),
+    releasePaused: () => call({ op: "releasePaused" }),
+    async close() {
+      await Promise.race([call({ op: "close" }), new Promise((r) => setTimeout(r, 5000))]);
+      child.kill("SIGKILL");
+    },
+  };
+}
+
+export interface ServerProcess {
+  pid: number;
+  url: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Spawns `node --import tsx <args>` and waits for a URL on stdout matching `listening`. */
+async function startServer(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  listening: RegExp,
+  nodeFlags: string[] = [],
+): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [...nodeFlags, "--import", "tsx", ...args], {
+    cwd: REPO_ROOT,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  let err = "";
+  // Drained so a chatty child never blocks on a full pipe; only the start is kept.
+  child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
+    if (out.length < 64 * 1024) out += chunk;
+  });
+  child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
+    if (err.length < 64 * 1024) err += chunk;
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    const deadline = setTimeout(() => reject(new Error(`no listening line:\n${out}\n${err}`)), 30_000);
+    const check = () => {
+      const match = listening.exec(out);
+      if (match) {
+        clearTimeout(deadline);
+        child.stdout?.off("data", check);
+        resolve(match[1] as string);
+      }
+    };
+    child.stdout?.on("data", check);
+    child.once("exit", (code) => reject(new Error(`exited (${code}) before listening:\n${out}\n${err}`)));
+  });
+  return {
+    pid: child.pid as number,
+    url,
+    child,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** The environment without anything that configures a gateway. */
+function cleanEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([k]) => !/^(POOLER_|CODEX_)/.test(k) && !["PORT", "HOST", "NODE_OPTIONS"].includes(k),
+    ),
+  );
+}
+
+export function startBareProxy(upstreamOrigin: string): Promise<ServerProcess> {
+  return startServer(["bench/bare-proxy.ts", upstreamOrigin], cleanEnv(), /listening (http:\S+)/);
+}
+
+export function startGatewayProcess(options: {
+  upstreamBaseUrl: string;
+  authBaseUrl: string;
+  dataDir: string;
+  adminToken: string;
+  profileDir?: string;
+}): Promise<ServerProcess> {
+  const flags = options.profileDir ? ["--cpu-prof", `--cpu-prof-dir=${options.profileDir}`] : [];
+  return startServer(
+    ["src/server/main.ts"],
+    {
+      ...cleanEnv(),
+      PORT: "0",
+      POOLER_DATA_DIR: options.dataDir,
+      POOLER_ADMIN_TOKEN: options.adminToken,
+      CODEX_UPSTREAM_BASE_URL: options.upstreamBaseUrl,
+      CODEX_AUTH_BASE_URL: options.authBaseUrl,
+      POOLER_USAGE_POLL_SECONDS: "0",
+      POOLER_SHUTDOWN_GRACE_MS: "2000",
+    },
+    /Codex Pooler listening on (http:\/\/127\.0\.0\.1:\d+) /,
+    flags,
+  );
+}
+
+/** Resident set size of a process, in MB (Linux /proc). */
+export function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
+  return kb / 1024;
+}

@@ -1,0 +1,422 @@
+// `npm run bench`: the gateway against a bare Node pipe proxy and the upstream itself, on this machine,
+// in one run. Starts the fake upstream, the bare proxy and the real gateway as separate processes on
+// 127.0.0.1, measures latency, throughput and memory, times each Lambda bundle's cold initialisation,
+// writes docs/benchmarks.md and prints a summary. Not part of `npm test`: it is slow and noisy.
+//
+// Flags: --quick (shorter rounds, for trying changes), --profile (writes a CPU profile of the
+// gateway to .bench-tmp/profiles), --no-doc (print only), --skip=<phase,…> (latency, rates, memory,
+// streams, lambda).
+import { randomBytes } from "node:crypto";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { chatToCodex } from "../src/core/openai/chat-request.ts";
+import { type LambdaInit, measureLambdaInit } from "./lambda-init.ts";
+import {
+  closedLoop,
+  holdStreams,
+  longStream,
+  median,
+  newAgent,
+  once,
+  openLoop,
+  type Summary,
+  summarize,
+  type Target,
+} from "./load.ts";
+import {
+  type FakeProcess,
+  REPO_ROOT,
+  rssMb,
+  type ServerProcess,
+  startBareProxy,
+  startFakeProcess,
+  startGatewayProcess,
+} from "./processes.ts";
+import { renderReport } from "./report.ts";
+
+const args = process.argv.slice(2);
+const QUICK = args.includes("--quick");
+const PROFILE = args.includes("--profile");
+const WRITE_DOC = !args.includes("--no-doc") && !QUICK;
+const SKIP = new Set(args.find((a) => a.startsWith("--skip="))?.slice(7).split(",") ?? []);
+
+const CONCURRENCY = [1, 50, 100, 500];
+const LEVEL_SECONDS = QUICK ? 1 : 2.5;
+const RATE_ROUNDS = QUICK ? 3 : 5;
+const RATE_SECONDS = QUICK ? 1 : 2;
+const INTERLEAVED_RATE = 200;
+const OTHER_RATES = [50, 400];
+const OPEN_STREAMS = QUICK ? [1000] : [1000, 5000];
+const POOL = "bench";
+const ACCOUNTS = 4;
+
+export type TargetName = "direct" | "bare proxy" | "gateway";
+export type EndpointName = "codex" | "chat";
+
+export interface LatencyRow {
+  endpoint: EndpointName;
+  concurrency: number;
+  target: TargetName;
+  summary: Summary;
+}
+
+export interface RateRow {
+  endpoint: EndpointName;
+  rate: number;
+  target: TargetName;
+  rounds: number;
+  /** Medians over the rounds. */
+  ttfbP50: number;
+  ttfbP90: number;
+  ttfbP99: number;
+  totalP50: number;
+  errors: number;
+  requests: number;
+}
+
+export interface StreamMemoryRow {
+  label: string;
+  megabytes: number;
+  ok: boolean;
+  ms: number;
+  baselineMb: number;
+  peakMb: number;
+  endMb: number;
+}
+
+export interface OpenStreamsRow {
+  streams: number;
+  target: TargetName;
+  opened: number;
+  completed: number;
+  idleMb: number;
+  rssMb: number;
+}
+
+export interface BenchResults {
+  startedAt: string;
+  node: string;
+  cpus: number;
+  quick: boolean;
+  latency: LatencyRow[];
+  rates: RateRow[];
+  streamMemory: StreamMemoryRow[];
+  openStreams: OpenStreamsRow[];
+  lambdas: LambdaInit[];
+  idleRssMb: { gateway: number; bareProxy: number };
+}
+
+const CODEX_BODY = {
+  model: "gpt-5.5",
+  stream: true,
+  store: false,
+  instructions: "You are a helpful assistant.",
+  input: [{ type: "message", role: "user", content: [{ type: "input_text", text: "Say hi" }] }],
+};
+const CHAT_BODY = { model: "gpt-5.5", stream: true, messages: [{ role: "user", content: "Say hi" }] };
+
+const log = (line: string) => process.stdout.write(`${line}\n`);
+const fmt = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : "–");
+
+async function main(): Promise<void> {
+  const { cpus } = await import("node:os");
+  const tmp = join(REPO_ROOT, ".bench-tmp");
+  const dataDir = join(tmp, `gateway-${randomBytes(4).toString("hex")}`);
+  const profileDir = join(tmp, "profiles");
+  mkdirSync(dataDir, { recursive: true });
+  if (PROFILE) mkdirSync(profileDir, { recursive: true });
+  const adminToken = `bench-admin-${randomBytes(16).toString("hex")}`;
+
+  const started: { stop(): Promise<void> }[] = [];
+  let fake: FakeProcess | undefined;
+  const results: BenchResults = {
+    startedAt: new Date().toISOString(),
+    node: process.version,
+    cpus: cpus().length,
+    quick: QUICK,
+    latency: [],
+    rates: [],
+    streamMemory: [],
+    openStreams: [],
+    lambdas: [],
+    idleRssMb: { gateway: 0, bareProxy: 0 },
+  };
+  try {
+    fake = await startFakeProcess();
+    const proxy = await startBareProxy(fake.url);
+    started.push(proxy);
+    const gateway = await startGatewayProcess({
+      upstreamBaseUrl: fake.upstreamBaseUrl,
+      authBaseUrl: fake.url,
+      dataDir,
+      adminToken,
+      profileDir: PROFILE ? profileDir : undefined,
+    });
+    started.push(gateway);
+    log(`fake upstream ${fake.url}, bare proxy ${proxy.url}, gateway ${gateway.url}`);
+
+    const { targets, accountIds } = await seed(fake, proxy, gateway, adminToken);
+    await warmUp(targets);
+    results.idleRssMb = { gateway: rssMb(gateway.pid), bareProxy: rssMb(proxy.pid) };
+    log(`idle RSS: gateway ${fmt(results.idleRssMb.gateway, 0)} MB, bare proxy ${fmt(results.idleRssMb.bareProxy, 0)} MB`);
+
+    if (!SKIP.has("latency")) results.latency = await latencyPhase(targets);
+    if (!SKIP.has("rates")) results.rates = await ratePhase(targets);
+    if (!SKIP.has("memory"))
+      results.streamMemory = await streamMemoryPhase(fake, accountIds, targets, gateway, proxy);
+    if (!SKIP.has("streams"))
+      results.openStreams = await openStreamsPhase(fake, accountIds, targets, gateway, proxy);
+    if (!SKIP.has("lambda")) {
+      log("\nLambda bundles: cold module initialisation");
+      results.lambdas = await measureLambdaInit(QUICK ? 3 : 7);
+      for (const l of results.lambdas)
+        log(`  ${l.name.padEnd(10)} ${fmt(l.kb, 1).padStart(7)} KB  init p50 ${fmt(l.initMsMedian, 0)} ms (max ${fmt(l.initMsMax, 0)})`);
+    }
+  } finally {
+    for (const server of started.reverse()) await server.stop().catch(() => undefined);
+    await fake?.close().catch(() => undefined);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+
+  writeFileSync(join(tmp, "results.json"), `${JSON.stringify(results, null, 2)}\n`);
+  const report = renderReport(results);
+  log(`\n${report.summary}`);
+  if (WRITE_DOC) {
+    writeFileSync(join(REPO_ROOT, "docs/benchmarks.md"), report.markdown);
+    log("wrote docs/benchmarks.md");
+  }
+  if (PROFILE) log(`CPU profile of the gateway in ${profileDir}`);
+}
+
+type Targets = Record<EndpointName, Record<TargetName, Target>>;
+
+/** A Pool with accounts and a key through the admin API; direct and proxy targets use one account's token. */
+async function seed(
+  fake: FakeProcess,
+  proxy: ServerProcess,
+  gateway: ServerProcess,
+  adminToken: string,
+): Promise<{ targets: Targets; accountIds: string[] }> {
+  const admin = async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${gateway.url}/admin/v1${path}`, {
+      method,
+      headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const json = (await response.json()) as any;
+    if (!response.ok) throw new Error(`admin ${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
+    return json;
+  };
+  await admin("POST", "/pools", { name: POOL });
+  const accounts = [];
+  for (let i = 0; i < ACCOUNTS; i++) {
+    const account = await fake.createAccount();
+    await admin("POST", "/accounts/import", { pool: POOL, authJson: account.authJson, label: `bench-${i + 1}` });
+    accounts.push(account);
+  }
+  const key = (await admin("POST", "/keys", { pool: POOL, label: "bench" })).secret as string;
+  const first = accounts[0]!;
+  const upstreamHeaders = {
+    authorization: `Bearer ${first.authJson.tokens.access_token}`,
+    "chatgpt-account-id": first.accountId,
+    "content-type": "application/json",
+    accept: "text/event-stream",
+    originator: "codex_cli_rs",
+  };
+  const gatewayHeaders = {
+    authorization: `Bearer ${key}`,
+    "content-type": "application/json",
+    accept: "text/event-stream",
+  };
+  const codex = JSON.stringify(CODEX_BODY);
+  // What the gateway sends upstream for the chat request: the fair direct/proxy equivalent.
+  const chatUpstream = JSON.stringify(chatToCodex(structuredClone(CHAT_BODY)).upstream);
+  const upstreamPath = "/backend-api/codex/responses";
+  const targets: Targets = {
+    codex: {
+      direct: { name: "direct", url: `${fake.url}${upstreamPath}`, headers: upstreamHeaders, body: codex },
+      "bare proxy": { name: "bare proxy", url: `${proxy.url}${upstreamPath}`, headers: upstreamHeaders, body: codex },
+      gateway: { name: "gateway", url: `${gateway.url}${upstreamPath}`, headers: gatewayHeaders, body: codex },
+    },
+    chat: {
+      direct: { name: "direct", url: `${fake.url}${upstreamPath}`, headers: upstreamHeaders, body: chatUpstream },
+      "bare proxy": {
+        name: "bare proxy",
+        url: `${proxy.url}${upstreamPath}`,
+        headers: upstreamHeaders,
+        body: chatUpstream,
+      },
+      gateway: {
+        name: "gateway",
+        url: `${gateway.url}/v1/chat/completions`,
+        headers: gatewayHeaders,
+        body: JSON.stringify(CHAT_BODY),
+      },
+    },
+  };
+  return { targets, accountIds: accounts.map((a) => a.accountId) };
+}
+
+async function warmUp(targets: Targets): Promise<void> {
+  const agent = newAgent();
+  for (const endpoint of Object.values(targets)) {
+    for (const target of Object.values(endpoint)) {
+      for (let i = 0; i < 300; i += 20) {
+        const batch = await Promise.all(Array.from({ length: 20 }, () => once(target, agent)));
+        if (i === 0 && !batch.every((s) => s.ok)) throw new Error(`warm-up failed for ${target.url}`);
+      }
+    }
+  }
+  agent.destroy();
+}
+
+async function latencyPhase(targets: Targets): Promise<LatencyRow[]> {
+  const rows: LatencyRow[] = [];
+  for (const endpoint of ["codex", "chat"] as const) {
+    log(`\n${endpoint === "codex" ? "/backend-api/codex/responses" : "/v1/chat/completions"}: closed loop, ${LEVEL_SECONDS} s per level`);
+    for (const concurrency of CONCURRENCY) {
+      for (const target of ["direct", "bare proxy", "gateway"] as const) {
+        const summary = summarize(await closedLoop(targets[endpoint][target], concurrency, LEVEL_SECONDS));
+        rows.push({ endpoint, concurrency, target, summary });
+        log(
+          `  c=${String(concurrency).padEnd(4)} ${target.padEnd(10)} ${fmt(summary.throughput, 0).padStart(6)} req/s  ` +
+            `ttfb p50 ${fmt(summary.ttfbP50)} p99 ${fmt(summary.ttfbP99)} ms  total p50 ${fmt(summary.totalP50)} p99 ${fmt(summary.totalP99)} ms` +
+            (summary.errors ? `  errors ${summary.errors}` : ""),
+        );
+      }
+    }
+  }
+  return rows;
+}
+
+/** Fixed rates; at 200 req/s the targets take turns, round after round, and the medians count. */
+async function ratePhase(targets: Targets): Promise<RateRow[]> {
+  const rows: RateRow[] = [];
+  const run = async (endpoint: EndpointName, rate: number, rounds: number) => {
+    const per: Record<TargetName, Summary[]> = { direct: [], "bare proxy": [], gateway: [] };
+    for (let round = 0; round < rounds; round++) {
+      // Rotate the order so no target always runs first in a round.
+      const order: TargetName[] = ["bare proxy", "gateway", "direct"];
+      for (let i = 0; i < round % 3; i++) order.push(order.shift() as TargetName);
+      for (const target of order) {
+        per[target].push(summarize(await openLoop(targets[endpoint][target], rate, RATE_SECONDS)));
+      }
+    }
+    for (const target of ["direct", "bare proxy", "gateway"] as const) {
+      const s = per[target];
+      const row: RateRow = {
+        endpoint,
+        rate,
+        target,
+        rounds,
+        ttfbP50: median(s.map((x) => x.ttfbP50)),
+        ttfbP90: median(s.map((x) => x.ttfbP90)),
+        ttfbP99: median(s.map((x) => x.ttfbP99)),
+        totalP50: median(s.map((x) => x.totalP50)),
+        errors: s.reduce((n, x) => n + x.errors, 0),
+        requests: s.reduce((n, x) => n + x.requests, 0),
+      };
+      rows.push(row);
+      log(
+        `  ${String(rate).padStart(4)} req/s ${endpoint.padEnd(5)} ${target.padEnd(10)} ttfb p50 ${fmt(row.ttfbP50)} p90 ${fmt(row.ttfbP90)} p99 ${fmt(row.ttfbP99)} ms` +
+          (row.errors ? `  errors ${row.errors}` : ""),
+      );
+    }
+  };
+  log(`\nFixed rates (${RATE_SECONDS} s per round; ${INTERLEAVED_RATE} req/s: ${RATE_ROUNDS} interleaved rounds, medians)`);
+  for (const endpoint of ["codex", "chat"] as const) await run(endpoint, INTERLEAVED_RATE, RATE_ROUNDS);
+  for (const rate of OTHER_RATES) await run("codex", rate, QUICK ? 1 : 3);
+  return rows;
+}
+
+/** RSS of the gateway (and the bare proxy, for scale) while one long answer streams through. */
+async function streamMemoryPhase(
+  fake: FakeProcess,
+  accountIds: string[],
+  targets: Targets,
+  gateway: ServerProcess,
+  proxy: ServerProcess,
+): Promise<StreamMemoryRow[]> {
+  const rows: StreamMemoryRow[] = [];
+  const cases = [
+    { label: "gateway, 1 MB", mb: 1, target: targets.codex.gateway, pid: gateway.pid, readDelayMs: 0 },
+    { label: "gateway, 10 MB", mb: 10, target: targets.codex.gateway, pid: gateway.pid, readDelayMs: 0 },
+    { label: "gateway, 10 MB, slow reader", mb: 10, target: targets.codex.gateway, pid: gateway.pid, readDelayMs: 3 },
+    { label: "gateway, 10 MB, /v1/chat", mb: 10, target: targets.chat.gateway, pid: gateway.pid, readDelayMs: 0 },
+    { label: "bare proxy, 10 MB", mb: 10, target: targets.codex["bare proxy"], pid: proxy.pid, readDelayMs: 0 },
+  ];
+  log("\nMemory across one long stream (RSS of the process in the middle)");
+  for (const c of cases) {
+    for (const id of accountIds) {
+      await fake.setDefaultBehavior(id, { kind: "large_text", bytes: c.mb * 1024 * 1024, chunkBytes: 2048 });
+    }
+    const target = c.target;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const baseline = rssMb(c.pid);
+    let peak = baseline;
+    let last = performance.now();
+    const result = await longStream(target, {
+      readDelayMs: c.readDelayMs,
+      timeoutMs: 120_000,
+      onChunk() {
+        if (performance.now() - last < 20) return;
+        last = performance.now();
+        peak = Math.max(peak, rssMb(c.pid));
+      },
+    });
+    peak = Math.max(peak, rssMb(c.pid));
+    const row = {
+      label: c.label,
+      megabytes: c.mb,
+      ok: result.ok,
+      ms: result.ms,
+      baselineMb: baseline,
+      peakMb: peak,
+      endMb: rssMb(c.pid),
+    };
+    rows.push(row);
+    log(
+      `  ${c.label.padEnd(28)} ${row.ok ? "ok  " : "FAIL"} ${fmt(result.bytes / 1048576, 1)} MB in ${fmt(result.ms, 0)} ms  ` +
+        `RSS ${fmt(baseline, 0)} → peak ${fmt(peak, 0)} MB (+${fmt(peak - baseline, 1)})`,
+    );
+  }
+  for (const id of accountIds) await fake.setDefaultBehavior(id, { kind: "text" });
+  return rows;
+}
+
+/** Streams held open by the upstream after their first event; RSS once they are all open. */
+async function openStreamsPhase(
+  fake: FakeProcess,
+  accountIds: string[],
+  targets: Targets,
+  gateway: ServerProcess,
+  proxy: ServerProcess,
+): Promise<OpenStreamsRow[]> {
+  const rows: OpenStreamsRow[] = [];
+  log("\nOpen streams held by the upstream (RSS)");
+  for (const id of accountIds) await fake.setDefaultBehavior(id, { kind: "text", pauseAfterEvent: 2 });
+  for (const count of OPEN_STREAMS) {
+    for (const [name, server] of [
+      ["gateway", gateway],
+      ["bare proxy", proxy],
+    ] as const) {
+      const idle = rssMb(server.pid);
+      const held = await holdStreams(targets.codex[name], count);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const rss = rssMb(server.pid);
+      await fake.releasePaused();
+      const { completed } = await held.finish(60_000);
+      rows.push({ streams: count, target: name, opened: held.opened, completed, idleMb: idle, rssMb: rss });
+      log(
+        `  ${String(count).padStart(5)} streams ${name.padEnd(10)} open ${held.opened}, completed ${completed}: ` +
+          `RSS ${fmt(rss, 0)} MB (idle before ${fmt(idle, 0)} MB)`,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  }
+  for (const id of accountIds) await fake.setDefaultBehavior(id, { kind: "text" });
+  return rows;
+}
+
+await main();

@@ -1,0 +1,48 @@
+// What each function may do with the data, as plain data: the stack turns it into IAM statements
+// (lib/constructs/access.ts), the template test checks the statements against it, and the handler
+// tests check that every DynamoDB and Secrets Manager call a function makes is in it.
+import type { SecretAction, TableAction } from "./constructs/access.ts";
+
+export interface FunctionGrants {
+  state: TableAction[];
+  requestLogs: TableAction[];
+  /** On the account secrets (`secret:<prefix>*`). */
+  secrets: SecretAction[];
+  /** Reads the CloudFront origin secret. */
+  originSecret: boolean;
+  kms: "none" | "read" | "read-write";
+}
+
+export const FUNCTION_GRANTS = {
+  runtime: {
+    state: ["GetItem", "PutItem", "UpdateItem", "Query", "DescribeTable"],
+    requestLogs: ["PutItem"],
+    secrets: ["GetSecretValue", "PutSecretValue"],
+    originSecret: true,
+    kms: "read-write",
+  },
+  admin: {
+    state: ["GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "DescribeTable"],
+    requestLogs: ["GetItem", "Query"],
+    secrets: ["GetSecretValue", "PutSecretValue", "CreateSecret", "DeleteSecret", "TagResource"],
+    originSecret: false,
+    kms: "read-write",
+  },
+  mcp: {
+    state: ["GetItem", "UpdateItem", "Query", "DescribeTable"],
+    requestLogs: ["GetItem", "Query"],
+    secrets: [],
+    originSecret: false,
+    kms: "read",
+  },
+  scheduled: {
+    state: ["GetItem", "PutItem", "UpdateItem", "Query"],
+    requestLogs: ["Query", "BatchWriteItem"],
+    secrets: ["GetSecretValue", "PutSecretValue"],
+    originSecret: false,
+    kms: "read-write",
+  },
+  websocket: { state: [], requestLogs: [], secrets: [], originSecret: false, kms: "none" },
+} as const satisfies Record<string, FunctionGrants>;
+
+export type GrantedFunction = keyof typeof FUNCTION_GRANTS;

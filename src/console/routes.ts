@@ -1,0 +1,112 @@
+// The operator web console at /admin. It is a set of page shells plus a small hand-written client
+// script (src/console/static/) that calls the admin API (/admin/v1) with the operator's admin token:
+// every change goes through the same routes, validation and audit as the CLI. The token lives in the
+// tab's sessionStorage and travels as `Authorization: Bearer`, never as a cookie, so there is no
+// ambient credential to forge requests with (no CSRF surface).
+import { readFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import { type Context, Hono } from "hono";
+import { html } from "hono/html";
+import type { AppEnv } from "../http/types.ts";
+import { clientSetupPage } from "./client-setup.ts";
+import { type Html, layout, NAV, signInLayout } from "./layout.ts";
+import {
+  accountsPage,
+  alertsPage,
+  auditPage,
+  keysPage,
+  logsPage,
+  overviewPage,
+  poolsPage,
+  signInPage,
+} from "./pages.ts";
+
+/** Scripts only from this origin's files, no inline code, no framing, nothing cached. */
+export const CONSOLE_HEADERS: Readonly<Record<string, string>> = {
+  "content-security-policy": [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "connect-src 'self'",
+    "form-action 'self'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+  ].join("; "),
+  "cache-control": "no-store",
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "no-referrer",
+  "x-frame-options": "DENY",
+  "cross-origin-opener-policy": "same-origin",
+  "cross-origin-resource-policy": "same-origin",
+};
+
+const STATIC_DIR = fileURLToPath(new URL("./static/", import.meta.url));
+const ASSET_NAME = /^[a-z0-9-]+\.(js|css)$/;
+const ASSET_TYPES = { js: "text/javascript; charset=utf-8", css: "text/css; charset=utf-8" } as const;
+const assetCache = new Map<string, string>();
+
+async function readAsset(name: string): Promise<string | undefined> {
+  const hit = assetCache.get(name);
+  if (hit !== undefined) return hit;
+  try {
+    const text = await readFile(`${STATIC_DIR}${name}`, "utf8");
+    assetCache.set(name, text);
+    return text;
+  } catch {
+    // A bundle without the static files (the Lambda builds): the console is a local-host feature.
+    return undefined;
+  }
+}
+
+function send(c: Context<AppEnv>, body: string, type: string, status: 200 | 400 | 404 = 200) {
+  return c.body(body, status, { ...CONSOLE_HEADERS, "content-type": type });
+}
+
+async function page(c: Context<AppEnv>, markup: Html, status: 200 | 400 = 200) {
+  return send(c, (await markup).toString(), "text/html; charset=utf-8", status);
+}
+
+const PAGE_BODIES: Record<string, () => Html> = {
+  overview: overviewPage,
+  pools: poolsPage,
+  accounts: accountsPage,
+  keys: keysPage,
+  logs: logsPage,
+  audit: auditPage,
+  alerts: alertsPage,
+};
+
+export function consoleRoutes() {
+  const app = new Hono<AppEnv>();
+  for (const item of NAV) {
+    const body = PAGE_BODIES[item.page];
+    if (!body) continue;
+    app.get(item.path || "/", (c) => page(c, layout(item.page, item.title, body())));
+  }
+  app.get("/clients", (c) => {
+    const { body, status } = clientSetupPage(c.req.query(), new URL(c.req.url).origin);
+    return page(c, layout("clients", "Client setup", body), status);
+  });
+  app.get("/sign-in", (c) => page(c, signInLayout(signInPage())));
+  // Where the forms post when the script did not run; the body is never read.
+  app.post("/no-script", (c) =>
+    page(
+      c,
+      signInLayout(
+        html`<p class="error" role="alert">
+          The console needs JavaScript: it calls the admin API from your browser. Nothing was sent.
+        </p>`,
+      ),
+      400,
+    ),
+  );
+  app.get("/assets/:name", async (c) => {
+    const name = c.req.param("name");
+    const match = ASSET_NAME.exec(name);
+    const text = match ? await readAsset(name) : undefined;
+    if (!match || text === undefined) return send(c, "not found\n", "text/plain; charset=utf-8", 404);
+    return send(c, text, ASSET_TYPES[match[1] as keyof typeof ASSET_TYPES]);
+  });
+  return app;
+}

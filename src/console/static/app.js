@@ -1,0 +1,33 @@
+// Console entry: the sign-in gate, sign-out, then the page's own module (named by <body data-page>).
+import { announce, BASE, errorText, signInUrl, startTicker, token } from "./lib.js";
+
+const page = document.body.dataset.page ?? "";
+
+async function boot() {
+  if (page === "sign-in") {
+    (await import("./page-sign-in.js")).init();
+    return;
+  }
+  if (!token.get()) {
+    location.replace(signInUrl());
+    return;
+  }
+  const who = document.querySelector("[data-who]");
+  // Only the public part of a stored admin token (adm-cxp-<id>); never the secret or an env token.
+  const id = /^adm-cxp-([0-9a-f]{12})-/.exec(token.get() ?? "")?.[1];
+  if (who) who.textContent = id ? `Signed in with adm-cxp-${id}` : "Signed in";
+  document.querySelector("[data-sign-out]")?.addEventListener("click", () => {
+    token.clear();
+    location.assign(`${BASE}/sign-in?reason=signed-out`);
+  });
+  startTicker();
+  if (!/^[a-z-]+$/.test(page)) return;
+  try {
+    await (await import(`./page-${page}.js`)).init();
+  } catch (error) {
+    announce(errorText(error), { bad: true });
+  }
+  document.body.dataset.ready = "true";
+}
+
+boot();
