@@ -8,6 +8,7 @@ import { AdminClient } from "../src/cli/admin-client.ts";
 import { runCli } from "../src/cli/program.ts";
 import { sigv4Signer } from "../src/cli/sigv4.ts";
 import {
+  AwsCallRecorder,
   captureOutput,
   functionUrlEvent,
   invoke,
@@ -31,15 +32,18 @@ let env: LambdaTestEnvironment;
 let secrets: ReturnType<typeof mockSecretsManager>;
 let stdout: ReturnType<typeof captureOutput>;
 let admin: unknown;
+let recorder: AwsCallRecorder;
 
 beforeAll(async () => {
   env = await lambdaEnvironment();
-  secrets = mockSecretsManager({ [ORIGIN_SECRET_ARN]: ORIGIN_VALUE });
+  recorder = new AwsCallRecorder(env.tables);
+  secrets = mockSecretsManager({ [ORIGIN_SECRET_ARN]: ORIGIN_VALUE }, recorder);
   stdout = captureOutput();
-  admin = (await import("../lambdas/admin.ts")).handler;
+  admin = recorder.as("admin", (await import("../lambdas/admin.ts")).handler);
 });
 
 afterAll(async () => {
+  recorder?.restore();
   stdout?.restore();
   secrets?.mock.restore();
   await env?.close();

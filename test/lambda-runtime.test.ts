@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FakeUpstream, startFakeUpstream } from "./fake-upstream/index.ts";
 import { TEXT_TURN_BODY, waitFor } from "./helpers/gateway.ts";
 import {
+  AwsCallRecorder,
   captureOutput,
   functionUrlEvent,
   invoke,
@@ -25,6 +26,7 @@ let stdout: ReturnType<typeof captureOutput>;
 let runtime: unknown;
 let admin: unknown;
 let seeded: { pool: string; key: string; keyId: string; accountId: string };
+let recorder: AwsCallRecorder;
 
 const origin = { "x-origin-verify": ORIGIN_VALUE };
 
@@ -74,10 +76,11 @@ beforeAll(async () => {
     CODEX_UPSTREAM_BASE_URL: fake.upstreamBaseUrl,
     CODEX_AUTH_BASE_URL: fake.authBaseUrl,
   });
-  secrets = mockSecretsManager({ [ORIGIN_SECRET_ARN]: ORIGIN_VALUE });
+  recorder = new AwsCallRecorder(env.tables);
+  secrets = mockSecretsManager({ [ORIGIN_SECRET_ARN]: ORIGIN_VALUE }, recorder);
   stdout = captureOutput();
-  runtime = (await import("../lambdas/runtime.ts")).handler;
-  admin = (await import("../lambdas/admin.ts")).handler;
+  runtime = recorder.as("runtime", (await import("../lambdas/runtime.ts")).handler);
+  admin = recorder.as("admin", (await import("../lambdas/admin.ts")).handler);
   const pool = "lambda";
   expect((await adminCall("POST", "/pools", { name: pool })).status).toBe(201);
   const account = fake.createAccount();
@@ -93,6 +96,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  recorder?.restore();
   stdout?.restore();
   secrets?.mock.restore();
   await fake?.close();
@@ -256,5 +260,13 @@ describe("runtime function URL streaming", () => {
     expect(all).not.toContain(seeded.key);
     expect(all).not.toContain(ORIGIN_VALUE);
     expect(all).not.toContain("streamed through lambda");
+  });
+
+  it("stays within the IAM grants the stack gives the runtime and admin functions", () => {
+    // Every DynamoDB and Secrets Manager call made above, per function, against lib/grants.ts.
+    expect(recorder.calls.get("runtime")).toContain("requestLogs:PutItem");
+    expect(recorder.calls.get("runtime")).toContain("origin:GetSecretValue");
+    expect(recorder.outsideGrants("runtime")).toEqual([]);
+    expect(recorder.outsideGrants("admin")).toEqual([]);
   });
 });

@@ -5,6 +5,7 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dyn
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FakeUpstream, startFakeUpstream } from "./fake-upstream/index.ts";
 import {
+  AwsCallRecorder,
   captureOutput,
   invoke,
   type LambdaTestEnvironment,
@@ -22,6 +23,7 @@ let stdout: ReturnType<typeof captureOutput>;
 let scheduled: (event: unknown) => Promise<Record<string, unknown>>;
 let admin: unknown;
 let accountId: string;
+let recorder: AwsCallRecorder;
 
 /** What the stack's rules deliver (lib/constructs/schedules.ts): a scheduled event naming the task. */
 const scheduledEvent = (task: string) => ({
@@ -49,10 +51,11 @@ beforeAll(async () => {
     CODEX_UPSTREAM_BASE_URL: fake.upstreamBaseUrl,
     CODEX_AUTH_BASE_URL: fake.authBaseUrl,
   });
-  secrets = mockSecretsManager({ [ORIGIN_SECRET_ARN]: ORIGIN_VALUE });
+  recorder = new AwsCallRecorder(env.tables);
+  secrets = mockSecretsManager({ [ORIGIN_SECRET_ARN]: ORIGIN_VALUE }, recorder);
   stdout = captureOutput();
-  scheduled = (await import("../lambdas/scheduled.ts")).handler as never;
-  admin = (await import("../lambdas/admin.ts")).handler;
+  scheduled = recorder.as("scheduled", (await import("../lambdas/scheduled.ts")).handler as never);
+  admin = recorder.as("admin", (await import("../lambdas/admin.ts")).handler);
   expect((await adminCall("POST", "/pools", { name: "sched" })).status).toBe(201);
   const account = fake.createAccount();
   accountId = account.accountId;
@@ -63,6 +66,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  recorder?.restore();
   stdout?.restore();
   secrets?.mock.restore();
   await fake?.close();
@@ -126,5 +130,11 @@ describe("scheduled function", () => {
     await expect(
       scheduled({ "detail-type": "Scheduled Event", source: "aws.events", detail: {} }),
     ).rejects.toThrow(/unknown scheduled task/);
+  });
+
+  it("stays within the IAM grants the stack gives the scheduled function", () => {
+    expect(recorder.calls.get("scheduled")).toContain("requestLogs:BatchWriteItem");
+    expect(recorder.outsideGrants("scheduled")).toEqual([]);
+    expect(recorder.outsideGrants("admin")).toEqual([]);
   });
 });

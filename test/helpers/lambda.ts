@@ -5,7 +5,6 @@
 import "./quiet-aws-sdk.ts";
 import { Writable } from "node:stream";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { FUNCTION_GRANTS, type GrantedFunction } from "../../lib/grants.ts";
 import {
   CreateSecretCommand,
   DeleteSecretCommand,
@@ -15,6 +14,7 @@ import {
 } from "@aws-sdk/client-secrets-manager";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
+import { FUNCTION_GRANTS, type GrantedFunction } from "../../lib/grants.ts";
 import { ensureTables, type TableNames } from "../../src/adapters/dynamodb/tables.ts";
 import type {
   FunctionUrlEvent,
@@ -184,14 +184,16 @@ export function mockSecretsManager(initial: Record<string, string> = {}, recorde
     secrets.set(input.SecretId, { current: input.SecretString, previous: entry.current });
     return {};
   });
-  mock.on(CreateSecretCommand).callsFake(async (input: { Name: string; SecretString: string; Tags?: unknown[] }) => {
-    recorder?.secret("CreateSecret", input.Name);
-    if (input.Tags?.length) recorder?.secret("TagResource", input.Name);
-    if (secrets.has(input.Name))
-      throw Object.assign(new Error("exists"), { name: "ResourceExistsException" });
-    secrets.set(input.Name, { current: input.SecretString });
-    return {};
-  });
+  mock
+    .on(CreateSecretCommand)
+    .callsFake(async (input: { Name: string; SecretString: string; Tags?: unknown[] }) => {
+      recorder?.secret("CreateSecret", input.Name);
+      if (input.Tags?.length) recorder?.secret("TagResource", input.Name);
+      if (secrets.has(input.Name))
+        throw Object.assign(new Error("exists"), { name: "ResourceExistsException" });
+      secrets.set(input.Name, { current: input.SecretString });
+      return {};
+    });
   mock.on(DeleteSecretCommand).callsFake(async (input: { SecretId: string }) => {
     recorder?.secret("DeleteSecret", input.SecretId);
     if (!secrets.delete(input.SecretId)) throw notFound();
@@ -300,7 +302,11 @@ export class AwsCallRecorder {
     const base = Object.getPrototypeOf(DynamoDBClient.prototype) as { send: (...args: any[]) => unknown };
     const original = base.send;
     const recorder = this;
-    base.send = function (this: unknown, command: { constructor: { name: string }; input: Record<string, any> }, ...rest: unknown[]) {
+    base.send = function (
+      this: unknown,
+      command: { constructor: { name: string }; input: Record<string, any> },
+      ...rest: unknown[]
+    ) {
       if (this instanceof DynamoDBClient || this instanceof DynamoDBDocumentClient) recorder.#table(command);
       return original.call(this, command, ...rest);
     };
@@ -348,7 +354,8 @@ export class AwsCallRecorder {
       ? [command.input.TableName]
       : Object.keys(command.input.RequestItems ?? command.input.TransactItems ?? {});
     for (const name of names) {
-      const table = name === this.tables.state ? "state" : name === this.tables.requestLogs ? "requestLogs" : name;
+      const table =
+        name === this.tables.state ? "state" : name === this.tables.requestLogs ? "requestLogs" : name;
       this.#add(`${table}:${action}`);
     }
   }

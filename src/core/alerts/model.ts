@@ -162,6 +162,8 @@ export interface AlertDelivery {
   status: DeliveryStatus;
   attempts: DeliveryAttempt[];
   attemptCount: number;
+  /** Attempts allowed in all (test sends: 1). */
+  maxAttempts: number;
   /** Pending: when the next attempt is due (epoch ms). */
   nextAttemptAt?: number;
   /** Failed: why it stopped. */
