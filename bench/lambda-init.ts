@@ -5,7 +5,12 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { BUDGET_BYTES, bundleLambda, LAMBDA_ENTRIES, type LambdaEntryName } from "../scripts/build-lambdas.ts";
+import {
+  BUDGET_BYTES,
+  bundleLambda,
+  LAMBDA_ENTRIES,
+  type LambdaEntryName,
+} from "../scripts/build-lambdas.ts";
 import { median } from "./load.ts";
 import { REPO_ROOT } from "./processes.ts";
 
@@ -46,9 +51,15 @@ export async function measureLambdaInit(runs = 5): Promise<LambdaInit[]> {
       const run = spawnSync(
         process.execPath,
         ["--input-type=module", "-e", PROBE, pathToFileURL(file).href],
-        { cwd: REPO_ROOT, env: { PATH: process.env.PATH, ...FUNCTION_ENV }, encoding: "utf8", timeout: 30_000 },
+        {
+          cwd: REPO_ROOT,
+          env: { PATH: process.env.PATH, ...FUNCTION_ENV },
+          encoding: "utf8",
+          timeout: 30_000,
+        },
       );
-      if (run.status !== 0) throw new Error(`${name} bundle failed to initialise: ${run.stderr.slice(0, 500)}`);
+      if (run.status !== 0)
+        throw new Error(`${name} bundle failed to initialise: ${run.stderr.slice(0, 500)}`);
       times.push(JSON.parse(run.stdout.trim().split("\n").at(-1) as string).ms);
     }
     results.push({

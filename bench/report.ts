@@ -154,7 +154,9 @@ export function renderReport(r: BenchResults): { markdown: string; summary: stri
     "|---|---|---|---|---|---|---|---|",
   );
   for (const row of r.rates) {
-    const bare = r.rates.find((x) => x.endpoint === row.endpoint && x.rate === row.rate && x.target === "bare proxy");
+    const bare = r.rates.find(
+      (x) => x.endpoint === row.endpoint && x.rate === row.rate && x.target === "bare proxy",
+    );
     const added =
       row.target === "gateway" && bare
         ? `${f(row.ttfbP50 - bare.ttfbP50)} / ${f(row.ttfbP90 - bare.ttfbP90)} ms`
@@ -195,7 +197,8 @@ export function renderReport(r: BenchResults): { markdown: string; summary: stri
     "| Streams | Process | Opened | Completed after release | RSS idle before | RSS with streams open |",
     "|---|---|---|---|---|---|",
     ...r.openStreams.map(
-      (o) => `| ${o.streams} | ${o.target} | ${o.opened} | ${o.completed} | ${f(o.idleMb, 0)} MB | ${f(o.rssMb, 0)} MB |`,
+      (o) =>
+        `| ${o.streams} | ${o.target} | ${o.opened} | ${o.completed} | ${f(o.idleMb, 0)} MB | ${f(o.rssMb, 0)} MB |`,
     ),
     "",
     "One long answer (2 KB deltas), RSS sampled every 20 ms while it streams:",
@@ -217,7 +220,9 @@ export function renderReport(r: BenchResults): { markdown: string; summary: stri
     "",
     "| Function | Size | Init p50 | Init max |",
     "|---|---|---|---|",
-    ...r.lambdas.map((l) => `| ${l.name} | ${f(l.kb, 0)} KB | ${f(l.initMsMedian, 0)} ms | ${f(l.initMsMax, 0)} ms |`),
+    ...r.lambdas.map(
+      (l) => `| ${l.name} | ${f(l.kb, 0)} KB | ${f(l.initMsMedian, 0)} ms | ${f(l.initMsMax, 0)} ms |`,
+    ),
     "",
   );
 

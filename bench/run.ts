@@ -39,7 +39,12 @@ const args = process.argv.slice(2);
 const QUICK = args.includes("--quick");
 const PROFILE = args.includes("--profile");
 const WRITE_DOC = !args.includes("--no-doc") && !QUICK;
-const SKIP = new Set(args.find((a) => a.startsWith("--skip="))?.slice(7).split(",") ?? []);
+const SKIP = new Set(
+  args
+    .find((a) => a.startsWith("--skip="))
+    ?.slice(7)
+    .split(",") ?? [],
+);
 
 const CONCURRENCY = [1, 50, 100, 500];
 const LEVEL_SECONDS = QUICK ? 1 : 2.5;
@@ -159,7 +164,9 @@ async function main(): Promise<void> {
     const { targets, accountIds } = await seed(fake, proxy, gateway, adminToken);
     await warmUp(targets);
     results.idleRssMb = { gateway: rssMb(gateway.pid), bareProxy: rssMb(proxy.pid) };
-    log(`idle RSS: gateway ${fmt(results.idleRssMb.gateway, 0)} MB, bare proxy ${fmt(results.idleRssMb.bareProxy, 0)} MB`);
+    log(
+      `idle RSS: gateway ${fmt(results.idleRssMb.gateway, 0)} MB, bare proxy ${fmt(results.idleRssMb.bareProxy, 0)} MB`,
+    );
 
     if (!SKIP.has("latency")) results.latency = await latencyPhase(targets);
     if (!SKIP.has("rates")) results.rates = await ratePhase(targets);
@@ -171,7 +178,9 @@ async function main(): Promise<void> {
       log("\nLambda bundles: cold module initialisation");
       results.lambdas = await measureLambdaInit(QUICK ? 3 : 7);
       for (const l of results.lambdas)
-        log(`  ${l.name.padEnd(10)} ${fmt(l.kb, 1).padStart(7)} KB  init p50 ${fmt(l.initMsMedian, 0)} ms (max ${fmt(l.initMsMax, 0)})`);
+        log(
+          `  ${l.name.padEnd(10)} ${fmt(l.kb, 1).padStart(7)} KB  init p50 ${fmt(l.initMsMedian, 0)} ms (max ${fmt(l.initMsMax, 0)})`,
+        );
     }
   } finally {
     for (const server of started.reverse()) await server.stop().catch(() => undefined);
@@ -204,7 +213,7 @@ async function seed(
       headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    const json = (await response.json()) as any;
+    const json = (await response.json()) as Record<string, unknown>;
     if (!response.ok) throw new Error(`admin ${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
     return json;
   };
@@ -212,11 +221,16 @@ async function seed(
   const accounts = [];
   for (let i = 0; i < ACCOUNTS; i++) {
     const account = await fake.createAccount();
-    await admin("POST", "/accounts/import", { pool: POOL, authJson: account.authJson, label: `bench-${i + 1}` });
+    await admin("POST", "/accounts/import", {
+      pool: POOL,
+      authJson: account.authJson,
+      label: `bench-${i + 1}`,
+    });
     accounts.push(account);
   }
   const key = (await admin("POST", "/keys", { pool: POOL, label: "bench" })).secret as string;
-  const first = accounts[0]!;
+  const first = accounts[0];
+  if (!first) throw new Error("no account seeded");
   const upstreamHeaders = {
     authorization: `Bearer ${first.authJson.tokens.access_token}`,
     "chatgpt-account-id": first.accountId,
@@ -236,11 +250,26 @@ async function seed(
   const targets: Targets = {
     codex: {
       direct: { name: "direct", url: `${fake.url}${upstreamPath}`, headers: upstreamHeaders, body: codex },
-      "bare proxy": { name: "bare proxy", url: `${proxy.url}${upstreamPath}`, headers: upstreamHeaders, body: codex },
-      gateway: { name: "gateway", url: `${gateway.url}${upstreamPath}`, headers: gatewayHeaders, body: codex },
+      "bare proxy": {
+        name: "bare proxy",
+        url: `${proxy.url}${upstreamPath}`,
+        headers: upstreamHeaders,
+        body: codex,
+      },
+      gateway: {
+        name: "gateway",
+        url: `${gateway.url}${upstreamPath}`,
+        headers: gatewayHeaders,
+        body: codex,
+      },
     },
     chat: {
-      direct: { name: "direct", url: `${fake.url}${upstreamPath}`, headers: upstreamHeaders, body: chatUpstream },
+      direct: {
+        name: "direct",
+        url: `${fake.url}${upstreamPath}`,
+        headers: upstreamHeaders,
+        body: chatUpstream,
+      },
       "bare proxy": {
         name: "bare proxy",
         url: `${proxy.url}${upstreamPath}`,
@@ -274,7 +303,9 @@ async function warmUp(targets: Targets): Promise<void> {
 async function latencyPhase(targets: Targets): Promise<LatencyRow[]> {
   const rows: LatencyRow[] = [];
   for (const endpoint of ["codex", "chat"] as const) {
-    log(`\n${endpoint === "codex" ? "/backend-api/codex/responses" : "/v1/chat/completions"}: closed loop, ${LEVEL_SECONDS} s per level`);
+    log(
+      `\n${endpoint === "codex" ? "/backend-api/codex/responses" : "/v1/chat/completions"}: closed loop, ${LEVEL_SECONDS} s per level`,
+    );
     for (const concurrency of CONCURRENCY) {
       for (const target of ["direct", "bare proxy", "gateway"] as const) {
         const summary = summarize(await closedLoop(targets[endpoint][target], concurrency, LEVEL_SECONDS));
@@ -324,7 +355,9 @@ async function ratePhase(targets: Targets): Promise<RateRow[]> {
       );
     }
   };
-  log(`\nFixed rates (${RATE_SECONDS} s per round; ${INTERLEAVED_RATE} req/s: ${RATE_ROUNDS} interleaved rounds, medians)`);
+  log(
+    `\nFixed rates (${RATE_SECONDS} s per round; ${INTERLEAVED_RATE} req/s: ${RATE_ROUNDS} interleaved rounds, medians)`,
+  );
   for (const endpoint of ["codex", "chat"] as const) await run(endpoint, INTERLEAVED_RATE, RATE_ROUNDS);
   for (const rate of OTHER_RATES) await run("codex", rate, QUICK ? 1 : 3);
   return rows;
@@ -342,9 +375,27 @@ async function streamMemoryPhase(
   const cases = [
     { label: "gateway, 1 MB", mb: 1, target: targets.codex.gateway, pid: gateway.pid, readDelayMs: 0 },
     { label: "gateway, 10 MB", mb: 10, target: targets.codex.gateway, pid: gateway.pid, readDelayMs: 0 },
-    { label: "gateway, 10 MB, slow reader", mb: 10, target: targets.codex.gateway, pid: gateway.pid, readDelayMs: 3 },
-    { label: "gateway, 10 MB, /v1/chat", mb: 10, target: targets.chat.gateway, pid: gateway.pid, readDelayMs: 0 },
-    { label: "bare proxy, 10 MB", mb: 10, target: targets.codex["bare proxy"], pid: proxy.pid, readDelayMs: 0 },
+    {
+      label: "gateway, 10 MB, slow reader",
+      mb: 10,
+      target: targets.codex.gateway,
+      pid: gateway.pid,
+      readDelayMs: 3,
+    },
+    {
+      label: "gateway, 10 MB, /v1/chat",
+      mb: 10,
+      target: targets.chat.gateway,
+      pid: gateway.pid,
+      readDelayMs: 0,
+    },
+    {
+      label: "bare proxy, 10 MB",
+      mb: 10,
+      target: targets.codex["bare proxy"],
+      pid: proxy.pid,
+      readDelayMs: 0,
+    },
   ];
   log("\nMemory across one long stream (RSS of the process in the middle)");
   for (const c of cases) {

@@ -34,6 +34,10 @@ it("creates, rotates and revokes admin tokens, and refuses to revoke the one in 
 
   expect((await gw.admin("POST", `/admin-tokens/${created.body.token.id}/revoke`)).status).toBe(200);
   expect((await asToken(rotated.body.secret, "GET", "/pools")).status).toBe(401);
-  const audit = (await gw.admin("GET", "/audit-events?limit=20")).body.data.map((e: { action: string }) => e.action);
-  expect(audit).toEqual(expect.arrayContaining(["admin_token.create", "admin_token.rotate", "admin_token.revoke"]));
+  const audit = (await gw.admin("GET", "/audit-events?limit=20")).body.data.map(
+    (e: { action: string }) => e.action,
+  );
+  expect(audit).toEqual(
+    expect.arrayContaining(["admin_token.create", "admin_token.rotate", "admin_token.revoke"]),
+  );
 });

@@ -7,6 +7,7 @@ import { App } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "../lib/app.ts";
+import { FUNCTION_GRANTS } from "../lib/grants.ts";
 import { tableDefinitions } from "../src/adapters/dynamodb/tables.ts";
 import { datapoints } from "../src/adapters/observability/emf-metrics.ts";
 import { SCHEDULED_TASKS } from "../src/server/aws-scheduled.ts";
@@ -234,6 +235,28 @@ describe("least privilege", () => {
       expect([s.Resource].flat()).not.toContain("*");
     }
   });
+
+  it.each(Object.entries(FUNCTION_GRANTS))(
+    "%s: the template grants exactly lib/grants.ts",
+    (name, grants) => {
+      const prefix = {
+        runtime: "Runtime",
+        admin: "Admin",
+        mcp: "Mcp",
+        scheduled: "Scheduled",
+        websocket: "WebSocket",
+      }[name]!;
+      const statements = policyOf(prefix);
+      const only = (needle: string) => actionsOn(statements, needle).map((a) => a.split(":")[1]);
+      expect(only("GetAttState")).toEqual([...grants.state].sort());
+      expect(only("GetAttRequestLogs")).toEqual([...grants.requestLogs].sort());
+      expect(only(":secret:codex-pooler/*")).toEqual([...grants.secrets].sort());
+      expect(only("OriginSecret")).toEqual(grants.originSecret ? ["GetSecretValue"] : []);
+      expect(only("ExportsOutputFnGetAttKey")).toEqual(
+        { none: [], read: ["Decrypt"], "read-write": ["Decrypt", "GenerateDataKey"] }[grants.kms],
+      );
+    },
+  );
 
   it("each function gets exactly its table actions", () => {
     expect(actionsOn(policyOf("Runtime"), "GetAttState")).toEqual([

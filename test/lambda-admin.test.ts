@@ -82,6 +82,31 @@ describe("admin function URL (IAM)", () => {
     expect(out.prelude().statusCode).toBe(401);
   });
 
+  it("stays within the IAM grants the stack gives the admin function", async () => {
+    // An import writes the account's tokens to Secrets Manager: create, tag, read back.
+    const { startFakeUpstream } = await import("./fake-upstream/index.ts");
+    const fake = await startFakeUpstream();
+    try {
+      const account = fake.createAccount();
+      const imported = await call({
+        method: "POST",
+        path: "/admin/v1/accounts/import",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ pool: "iam-pool", authJson: account.authJson }),
+        iam: OPERATOR,
+      });
+      expect(imported.prelude().statusCode).toBe(201);
+      const id = imported.json().account.id;
+      const removed = await call({ method: "DELETE", path: `/admin/v1/accounts/${id}`, iam: OPERATOR });
+      expect(removed.prelude().statusCode).toBeLessThan(300);
+    } finally {
+      await fake.close();
+    }
+    expect(recorder.calls.get("admin")).toContain("secrets:CreateSecret");
+    expect(recorder.calls.get("admin")).toContain("secrets:DeleteSecret");
+    expect(recorder.outsideGrants("admin")).toEqual([]);
+  });
+
   it("serves only the admin API", async () => {
     const out = await call({
       method: "POST",

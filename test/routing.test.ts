@@ -170,7 +170,11 @@ describe("mixed failures", () => {
     await fetch(`${gw.fake.authBaseUrl}/oauth/token`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ grant_type: "refresh_token", refresh_token: broken!.refreshToken, client_id: "x" }),
+      body: JSON.stringify({
+        grant_type: "refresh_token",
+        refresh_token: broken!.refreshToken,
+        client_id: "x",
+      }),
     });
     gw.fake.expireAccessToken(broken!.accountId);
     gw.fake.setDefaultBehavior(limited!.accountId, { kind: "usage_limit_429" });

@@ -3,12 +3,14 @@ import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import { DEFAULT_GATEWAY_URL } from "./admin-client.ts";
 import { registerAccountCommands } from "./commands/account.ts";
+import { registerAlertCommands } from "./commands/alert.ts";
 import { registerAuditCommand } from "./commands/audit.ts";
 import { registerClientConfigCommand } from "./commands/client-config.ts";
 import { registerKeyCommands } from "./commands/key.ts";
 import { registerLogsCommand } from "./commands/logs.ts";
 import { registerMcpTokenCommands } from "./commands/mcp-token.ts";
 import { registerPoolCommands } from "./commands/pool.ts";
+import { registerUsageCommand } from "./commands/usage.ts";
 import type { CliDeps } from "./context.ts";
 import { defaultGatewayUrl } from "./context.ts";
 import { CliError, oneLine, redactSecrets } from "./errors.ts";
@@ -85,6 +87,8 @@ export function buildProgram(deps: CliDeps): Command {
   registerMcpTokenCommands(program, deps);
   registerLogsCommand(program, deps);
   registerAuditCommand(program, deps);
+  registerUsageCommand(program, deps);
+  registerAlertCommands(program, deps);
   registerClientConfigCommand(program, deps);
   return program;
 }

@@ -42,7 +42,12 @@ export function clientSetupPage(q: ClientSetupQuery, origin: string): { body: Ht
     if (route && !isRouteFamily(route)) {
       throw new GatewayError(400, "invalid_request", `route must be one of: ${ROUTE_FAMILIES.join(", ")}`);
     }
-    config = renderClientConfig(client, { url, model, keyEnv, route: isRouteFamily(route) ? route : undefined });
+    config = renderClientConfig(client, {
+      url,
+      model,
+      keyEnv,
+      route: isRouteFamily(route) ? route : undefined,
+    });
   } catch (e) {
     if (!(e instanceof GatewayError)) throw e;
     error = e.message;
@@ -54,26 +59,37 @@ export function clientSetupPage(q: ClientSetupQuery, origin: string): { body: Ht
   const routeOptions = ROUTE_FAMILIES.map(
     (r) => html`<option value="${r}"${r === route ? html` selected` : ""}>${ROUTE_LABELS[r] ?? r}</option>`,
   );
+  const field = (id: string, label: string, control: Html, wide = false) =>
+    html`<div class="field${wide ? " wide" : ""}"><label for="${id}">${label}</label>${control}</div>`;
   const body = html`<form method="get" action="${href("/clients")}" class="stack" data-form="client-setup">
       <div class="row">
-        <label>Client <select name="client">${clientOptions}</select></label>
-        <label
-          >Route family
-          <select name="route">
+        ${field("client", "Client", html`<select id="client" name="client">${clientOptions}</select>`)}
+        ${field(
+          "client-route",
+          "Route family",
+          html`<select id="client-route" name="route">
             <option value="">the client's default</option>
             ${routeOptions}
-          </select></label
-        >
-        <label>Model <input name="model" value="${model}" autocomplete="off" spellcheck="false" /></label>
+          </select>`,
+        )}
+        ${field(
+          "client-model",
+          "Model",
+          html`<input id="client-model" name="model" value="${model}" autocomplete="off" spellcheck="false" />`,
+        )}
       </div>
       <div class="row">
-        <label class="wide"
-          >Gateway URL <input name="url" value="${url}" type="url" autocomplete="off" spellcheck="false"
-        /></label>
-        <label
-          >Key environment variable
-          <input name="keyEnv" value="${keyEnv}" autocomplete="off" spellcheck="false"
-        /></label>
+        ${field(
+          "client-url",
+          "Gateway URL",
+          html`<input id="client-url" name="url" value="${url}" type="url" autocomplete="off" spellcheck="false" />`,
+          true,
+        )}
+        ${field(
+          "client-key-env",
+          "Key environment variable",
+          html`<input id="client-key-env" name="keyEnv" value="${keyEnv}" autocomplete="off" spellcheck="false" />`,
+        )}
       </div>
       <div><button type="submit">Show config</button></div>
     </form>

@@ -3,6 +3,7 @@
 // data from the admin API, because only the browser holds the admin token (sessionStorage).
 import { html, raw } from "hono/html";
 import type { HtmlEscapedString } from "hono/utils/html";
+import { ALERT_RULE_KINDS, ASSIGNMENT_STATES, AUTH_STATES, WINDOW_SELECTORS } from "../core/alerts/model.ts";
 import { REASONING_EFFORTS, ROUTING_STRATEGIES } from "../core/model.ts";
 
 export type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
@@ -39,7 +40,16 @@ function head(title: string): Html {
 
 /** Values the client script needs to build forms: a JSON data block, which is never executed. */
 function consoleData(): Html {
-  const json = JSON.stringify({ strategies: ROUTING_STRATEGIES, efforts: REASONING_EFFORTS });
+  const json = JSON.stringify({
+    strategies: ROUTING_STRATEGIES,
+    efforts: REASONING_EFFORTS,
+    alerts: {
+      kinds: ALERT_RULE_KINDS,
+      assignmentStates: ASSIGNMENT_STATES,
+      authStates: AUTH_STATES,
+      windowSelectors: WINDOW_SELECTORS,
+    },
+  });
   return html`<script type="application/json" data-console-config>${raw(json.replace(/</g, "\\u003c"))}</script>`;
 }
 

@@ -2,6 +2,12 @@
 // Forms post to /admin/no-script so that, without the script, nothing typed (an auth.json, a token)
 // ever lands in a URL.
 import { html } from "hono/html";
+import {
+  ALERT_RULE_KINDS,
+  ALERT_SEVERITIES,
+  CHANNEL_FORMATS,
+  WINDOW_SELECTORS,
+} from "../core/alerts/model.ts";
 import { REASONING_EFFORTS, ROUTING_STRATEGIES } from "../core/model.ts";
 import { type Html, href } from "./layout.ts";
 
@@ -12,13 +18,21 @@ const options = (values: readonly string[], selected?: string) =>
 
 const loading = html`<p class="muted">Loading…</p>`;
 
-const poolSelect = (name: string, label: string, { any = false, required = true } = {}) =>
-  html`<label
-    >${label}
-    <select name="${name}" data-pool-select${any ? html` data-any="All pools"` : ""}${required ? html` required` : ""}>
+/** A labelled control: the label names the control alone (not the options inside it). */
+const field = (id: string, label: string, control: Html, wide = false) =>
+  html`<div class="field${wide ? " wide" : ""}"><label for="${id}">${label}</label>${control}</div>`;
+
+const input = (id: string, label: string, name: string, attrs: Html | string = "") =>
+  field(id, label, html`<input id="${id}" name="${name}" autocomplete="off" ${attrs} />`);
+
+const poolSelect = (id: string, { any = false } = {}) =>
+  field(
+    id,
+    "Pool",
+    html`<select id="${id}" name="pool" data-pool-select${any ? html` data-any="All pools"` : html` required`}>
       ${any ? html`<option value="">All pools</option>` : ""}
-    </select></label
-  >`;
+    </select>`,
+  );
 
 export function overviewPage(): Html {
   return html`<section aria-labelledby="h-glance">
@@ -40,6 +54,7 @@ export function overviewPage(): Html {
     </section>
     <section aria-labelledby="h-daily">
       <h2 id="h-daily">Daily usage</h2>
+      <p class="hint">From the usage rollups: requests, errors and tokens per UTC day and per model.</p>
       <div data-daily>${loading}</div>
     </section>`;
 }
@@ -48,18 +63,18 @@ export function poolsPage(): Html {
   return html`<section aria-labelledby="h-create-pool">
       <h2 id="h-create-pool">Create a pool</h2>
       <form data-form="create-pool" method="post" action="${NO_SCRIPT}" class="row">
-        <label
-          >Name
-          <input
-            name="name"
-            required
-            maxlength="63"
-            pattern="[a-z0-9][a-z0-9_\\-]{0,62}"
-            autocomplete="off"
-            aria-describedby="pool-name-hint"
-        /></label>
-        <label>Strategy <select name="strategy">${options(ROUTING_STRATEGIES, "bridge_ring")}</select></label>
-        <label>Ring size <input name="ringSize" type="number" min="1" max="16" value="3" required /></label>
+        ${input(
+          "pool-name",
+          "Name",
+          "name",
+          html`required maxlength="63" pattern="[a-z0-9][a-z0-9_\\-]{0,62}" aria-describedby="pool-name-hint"`,
+        )}
+        ${field(
+          "pool-strategy",
+          "Strategy",
+          html`<select id="pool-strategy" name="strategy">${options(ROUTING_STRATEGIES, "bridge_ring")}</select>`,
+        )}
+        ${input("pool-ring", "Ring size", "ringSize", html`type="number" min="1" max="16" value="3" required`)}
         <button type="submit">Create pool</button>
       </form>
       <p class="hint" id="pool-name-hint">Lowercase letters, digits, “-” or “_”. Pools cannot be renamed.</p>
@@ -80,13 +95,13 @@ export function accountsPage(): Html {
             From a machine where <code>codex login</code> ran in ChatGPT mode (<code>~/.codex/auth.json</code>).
             The gateway then owns the login: stop using that file elsewhere.
           </p>
-          ${poolSelect("pool", "Pool")}
-          <label>Label (optional) <input name="label" maxlength="160" autocomplete="off" /></label>
-          <label
-            >auth.json contents
-            <textarea name="authJson" rows="6" spellcheck="false" autocomplete="off"></textarea>
-          </label>
-          <label>…or choose the file <input name="authFile" type="file" accept=".json,application/json" /></label>
+          ${poolSelect("import-pool")} ${input("import-label", "Label (optional)", "label", html`maxlength="160"`)}
+          ${field(
+            "import-json",
+            "auth.json contents",
+            html`<textarea id="import-json" name="authJson" rows="6" spellcheck="false" autocomplete="off"></textarea>`,
+          )}
+          ${input("import-file", "…or choose the file", "authFile", html`type="file" accept=".json,application/json"`)}
           <button type="submit">Import account</button>
         </form>
         <form data-form="device-login" method="post" action="${NO_SCRIPT}" class="stack" id="device-login">
@@ -95,8 +110,7 @@ export function accountsPage(): Html {
             Open the link on any device, sign in to the ChatGPT account and enter the code. Signing in again to a
             known account re-authenticates it and keeps its id.
           </p>
-          ${poolSelect("pool", "Pool")}
-          <label>Label (optional) <input name="label" maxlength="160" autocomplete="off" /></label>
+          ${poolSelect("device-pool")} ${input("device-label", "Label (optional)", "label", html`maxlength="160"`)}
           <button type="submit">Start device sign-in</button>
           <div data-device-flow class="flow" hidden></div>
         </form>
@@ -106,8 +120,7 @@ export function accountsPage(): Html {
             For workspaces without device-code sign-in. The browser ends on a page under
             <code>http://localhost:1455/</code> that may not load: copy that whole address back here.
           </p>
-          ${poolSelect("pool", "Pool")}
-          <label>Label (optional) <input name="label" maxlength="160" autocomplete="off" /></label>
+          ${poolSelect("browser-pool")} ${input("browser-label", "Label (optional)", "label", html`maxlength="160"`)}
           <button type="submit">Start browser sign-in</button>
           <div data-browser-flow class="flow" hidden></div>
         </form>
@@ -117,7 +130,7 @@ export function accountsPage(): Html {
     <section aria-labelledby="h-accounts">
       <h2 id="h-accounts">Accounts</h2>
       <form data-form="account-filter" class="row" method="post" action="${NO_SCRIPT}">
-        ${poolSelect("pool", "Pool", { any: true, required: false })}
+        ${poolSelect("accounts-pool", { any: true })}
       </form>
       <div data-accounts>${loading}</div>
     </section>`;
@@ -128,26 +141,28 @@ export function keysPage(): Html {
       <h2 id="h-create-key">Create a key</h2>
       <form data-form="create-key" method="post" action="${NO_SCRIPT}" class="stack">
         <div class="row">
-          ${poolSelect("pool", "Pool")}
-          <label>Label (optional) <input name="label" maxlength="160" autocomplete="off" /></label>
+          ${poolSelect("key-pool")} ${input("key-label", "Label (optional)", "label", html`maxlength="160"`)}
         </div>
         <fieldset>
           <legend>Limits (optional; empty means no cap)</legend>
           <div class="row">
-            <label
-              >Allowed models
-              <input name="allowedModels" placeholder="gpt-5.5, gpt-5.4" autocomplete="off" spellcheck="false"
-            /></label>
-            <label
-              >Max reasoning effort
-              <select name="maxReasoningEffort">
+            ${input(
+              "key-models",
+              "Allowed models",
+              "allowedModels",
+              html`placeholder="gpt-5.5, gpt-5.4" spellcheck="false"`,
+            )}
+            ${field(
+              "key-effort",
+              "Max reasoning effort",
+              html`<select id="key-effort" name="maxReasoningEffort">
                 <option value="">no cap</option>
                 ${options(REASONING_EFFORTS)}
-              </select></label
-            >
-            <label>Requests / minute <input name="requestsPerMinute" type="number" min="1" /></label>
-            <label>Tokens / day <input name="tokensPerDay" type="number" min="1" /></label>
-            <label>Tokens / week <input name="tokensPerWeek" type="number" min="1" /></label>
+              </select>`,
+            )}
+            ${input("key-rpm", "Requests / minute", "requestsPerMinute", html`type="number" min="1"`)}
+            ${input("key-tpd", "Tokens / day", "tokensPerDay", html`type="number" min="1"`)}
+            ${input("key-tpw", "Tokens / week", "tokensPerWeek", html`type="number" min="1"`)}
           </div>
         </fieldset>
         <div><button type="submit">Create key</button></div>
@@ -157,7 +172,7 @@ export function keysPage(): Html {
     <section aria-labelledby="h-keys">
       <h2 id="h-keys">Keys</h2>
       <form data-form="key-filter" class="row" method="post" action="${NO_SCRIPT}">
-        ${poolSelect("pool", "Pool", { any: true, required: false })}
+        ${poolSelect("keys-pool", { any: true })}
         <label class="check"><input type="checkbox" name="revoked" /> Show revoked keys</label>
       </form>
       <div data-keys>${loading}</div>
@@ -170,17 +185,15 @@ export function keysPage(): Html {
 
 export function logsPage(): Html {
   return html`<form data-form="log-filter" class="row" method="post" action="${NO_SCRIPT}">
-      ${poolSelect("pool", "Pool", { any: true, required: false })}
-      <label
-        >Key id
-        <input name="key" pattern="[0-9a-f]{12}" maxlength="12" placeholder="12 hex digits" autocomplete="off"
-      /></label>
-      <label
-        >Page size
-        <select name="limit">
+      ${poolSelect("logs-pool", { any: true })}
+      ${input("logs-key", "Key id", "key", html`pattern="[0-9a-f]{12}" maxlength="12" placeholder="12 hex digits"`)}
+      ${field(
+        "logs-limit",
+        "Page size",
+        html`<select id="logs-limit" name="limit">
           ${options(["25", "50", "100", "250"], "50")}
-        </select></label
-      >
+        </select>`,
+      )}
       <button type="submit">Apply</button>
     </form>
     <p class="hint">Newest first. Metadata only: the gateway never stores prompts, answers or keys.</p>
@@ -199,16 +212,120 @@ export function auditPage(): Html {
 }
 
 export function alertsPage(): Html {
-  return html`<section aria-labelledby="h-incidents">
+  const num = (id: string, label: string, name: string, min: number, max: number) =>
+    html`<div data-param="${name}">
+      ${input(id, label, name, html`type="number" min="${min}" max="${max}" step="any"`)}
+    </div>`;
+  return html`<div class="row">
+      <button type="button" class="secondary" data-evaluate>Evaluate the rules now</button>
+      <span class="hint">Rules are evaluated on a schedule; this runs them once, now.</span>
+    </div>
+    <section aria-labelledby="h-incidents">
       <h2 id="h-incidents">Incidents</h2>
+      <form data-form="incident-filter" class="row" method="post" action="${NO_SCRIPT}">
+        ${field(
+          "incident-state",
+          "State",
+          html`<select id="incident-state" name="state">
+            <option value="open">open</option>
+            <option value="acknowledged">acknowledged</option>
+            <option value="resolved">resolved</option>
+            <option value="">all</option>
+          </select>`,
+        )}
+      </form>
       <div data-alert="incidents">${loading}</div>
+      <div class="row"><button type="button" data-more hidden>Load more</button></div>
     </section>
     <section aria-labelledby="h-rules">
       <h2 id="h-rules">Rules</h2>
+      <details data-create="rule">
+        <summary>Add a rule</summary>
+        <form data-form="create-rule" method="post" action="${NO_SCRIPT}" class="stack">
+          <div class="row">
+            ${poolSelect("rule-pool")}
+            ${field(
+              "rule-kind",
+              "Kind",
+              html`<select id="rule-kind" name="kind">
+                ${options(ALERT_RULE_KINDS)}
+              </select>`,
+            )}
+            ${input("rule-name", "Name (optional)", "displayName", html`maxlength="160"`)}
+            ${field(
+              "rule-severity",
+              "Severity",
+              html`<select id="rule-severity" name="severity">
+                <option value="">default</option>
+                ${options(ALERT_SEVERITIES)}
+              </select>`,
+            )}
+            ${input("rule-cooldown", "Repeat after (minutes)", "cooldownMinutes", html`type="number" min="5" max="1440"`)}
+          </div>
+          <div class="row" data-params>
+            <div data-param="model">${input("rule-model", "Model (optional)", "model", html`spellcheck="false"`)}</div>
+            ${num("rule-min-usable", "Fewer usable accounts than", "minUsableAssignments", 1, 1000)}
+            <div data-param="targetState">
+              ${field("rule-target", "State", html`<select id="rule-target" name="targetState"></select>`)}
+            </div>
+            <div data-param="windowSelector">
+              ${field(
+                "rule-window",
+                "Quota window",
+                html`<select id="rule-window" name="windowSelector">
+                  ${options(WINDOW_SELECTORS)}
+                </select>`,
+              )}
+            </div>
+            ${num("rule-used", "Used percent at least", "thresholdUsedPercent", 1, 100)}
+            ${num("rule-window-minutes", "Over the last (minutes)", "windowMinutes", 5, 1440)}
+            ${num("rule-error-percent", "Error percent at least", "thresholdErrorPercent", 1, 100)}
+            ${num("rule-min-requests", "With at least (requests)", "minRequests", 1, 100000)}
+          </div>
+          <fieldset data-channel-choices>
+            <legend>Notify these channels</legend>
+            <p class="muted">No channels yet.</p>
+          </fieldset>
+          <div><button type="submit">Add rule</button></div>
+        </form>
+      </details>
       <div data-alert="rules">${loading}</div>
     </section>
     <section aria-labelledby="h-channels">
       <h2 id="h-channels">Channels</h2>
+      <details data-create="channel">
+        <summary>Add a webhook channel</summary>
+        <form data-form="create-channel" method="post" action="${NO_SCRIPT}" class="stack">
+          <div class="row">
+            ${input("channel-name", "Name", "name", html`required maxlength="160"`)}
+            ${field(
+              "channel-url",
+              "HTTPS URL",
+              html`<input id="channel-url" name="url" type="url" required autocomplete="off" spellcheck="false" />`,
+              true,
+            )}
+            ${field(
+              "channel-format",
+              "Payload",
+              html`<select id="channel-format" name="format">
+                ${CHANNEL_FORMATS.map((f) => html`<option value="${f}">${f === "slack" ? "Slack-compatible" : "JSON"}</option>`)}
+              </select>`,
+            )}
+          </div>
+          ${input(
+            "channel-secret",
+            "Signing secret (optional; at least 16 characters)",
+            "secret",
+            html`type="password" minlength="16" maxlength="256" aria-describedby="channel-secret-hint"`,
+          )}
+          <p class="hint" id="channel-secret-hint">
+            Leave it empty and the gateway makes one and shows it once. Deliveries carry
+            <code>x-codex-pooler-signature: sha256=…</code>, an HMAC with this secret.
+          </p>
+          <div><button type="submit">Add channel</button></div>
+        </form>
+      </details>
+      <div data-reveal></div>
       <div data-alert="channels">${loading}</div>
     </section>`;
 }
@@ -220,10 +337,7 @@ export function signInPage(): Html {
       the <code>POOLER_ADMIN_TOKEN</code> value the gateway runs with.
     </p>
     <p class="error" data-sign-in-error role="alert" hidden></p>
-    <label
-      >Admin token
-      <input name="token" type="password" required autocomplete="off" spellcheck="false" autofocus
-    /></label>
+    ${input("token", "Admin token", "token", html`type="password" required spellcheck="false" autofocus`)}
     <p class="hint">
       Kept in this tab only (session storage) and sent to this gateway's admin API. Closing the tab or signing out
       forgets it.

@@ -25,10 +25,14 @@ export interface CoreConfig {
   firstEventTimeoutMs: number;
   /** SSE keep-alive event interval during upstream silence (0 disables). */
   sseKeepAliveMs: number;
+  /** Upstream silence mid-stream after which the relay ends the stream with a failure (0: never). */
+  streamIdleTimeoutMs?: number;
   /** Codex identity used when the client does not send one, and for catalog calls. */
   clientVersion: string;
   /** Seconds a models catalog stays cached per Pool. */
   modelsCacheSeconds: number;
+  /** Local development only: alert webhooks may use http:// and loopback or private addresses. */
+  alertWebhookAllowInsecure?: boolean;
 }
 
 export interface CoreContext {
@@ -53,6 +57,8 @@ export const defaultCoreConfig: Omit<CoreConfig, "instanceId"> = {
   upstreamHeadersTimeoutMs: 60_000,
   firstEventTimeoutMs: 15_000,
   sseKeepAliveMs: 10_000,
+  // Codex's own stream idle timeout: the relay never cuts a stream Codex would have waited for.
+  streamIdleTimeoutMs: 300_000,
   clientVersion: "0.169.0",
   modelsCacheSeconds: 300,
 };

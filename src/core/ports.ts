@@ -1,5 +1,7 @@
 // Ports: what the core needs from a host. Adapters in src/adapters implement them for AWS and
 // for the local Node host; the core never imports an AWS SDK.
+
+import type { AlertRepositories } from "./alerts/ports.ts";
 import type {
   Account,
   AuditEvent,
@@ -9,7 +11,6 @@ import type {
   RequestLog,
   StoredFile,
 } from "./model.ts";
-import type { AlertRepositories } from "./alerts/ports.ts";
 import type {
   RecentBucket,
   RecentIncrement,

@@ -19,7 +19,9 @@ export async function summarizeUsage(
   const rollups = await readRollups(
     gw.ctx,
     { fromDay, toDay },
-    filter.keyId ? { dimension: "key", keyId: filter.keyId, pool: filter.pool } : { dimension: "pool", pool: filter.pool },
+    filter.keyId
+      ? { dimension: "key", keyId: filter.keyId, pool: filter.pool }
+      : { dimension: "pool", pool: filter.pool },
   );
   const totals = zeroCounts();
   const errors = new Map<string, number>();

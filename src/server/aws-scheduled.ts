@@ -3,6 +3,7 @@
 // scheduler can call (the local host runs the same ones on a timer).
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { purgeExpiredRequestLogs } from "../adapters/dynamodb/request-log-retention.ts";
+import { evaluateAlerts } from "../core/alerts/evaluate.ts";
 import { reportFleetGauges } from "../core/fleet-gauges.ts";
 import { refreshDueAccounts } from "../core/refresh-sweep.ts";
 import { pollAccountUsage } from "../core/usage-poller.ts";
@@ -21,12 +22,21 @@ export interface ScheduledEvent {
 export function scheduledHandler(host: AwsHost) {
   const { gateway, ctx, config } = host;
   const jobs: Record<ScheduledTask, () => Promise<Record<string, number>>> = {
-    // Every minute: proactive token refresh, then the usage poll, then the gauges it makes fresh.
+    // Every minute: proactive token refresh, the usage poll, the gauges it makes fresh, then alerts.
     async "usage-poll"() {
       const refresh = await refreshDueAccounts(gateway);
       const poll = await pollAccountUsage(gateway, { concurrency: config.usagePollConcurrency });
       await reportFleetGauges(gateway);
-      return { refreshed: refresh.refreshed, refreshFailed: refresh.failed, ...poll };
+      // Alert rules when due (every 5 minutes across instances, under a store lease); the outbox every run.
+      const alerts = await evaluateAlerts(gateway);
+      return {
+        refreshed: refresh.refreshed,
+        refreshFailed: refresh.failed,
+        ...poll,
+        alertRulesEvaluated: alerts.rulesEvaluated,
+        alertIncidentsOpened: alerts.opened,
+        alertDeliveries: alerts.deliveries.attempted,
+      };
     },
     // Daily: request-log day partitions past the retention window.
     async retention() {

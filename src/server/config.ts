@@ -30,10 +30,24 @@ const Env = z.object({
     .min(0)
     .max(300_000)
     .default(defaultCoreConfig.firstEventTimeoutMs),
+  POOLER_STREAM_IDLE_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(3_600_000)
+    .default(defaultCoreConfig.streamIdleTimeoutMs ?? 300_000),
+  POOLER_UPSTREAM_HEADERS_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(600_000)
+    .default(defaultCoreConfig.upstreamHeadersTimeoutMs),
   POOLER_USAGE_POLL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
   POOLER_DYNAMODB_ENDPOINT: url("POOLER_DYNAMODB_ENDPOINT").optional(),
   POOLER_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(15_000),
   POOLER_WS_IDLE_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(1_800_000),
+  POOLER_ALERT_EVALUATE_SECONDS: z.coerce.number().int().min(60).max(86_400).default(300),
+  POOLER_ALERT_WEBHOOK_ALLOW_INSECURE: z.enum(["0", "1", "true", "false"]).default("0"),
 });
 
 export type LocalConfig = ReturnType<typeof loadConfig>;
@@ -55,10 +69,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     requestLogRetentionDays: e.POOLER_REQUEST_LOG_RETENTION_DAYS,
     sseKeepAliveMs: e.POOLER_SSE_KEEPALIVE_MS,
     firstEventTimeoutMs: e.POOLER_FIRST_EVENT_TIMEOUT_MS,
+    streamIdleTimeoutMs: e.POOLER_STREAM_IDLE_TIMEOUT_MS,
+    upstreamHeadersTimeoutMs: e.POOLER_UPSTREAM_HEADERS_TIMEOUT_MS,
     shutdownGraceMs: e.POOLER_SHUTDOWN_GRACE_MS,
     websocketIdleTimeoutMs: e.POOLER_WS_IDLE_TIMEOUT_MS,
     usagePollSeconds: e.POOLER_USAGE_POLL_SECONDS,
     dynamoEndpoint: e.POOLER_DYNAMODB_ENDPOINT,
+    alertEvaluateSeconds: e.POOLER_ALERT_EVALUATE_SECONDS,
+    alertWebhookAllowInsecure:
+      e.POOLER_ALERT_WEBHOOK_ALLOW_INSECURE === "1" || e.POOLER_ALERT_WEBHOOK_ALLOW_INSECURE === "true",
   };
 }
 

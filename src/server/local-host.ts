@@ -11,6 +11,7 @@ import { ensureTables, tableNames } from "../adapters/dynamodb/tables.ts";
 import { jsonLogger } from "../adapters/observability/json-logger.ts";
 import { MemoryMetrics } from "../adapters/observability/memory-metrics.ts";
 import { LocalFileSecretStore } from "../adapters/secrets/local-file-secret-store.ts";
+import { evaluateAlerts } from "../core/alerts/evaluate.ts";
 import { type CoreContext, defaultCoreConfig, type Logger } from "../core/context.ts";
 import { createGateway, type Gateway } from "../core/gateway.ts";
 import type { Clock, Store } from "../core/ports.ts";
@@ -82,6 +83,9 @@ export async function startLocalGateway(
       requestLogRetentionDays: config.requestLogRetentionDays,
       sseKeepAliveMs: config.sseKeepAliveMs,
       firstEventTimeoutMs: config.firstEventTimeoutMs,
+      streamIdleTimeoutMs: config.streamIdleTimeoutMs,
+      upstreamHeadersTimeoutMs: config.upstreamHeadersTimeoutMs,
+      alertWebhookAllowInsecure: config.alertWebhookAllowInsecure,
     },
     background(task) {
       pending.add(task);
@@ -104,6 +108,8 @@ export async function startLocalGateway(
       ? setInterval(() => {
           polling ??= refreshDueAccounts(gateway)
             .then(() => pollAccountUsage(gateway))
+            // Rules are evaluated when due (POOLER_ALERT_EVALUATE_SECONDS); pending deliveries every tick.
+            .then(() => evaluateAlerts(gateway, { intervalMs: config.alertEvaluateSeconds * 1000 }))
             .catch((error) => ctx.logger.warn("usage poll failed", { error: (error as Error).name }))
             .finally(() => {
               polling = undefined;

@@ -46,6 +46,8 @@ interface AccountState extends TokenIdentity {
   defaultBehavior?: Behavior;
   primaryUsed: number;
   secondaryUsed: number;
+  /** Set by failRefresh: the token endpoint answers this status for the account's refresh token. */
+  refreshFailureStatus?: number;
 }
 
 type Json = Record<string, unknown>;
@@ -258,6 +260,13 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
       return;
     }
     const acct = mustGet(entry.accountId);
+    if (acct.refreshFailureStatus !== undefined) {
+      // A transient auth-server failure: the refresh token stays valid for a later try.
+      sendJson(res, acct.refreshFailureStatus, {
+        error: { message: "Temporary failure", type: "server_error", param: null, code: "server_error" },
+      });
+      return;
+    }
     entry.used = true;
     const { idToken } = issueTokens(acct);
     acct.refreshes++;
@@ -680,6 +689,10 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
       if (usage.primaryUsedPercent !== undefined) acct.primaryUsed = usage.primaryUsedPercent;
       if (usage.secondaryUsedPercent !== undefined) acct.secondaryUsed = usage.secondaryUsedPercent;
       if (usage.planType !== undefined) acct.planType = usage.planType;
+    },
+
+    failRefresh(accountId: string, status?: number): void {
+      mustGet(accountId).refreshFailureStatus = status;
     },
 
     expireAccessToken(accountId: string): void {

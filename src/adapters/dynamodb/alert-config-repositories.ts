@@ -46,10 +46,7 @@ class PartitionCollection<T extends { id: string; createdAt: number }> {
   }
 }
 
-export class DynamoAlertRuleRepository
-  extends PartitionCollection<AlertRule>
-  implements AlertRuleRepository
-{
+export class DynamoAlertRuleRepository extends PartitionCollection<AlertRule> implements AlertRuleRepository {
   constructor(db: DynamoDBDocumentClient, table: string) {
     super(db, table, "ALERTRULES", (id) =>
       notFound(`alert rule ${id} does not exist; see \`pooler alert rule list\``, "alert_rule_not_found"),

@@ -42,7 +42,9 @@ export class DynamoAlertIncidentRepository implements AlertIncidentRepository {
       return true;
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      await this.db.send(new DeleteCommand({ TableName: this.table, Key: { pk: INCIDENTS, sk: incident.id } }));
+      await this.db.send(
+        new DeleteCommand({ TableName: this.table, Key: { pk: INCIDENTS, sk: incident.id } }),
+      );
       return false;
     }
   }

@@ -25,8 +25,7 @@ const encodeModel = (model: string) => encodeURIComponent(model);
 
 /** Key parts after the dimension: Pool, key id, or Pool then account id (as far as known). */
 function scopeParts(s: { dimension: RollupDimension; pool?: string; keyId?: string; accountId?: string }) {
-  const parts =
-    s.dimension === "pool" ? [s.pool] : s.dimension === "key" ? [s.keyId] : [s.pool, s.accountId];
+  const parts = s.dimension === "pool" ? [s.pool] : s.dimension === "key" ? [s.keyId] : [s.pool, s.accountId];
   const known: string[] = [];
   for (const part of parts) {
     if (part === undefined) break;
@@ -141,7 +140,11 @@ export class DynamoUsageRollupRepository implements UsageRollupRepository {
           TableName: this.table,
           KeyConditionExpression: "pk = :p AND sk BETWEEN :from AND :to",
           // `<bucket>#…` sorts after `<bucket>#` and before `<bucket>$`: the bounds take whole buckets.
-          ExpressionAttributeValues: { ":p": `RECENT#${pool}`, ":from": `${fromBucket}#`, ":to": `${toBucket}$` },
+          ExpressionAttributeValues: {
+            ":p": `RECENT#${pool}`,
+            ":from": `${fromBucket}#`,
+            ":to": `${toBucket}$`,
+          },
           ConsistentRead: true,
           ExclusiveStartKey: start,
         }),

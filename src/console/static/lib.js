@@ -209,7 +209,12 @@ export async function copyText(text) {
  * storage or the URL). "Done" removes it from the page; a reload never brings it back.
  */
 export function revealSecret(container, { title, secret, note }) {
-  const input = h("input", { readonly: true, "aria-describedby": "reveal-note", "data-secret": true });
+  const input = h("input", {
+    id: "revealed-secret",
+    readonly: true,
+    "aria-describedby": "reveal-note",
+    "data-secret": true,
+  });
   input.value = secret;
   const copy = h(
     "button",
@@ -245,7 +250,7 @@ export function revealSecret(container, { title, secret, note }) {
       { class: "reveal", role: "region", "aria-label": title },
       h("h3", null, title),
       h("p", { id: "reveal-note" }, note),
-      h("label", null, "Secret", input),
+      h("div", { class: "field" }, h("label", { for: "revealed-secret" }, "Secret"), input),
       h("div", { class: "actions" }, copy, done),
     ),
   );
@@ -303,6 +308,7 @@ export function startTicker() {
 }
 
 export const fmtInt = (n) => (n === null || n === undefined ? "—" : Number(n).toLocaleString());
+export const plural = (n, word) => `${fmtInt(n)} ${word}${n === 1 ? "" : "s"}`;
 export const fmtPct = (n) => (n === null || n === undefined ? "—" : `${Math.round(n * 10) / 10}%`);
 export const fmtMs = (n) =>
   n === null || n === undefined ? "—" : n < 1000 ? `${n} ms` : `${(n / 1000).toFixed(2)} s`;

@@ -158,11 +158,17 @@ async function loadAccounts() {
         columns: [
           {
             title: "Account",
-            cell: (a) => h("div", null, h("div", null, a.label), h("code", { class: "muted" }, a.id)),
+            cell: (a) =>
+              h(
+                "div",
+                null,
+                h("div", null, a.label),
+                h("code", { class: "muted block" }, a.id),
+                a.email ? h("span", { class: "hint block" }, a.email) : null,
+              ),
           },
           { title: "Status", cell: statusCell },
           { title: "Plan", cell: (a) => a.planType ?? "—" },
-          { title: "Email", cell: (a) => a.email ?? "—" },
           { title: "Pools", cell: (a) => a.pools.join(", ") },
           {
             title: "Short window",
@@ -180,7 +186,6 @@ async function loadAccounts() {
           },
           { title: "Last error", cell: (a) => (a.lastErrorCode ? h("code", null, a.lastErrorCode) : "—") },
           { title: "Last used", cell: (a) => ago(a.lastUsedAt) },
-          { title: "Token expires", cell: (a) => timeEl(a.accessTokenExpiresAt) },
           { title: "Actions", cell: actions },
         ],
         rows: data,
@@ -385,7 +390,12 @@ function wireBrowser() {
         timeEl(flow.expiresAt),
         ").",
       ),
-      h("label", { for: "browser-callback" }, "The address the browser ended on", callback),
+      h(
+        "div",
+        { class: "field" },
+        h("label", { for: "browser-callback" }, "The address the browser ended on"),
+        callback,
+      ),
       complete,
     );
   });

@@ -14,6 +14,7 @@ import {
   hourlyBuckets,
   pages,
   percentBars,
+  plural,
   probe,
   replace,
   revealSecret,
@@ -21,7 +22,7 @@ import {
   timeEl,
   unavailable,
 } from "./lib.js";
-import { dailyUsage } from "./usage.js";
+import { dailyUsage, sinceDays } from "./usage.js";
 
 const DAY_MS = 86_400_000;
 const ONCE =
@@ -197,7 +198,7 @@ async function showUsage(key) {
     const [usage, logs, rollups] = await Promise.all([
       api("GET", `/keys/${key.id}/usage`),
       pages(`/request-logs?key=${key.id}`, { stop: (row) => Date.parse(row.at) < since }),
-      probe(`/usage?key=${key.id}`),
+      probe(`/usage?key=${key.id}&groupBy=day&since=${sinceDays(14)}`),
     ]);
     const buckets = hourlyBuckets(logs, 24);
     replace(
@@ -216,9 +217,12 @@ async function showUsage(key) {
       h(
         "p",
         { class: "hint" },
-        `${fmtInt(logs.length)} requests and ${fmtInt(buckets.reduce((n, b) => n + b.tokens, 0))} tokens in the last 24 hours.`,
+        `${plural(logs.length, "request")} and ${plural(
+          buckets.reduce((n, b) => n + b.tokens, 0),
+          "token",
+        )} in the last 24 hours.`,
       ),
-      h("h3", null, "Per day"),
+      h("h3", null, "Per UTC day, last 14 days"),
       rollups.missing
         ? unavailable("Daily usage rollups", "This gateway has no usage rollups yet (GET /admin/v1/usage).")
         : dailyUsage(rollups.data, `Requests per day for ${key.prefix}`),

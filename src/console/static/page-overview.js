@@ -15,7 +15,7 @@ import {
   table,
   unavailable,
 } from "./lib.js";
-import { dailyUsage } from "./usage.js";
+import { dailyUsage, sinceDays, usageTable } from "./usage.js";
 
 const DAY_MS = 86_400_000;
 const routable = (a) => a.status === "active" || a.status === "refreshing";
@@ -160,15 +160,22 @@ export async function init() {
   );
 
   try {
-    const usage = await probe("/usage");
+    const [daily, models] = await Promise.all([
+      probe(`/usage?groupBy=day&since=${sinceDays(14, now)}`),
+      probe("/usage?groupBy=model"),
+    ]);
     replace(
       "[data-daily]",
-      usage.missing
+      daily.missing
         ? unavailable(
             "Daily usage rollups",
             "This gateway has no usage rollups yet (GET /admin/v1/usage). The hourly chart above comes from the request logs.",
           )
-        : dailyUsage(usage.data, "Requests per day, all pools"),
+        : [
+            dailyUsage(daily.data, "Requests per UTC day, last 14 days, all pools"),
+            h("h3", null, "By model, last 7 days"),
+            models.missing ? null : usageTable(models.data, "Model"),
+          ],
     );
   } catch (error) {
     replace("[data-daily]", failed(error));

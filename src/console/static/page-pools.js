@@ -4,7 +4,7 @@ import { act, api, badge, config, countdown, failed, fmtPct, h, replace, table, 
 let strategies = [];
 
 function settingsForm(pool) {
-  const id = `pool-${pool.name}`;
+  const id = `settings-${pool.name}`;
   const strategy = h(
     "select",
     { name: "strategy", id: `${id}-strategy` },
@@ -28,8 +28,8 @@ function settingsForm(pool) {
   const form = h(
     "form",
     { class: "row", "data-form": "pool-settings", "aria-label": `Routing settings of ${pool.name}` },
-    h("label", { for: `${id}-strategy` }, "Strategy", strategy),
-    h("label", { for: `${id}-ring` }, "Ring size", ringSize),
+    h("div", { class: "field" }, h("label", { for: `${id}-strategy` }, "Strategy"), strategy),
+    h("div", { class: "field" }, h("label", { for: `${id}-ring` }, "Ring size"), ringSize),
     h("label", { class: "check" }, images, "Allow image generation"),
     save,
   );

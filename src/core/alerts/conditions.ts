@@ -180,7 +180,11 @@ async function errorRate(ctx: CoreContext, rule: AlertRule, now: number): Promis
   ];
 }
 
-export async function findingsFor(ctx: CoreContext, rule: AlertRule, evidence: PoolEvidence): Promise<Finding[]> {
+export async function findingsFor(
+  ctx: CoreContext,
+  rule: AlertRule,
+  evidence: PoolEvidence,
+): Promise<Finding[]> {
   switch (rule.kind) {
     case "pool_no_usable_assignments":
       return noUsable(rule, evidence);

@@ -26,7 +26,10 @@ export interface ChannelSecret {
 
 export const channelSecretName = (id: string) => `alert-channels/${id}`;
 
-export async function readChannelSecret(ctx: CoreContext, channel: AlertChannel): Promise<ChannelSecret | undefined> {
+export async function readChannelSecret(
+  ctx: CoreContext,
+  channel: AlertChannel,
+): Promise<ChannelSecret | undefined> {
   const raw = await ctx.secrets.get(channel.secretName, { fresh: true });
   if (!raw) return undefined;
   try {
@@ -109,7 +112,14 @@ export async function enqueueIncidentEvent(
   const deliveries = channels
     .filter((c) => c.state === "active")
     .map((channel) =>
-      newDelivery(ctx, incident.id, channel, eventType, (id) => incidentEvent(id, eventType, incident, channel), MAX_ATTEMPTS),
+      newDelivery(
+        ctx,
+        incident.id,
+        channel,
+        eventType,
+        (id) => incidentEvent(id, eventType, incident, channel),
+        MAX_ATTEMPTS,
+      ),
     );
   await Promise.all(deliveries.map((d) => ctx.store.alerts.deliveries.create(d)));
   return deliveries;
@@ -153,7 +163,8 @@ export async function attemptOnce(
   const channel = await store.alerts.channels.get(delivery.channelId);
   let result: PostResult;
   if (!channel) result = { outcome: "refused", errorCode: "channel_deleted", durationMs: 0 };
-  else if (channel.state !== "active") result = { outcome: "refused", errorCode: "channel_disabled", durationMs: 0 };
+  else if (channel.state !== "active" && delivery.eventType !== "channel.test")
+    result = { outcome: "refused", errorCode: "channel_disabled", durationMs: 0 };
   else {
     const sender = senders.get(channel.kind);
     result = sender
@@ -179,7 +190,9 @@ export async function attemptOnce(
   const finishedAt = clock.now();
   await store.alerts.deliveries.recordAttempt(delivery, attempt, {
     status,
-    nextAttemptAt: final ? undefined : finishedAt + (RETRY_BACKOFF_MS[attemptNumber - 1] ?? RETRY_BACKOFF_MS.at(-1) ?? 0),
+    nextAttemptAt: final
+      ? undefined
+      : finishedAt + (RETRY_BACKOFF_MS[attemptNumber - 1] ?? RETRY_BACKOFF_MS.at(-1) ?? 0),
     errorCode: delivered ? undefined : result.errorCode,
     updatedAt: finishedAt,
   });
@@ -209,7 +222,14 @@ export async function attemptOnce(
 
 /** A test send: one event, one attempt, no retry; recorded like any delivery (incident `test`). */
 export async function sendTestEvent(ctx: CoreContext, channel: AlertChannel): Promise<AlertDelivery> {
-  const delivery = newDelivery(ctx, "test", channel, "channel.test", (id) => testEvent(id, channel, ctx.clock.now()), 1);
+  const delivery = newDelivery(
+    ctx,
+    "test",
+    channel,
+    "channel.test",
+    (id) => testEvent(id, channel, ctx.clock.now()),
+    1,
+  );
   await ctx.store.alerts.deliveries.create(delivery);
   await attemptOnce(ctx, delivery);
   return (await ctx.store.alerts.deliveries.get("test", delivery.eventId)) ?? delivery;

@@ -1,7 +1,7 @@
 // One webhook POST with the SSRF guard applied where it matters: at connect time. The DNS answer is
 // checked inside the socket's own lookup, so the address that is connected to is the address that was
 // checked (no window for DNS rebinding). Redirects are not followed; the answer body is discarded.
-import { type LookupAddress, lookup as dnsLookup } from "node:dns";
+import { lookup as dnsLookup, type LookupAddress } from "node:dns";
 import http from "node:http";
 import https from "node:https";
 import type { LookupFunction } from "node:net";
@@ -52,7 +52,8 @@ function errorCodeOf(error: NodeJS.ErrnoException): { outcome: AttemptOutcome; e
     case "EPIPE":
       return { outcome: "network_error", errorCode: "connection_reset" };
     default:
-      if (/^ERR_TLS|CERT|SSL/.test(error.code ?? "")) return { outcome: "network_error", errorCode: "tls_error" };
+      if (/^ERR_TLS|CERT|SSL/.test(error.code ?? ""))
+        return { outcome: "network_error", errorCode: "tls_error" };
       return { outcome: "network_error", errorCode: "network_error" };
   }
 }

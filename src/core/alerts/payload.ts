@@ -58,7 +58,11 @@ export function testEvent(eventId: string, channel: AlertChannel, at: number): R
   };
 }
 
-const SLACK_ICON: Record<string, string> = { info: ":information_source:", warning: ":warning:", critical: ":rotating_light:" };
+const SLACK_ICON: Record<string, string> = {
+  info: ":information_source:",
+  warning: ":warning:",
+  critical: ":rotating_light:",
+};
 
 /** The exact body to send (and sign) for one attempt. */
 export function renderBody(
@@ -69,7 +73,8 @@ export function renderBody(
   if (format === "slack") {
     const type = String(event.event_type ?? "");
     const state = type === "incident.resolved" ? "Resolved" : type === "channel.test" ? "Test" : "Alert";
-    const icon = type === "incident.resolved" ? ":white_check_mark:" : (SLACK_ICON[String(event.severity)] ?? "");
+    const icon =
+      type === "incident.resolved" ? ":white_check_mark:" : (SLACK_ICON[String(event.severity)] ?? "");
     const lines = [
       `${icon} *${state}* ${event.pool ? `[${String(event.pool)}] ` : ""}${String(event.summary ?? "")}`.trim(),
       event.rule_kind

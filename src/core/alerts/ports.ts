@@ -1,13 +1,23 @@
 // Storage ports of the alerting feature; `Store.alerts` holds one of each.
 import type { Page } from "../ports.ts";
-import type { AlertChannel, AlertDelivery, AlertIncident, AlertRule, DeliveryAttempt, IncidentState } from "./model.ts";
+import type {
+  AlertChannel,
+  AlertDelivery,
+  AlertIncident,
+  AlertRule,
+  DeliveryAttempt,
+  IncidentState,
+} from "./model.ts";
 
 export interface AlertRuleRepository {
   create(rule: AlertRule): Promise<void>;
   get(id: string): Promise<AlertRule | undefined>;
   list(): Promise<AlertRule[]>;
   /** NotFoundError (`alert_rule_not_found`) when the rule is gone. Undefined fields are removed. */
-  update(id: string, patch: Partial<Omit<AlertRule, "id" | "pool" | "kind" | "createdAt">>): Promise<AlertRule>;
+  update(
+    id: string,
+    patch: Partial<Omit<AlertRule, "id" | "pool" | "kind" | "createdAt">>,
+  ): Promise<AlertRule>;
   delete(id: string): Promise<void>;
 }
 

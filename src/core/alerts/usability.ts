@@ -34,7 +34,8 @@ export function unusableReason(
   for (const circuit of snapshot.circuits.values()) {
     if (circuit.accountId !== account.id || (model && circuit.model !== model)) continue;
     const open = circuit.failures >= CIRCUIT.threshold && circuit.openUntil !== undefined;
-    if (open && ((circuit.openUntil as number) > now || (circuit.probeUntil ?? 0) > now)) return "circuit_open";
+    if (open && ((circuit.openUntil as number) > now || (circuit.probeUntil ?? 0) > now))
+      return "circuit_open";
   }
   return undefined;
 }
@@ -43,7 +44,10 @@ const live = (w: QuotaWindow | undefined, now: number): w is QuotaWindow =>
   w !== undefined && !(w.resetAt !== undefined && w.resetAt * 1000 <= now);
 
 /** Fresh quota windows by name (none when the evidence is older than 15 minutes). */
-export function freshWindows(account: Account, now: number): { primary?: QuotaWindow; secondary?: QuotaWindow } {
+export function freshWindows(
+  account: Account,
+  now: number,
+): { primary?: QuotaWindow; secondary?: QuotaWindow } {
   const quota = account.quota;
   if (!quota || now - quota.observedAt > QUOTA_FRESH_MS) return {};
   return {

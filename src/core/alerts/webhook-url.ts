@@ -27,7 +27,12 @@ localOnly.addSubnet("198.18.0.0", 15, "ipv4"); // benchmarking
 localOnly.addAddress("::1", "ipv6");
 localOnly.addSubnet("fc00::", 7, "ipv6"); // unique local
 
-const METADATA_HOSTS = new Set(["metadata", "metadata.google.internal", "instance-data", "instance-data.ec2.internal"]);
+const METADATA_HOSTS = new Set([
+  "metadata",
+  "metadata.google.internal",
+  "instance-data",
+  "instance-data.ec2.internal",
+]);
 
 /** Why an address may not be called, or undefined when it may. */
 export function forbiddenAddress(address: string, allowLocal: boolean): string | undefined {

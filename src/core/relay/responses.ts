@@ -403,6 +403,7 @@ function streamToClient(
     pending: attempt.pending,
     now: () => ctx.clock.now(),
     keepAliveMs: ctx.config.sseKeepAliveMs,
+    idleTimeoutMs: ctx.config.streamIdleTimeoutMs ?? 0,
     abortUpstream: () => attempt.abort.abort(),
     onRateLimits: (event) => gw.quota.observeEvent(account, event),
     onDone(summary) {

@@ -25,6 +25,11 @@ export interface RelayOptions {
   onRateLimits?(event: Record<string, unknown>): void;
   now(): number;
   keepAliveMs: number;
+  /**
+   * Upstream silence after which the stream ends with a terminal `response.failed`
+   * (`stream_idle_timeout`) and the upstream is aborted; 0 waits forever.
+   */
+  idleTimeoutMs?: number;
   /** Aborts the upstream fetch; called when the client disconnects. */
   abortUpstream(): void;
   onDone(summary: StreamSummary): void;
@@ -62,6 +67,8 @@ export function relaySse(
   let finished = false;
   let pending = options.pending;
   const prefix = [...(options.prefix ?? [])];
+  const idleTimeoutMs = options.idleTimeoutMs ?? 0;
+  let lastDataAt = Date.now();
 
   const parser = createParser({
     onEvent(message: EventSourceMessage) {
@@ -79,6 +86,12 @@ export function relaySse(
     const text = decoder.decode(chunk, { stream: true });
     parser.feed(text);
     atBoundary = text.endsWith("\n\n") || text.endsWith("\r\n\r\n");
+  };
+
+  /** Ends an upstream event cut off mid-way, so the failure event that follows stays well-formed. */
+  const closeEvent = (controller: ReadableStreamDefaultController<Uint8Array>) => {
+    if (!atBoundary) controller.enqueue(encoder.encode("\n\n"));
+    atBoundary = true;
   };
 
   const finish = (outcome: StreamOutcome) => {
@@ -99,15 +112,37 @@ export function relaySse(
         }
         try {
           pending ??= reader.read();
-          const result = await raceKeepAlive(pending, options.keepAliveMs);
+          const idleLeft = idleTimeoutMs > 0 ? Math.max(1, lastDataAt + idleTimeoutMs - Date.now()) : 0;
+          const result = await raceTimers(pending, options.keepAliveMs, idleLeft);
+          if (result === "timeout") {
+            // A silent upstream must not hold the client forever: end it as a well-formed failure.
+            if (!terminal) {
+              closeEvent(controller);
+              controller.enqueue(
+                failedEvent(
+                  "stream_idle_timeout",
+                  `upstream sent nothing for ${Math.round(idleTimeoutMs / 1000)} s`,
+                  summary.responseId,
+                ),
+              );
+              summary.errorCode = "stream_idle_timeout";
+            }
+            controller.close();
+            finish(terminal ? summary.outcome : "interrupted");
+            options.abortUpstream();
+            void reader.cancel().catch(() => undefined);
+            return;
+          }
           if (result === "idle") {
             // Only between events, so an injected event never lands inside an upstream one.
             if (atBoundary) controller.enqueue(sseEvent("codex.keepalive", { type: "codex.keepalive" }));
             return;
           }
           pending = undefined;
+          lastDataAt = Date.now();
           if (result.done) {
             if (!terminal) {
+              closeEvent(controller);
               controller.enqueue(
                 failedEvent(
                   "stream_interrupted",
@@ -126,6 +161,7 @@ export function relaySse(
         } catch {
           if (finished) return;
           if (!terminal) {
+            closeEvent(controller);
             controller.enqueue(
               failedEvent("stream_interrupted", "upstream connection failed mid-stream", summary.responseId),
             );
@@ -145,14 +181,23 @@ export function relaySse(
   );
 }
 
-async function raceKeepAlive<T>(read: Promise<T>, keepAliveMs: number): Promise<T | "idle"> {
-  if (keepAliveMs <= 0) return read;
+/** The read, or "idle" after `keepAliveMs` (a keep-alive is due), or "timeout" after `timeoutMs`. */
+async function raceTimers<T>(
+  read: Promise<T>,
+  keepAliveMs: number,
+  timeoutMs: number,
+): Promise<T | "idle" | "timeout"> {
+  const keepAlive = keepAliveMs > 0;
+  const limited = timeoutMs !== 0;
+  if (!keepAlive && !limited) return read;
+  const timeoutFirst = limited && (!keepAlive || timeoutMs <= keepAliveMs);
+  const wait = Math.max(0, timeoutFirst ? timeoutMs : keepAliveMs);
   let timer: NodeJS.Timeout | undefined;
-  const idle = new Promise<"idle">((resolve) => {
-    timer = setTimeout(() => resolve("idle"), keepAliveMs);
+  const tick = new Promise<"idle" | "timeout">((resolve) => {
+    timer = setTimeout(() => resolve(timeoutFirst ? "timeout" : "idle"), wait);
   });
   try {
-    return await Promise.race([read, idle]);
+    return await Promise.race([read, tick]);
   } finally {
     clearTimeout(timer);
   }

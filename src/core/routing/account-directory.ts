@@ -16,7 +16,19 @@ export class AccountDirectory {
     const now = this.ctx.clock.now();
     const hit = this.#cache.get(pool);
     if (hit && now - hit.fetchedAt < TTL_MS) return hit.accounts;
-    const accounts = await this.ctx.store.accounts.listByPool(pool);
+    let accounts: Account[];
+    try {
+      accounts = await this.ctx.store.accounts.listByPool(pool);
+    } catch (error) {
+      // The last known list keeps routing going through a store hiccup (retried after another TTL);
+      // keys are still verified against the store, so nothing unverified gets in this way.
+      if (!hit) throw error;
+      this.ctx.logger.warn("account list refresh failed; using the last known list", {
+        error: (error as Error).name,
+      });
+      hit.fetchedAt = now;
+      return hit.accounts;
+    }
     for (const account of accounts) {
       const until = this.#exhausted.get(account.id);
       if (until === undefined) continue;

@@ -185,7 +185,19 @@ export class Router {
     const now = this.ctx.clock.now();
     const hit = this.#snapshots.get(pool);
     if (hit && now - hit.fetchedAt < SNAPSHOT_TTL_MS) return hit.snapshot;
-    const snapshot = await this.ctx.store.routing.load(pool, now);
+    let snapshot: RoutingSnapshot;
+    try {
+      snapshot = await this.ctx.store.routing.load(pool, now);
+    } catch (error) {
+      // Demotions and circuits only reorder or skip accounts: the last known state is safe to route
+      // on while the store is throttled or slow (retried after another TTL).
+      if (!hit) throw error;
+      this.ctx.logger.warn("routing state refresh failed; using the last known state", {
+        error: (error as Error).name,
+      });
+      hit.fetchedAt = now;
+      return hit.snapshot;
+    }
     this.#snapshots.set(pool, { snapshot, fetchedAt: now });
     return snapshot;
   }

@@ -81,7 +81,11 @@ export function recentIncrementOf(row: RequestLog & { pool: string }): RecentInc
     bucket: bucketOf(row.at),
     model: row.model ?? "",
     failure: failure ? 1 : 0,
-    errorCode: failure ? (row.errorCode && ERROR_CODE.test(row.errorCode) ? row.errorCode : `http_${row.status}`) : undefined,
+    errorCode: failure
+      ? row.errorCode && ERROR_CODE.test(row.errorCode)
+        ? row.errorCode
+        : `http_${row.status}`
+      : undefined,
     expiresAt: Math.floor((start + BUCKET_MS) / 1000) + RECENT_RETENTION_SECONDS,
   };
 }

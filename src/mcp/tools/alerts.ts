@@ -1,34 +1,65 @@
-// Alert incidents. The alerting feature is not built yet: the tool exists so clients can rely on a
-// stable name and schema, and it says plainly that nothing is recorded.
+// Alert incidents as the evaluator recorded them (src/core/alerts/): rule kind, Pool, state,
+// summary and safe evidence. Metadata only: no channel URL, signing secret or payload.
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
-import { poolName } from "../query.ts";
+import type { AlertIncident } from "../../core/alerts/model.ts";
+import { iso, poolName } from "../query.ts";
 import { registerTool, type ToolContext } from "../tool.ts";
+
+function incidentView(i: AlertIncident) {
+  return {
+    id: i.id,
+    ruleId: i.ruleId,
+    ruleKind: i.ruleKind,
+    pool: i.pool,
+    severity: i.severity,
+    status: i.state,
+    reasonCode: i.reasonCode,
+    summary: i.summary,
+    accountLabel: i.accountLabel ?? null,
+    model: i.model ?? null,
+    evidence: i.evidence,
+    occurrenceCount: i.occurrenceCount,
+    openedAt: iso(i.firstSeenAt),
+    lastSeenAt: iso(i.lastSeenAt),
+    acknowledgedAt: iso(i.acknowledgedAt),
+    resolvedAt: iso(i.resolvedAt),
+    resolution: i.resolution ?? null,
+  };
+}
 
 export function registerAlertTools(server: McpServer, ctx: ToolContext): void {
   registerTool(server, ctx, {
     name: "codex_pooler_list_alert_incidents",
     title: "List alert incidents",
     description:
-      "Use when: asked about alerts that fired or are open. " +
-      "Returns: incidents (rule kind, Pool, status, opened/resolved times) newest first. This gateway does not record alert incidents yet, so the list is always empty and `available` is false; use codex_pooler_get_routing_health and codex_pooler_search_request_logs instead. " +
-      "Never returns: webhook secrets or payloads. " +
-      "Filters/limits: pool, status (open/resolved); limit 1-100 (default 25).",
+      "Use when: asked about alerts that fired, are open, or were resolved (accounts needing a new login, failing refreshes, quota thresholds, Pools without usable accounts, error-rate spikes). " +
+      "Returns: incidents newest first: rule kind, Pool, severity, status (open/acknowledged/resolved), a one-line summary, safe evidence (counts, percents, account label), occurrence count, opened/last seen/resolved times. " +
+      "Never returns: webhook URLs, signing secrets, delivery payloads, emails or tokens. " +
+      "Filters/limits: pool, status; limit 1-100 (default 25); cursor from the previous answer.",
     input: z.strictObject({
       pool: poolName.optional(),
-      status: z.enum(["open", "resolved"]).optional(),
+      status: z.enum(["open", "acknowledged", "resolved"]).optional(),
       limit: z.number().int().min(1).max(100).default(25),
       cursor: z.string().min(1).max(2048).optional(),
     }),
-    async run() {
+    async run(args) {
+      const page = await ctx.gw.ctx.store.alerts.incidents.list({
+        limit: args.limit,
+        cursor: args.cursor,
+        pool: args.pool,
+        state: args.status,
+      });
+      const open = page.items.filter((i) => i.state !== "resolved").length;
       return {
         summary:
-          "No alert incidents: alerting is not available on this gateway yet. Check codex_pooler_get_routing_health for current problems.",
+          page.items.length === 0
+            ? "No alert incidents match."
+            : `${page.items.length} incident(s), ${open} not resolved${page.nextCursor ? "; more with the cursor" : ""}.`,
         data: {
-          available: false,
-          reason: "alert incidents are not recorded by this gateway version",
-          incidents: [],
-          nextCursor: null,
+          available: true,
+          incidents: page.items.map(incidentView),
+          nextCursor: page.nextCursor ?? null,
         },
       };
     },

@@ -3,11 +3,13 @@ import type { Gateway } from "../../../core/gateway.ts";
 import { type AdminAuthenticator, adminAuth } from "../../middleware/admin-auth.ts";
 import type { AppEnv } from "../../types.ts";
 import { accountAdminRoutes } from "./accounts.ts";
+import { alertAdminRoutes } from "./alerts.ts";
 import { adminTokenAdminRoutes, keyAdminRoutes, mcpTokenAdminRoutes } from "./credentials.ts";
 import { logAdminRoutes } from "./logs.ts";
 import { oauthAdminRoutes } from "./oauth.ts";
 import { adminOpenApi } from "./openapi.ts";
 import { poolAdminRoutes } from "./pools.ts";
+import { usageAdminRoutes } from "./usage.ts";
 
 export function adminRoutes(gw: Gateway, authenticate: AdminAuthenticator, version: string) {
   const app = new Hono<AppEnv>();
@@ -20,5 +22,7 @@ export function adminRoutes(gw: Gateway, authenticate: AdminAuthenticator, versi
   app.route("/", mcpTokenAdminRoutes(gw));
   app.route("/", adminTokenAdminRoutes(gw));
   app.route("/", logAdminRoutes(gw));
+  app.route("/", usageAdminRoutes(gw));
+  app.route("/", alertAdminRoutes(gw));
   return app;
 }

@@ -1,6 +1,7 @@
 // OpenAPI 3.1 description of the admin API, built from the same zod schemas that validate input.
 import { z } from "zod";
 import { BrowserCallback, StartOAuthLogin } from "./oauth.ts";
+import { operatorPaths } from "./openapi-operator.ts";
 import { CreateKey, CreateMcpToken, CreatePool, ImportAccount, UpdateKey, UpdatePool } from "./schemas.ts";
 
 const error = { $ref: "#/components/schemas/Error" };
@@ -221,6 +222,7 @@ export function adminOpenApi(version: string) {
           responses: { "200": ok("Page of audit events"), ...errors },
         },
       },
+      ...operatorPaths(),
     },
   };
 }

@@ -1,0 +1,144 @@
+// Alerting admin routes: rules, channels (with a signed test send), incidents (acknowledge,
+// resolve) and a manual evaluation run. Mutations are audited in the core use cases.
+import { Hono } from "hono";
+import {
+  createChannel,
+  deleteChannel,
+  requireChannel,
+  setChannelState,
+  testChannel,
+  updateChannel,
+} from "../../../core/alerts/channels.ts";
+import { deliverAll } from "../../../core/alerts/delivery.ts";
+import { evaluateAlerts } from "../../../core/alerts/evaluate.ts";
+import {
+  acknowledgeIncident,
+  requireIncident,
+  resolveIncidentByOperator,
+} from "../../../core/alerts/incidents.ts";
+import { createRule, deleteRule, requireRule, setRuleState, updateRule } from "../../../core/alerts/rules.ts";
+import { badRequest, GatewayError } from "../../../core/errors.ts";
+import type { Gateway } from "../../../core/gateway.ts";
+import type { AppEnv } from "../../types.ts";
+import { jsonBody, validate } from "../../validate.ts";
+import {
+  CreateAlertChannel,
+  CreateAlertRule,
+  EvaluateBody,
+  IncidentQuery,
+  RuleQuery,
+  UpdateAlertChannel,
+  UpdateAlertRule,
+} from "./alert-schemas.ts";
+import { channelView, deliveryView, incidentView, ruleView } from "./alert-views.ts";
+
+/** An action body is optional; when present it must be a JSON object the schema accepts. */
+async function optionalBody(request: Request): Promise<unknown> {
+  const text = await request.text();
+  if (text.trim() === "") return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw badRequest("request body must be valid JSON");
+  }
+}
+
+export function alertAdminRoutes(gw: Gateway) {
+  const { ctx } = gw;
+  const app = new Hono<AppEnv>();
+
+  app
+    .post("/alert-rules", async (c) => {
+      const input = validate(CreateAlertRule, await jsonBody(c.req.raw));
+      return c.json({ rule: ruleView(await createRule(ctx, input, c.get("actor"))) }, 201);
+    })
+    .get("/alert-rules", async (c) => {
+      const { pool } = validate(RuleQuery, c.req.query());
+      const rules = (await ctx.store.alerts.rules.list()).filter((r) => !pool || r.pool === pool);
+      return c.json({ data: rules.map(ruleView) });
+    })
+    .get("/alert-rules/:id", async (c) =>
+      c.json({ rule: ruleView(await requireRule(ctx, c.req.param("id"))) }),
+    )
+    .patch("/alert-rules/:id", async (c) => {
+      const input = validate(UpdateAlertRule, await jsonBody(c.req.raw));
+      return c.json({ rule: ruleView(await updateRule(ctx, c.req.param("id"), input, c.get("actor"))) });
+    })
+    .delete("/alert-rules/:id", async (c) => {
+      await deleteRule(ctx, c.req.param("id"), c.get("actor"));
+      return c.json({ id: c.req.param("id"), deleted: true });
+    });
+  for (const action of ["enable", "disable"] as const) {
+    app.post(`/alert-rules/:id/${action}`, async (c) =>
+      c.json({ rule: ruleView(await setRuleState(ctx, c.req.param("id"), action, c.get("actor"))) }),
+    );
+    app.post(`/alert-channels/:id/${action}`, async (c) =>
+      c.json({ channel: channelView(await setChannelState(ctx, c.req.param("id"), action, c.get("actor"))) }),
+    );
+  }
+
+  app
+    .post("/alert-channels", async (c) => {
+      const input = validate(CreateAlertChannel, await jsonBody(c.req.raw));
+      const { channel, secret } = await createChannel(ctx, input, c.get("actor"));
+      // The generated signing secret is in this answer only.
+      return c.json({ channel: channelView(channel), secret: secret ?? null }, 201);
+    })
+    .get("/alert-channels", async (c) =>
+      c.json({ data: (await ctx.store.alerts.channels.list()).map(channelView) }),
+    )
+    .get("/alert-channels/:id", async (c) =>
+      c.json({ channel: channelView(await requireChannel(ctx, c.req.param("id"))) }),
+    )
+    .patch("/alert-channels/:id", async (c) => {
+      const input = validate(UpdateAlertChannel, await jsonBody(c.req.raw));
+      const { channel, secret } = await updateChannel(ctx, c.req.param("id"), input, c.get("actor"));
+      return c.json({ channel: channelView(channel), secret: secret ?? null });
+    })
+    .delete("/alert-channels/:id", async (c) => {
+      await deleteChannel(ctx, c.req.param("id"), c.get("actor"));
+      return c.json({ id: c.req.param("id"), deleted: true });
+    })
+    .post("/alert-channels/:id/test", async (c) => {
+      const delivery = await testChannel(ctx, c.req.param("id"));
+      return c.json({ delivered: delivery.status === "delivered", delivery: deliveryView(delivery) });
+    });
+
+  app
+    .get("/alert-incidents", async (c) => {
+      const q = validate(IncidentQuery, c.req.query());
+      const page = await ctx.store.alerts.incidents.list(q);
+      return c.json({ data: page.items.map(incidentView), nextCursor: page.nextCursor ?? null });
+    })
+    .get("/alert-incidents/:id", async (c) => {
+      const incident = await requireIncident(ctx, c.req.param("id"));
+      const deliveries = await ctx.store.alerts.deliveries.listFor(incident.id, 100);
+      return c.json({ incident: incidentView(incident), deliveries: deliveries.map(deliveryView) });
+    })
+    .post("/alert-incidents/:id/acknowledge", async (c) =>
+      c.json({ incident: incidentView(await acknowledgeIncident(ctx, c.req.param("id"), c.get("actor"))) }),
+    )
+    .post("/alert-incidents/:id/resolve", async (c) => {
+      const incident = await resolveIncidentByOperator(ctx, c.req.param("id"), c.get("actor"), (deliveries) =>
+        ctx.background(deliverAll(ctx, deliveries)),
+      );
+      return c.json({ incident: incidentView(incident) });
+    });
+
+  app.post("/alerts/evaluate", async (c) => {
+    validate(EvaluateBody, await optionalBody(c.req.raw));
+    const result = await evaluateAlerts(gw, { force: true });
+    if (result.status === "busy") {
+      throw new GatewayError(
+        409,
+        "alert_evaluation_in_progress",
+        "an alert evaluation is already running; its results will show in the incidents list",
+      );
+    }
+    return c.json({
+      ...result,
+      nextEvaluationAt: result.nextEvaluationAt ? new Date(result.nextEvaluationAt).toISOString() : null,
+    });
+  });
+  return app;
+}
