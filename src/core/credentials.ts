@@ -19,9 +19,13 @@ const AUDIT_TARGET: Record<CredentialKind, string> = {
 };
 
 interface CacheEntry {
-  credential: Credential;
+  /** Undefined: the id is unknown (cached too, so unknown and known ids cost the same to check). */
+  credential: Credential | undefined;
   fetchedAt: number;
 }
+
+/** Unknown ids cached at most; an id sprayer cannot grow memory past this. */
+const MAX_CACHED = 20_000;
 
 /** Told about a status change or rotation made on this instance (other instances: see verify's cache). */
 export type CredentialListener = (credential: Credential) => void;
@@ -78,6 +82,7 @@ export class CredentialService {
       policy,
     };
     await this.ctx.store.credentials.create(credential);
+    this.#cache.delete(`${kind}:${minted.id}`);
     await recordAudit(this.ctx, {
       actor,
       action: `${AUDIT_TARGET[kind]}.create`,
@@ -99,14 +104,7 @@ export class CredentialService {
     input: { label?: string; policy?: KeyPolicyInput },
     actor: string,
   ): Promise<Credential> {
-    const current = await this.#require(kind, id);
-    if (current.status === "revoked") {
-      throw new GatewayError(
-        409,
-        "credential_revoked",
-        `${credentialPrefix(kind, id)} is revoked; create a new one`,
-      );
-    }
+    const current = await this.#requireLive(kind, id);
     if (input.policy && kind !== "pool_key") throw badRequest("only Pool API keys have a policy", "policy");
     const patch: Partial<Omit<Credential, "id" | "kind" | "createdAt">> = {};
     const changed: string[] = [];
@@ -148,14 +146,7 @@ export class CredentialService {
     action: "pause" | "resume" | "revoke",
     actor: string,
   ): Promise<Credential> {
-    const current = await this.#require(kind, id);
-    if (current.status === "revoked") {
-      throw new GatewayError(
-        409,
-        "credential_revoked",
-        `${credentialPrefix(kind, id)} is revoked; create a new one`,
-      );
-    }
+    const current = await this.#requireLive(kind, id);
     const status: CredentialStatus =
       action === "pause" ? "paused" : action === "resume" ? "active" : "revoked";
     const now = this.ctx.clock.now();
@@ -182,14 +173,7 @@ export class CredentialService {
     id: string,
     actor: string,
   ): Promise<{ credential: Credential; secret: string }> {
-    const current = await this.#require(kind, id);
-    if (current.status === "revoked") {
-      throw new GatewayError(
-        409,
-        "credential_revoked",
-        `${credentialPrefix(kind, id)} is revoked; create a new one`,
-      );
-    }
+    await this.#requireLive(kind, id);
     const minted = mintCredential(kind, id);
     const credential = await this.ctx.store.credentials.update(kind, id, {
       secretHash: minted.secretHash,
@@ -210,23 +194,28 @@ export class CredentialService {
    * Resolves a raw bearer value to its credential, or undefined when it is malformed, unknown or the
    * secret does not match. Status is left to the caller (each surface words it differently).
    */
-  async verify(kind: CredentialKind, raw: string | undefined): Promise<Credential | undefined> {
+  async verify(
+    kind: CredentialKind,
+    raw: string | undefined,
+    options: { cachedOnly?: boolean } = {},
+  ): Promise<Credential | undefined> {
     const parsed = parseCredential(raw);
     if (!parsed || parsed.kind !== kind) return undefined;
-    const credential = await this.#cached(kind, parsed.id);
+    const credential = await this.#cached(kind, parsed.id, options.cachedOnly === true);
     if (!credential || !secretMatches(parsed.secret, credential.secretHash)) return undefined;
     this.#touch(credential);
     return credential;
   }
 
-  async #cached(kind: CredentialKind, id: string): Promise<Credential | undefined> {
+  async #cached(kind: CredentialKind, id: string, cachedOnly: boolean): Promise<Credential | undefined> {
     const key = `${kind}:${id}`;
     const now = this.ctx.clock.now();
     const hit = this.#cache.get(key);
     if (hit && now - hit.fetchedAt < CACHE_TTL_MS) return hit.credential;
+    if (cachedOnly) return undefined;
     const credential = await this.ctx.store.credentials.get(kind, id);
-    if (credential) this.#cache.set(key, { credential, fetchedAt: now });
-    else this.#cache.delete(key);
+    if (this.#cache.size >= MAX_CACHED) this.#cache.clear();
+    this.#cache.set(key, { credential, fetchedAt: now });
     return credential;
   }
 
@@ -250,6 +239,19 @@ export class CredentialService {
   /** The stored credential, uncached; 404 when it does not exist. */
   get(kind: CredentialKind, id: string): Promise<Credential> {
     return this.#require(kind, id);
+  }
+
+  /** Revoked is terminal: nothing may change a revoked credential any more. */
+  async #requireLive(kind: CredentialKind, id: string): Promise<Credential> {
+    const current = await this.#require(kind, id);
+    if (current.status === "revoked") {
+      throw new GatewayError(
+        409,
+        "credential_revoked",
+        `${credentialPrefix(kind, id)} is revoked; create a new one`,
+      );
+    }
+    return current;
   }
 
   async #require(kind: CredentialKind, id: string): Promise<Credential> {

@@ -3,6 +3,7 @@
 import { promisify } from "node:util";
 import zlib from "node:zlib";
 import { Decompress } from "fzstd";
+import { readAll } from "../core/bounded-read.ts";
 import { badRequest, GatewayError } from "../core/errors.ts";
 
 export interface BodyLimits {
@@ -24,7 +25,7 @@ export async function readBody(request: Request, limits: BodyLimits): Promise<Ui
   const rawLimit = encoded ? limits.maxCompressedBodyBytes : limits.maxBodyBytes;
   const declared = Number(request.headers.get("content-length") ?? "0");
   if (declared > rawLimit) throw tooLarge(rawLimit);
-  const raw = await readLimited(request.body, rawLimit);
+  const raw = await readAll(request.body, rawLimit, () => tooLarge(rawLimit));
   if (!encoded) return raw;
   const max = limits.maxBodyBytes;
   try {
@@ -67,27 +68,6 @@ function zstdDecode(raw: Uint8Array, max: number): Uint8Array<ArrayBuffer> {
     chunks.push(chunk);
   });
   stream.push(raw, true);
-  return Buffer.concat(chunks);
-}
-
-async function readLimited(
-  body: ReadableStream<Uint8Array> | null,
-  limit: number,
-): Promise<Uint8Array<ArrayBuffer>> {
-  if (!body) return new Uint8Array();
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => undefined);
-      throw tooLarge(limit);
-    }
-    chunks.push(value);
-  }
   return Buffer.concat(chunks);
 }
 

@@ -1,5 +1,7 @@
 // Errors on the /v1 surface: the exact unsupported-endpoint answer, relay error Responses turned
 // into the OpenAI envelope, and in-stream upstream failures turned into a status or an error event.
+
+import { decodeText, readPrefix } from "../bounded-read.ts";
 import { type ErrorBody, type ErrorType, GatewayError } from "../errors.ts";
 import { isObject } from "./common.ts";
 
@@ -84,7 +86,7 @@ const ERROR_BODY_LIMIT = 64 * 1024;
  * as is) as the OpenAI envelope, keeping the status and the headers a client acts on.
  */
 export async function openaiErrorFrom(response: Response): Promise<Response> {
-  const text = await readText(response, ERROR_BODY_LIMIT);
+  const text = decodeText(await readPrefix(response.body, ERROR_BODY_LIMIT));
   const gatewayError = gatewayErrorFrom(response.status, parseJson(text));
   const headers: Record<string, string> = {};
   for (const name of ["retry-after", "x-codex-recovery-kind", "x-request-id"]) {
@@ -125,22 +127,4 @@ export function parseJson(text: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-async function readText(response: Response, limit: number): Promise<string> {
-  if (!response.body) return "";
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    while (size < limit) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      size += value.byteLength;
-    }
-  } finally {
-    await reader.cancel().catch(() => undefined);
-  }
-  return new TextDecoder().decode(Buffer.concat(chunks).subarray(0, limit));
 }

@@ -1,6 +1,8 @@
 // POST /codex/responses through the Pool: plan the accounts to try, refresh tokens as needed, fail
 // over before the first byte reaches the client (HTTP errors, resets, timeouts, a failing first
 // SSE event), then relay the stream as it arrives and account for it.
+
+import { decodeText, readPrefix } from "../bounded-read.ts";
 import { GatewayError } from "../errors.ts";
 import type { Gateway } from "../gateway.ts";
 import type { Account, Credential, Pool, TokenUsage } from "../model.ts";
@@ -310,7 +312,7 @@ export async function classifyError(
   response: Response,
   model?: string,
 ): Promise<Attempt> {
-  const text = await readBounded(response, ERROR_BODY_LIMIT);
+  const text = decodeText(await readPrefix(response.body, ERROR_BODY_LIMIT));
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -417,24 +419,6 @@ function streamToClient(
     },
   });
   return new Response(body, { status: upstream.status, headers });
-}
-
-async function readBounded(response: Response, limit: number): Promise<string> {
-  if (!response.body) return "";
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    while (size < limit) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      size += value.byteLength;
-    }
-  } finally {
-    await reader.cancel().catch(() => undefined);
-  }
-  return new TextDecoder().decode(Buffer.concat(chunks).subarray(0, limit));
 }
 
 function upstreamCode(body: unknown): string | undefined {

@@ -3,6 +3,8 @@
 // the router; a refresh-and-retry on 401, and failover to the next candidate on transport errors,
 // throttling, quota and server errors (unless the caller forbids it). The body is rebuilt per
 // attempt, so it must be bounded in memory (the multipart limits bound it).
+
+import { decodeText, readAll } from "../bounded-read.ts";
 import { GatewayError } from "../errors.ts";
 import type { Gateway } from "../gateway.ts";
 import type { Account, Credential, Pool, TokenUsage } from "../model.ts";
@@ -112,7 +114,19 @@ export async function callAccount(gw: Gateway, account: Account, call: UnaryCall
       tokens = await gw.tokens.refresh(account, "unauthorized_recovery");
       continue;
     }
-    const text = await readLimited(response, call.maxResponseBytes ?? DEFAULT_MAX_RESPONSE);
+    const limit = call.maxResponseBytes ?? DEFAULT_MAX_RESPONSE;
+    const text = decodeText(
+      await readAll(
+        response.body,
+        limit,
+        () =>
+          new GatewayError(
+            502,
+            "upstream_response_too_large",
+            `the upstream answer is larger than ${limit} bytes`,
+          ),
+      ),
+    );
     let json: unknown;
     try {
       json = JSON.parse(text);
@@ -145,26 +159,4 @@ export function logUnary(
     durationMs: gw.ctx.clock.now() - req.startedAt,
     usage: outcome.usage,
   });
-}
-
-async function readLimited(response: Response, limit: number): Promise<string> {
-  if (!response.body) return "";
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => undefined);
-      throw new GatewayError(
-        502,
-        "upstream_response_too_large",
-        `the upstream answer is larger than ${limit} bytes`,
-      );
-    }
-    chunks.push(value);
-  }
-  return new TextDecoder().decode(Buffer.concat(chunks));
 }
