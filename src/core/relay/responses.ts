@@ -8,7 +8,8 @@ import type { Gateway } from "../gateway.ts";
 import type { Account, Credential, Pool, TokenUsage } from "../model.ts";
 import { usageLimitFrom } from "../quota.ts";
 import { logRequest } from "../request-log.ts";
-import { type Anchors, type RoutePlan, usageLimitError } from "../routing/router.ts";
+import type { Anchors, RoutePlan } from "../routing/router.ts";
+import { FailoverLedger } from "./failover-ledger.ts";
 import { peekFirstEvent } from "./sse-peek.ts";
 import { relaySse, type StreamSummary } from "./sse-relay.ts";
 import { relayedResponseHeaders, upstreamHeaders } from "./upstream-headers.ts";
@@ -117,13 +118,9 @@ export async function relayResponses(gw: Gateway, req: ResponsesRequest): Promis
     throw error;
   }
 
-  let last: Extract<Attempt, { kind: "retry" }> | undefined;
-  /** The most telling failure: a real upstream error beats "this account could not be used". */
-  let worst: Extract<Attempt, { kind: "retry" }> | undefined;
+  const ledger = new FailoverLedger(gw, req.pool.name, model);
   let lastAccount: Account | undefined;
   let attempts = 0;
-  const usageLimited: Account[] = [];
-  let quotaHeaders: Headers | undefined;
   for (const account of plan.candidates) {
     if (req.signal.aborted) break;
     if (plan.halfOpen.has(account.id) && !(await gw.router.acquireProbe(req.pool.name, account, model)))
@@ -132,14 +129,7 @@ export async function relayResponses(gw: Gateway, req: ResponsesRequest): Promis
     lastAccount = account;
     const attempt = await tryAccount(gw, req, account);
     if (attempt.kind === "retry") {
-      last = attempt;
-      if (!attempt.usageLimited && (!worst || !attempt.healthNeutral)) worst = attempt;
-      if (attempt.usageLimited) {
-        usageLimited.push(account);
-        quotaHeaders = attempt.quotaHeaders;
-      } else if (!attempt.healthNeutral)
-        await gw.router.recordFailure(req.pool.name, account, model, attempt.code);
-      ctx.metrics.count("upstream_failover", 1, { code: attempt.code });
+      await ledger.note(account, attempt);
       continue;
     }
     if (attempt.kind === "final") {
@@ -156,40 +146,9 @@ export async function relayResponses(gw: Gateway, req: ResponsesRequest): Promis
     log(lastAccount, attempts, { status: 499, errorCode: "client_closed" });
     return new GatewayError(499, "client_closed", "client closed the request").toResponse();
   }
-  if (!last) {
-    // Every candidate was a half-open circuit already being probed elsewhere.
-    const error = new GatewayError(
-      503,
-      "no_eligible_backend",
-      "every candidate account is recovering; retry shortly",
-      {
-        param: "model",
-      },
-    );
-    log(undefined, attempts, { status: 503, errorCode: error.code });
-    return error.toResponse();
-  }
-  // Out of quota everywhere that could serve (the others were unusable): Codex shows the reset time
-  // rather than retrying. A real upstream failure elsewhere wins, since a retry may then succeed.
-  if (usageLimited.length > 0 && (!worst || worst.healthNeutral)) {
-    const response = usageLimitError(usageLimited, ctx.clock.now()).toResponse();
-    // Keep the upstream's quota headers: Codex shows them in its status line.
-    quotaHeaders?.forEach((value, name) => {
-      if (name.startsWith("x-codex-") && !response.headers.has(name)) response.headers.set(name, value);
-    });
-    log(lastAccount, attempts, { status: 429, errorCode: "usage_limit_reached" });
-    return response;
-  }
-  const failure = worst ?? last;
-  log(lastAccount, attempts, { status: failure.status, errorCode: failure.code });
-  return (
-    failure.relay ??
-    new GatewayError(
-      failure.status,
-      failure.code,
-      "upstream request failed on every account tried; try again shortly",
-    ).toResponse()
-  );
+  const outcome = ledger.outcome();
+  log(attempts ? lastAccount : undefined, attempts, { status: outcome.status, errorCode: outcome.code });
+  return outcome.response;
 }
 
 /** After the stream: routing health, continuity pins. Best effort, off the client's path. */

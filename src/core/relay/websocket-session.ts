@@ -13,7 +13,8 @@ import { enforceKeyPolicy, MODEL_ID } from "../key-policy.ts";
 import type { Account, TokenUsage } from "../model.ts";
 import { usageLimitFrom } from "../quota.ts";
 import { logRequest } from "../request-log.ts";
-import { type RoutePlan, usageLimitError } from "../routing/router.ts";
+import type { RoutePlan } from "../routing/router.ts";
+import { FailoverLedger, type Retry } from "./failover-ledger.ts";
 import { type Attempt, anchorsFrom, classifyError } from "./responses.ts";
 import { PRE_CONTENT, RETRYABLE_FIRST_EVENT_CODES } from "./sse-peek.ts";
 import { usageFrom } from "./sse-relay.ts";
@@ -87,7 +88,6 @@ export type OpenResult =
   | { kind: "open"; session: WebSocketSession; headers: Headers }
   | { kind: "rejected"; response: Response };
 
-type Retry = Extract<Attempt, { kind: "retry" }>;
 type Final = Extract<Attempt, { kind: "final" }>;
 type DialAttempt = { kind: "open"; socket: FrameSocket; headers: Headers } | Retry | Final;
 
@@ -107,12 +107,7 @@ interface Routing {
   candidates: Account[];
   halfOpen: Set<string>;
   attempts: number;
-  usageLimited: Account[];
-  /** The upstream's quota headers from the latest usage-limit answer. */
-  quotaHeaders?: Headers;
-  last?: Retry;
-  /** The most telling failure: a real upstream error beats "this account could not be used". */
-  worst?: Retry;
+  ledger: FailoverLedger;
   lastAccount?: Account;
 }
 
@@ -451,7 +446,7 @@ export class WebSocketSession {
       candidates: [...plan.candidates],
       halfOpen: plan.halfOpen,
       attempts: 0,
-      usageLimited: [],
+      ledger: new FailoverLedger(this.#gw, this.#init.auth.pool.name, model),
     };
   }
 
@@ -544,50 +539,21 @@ export class WebSocketSession {
 
   async #noteRetry(account: Account, attempt: Retry): Promise<void> {
     const routing = this.#routing;
-    if (routing) {
-      routing.last = attempt;
-      if (!attempt.usageLimited && (!routing.worst || !attempt.healthNeutral)) routing.worst = attempt;
-    }
-    if (attempt.usageLimited) {
-      routing?.usageLimited.push(account);
-      if (routing) routing.quotaHeaders = attempt.quotaHeaders ?? routing.quotaHeaders;
-    } else if (!attempt.healthNeutral) {
-      await this.#gw.router
-        .recordFailure(this.#init.auth.pool.name, account, routing?.model ?? "default", attempt.code)
-        .catch(() => undefined);
-    }
-    this.#gw.ctx.metrics.count("upstream_failover", 1, { code: attempt.code });
+    if (routing) await routing.ledger.note(account, attempt);
+    else this.#gw.ctx.metrics.count("upstream_failover", 1, { code: attempt.code });
   }
 
-  /** Every candidate failed: the same answer the HTTP relay gives (relayResponses' tail). */
+  /** Every candidate failed: the same answer the HTTP relay gives. */
   #exhausted(): Failure {
     const routing = this.#routing;
-    const last = routing?.last;
-    if (!routing || !last) {
+    if (!routing) {
       return failureFrom(
         new GatewayError(503, "no_eligible_backend", "every candidate account is recovering; retry shortly", {
           param: "model",
         }),
       );
     }
-    // Out of quota everywhere that could serve: Codex shows the reset time rather than retrying.
-    const { worst } = routing;
-    if (routing.usageLimited.length > 0 && (!worst || worst.healthNeutral)) {
-      const response = usageLimitError(routing.usageLimited, this.#gw.ctx.clock.now()).toResponse();
-      routing.quotaHeaders?.forEach((value, name) => {
-        if (name.startsWith("x-codex-") && !response.headers.has(name)) response.headers.set(name, value);
-      });
-      return { response, status: 429, code: "usage_limit_reached" };
-    }
-    const failure = worst ?? last;
-    const response =
-      failure.relay ??
-      new GatewayError(
-        failure.status,
-        failure.code,
-        "upstream request failed on every account tried; try again shortly",
-      ).toResponse();
-    return { response, status: failure.status, code: failure.code };
+    return routing.ledger.outcome();
   }
 
   #lastAccountTried(): Account | undefined {

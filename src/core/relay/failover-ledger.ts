@@ -1,0 +1,79 @@
+// What one request learned from the accounts it tried, and the single answer to give when none
+// could serve. Shared by the HTTP relay and the WebSocket session so both fail the same way.
+import { GatewayError } from "../errors.ts";
+import type { Gateway } from "../gateway.ts";
+import type { Account } from "../model.ts";
+import { usageLimitError } from "../routing/router.ts";
+import type { Attempt } from "./responses.ts";
+
+export type Retry = Extract<Attempt, { kind: "retry" }>;
+
+export interface FailoverOutcome {
+  response: Response;
+  status: number;
+  code: string;
+}
+
+export class FailoverLedger {
+  readonly usageLimited: Account[] = [];
+  #quotaHeaders?: Headers;
+  #last?: Retry;
+  /** The most telling failure: a real upstream error beats "this account could not be used". */
+  #worst?: Retry;
+
+  constructor(
+    private readonly gw: Gateway,
+    private readonly pool: string,
+    private readonly model: string,
+  ) {}
+
+  /** Records a failed attempt; a health failure demotes the account and counts towards its circuit. */
+  async note(account: Account, attempt: Retry): Promise<void> {
+    this.#last = attempt;
+    if (!attempt.usageLimited && (!this.#worst || !attempt.healthNeutral)) this.#worst = attempt;
+    if (attempt.usageLimited) {
+      this.usageLimited.push(account);
+      this.#quotaHeaders = attempt.quotaHeaders ?? this.#quotaHeaders;
+    } else if (!attempt.healthNeutral) {
+      await this.gw.router.recordFailure(this.pool, account, this.model, attempt.code).catch(() => undefined);
+    }
+    this.gw.ctx.metrics.count("upstream_failover", 1, { code: attempt.code });
+  }
+
+  /** Every candidate failed (or none could be tried): the one answer for the client. */
+  outcome(): FailoverOutcome {
+    const last = this.#last;
+    if (!last) {
+      // Every candidate was a half-open circuit already being probed elsewhere.
+      const error = new GatewayError(
+        503,
+        "no_eligible_backend",
+        "every candidate account is recovering; retry shortly",
+        {
+          param: "model",
+        },
+      );
+      return { response: error.toResponse(), status: 503, code: error.code };
+    }
+    // Out of quota everywhere that could serve (the others were unusable): Codex shows the reset
+    // time rather than retrying. A real upstream failure elsewhere wins, since a retry may succeed.
+    const worst = this.#worst;
+    if (this.usageLimited.length > 0 && (!worst || worst.healthNeutral)) {
+      const response = usageLimitError(this.usageLimited, this.gw.ctx.clock.now()).toResponse();
+      // Keep the upstream's quota headers: Codex shows them in its status line.
+      this.#quotaHeaders?.forEach((value, name) => {
+        if (name.startsWith("x-codex-") && !response.headers.has(name)) response.headers.set(name, value);
+      });
+      return { response, status: 429, code: "usage_limit_reached" };
+    }
+    const failure = worst ?? last;
+    const response =
+      failure.relay ??
+      new GatewayError(
+        failure.status,
+        failure.code,
+        "upstream request failed on every account tried; try again shortly",
+      ).toResponse();
+    return { response, status: failure.status, code: failure.code };
+  }
+}
