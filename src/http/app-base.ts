@@ -1,0 +1,28 @@
+// What every app built on the core shares: per-request context and one OpenAI-shaped error answer.
+import { Hono } from "hono";
+import { GatewayError } from "../core/errors.ts";
+import type { Gateway } from "../core/gateway.ts";
+import { requestId } from "../core/ids.ts";
+import type { AppEnv } from "./types.ts";
+
+export function baseApp(gw: Gateway, notFoundMessage = "no such route"): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.use("*", async (c, next) => {
+    c.set("requestId", requestId());
+    c.set("startedAt", gw.ctx.clock.now());
+    await next();
+  });
+  app.notFound(() => new GatewayError(404, "not_found", notFoundMessage).toResponse());
+  app.onError((error, c) => {
+    if (error instanceof GatewayError) return error.toResponse();
+    // Metadata only: the route and the error class and message, never the request.
+    gw.ctx.logger.error("unhandled error", {
+      route: c.req.routePath,
+      method: c.req.method,
+      error: error.name,
+      detail: error.message.slice(0, 200),
+    });
+    return new GatewayError(500, "internal_error", "internal error; see the gateway log").toResponse();
+  });
+  return app;
+}
