@@ -1,19 +1,7 @@
-// WebSocket API entry ($connect, $default, $disconnect). For now every upgrade is answered with 426
-// so Codex switches to HTTP POST at once; see src/adapters/lambda/websocket-fallback.ts.
-import { ApiGatewayManagementApiClient } from "@aws-sdk/client-apigatewaymanagementapi";
-import { websocketFallbackHandler } from "../src/adapters/lambda/websocket-fallback.ts";
-import { powertoolsLogger } from "../src/adapters/observability/powertools-logger.ts";
+// WebSocket API routes ($connect, $default, $disconnect): Pool key check and 426 for Codex at
+// connect, warm-ups answered here, every generating turn handed to the worker function
+// (lambdas/websocket-worker.ts). See docs/adr/0001-websocket-on-aws.md.
+import { awsConfigFromEnv, createAwsHost } from "../src/server/aws-host.ts";
+import { webSocketRoutes } from "../src/server/aws-websocket.ts";
 
-const clients = new Map<string, ApiGatewayManagementApiClient>();
-
-export const handler = websocketFallbackHandler({
-  logger: powertoolsLogger(),
-  management(endpoint) {
-    let client = clients.get(endpoint);
-    if (!client) {
-      client = new ApiGatewayManagementApiClient({ endpoint, maxAttempts: 2 });
-      clients.set(endpoint, client);
-    }
-    return client;
-  },
-});
+export const handler = webSocketRoutes(createAwsHost(awsConfigFromEnv()));

@@ -36,7 +36,8 @@ export const FUNCTION_GRANTS = {
     kms: "read",
   },
   scheduled: {
-    state: ["GetItem", "PutItem", "UpdateItem", "Query"],
+    // DeleteItem: alert evaluation frees an incident's dedupe-key pointer when it resolves.
+    state: ["GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query"],
     requestLogs: ["Query", "BatchWriteItem"],
     secrets: ["GetSecretValue", "PutSecretValue"],
     originSecret: false,

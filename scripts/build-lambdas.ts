@@ -20,15 +20,16 @@ export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const BUDGET_BYTES = 500 * 1024;
 
 export const LAMBDA_ENTRIES = {
-  runtime: { stubs: ["mcp-route"] },
-  admin: { stubs: ["mcp-route"] },
+  runtime: { stubs: ["mcp-route", "console"] },
+  admin: { stubs: ["mcp-route", "console"] },
   mcp: { stubs: ["mcp-elicitation"] },
   scheduled: { stubs: [] },
   websocket: { stubs: [] },
+  "websocket-worker": { stubs: [] },
 } as const satisfies Record<string, { stubs: readonly Stub[] }>;
 
 export type LambdaEntryName = keyof typeof LAMBDA_ENTRIES;
-type Stub = "mcp-route" | "mcp-elicitation";
+type Stub = "mcp-route" | "mcp-elicitation" | "console";
 
 const zodEnglishOnly: Plugin = {
   name: "zod-english-only",
@@ -46,6 +47,22 @@ const zodEnglishOnly: Plugin = {
 };
 
 const stubs: Record<Stub, Plugin> = {
+  // The web console is a local-host feature (its static files are not in a bundle, and the admin
+  // function URL takes IAM-signed requests only): leave it and the client config templates out.
+  console: {
+    name: "without-console",
+    setup(b) {
+      b.onResolve({ filter: /[\\/]console[\\/]routes\.ts$/ }, () => ({ path: "console", namespace: "stub" }));
+      b.onLoad({ filter: /^console$/, namespace: "stub" }, () => ({
+        contents: `import { Hono } from "hono";
+export function consoleRoutes() {
+  return new Hono().get("/", (c) => c.json({ error: { message: "the web console is served by the local host (npm start); on AWS use pooler --aws", type: "invalid_request_error", code: "not_found", param: null } }, 404));
+}`,
+        resolveDir: REPO_ROOT,
+        loader: "ts",
+      }));
+    },
+  },
   "mcp-route": {
     name: "without-mcp-route",
     setup(b) {

@@ -216,7 +216,7 @@ export function alertsPage(): Html {
     html`<div data-param="${name}">
       ${input(id, label, name, html`type="number" min="${min}" max="${max}" step="any"`)}
     </div>`;
-  return html`<div class="row">
+  return html`<div class="row toolbar">
       <button type="button" class="secondary" data-evaluate>Evaluate the rules now</button>
       <span class="hint">Rules are evaluated on a schedule; this runs them once, now.</span>
     </div>

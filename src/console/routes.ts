@@ -89,6 +89,12 @@ export function consoleRoutes() {
     return page(c, layout("clients", "Client setup", body), status);
   });
   app.get("/sign-in", (c) => page(c, signInLayout(signInPage())));
+  // `/admin/` and friends: one canonical address per page.
+  app.get("/*", (c, next) =>
+    c.req.path.endsWith("/") && c.req.path !== "/admin"
+      ? c.redirect(c.req.path.replace(/\/+$/, "") || "/admin", 301)
+      : next(),
+  );
   // Where the forms post when the script did not run; the body is never read.
   app.post("/no-script", (c) =>
     page(

@@ -84,3 +84,19 @@ export function parseJsonObject(bytes: Uint8Array): Record<string, unknown> {
   }
   return value as Record<string, unknown>;
 }
+
+/** Deeper than any real request; translators and JSON.stringify recurse, so deeper input is refused. */
+export const MAX_JSON_DEPTH = 256;
+
+/** Throws a 400 when `value` nests arrays or objects deeper than `limit` (walked without recursion). */
+export function assertJsonDepth(value: unknown, limit = MAX_JSON_DEPTH): void {
+  const stack: [unknown, number][] = [[value, 1]];
+  for (let next = stack.pop(); next; next = stack.pop()) {
+    const [node, depth] = next;
+    if (typeof node !== "object" || node === null) continue;
+    if (depth > limit) throw badRequest(`request body is nested more than ${limit} levels deep`);
+    for (const child of Array.isArray(node) ? node : Object.values(node)) {
+      if (typeof child === "object" && child !== null) stack.push([child, depth + 1]);
+    }
+  }
+}

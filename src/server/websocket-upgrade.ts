@@ -151,7 +151,7 @@ export function attachWebSocketRelay(
     }
     let auth: Awaited<ReturnType<typeof authenticatePoolKey>>;
     try {
-      auth = await authenticatePoolKey(gw, req.headers.authorization);
+      auth = await authenticatePoolKey(gw, req.headers.authorization, req.socket.remoteAddress);
     } catch (error) {
       if (error instanceof GatewayError) return writeResponse(socket, error.toResponse());
       throw error;

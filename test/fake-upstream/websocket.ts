@@ -240,6 +240,10 @@ function serveConnection(ws: WebSocket, account: WsAccount, record: FakeWebSocke
       send(badRequest("frames must be JSON text"));
       return;
     }
+    if (typeof frame !== "object" || frame === null || Array.isArray(frame)) {
+      send(badRequest("frames must be JSON objects"));
+      return;
+    }
     if (frame.type === "response.interrupt") return;
     if (frame.type !== "response.create") {
       send(badRequest(`unsupported frame type ${String(frame.type)}`, "type"));

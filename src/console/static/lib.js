@@ -286,15 +286,27 @@ export function ago(iso) {
   return h("time", { datetime: iso, title: fmtTime(iso) }, `${span(Date.now() - Date.parse(iso))} ago`);
 }
 
-function countdownText(iso) {
+const COUNTDOWN_WORDS = {
+  reset: ["resets in", "reset passed"],
+  expiry: ["expires in", "expired"],
+  retry: ["in", "due now"],
+  usable: ["usable again in", "usable again"],
+};
+
+function countdownText(iso, kind) {
+  const [ahead, passed] = COUNTDOWN_WORDS[kind] ?? COUNTDOWN_WORDS.reset;
   const left = Date.parse(iso) - Date.now();
-  return left > 0 ? `resets in ${span(left)}` : "reset passed";
+  return left > 0 ? `${ahead} ${span(left)}` : passed;
 }
 
-/** A live countdown to `iso`, updated every second by the page ticker. */
-export function countdown(iso) {
+/** A live countdown to `iso` ("resets in 4h 12m"), updated every second by the page ticker. */
+export function countdown(iso, kind = "reset") {
   if (!iso) return h("span", { class: "muted" }, "no reset time");
-  return h("time", { datetime: iso, title: fmtTime(iso), "data-countdown": iso }, countdownText(iso));
+  return h(
+    "time",
+    { datetime: iso, title: fmtTime(iso), "data-countdown": iso, "data-countdown-kind": kind },
+    countdownText(iso, kind),
+  );
 }
 
 let ticker;
@@ -302,7 +314,7 @@ export function startTicker() {
   if (ticker) return;
   ticker = setInterval(() => {
     for (const el of document.querySelectorAll("[data-countdown]")) {
-      el.textContent = countdownText(el.dataset.countdown);
+      el.textContent = countdownText(el.dataset.countdown, el.dataset.countdownKind);
     }
   }, 1000);
 }
@@ -401,12 +413,26 @@ let chartSeq = 0;
  * Stacked vertical bars: `buckets` [{ label, values: [..] }], `series` [{ name, cls }].
  * Returns a figure with the SVG, a legend and a collapsible data table.
  */
+/** A legend: [{ name, cls }] as colour swatches. */
+export function legend(series) {
+  return h(
+    "ul",
+    { class: "legend" },
+    series.map((se) =>
+      h("li", null, h("span", { class: `swatch ${se.cls}`, "aria-hidden": "true" }), se.name),
+    ),
+  );
+}
+
 export function barChart({ title, buckets, series, height = 160, labelEvery = 1 }) {
   const id = `chart-${++chartSeq}`;
   const width = Math.max(320, buckets.length * 26 + 40);
   const plotH = height - 28;
   const max = Math.max(1, ...buckets.map((b) => b.values.reduce((a, v) => a + v, 0)));
   const barW = (width - 40) / Math.max(1, buckets.length);
+  // Label only as many buckets as fit (about 6.5 px a character at 11 px).
+  const longest = Math.max(1, ...buckets.map((b) => String(b.label).length));
+  const every = Math.max(labelEvery, Math.ceil((longest * 6.5 + 6) / barW));
   const bars = [];
   buckets.forEach((b, i) => {
     let y = plotH;
@@ -424,7 +450,7 @@ export function barChart({ title, buckets, series, height = 160, labelEvery = 1 
         }),
       );
     });
-    if (i % labelEvery === 0) {
+    if (i % every === 0) {
       bars.push(s("text", { x: 36 + i * barW + barW / 2, y: height - 10, "text-anchor": "middle" }, b.label));
     }
   });
@@ -444,13 +470,6 @@ export function barChart({ title, buckets, series, height = 160, labelEvery = 1 
     s("text", { x: 30, y: plotH, "text-anchor": "end" }, "0"),
     bars,
   );
-  const legend = h(
-    "ul",
-    { class: "legend" },
-    series.map((se) =>
-      h("li", null, h("span", { class: `swatch ${se.cls}`, "aria-hidden": "true" }), se.name),
-    ),
-  );
   const data = h(
     "details",
     null,
@@ -463,7 +482,7 @@ export function barChart({ title, buckets, series, height = 160, labelEvery = 1 
       rows: buckets,
     }),
   );
-  return h("figure", { class: "figure", "data-chart": title }, legend, svg, data);
+  return h("figure", { class: "figure", "data-chart": title }, legend(series), svg, data);
 }
 
 /** Horizontal percentage bars: rows [{ label, bars: [{ name, value (0–100 or null), cls }] }]. */

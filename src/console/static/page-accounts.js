@@ -55,10 +55,10 @@ function statusCell(a) {
     null,
     badge(a.status),
     a.status === "refresh_failed" && a.refreshRetryAt
-      ? h("div", { class: "hint" }, "retry ", countdown(a.refreshRetryAt))
+      ? h("div", { class: "hint" }, "retry ", countdown(a.refreshRetryAt, "retry"))
       : null,
     a.quota?.exhaustedUntil && Date.parse(a.quota.exhaustedUntil) > Date.now()
-      ? h("div", { class: "hint" }, "exhausted, ", countdown(a.quota.exhaustedUntil))
+      ? h("div", { class: "hint" }, "exhausted, ", countdown(a.quota.exhaustedUntil, "usable"))
       : null,
   );
 }
@@ -162,7 +162,7 @@ async function loadAccounts() {
               h(
                 "div",
                 null,
-                h("div", null, a.label),
+                h("strong", { class: "block" }, a.label),
                 h("code", { class: "muted block" }, a.id),
                 a.email ? h("span", { class: "hint block" }, a.email) : null,
               ),
@@ -311,7 +311,7 @@ function wireDevice() {
         "The code works until ",
         timeEl(flow.expiresAt),
         " (",
-        countdown(flow.expiresAt),
+        countdown(flow.expiresAt, "expiry"),
         ").",
       ),
       status,

@@ -11,6 +11,7 @@ import {
   fillPoolSelects,
   fmtInt,
   h,
+  plural,
   probe,
   replace,
   revealSecret,
@@ -333,7 +334,7 @@ async function loadChannels() {
         { title: "Channel", cell: (c) => h("div", null, c.name, h("code", { class: "muted block" }, c.id)) },
         { title: "Kind", cell: (c) => `${c.kind} (${c.format})` },
         // Only the host and the start of the path: the full URL may hold a token of its own.
-        { title: "Destination", cell: (c) => h("code", null, `${c.url.host}${c.url.pathPrefix}…`) },
+        { title: "Destination", cell: (c) => h("code", null, `${c.url.host}${c.url.pathPrefix}`) },
         { title: "State", cell: (c) => badge(c.state, c.state === "active" ? "ok" : "muted") },
         {
           title: "Last delivery",
@@ -469,7 +470,7 @@ export async function init() {
       evaluate,
       () => api("POST", "/alerts/evaluate"),
       (r) =>
-        `Evaluated ${fmtInt(r.rulesEvaluated)} rules: ${fmtInt(r.opened)} opened, ${fmtInt(r.repeated)} repeated, ${fmtInt(r.resolved)} resolved.`,
+        `Evaluated ${plural(r.rulesEvaluated, "rule")}: ${fmtInt(r.opened)} opened, ${fmtInt(r.repeated)} repeated, ${fmtInt(r.resolved)} resolved.`,
     );
     if (result) await loadIncidents();
   });

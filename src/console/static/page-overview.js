@@ -8,6 +8,7 @@ import {
   h,
   hourlyBuckets,
   isError,
+  legend,
   pages,
   percentBars,
   probe,
@@ -110,6 +111,10 @@ export async function init() {
     "[data-capacity]",
     pools.length
       ? [
+          legend([
+            { name: `Short window left (${capacities[0].primaryName})`, cls: "bar-1" },
+            { name: `Long window left (${capacities[0].secondaryName})`, cls: "bar-2" },
+          ]),
           percentBars({
             title: "Quota remaining per pool",
             rows: capacities.map((c) => ({

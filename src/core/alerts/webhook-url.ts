@@ -16,6 +16,7 @@ always.addAddress("::", "ipv6");
 always.addSubnet("fe80::", 10, "ipv6"); // link-local
 always.addSubnet("ff00::", 8, "ipv6"); // multicast
 always.addAddress("fd00:ec2::254", "ipv6"); // AWS instance metadata over IPv6
+always.addSubnet("64:ff9b::a9fe:0", 112, "ipv6"); // link-local through the NAT64 prefix
 
 const localOnly = new BlockList();
 localOnly.addSubnet("127.0.0.0", 8, "ipv4");
@@ -26,6 +27,7 @@ localOnly.addSubnet("100.64.0.0", 10, "ipv4"); // carrier-grade NAT
 localOnly.addSubnet("198.18.0.0", 15, "ipv4"); // benchmarking
 localOnly.addAddress("::1", "ipv6");
 localOnly.addSubnet("fc00::", 7, "ipv6"); // unique local
+localOnly.addSubnet("64:ff9b::", 96, "ipv6"); // NAT64: any embedded IPv4 address
 
 const METADATA_HOSTS = new Set([
   "metadata",

@@ -20,7 +20,9 @@ export interface ResponsesRequest {
   key: Credential;
   pool: Pool;
   route: string;
-  transport?: "http_sse" | "http_json";
+  transport?: "http_sse" | "http_json" | "websocket";
+  /** The client's method, for the request log (a WebSocket turn arrives on a GET upgrade). */
+  method?: string;
   body: Uint8Array<ArrayBuffer>;
   model?: string;
   anchors: Anchors;
@@ -61,7 +63,7 @@ interface LogFields {
 }
 
 /** Codex sends the session in one of these, first non-blank wins (the original's order). */
-const SESSION_HEADERS = [
+export const SESSION_HEADERS = [
   "x-codex-window-id",
   "x-codex-session-id",
   "session-id",
@@ -96,7 +98,7 @@ export async function relayResponses(gw: Gateway, req: ResponsesRequest): Promis
       accountId: account?.id,
       accountLabel: account?.label,
       route: req.route,
-      method: "POST",
+      method: req.method ?? "POST",
       transport: req.transport ?? "http_sse",
       model: req.model,
       attempts,

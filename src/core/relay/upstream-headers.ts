@@ -3,7 +3,7 @@
 import type { Account } from "../model.ts";
 
 /** Client headers relayed as-is (codex-protocol §2.2; the original's allow-list plus session/thread ids). */
-const FORWARDED = [
+export const FORWARDED_CLIENT_HEADERS = [
   "originator",
   "user-agent",
   "version",
@@ -26,7 +26,7 @@ export function upstreamHeaders(
   options: { accept?: string; clientVersion: string; contentType?: string },
 ): Headers {
   const headers = new Headers();
-  for (const name of FORWARDED) {
+  for (const name of FORWARDED_CLIENT_HEADERS) {
     const value = client.get(name);
     if (value) headers.set(name, value);
   }

@@ -2,9 +2,11 @@
 // POOLER_ADMIN_TOKEN); the AWS host can plug IAM in front instead.
 import { createHash, timingSafeEqual } from "node:crypto";
 import { createMiddleware } from "hono/factory";
+import { authThrottle, tooManyAuthFailures } from "../../core/auth-throttle.ts";
 import { GatewayError } from "../../core/errors.ts";
 import type { Gateway } from "../../core/gateway.ts";
-import { bearerToken } from "../../core/secrets-format.ts";
+import { bearerToken, parseCredential } from "../../core/secrets-format.ts";
+import { clientAddress } from "../client-address.ts";
 import type { AppEnv } from "../types.ts";
 
 /** Resolves a request to an operator identity for audit, or undefined when not authorised. */
@@ -24,10 +26,18 @@ export function bearerAdminAuthenticator(gw: Gateway, envToken?: string): AdminA
   };
 }
 
-export function adminAuth(authenticate: AdminAuthenticator) {
+/** With `gw`, failed attempts are rate limited per client address and token id (auth-throttle.ts). */
+export function adminAuth(authenticate: AdminAuthenticator, gw?: Gateway) {
   return createMiddleware<AppEnv>(async function adminAuth(c, next) {
+    const throttle = gw && authThrottle(gw);
+    const client = clientAddress(c);
+    const blocked = throttle?.blockedFor(client) ?? 0;
+    if (blocked > 0) throw tooManyAuthFailures(blocked);
     const actor = await authenticate(c.req.raw);
     if (!actor) {
+      const presented = bearerToken(c.req.header("authorization"));
+      const wait = presented ? (throttle?.failed(client, parseCredential(presented)?.id) ?? 0) : 0;
+      if (wait > 0) throw tooManyAuthFailures(wait);
       throw new GatewayError(
         401,
         "admin_token_invalid",

@@ -1,12 +1,13 @@
 import { createMiddleware } from "hono/factory";
 import type { Gateway } from "../../core/gateway.ts";
 import { authenticatePoolKey } from "../../core/key-auth.ts";
+import { clientAddress } from "../client-address.ts";
 import type { AppEnv } from "../types.ts";
 
 /** Pool API key auth for runtime routes; OpenAI-shaped 401s that say what to do. */
 export function poolKeyAuth(gw: Gateway) {
   return createMiddleware<AppEnv>(async function poolKeyAuth(c, next) {
-    const { key, pool } = await authenticatePoolKey(gw, c.req.header("authorization"));
+    const { key, pool } = await authenticatePoolKey(gw, c.req.header("authorization"), clientAddress(c));
     c.set("key", key);
     c.set("pool", pool);
     await next();

@@ -3,6 +3,7 @@
 // refusal is a JSON-RPC error body so MCP clients can show it.
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { Hono } from "hono";
+import { authThrottle } from "../../core/auth-throttle.ts";
 import { GatewayError } from "../../core/errors.ts";
 import type { Gateway } from "../../core/gateway.ts";
 import type { Credential } from "../../core/model.ts";
@@ -10,6 +11,7 @@ import { bearerToken, parseCredential } from "../../core/secrets-format.ts";
 import { DEFAULT_MCP_RATE_LIMIT, type RateLimit, TokenBuckets } from "../../mcp/rate-limit.ts";
 import { createMcpServer } from "../../mcp/server.ts";
 import { readBody } from "../body.ts";
+import { clientAddress } from "../client-address.ts";
 import type { AppEnv } from "../types.ts";
 
 export const MCP_MAX_BODY_BYTES = 1024 * 1024;
@@ -41,7 +43,11 @@ const unauthorized = (message: string, invalid = true) =>
 /** The caller's MCP token, or the refusal to send (a tagged result: hosts may swap the global Response class). */
 type AuthResult = { token: Credential } | { refusal: Response };
 
-async function authenticate(gw: Gateway, header: string | undefined): Promise<AuthResult> {
+async function authenticate(
+  gw: Gateway,
+  header: string | undefined,
+  client: string | undefined,
+): Promise<AuthResult> {
   const raw = bearerToken(header);
   if (!raw)
     return {
@@ -56,8 +62,22 @@ async function authenticate(gw: Gateway, header: string | undefined): Promise<Au
       ),
     };
   }
-  const token = await gw.credentials.verify("mcp_token", raw);
+  const throttle = authThrottle(gw);
+  const blocked = throttle.blockedFor(client);
+  // Over its failure allowance, a client only gets in with a token verified here recently.
+  const token = await gw.credentials.verify("mcp_token", raw, { cachedOnly: blocked > 0 });
   if (!token) {
+    const wait = blocked > 0 ? blocked : throttle.failed(client, parseCredential(raw)?.id);
+    if (wait > 0) {
+      return {
+        refusal: rpcError(
+          429,
+          -32000,
+          `too many failed authentication attempts; retry after ${wait} s with a valid MCP token`,
+          { "retry-after": String(wait) },
+        ),
+      };
+    }
     return {
       refusal: unauthorized(
         "MCP token is invalid: check the value or create a new one with `pooler mcp-token create`",
@@ -83,7 +103,7 @@ export function mcpRoutes(gw: Gateway, options: McpRouteOptions) {
       () => new Response(null, { status: 204, headers: { allow: ALLOW, "cache-control": "no-store" } }),
     )
     .post("/mcp", async (c) => {
-      const auth = await authenticate(gw, c.req.header("authorization"));
+      const auth = await authenticate(gw, c.req.header("authorization"), clientAddress(c));
       if ("refusal" in auth) {
         metrics.count("mcp_requests", 1, { outcome: "unauthorized" });
         return auth.refusal;

@@ -14,7 +14,7 @@ import { usageAdminRoutes } from "./usage.ts";
 export function adminRoutes(gw: Gateway, authenticate: AdminAuthenticator, version: string) {
   const app = new Hono<AppEnv>();
   app.get("/openapi.json", (c) => c.json(adminOpenApi(version)));
-  app.use("*", adminAuth(authenticate));
+  app.use("*", adminAuth(authenticate, gw));
   app.route("/", poolAdminRoutes(gw));
   app.route("/", oauthAdminRoutes(gw));
   app.route("/", accountAdminRoutes(gw));

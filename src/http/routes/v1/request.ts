@@ -5,11 +5,14 @@ import { badRequest, GatewayError } from "../../../core/errors.ts";
 import type { Gateway } from "../../../core/gateway.ts";
 import { isObject, type Json } from "../../../core/openai/common.ts";
 import { UsageLimitError } from "../../../core/routing/router.ts";
-import { parseJsonObject, readBody } from "../../body.ts";
+import { assertJsonDepth, parseJsonObject, readBody } from "../../body.ts";
 import type { AppEnv } from "../../types.ts";
 
+/** The /v1 routes translate what they parse (recursively), so nesting is bounded here. */
 export async function jsonObject(gw: Gateway, request: Request): Promise<Json> {
-  return parseJsonObject(await readBody(request, gw.ctx.config));
+  const json = parseJsonObject(await readBody(request, gw.ctx.config));
+  assertJsonDepth(json);
+  return json;
 }
 
 /** Multipart is never decompressed and never larger than `limit`; then parsed in memory. */
