@@ -28,7 +28,10 @@ export interface GatewayStackProps extends StackProps {
 export const MAX_TURN_MINUTES = 15;
 
 export class GatewayStack extends Stack {
-  readonly functions: Record<"runtime" | "admin" | "mcp" | "scheduled" | "websocket", GatewayFunction>;
+  readonly functions: Record<
+    "runtime" | "admin" | "mcp" | "scheduled" | "websocket" | "websocketWorker",
+    GatewayFunction
+  >;
   readonly edge: HttpEdge;
   readonly adminUrl: lambda.FunctionUrl;
   readonly webSocket: WebSocketGateway;
@@ -119,15 +122,37 @@ export class GatewayStack extends Stack {
       memorySize: 512,
       environment,
     });
+    // One turn per asynchronous invocation, posted back to the client's connection (ADR 0001).
+    const websocketWorker = new GatewayFunction(this, "WebSocketWorker", {
+      ...common,
+      entry: "websocket-worker",
+      serviceName: "codex-pooler-websocket-worker",
+      description: "Codex Pooler WebSocket turns: one upstream SSE turn, each event posted to the connection",
+      timeout: Duration.minutes(Math.min(config.runtimeTimeoutMinutes, MAX_TURN_MINUTES)),
+      memorySize: config.runtimeMemoryMb,
+      environment,
+    });
+    // A retried turn would post its events twice; a turn that could not start within minutes is
+    // of no use to a waiting client.
+    websocketWorker.fn.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.minutes(5) });
     const websocket = new GatewayFunction(this, "WebSocket", {
       ...common,
       entry: "websocket",
       serviceName: "codex-pooler-websocket",
-      description: "Codex Pooler WebSocket routes ($connect answers 426 until the WebSocket transport lands)",
+      description:
+        "Codex Pooler WebSocket routes: Pool key check and 426 for Codex at $connect, turns handed to the worker",
+      // API Gateway waits at most 29 s for a route; these calls take milliseconds.
       timeout: Duration.seconds(10),
-      memorySize: 256,
+      memorySize: 512,
+      environment: { ...environment, POOLER_WEBSOCKET_WORKER_FUNCTION: websocketWorker.fn.functionName },
     });
-    this.functions = { runtime, admin, mcp, scheduled, websocket };
+    websocket.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ["lambda:InvokeFunction"],
+        resources: [websocketWorker.fn.functionArn],
+      }),
+    );
+    this.functions = { runtime, admin, mcp, scheduled, websocket, websocketWorker };
 
     // --- least privilege, per function (lib/grants.ts) ---------------------------------------
     for (const [name, grants] of Object.entries(FUNCTION_GRANTS) as [GrantedFunction, FunctionGrants][]) {
@@ -168,6 +193,7 @@ export class GatewayStack extends Stack {
     });
     this.webSocket = new WebSocketGateway(this, "WebSocketApi", {
       handler: websocket,
+      worker: websocketWorker,
       rateLimit: config.webSocketRateLimit,
       burstLimit: config.webSocketBurstLimit,
     });

@@ -43,7 +43,22 @@ export const FUNCTION_GRANTS = {
     originSecret: false,
     kms: "read-write",
   },
-  websocket: { state: [], requestLogs: [], secrets: [], originSecret: false, kms: "none" },
+  // WebSocket API routes: connection items, key checks and policy counters, warm-up request logs.
+  websocket: {
+    state: ["GetItem", "PutItem", "UpdateItem", "DeleteItem"],
+    requestLogs: ["PutItem"],
+    secrets: [],
+    originSecret: false,
+    kms: "read-write",
+  },
+  // WebSocket turns: the runtime's relay (tokens, routing state, request logs) plus the turn claim.
+  websocketWorker: {
+    state: ["GetItem", "PutItem", "UpdateItem", "Query"],
+    requestLogs: ["PutItem"],
+    secrets: ["GetSecretValue", "PutSecretValue"],
+    originSecret: false,
+    kms: "read-write",
+  },
 } as const satisfies Record<string, FunctionGrants>;
 
 export type GrantedFunction = keyof typeof FUNCTION_GRANTS;

@@ -27,24 +27,24 @@ export function gatewayAcknowledgements(stack: GatewayStack): Acknowledgement[] 
   const secretFinding = rule(
     `IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${stack.secretPrefix}*]`,
   );
-  const { runtime, admin, scheduled, websocket } = stack.functions;
+  const { runtime, admin, scheduled, websocket, websocketWorker } = stack.functions;
   const distribution = stack.edge.distribution;
   const custom = Boolean(stack.node.tryGetContext("domainName"));
   const acks: Acknowledgement[] = [
-    ...[runtime, admin, scheduled].map((f) => ({
+    ...[runtime, admin, scheduled, websocketWorker].map((f) => ({
       scope: f.role,
       id: secretFinding,
       reason: SECRET_PREFIX_REASON,
     })),
-    {
-      scope: websocket.role,
+    ...[websocket, websocketWorker].map((f) => ({
+      scope: f.role,
       id: rule(
         `IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${stack.getLogicalId(stack.webSocket.api.node.defaultChild as never)}>/v1/*/@connections/*]`,
       ),
       reason:
         "postToConnection/deleteConnection address a connection id only known at run time; the grant is limited " +
         "to the @connections of this API's stage.",
-    },
+    })),
     {
       scope: stack.node.findChild("OriginSecret"),
       id: rule("SMG4"),
@@ -88,8 +88,9 @@ export function gatewayAcknowledgements(stack: GatewayStack): Acknowledgement[] 
       scope: stack.webSocket.api.node.findChild(`${route}-Route`),
       id: rule("APIG4"),
       reason:
-        "$connect answers 426 to every client (HTTP fallback) until the WebSocket transport lands, so no " +
-        "connection is ever established; Pool API key auth will run in $connect when it does.",
+        "Clients authenticate with a Pool API key, which the $connect integration checks as every other " +
+        "surface does (401 without a valid one); a Lambda authorizer would only add a second invocation per " +
+        "connect for the same check. $default and $disconnect run only on connections $connect accepted.",
     })),
     {
       scope: stack.webSocket.stage,

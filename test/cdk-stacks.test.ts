@@ -160,7 +160,8 @@ describe("gateway functions", () => {
     ["Admin", 60, 512],
     ["Mcp", 30, 512],
     ["Scheduled", 300, 512],
-    ["WebSocket", 10, 256],
+    ["WebSocket", 10, 512],
+    ["WebSocketWorker", 900, 512],
   ] as const;
 
   it.each(cases)(
@@ -185,7 +186,7 @@ describe("gateway functions", () => {
 
   it("log groups keep 30 days and survive the stack", () => {
     const groups = ofType("AWS::Logs::LogGroup");
-    expect(groups).toHaveLength(5);
+    expect(groups).toHaveLength(6);
     for (const [, g] of groups) {
       expect(g.Properties.RetentionInDays).toBe(30);
       expect(g.DeletionPolicy).toBe("Retain");
@@ -245,6 +246,7 @@ describe("least privilege", () => {
         mcp: "Mcp",
         scheduled: "Scheduled",
         websocket: "WebSocket",
+        websocketWorker: "WebSocketWorker",
       }[name]!;
       const statements = policyOf(prefix);
       const only = (needle: string) => actionsOn(statements, needle).map((a) => a.split(":")[1]);
@@ -273,7 +275,41 @@ describe("least privilege", () => {
       "dynamodb:BatchWriteItem",
       "dynamodb:Query",
     ]);
-    expect(policyOf("WebSocket").some((s) => JSON.stringify(s).includes("dynamodb"))).toBe(false);
+    // The WebSocket routes keep connection items (and delete them on disconnect); the worker does not.
+    expect(actionsOn(policyOf("WebSocket"), "GetAttState")).toContain("dynamodb:DeleteItem");
+    expect(actionsOn(policyOf("WebSocketWorker"), "GetAttState")).not.toContain("dynamodb:DeleteItem");
+  });
+
+  it("WebSocket: the routes may invoke only the worker; both manage only this stage's connections", () => {
+    const [workerId] = fn("WebSocketWorker");
+    const invokes = ofType("AWS::IAM::Policy")
+      .flatMap(([, p]) =>
+        p.Properties.PolicyDocument.Statement.map((st: any) => ({ st, roles: p.Properties.Roles })),
+      )
+      .filter(({ st }) => [st.Action].flat().includes("lambda:InvokeFunction"));
+    const workerInvokes = invokes.filter(({ st }) => JSON.stringify(st.Resource).includes(workerId));
+    expect(workerInvokes).toHaveLength(1);
+    expect(workerInvokes[0]!.st.Resource).toEqual({ "Fn::GetAtt": [workerId, "Arn"] });
+    expect(JSON.stringify(workerInvokes[0]!.roles)).toMatch(/"WebSocketRole/);
+    // Its name reaches the routes through the environment (a name, not a secret).
+    expect(fn("WebSocket")[1].Properties.Environment.Variables.POOLER_WEBSOCKET_WORKER_FUNCTION).toEqual({
+      Ref: workerId,
+    });
+    // Asynchronous invocations are never retried (a retry would post a turn's events twice).
+    gateway.hasResourceProperties("AWS::Lambda::EventInvokeConfig", {
+      FunctionName: { Ref: workerId },
+      MaximumRetryAttempts: 0,
+      MaximumEventAgeInSeconds: 300,
+    });
+    for (const prefix of ["WebSocket", "WebSocketWorker"]) {
+      const manage = policyOf(prefix).filter((st) =>
+        [st.Action].flat().includes("execute-api:ManageConnections"),
+      );
+      expect(manage, prefix).toHaveLength(1);
+      expect(JSON.stringify(manage[0].Resource)).toMatch(/\/v1\/\*\/@connections\/\*/);
+    }
+    const others = ["Runtime", "Admin", "Mcp", "Scheduled"].flatMap(policyOf);
+    expect(JSON.stringify(others)).not.toContain("execute-api:ManageConnections");
   });
 
   it("account secrets: prefix-scoped grants; only the admin creates and deletes; MCP and WebSocket none", () => {
@@ -295,10 +331,16 @@ describe("least privilege", () => {
     ]);
     expect(secretActions("Mcp")).toEqual([]);
     expect(secretActions("WebSocket")).toEqual([]);
+    expect(secretActions("WebSocketWorker")).toEqual([
+      "secretsmanager:GetSecretValue",
+      "secretsmanager:PutSecretValue",
+    ]);
     // The origin secret: read by the runtime only.
     const readsOrigin = (prefix: string) =>
       policyOf(prefix).some((s) => JSON.stringify(s.Resource).includes("OriginSecret"));
-    expect(["Runtime", "Admin", "Mcp", "Scheduled", "WebSocket"].filter(readsOrigin)).toEqual(["Runtime"]);
+    expect(
+      ["Runtime", "Admin", "Mcp", "Scheduled", "WebSocket", "WebSocketWorker"].filter(readsOrigin),
+    ).toEqual(["Runtime"]);
   });
 
   it("the KMS key is usable only through Secrets Manager and DynamoDB", () => {
@@ -462,10 +504,17 @@ describe("monitoring", () => {
     }
   });
 
-  it("Lambda errors and throttles cover all five functions; DynamoDB throttles cover both tables and gsi1", () => {
+  it("Lambda errors and throttles cover all six functions; DynamoDB throttles cover both tables and gsi1", () => {
     for (const metric of ["Errors", "Throttles"]) {
       const a = alarm((p) => JSON.stringify(p.Metrics ?? "").includes(`"MetricName":"${metric}"`));
-      expect(lambdaMetricNames(a.Metrics)).toEqual(["Admin", "Mcp", "Runtime", "Scheduled", "WebSocket"]);
+      expect(lambdaMetricNames(a.Metrics)).toEqual([
+        "Admin",
+        "Mcp",
+        "Runtime",
+        "Scheduled",
+        "WebSocket",
+        "WebSocketWorker",
+      ]);
     }
     const dynamo = alarm((p) => JSON.stringify(p.Metrics ?? "").includes("ThrottleEvents"));
     const text = JSON.stringify(dynamo.Metrics);

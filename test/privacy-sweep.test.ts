@@ -104,18 +104,36 @@ describe("privacy sweep", () => {
     // Metric calls from here on are recorded twice over (some routes hold the host's sink: kept too).
     hostMetrics = gw.local.gateway.ctx.metrics as MemoryMetrics;
     gw.local.gateway.ctx.metrics = metrics;
-    seeded = await gw.seed({ accounts: 2 });
+    // Pool, accounts (every auth.json token hunted for), key: through the admin API.
+    const pool = `sweep-${randomBytes(3).toString("hex")}`;
+    expect((await gw.admin("POST", "/pools", { name: pool })).status).toBe(201);
+    const accounts: Seeded["accounts"] = [];
+    for (let i = 0; i < 2; i++) {
+      const account = gw.fake.createAccount();
+      for (const name of ["id_token", "access_token", "refresh_token"] as const) {
+        addToken(`auth.json ${name} #${i}`, account.authJson.tokens[name]);
+      }
+      const label = `${pool}-acct${i + 1}`;
+      const imported = await gw.admin("POST", "/accounts/import", {
+        pool,
+        authJson: account.authJson,
+        label,
+      });
+      expect(imported.status).toBe(201);
+      accounts.push({
+        id: imported.body.account.id,
+        accountId: account.accountId,
+        label,
+        refreshToken: account.authJson.tokens.refresh_token,
+      });
+    }
+    const key = await gw.admin("POST", "/keys", { pool, label: "sweep" });
+    seeded = { pool, key: key.body.secret, keyId: key.body.key.id, accounts };
     addToken("pool key", seeded.key);
     addToken("admin token", gw.adminToken);
     const mcp = await gw.admin("POST", "/mcp-tokens", { label: "sweep" });
     mcpToken = mcp.body.secret;
     addToken("mcp token", mcpToken);
-    for (const [i, request] of gw.fake.requests.entries()) {
-      const auth = request.headers.authorization?.replace(/^Bearer /, "");
-      if (auth) addToken(`upstream token seen #${i}`, auth);
-    }
-    for (const [i, account] of seeded.accounts.entries())
-      addToken(`refresh token #${i}`, account.refreshToken);
   }, 60_000);
 
   afterAll(async () => {
@@ -127,7 +145,6 @@ describe("privacy sweep", () => {
   });
 
   it("drives canary traffic through every surface (each reaches the upstream or the client)", async () => {
-    const [a, b] = seeded.accounts;
     for (const account of seeded.accounts) {
       gw.fake.setDefaultBehavior(account.accountId, { kind: "text", text: `Here you go: ${COMPLETION}` });
     }
@@ -204,16 +221,10 @@ describe("privacy sweep", () => {
 
     // Failures: an upstream error whose message is a canary, a body that is not JSON, a bogus key,
     // a dropped stream, and a 401 that forces a refresh (new tokens through the recording proxy).
-    gw.fake.enqueue(a!.accountId, {
-      kind: "response_failed",
-      code: "context_length_exceeded",
-      message: UPSTREAM_ERROR,
-    });
-    gw.fake.enqueue(b!.accountId, {
-      kind: "response_failed",
-      code: "context_length_exceeded",
-      message: UPSTREAM_ERROR,
-    });
+    const behave = (behavior: Parameters<typeof gw.fake.setDefaultBehavior>[1]) => {
+      for (const account of seeded.accounts) gw.fake.setDefaultBehavior(account.accountId, behavior);
+    };
+    behave({ kind: "response_failed", code: "context_length_exceeded", message: UPSTREAM_ERROR });
     const failed = await fetch(`${gw.url}/v1/chat/completions`, {
       method: "POST",
       headers: headers(seeded.key),
@@ -221,6 +232,7 @@ describe("privacy sweep", () => {
     });
     expect(failed.status).toBe(400);
     expect(await failed.text()).toContain(UPSTREAM_ERROR); // the client may see it; nothing else may
+    behave({ kind: "text", text: `Here you go: ${COMPLETION}` });
     const notJson = await fetch(`${gw.url}/backend-api/codex/responses`, {
       method: "POST",
       headers: headers(seeded.key),
@@ -237,8 +249,7 @@ describe("privacy sweep", () => {
       expect(bad.status).toBe(401);
       expect(await bad.text()).not.toContain(BAD_KEY);
     }
-    gw.fake.enqueue(a!.accountId, { kind: "drop_mid_stream" });
-    gw.fake.enqueue(b!.accountId, { kind: "drop_mid_stream" });
+    behave({ kind: "drop_mid_stream" });
     await (
       await fetch(`${gw.url}/backend-api/codex/responses`, {
         method: "POST",
@@ -246,6 +257,7 @@ describe("privacy sweep", () => {
         body: JSON.stringify(codexBody),
       })
     ).text();
+    behave({ kind: "text", text: `Here you go: ${COMPLETION}` });
     for (const account of seeded.accounts) gw.fake.expireAccessToken(account.accountId);
     const refreshed = await fetch(`${gw.url}/backend-api/codex/responses`, {
       method: "POST",
@@ -261,6 +273,46 @@ describe("privacy sweep", () => {
         addToken(`refreshed ${name} #${i}`, tokens[name]);
     }
 
+    // An account whose login is gone (its refresh token was already used): the refresh fails and
+    // the gateway logs it, so the log this test reads has lines in it.
+    const broken = `sweep-broken-${randomBytes(3).toString("hex")}`;
+    await gw.admin("POST", "/pools", { name: broken });
+    const stale = gw.fake.createAccount({ initialAccessTokenTtlSeconds: 0 });
+    for (const name of ["id_token", "access_token", "refresh_token"] as const) {
+      addToken(`stale auth.json ${name}`, stale.authJson.tokens[name]);
+    }
+    const used = await fetch(`${gw.fake.authBaseUrl}/oauth/token`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        grant_type: "refresh_token",
+        refresh_token: stale.authJson.tokens.refresh_token,
+      }),
+    });
+    for (const [name, token] of Object.entries((await used.json()) as Record<string, string>)) {
+      if (name.endsWith("_token")) addToken(`out-of-band ${name}`, token);
+    }
+    await gw.admin("POST", "/accounts/import", {
+      pool: broken,
+      authJson: stale.authJson,
+      label: `${broken}-a`,
+    });
+    const brokenKey = (await gw.admin("POST", "/keys", { pool: broken, label: "broken" })).body.secret;
+    addToken("broken pool key", brokenKey);
+    const refused = await fetch(`${gw.url}/backend-api/codex/responses`, {
+      method: "POST",
+      headers: headers(brokenKey),
+      body: JSON.stringify(codexBody),
+    });
+    expect(refused.status).toBeGreaterThanOrEqual(400);
+    await refused.text();
+    await waitFor(() => gw.logLines.length > 0 || undefined);
+
+    // Every access token the upstream saw (the refreshed ones included).
+    for (const [i, request] of gw.fake.requests.entries()) {
+      const bearer = request.headers.authorization?.replace(/^Bearer /, "");
+      if (bearer) addToken(`upstream bearer #${i}`, bearer);
+    }
     // The canaries really went upstream, so their absence below means something.
     const upstreamText = JSON.stringify(gw.fake.requests.map((r) => [r.body, r.headers]));
     for (const value of [PROMPT, INSTRUCTIONS, SESSION]) expect(upstreamText).toContain(value);

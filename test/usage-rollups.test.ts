@@ -102,10 +102,8 @@ async function allLogs(): Promise<RequestLogRow[]> {
   const rows: RequestLogRow[] = [];
   let cursor: string | null = null;
   do {
-    const { body } = await gw.admin(
-      "GET",
-      `/request-logs?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
-    );
+    const query = `/request-logs?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`;
+    const body: { data: RequestLogRow[]; nextCursor: string | null } = (await gw.admin("GET", query)).body;
     rows.push(...body.data);
     cursor = body.nextCursor;
   } while (cursor);

@@ -1,6 +1,6 @@
-// API Gateway WebSocket API ($connect, $default, $disconnect) with stage throttling. Until the
-// WebSocket transport lands, $connect answers 426 so Codex falls back to HTTP POST at once; see
-// src/adapters/lambda/websocket-fallback.ts for why API Gateway's 32 KB frame limit matters.
+// API Gateway WebSocket API ($connect, $default, $disconnect) with stage throttling. $connect checks
+// the Pool key and answers Codex 426 (its first message is over the 32 KB frame limit, so it uses
+// HTTPS); other clients get real turns, run by the worker function. See docs/adr/0001-websocket-on-aws.md.
 import * as apigwv2 from "aws-cdk-lib/aws-apigatewayv2";
 import { WebSocketLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
 import { Construct } from "constructs";
@@ -15,13 +15,13 @@ export class WebSocketGateway extends Construct {
   constructor(
     scope: Construct,
     id: string,
-    props: { handler: GatewayFunction; rateLimit: number; burstLimit: number },
+    props: { handler: GatewayFunction; worker: GatewayFunction; rateLimit: number; burstLimit: number },
   ) {
     super(scope, id);
     const integration = (route: string) =>
       new WebSocketLambdaIntegration(`${route}Integration`, props.handler.fn);
     this.api = new apigwv2.WebSocketApi(this, "Api", {
-      description: "Codex Pooler Responses-over-WebSocket (answers 426 until the WebSocket transport lands)",
+      description: "Codex Pooler Responses-over-WebSocket (SDK clients; Codex is sent to HTTPS with 426)",
       connectRouteOptions: { integration: integration("Connect") },
       disconnectRouteOptions: { integration: integration("Disconnect") },
       defaultRouteOptions: { integration: integration("Default") },
@@ -32,7 +32,9 @@ export class WebSocketGateway extends Construct {
       autoDeploy: true,
       throttle: { rateLimit: props.rateLimit, burstLimit: props.burstLimit },
     });
-    // postToConnection / deleteConnection on this stage's connections only.
+    // postToConnection / deleteConnection on this stage's connections only: the routes answer
+    // warm-ups and errors, the worker posts a turn's events.
     this.stage.grantManagementApiAccess(props.handler.role);
+    this.stage.grantManagementApiAccess(props.worker.role);
   }
 }

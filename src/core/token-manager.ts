@@ -28,14 +28,21 @@ const PERMANENT_CODES = new Set([
 
 export class TokenManager {
   readonly #inflight = new Map<string, Promise<AccountTokens>>();
-  /** Credential epoch last read per account: a newer epoch means another instance rotated the tokens. */
-  readonly #epochs = new Map<string, number>();
+  /**
+   * Tokens last read or rotated here, per account, with their credential epoch. Every rotation and
+   * re-import moves the epoch, so tokens at a known epoch can be reused without reading (and
+   * decrypting) the SecretStore on every request; a newer epoch means another instance rotated them.
+   */
+  readonly #tokens = new Map<string, { epoch: number; tokens: AccountTokens }>();
 
   constructor(private readonly ctx: CoreContext) {}
 
   /** A usable access token, refreshed first when it expires within the configured skew. */
   async accessToken(account: Account): Promise<AccountTokens> {
-    const tokens = await this.#read(account, this.#epochs.get(account.id) !== account.credentialEpoch);
+    const known = this.#tokens.get(account.id);
+    // A local refresh is ahead of the (briefly cached) account record: its epoch is higher.
+    const tokens =
+      known && known.epoch >= account.credentialEpoch ? known.tokens : await this.#read(account, true);
     const expiresAt = account.accessTokenExpiresAt;
     const now = this.ctx.clock.now();
     if (expiresAt === undefined || expiresAt - this.ctx.config.refreshSkewMs > now) return tokens;
@@ -77,6 +84,7 @@ export class TokenManager {
       const fresh = await this.#callTokenEndpoint(current, tokens, reason);
       // Persist the rotated refresh token before anyone uses the new access token.
       await this.ctx.secrets.put(current.secretName, JSON.stringify(fresh));
+      this.#tokens.set(current.id, { epoch: current.credentialEpoch + 1, tokens: fresh });
       const facts = readTokenFacts(fresh.accessToken);
       // Re-read: an operator may have paused the account while the refresh ran.
       const latest = await store.accounts.get(current.id);
@@ -185,15 +193,17 @@ export class TokenManager {
 
   async #read(account: Account, fresh: boolean): Promise<AccountTokens> {
     const raw = await this.ctx.secrets.get(account.secretName, { fresh });
-    this.#epochs.set(account.id, account.credentialEpoch);
     if (!raw) {
+      this.#tokens.delete(account.id);
       throw new GatewayError(
         503,
         "account_unavailable",
         "upstream account credentials are missing; re-import it",
       );
     }
-    return JSON.parse(raw) as AccountTokens;
+    const tokens = JSON.parse(raw) as AccountTokens;
+    this.#tokens.set(account.id, { epoch: account.credentialEpoch, tokens });
+    return tokens;
   }
 }
 

@@ -3,6 +3,7 @@
 // aws-sdk-client-mock. Entries (lambdas/*.ts) build their host at import, so set the environment
 // with `lambdaEnvironment()` before importing them.
 import "./quiet-aws-sdk.ts";
+import { AsyncLocalStorage } from "node:async_hooks";
 import { Writable } from "node:stream";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
@@ -294,7 +295,8 @@ const TABLE_ACTIONS: Record<string, string> = {
  */
 export class AwsCallRecorder {
   readonly calls = new Map<string, Set<string>>();
-  #current: GrantedFunction | undefined;
+  /** The entry being invoked, per async context (entries may run concurrently, e.g. a worker). */
+  readonly #current = new AsyncLocalStorage<GrantedFunction>();
   #restore: () => void;
 
   constructor(private readonly tables: TableNames) {
@@ -317,15 +319,8 @@ export class AwsCallRecorder {
 
   /** Wraps an entry so calls made while it runs are attributed to `name`. */
   as<T>(name: GrantedFunction, handler: T): T {
-    return (async (...args: unknown[]) => {
-      const previous = this.#current;
-      this.#current = name;
-      try {
-        return await (handler as (...a: unknown[]) => Promise<unknown>)(...args);
-      } finally {
-        this.#current = previous;
-      }
-    }) as T;
+    return ((...args: unknown[]) =>
+      this.#current.run(name, () => (handler as (...a: unknown[]) => Promise<unknown>)(...args))) as T;
   }
 
   secret(action: string, secretId: string): void {
@@ -361,9 +356,10 @@ export class AwsCallRecorder {
   }
 
   #add(call: string): void {
-    if (!this.#current) return;
-    const set = this.calls.get(this.#current) ?? new Set<string>();
+    const current = this.#current.getStore();
+    if (!current) return;
+    const set = this.calls.get(current) ?? new Set<string>();
     set.add(call);
-    this.calls.set(this.#current, set);
+    this.calls.set(current, set);
   }
 }

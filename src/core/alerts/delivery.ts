@@ -137,7 +137,9 @@ export const emptyTally = (): DeliveryTally => ({ attempted: 0, delivered: 0, re
 /** One attempt for each delivery (a few at a time); deliveries another sender claimed are skipped. */
 export async function deliverAll(ctx: CoreContext, deliveries: AlertDelivery[]): Promise<DeliveryTally> {
   const tally = emptyTally();
-  const queue = [...new Map(deliveries.map((d) => [d.eventId, d])).values()];
+  // The first copy of an event wins: callers put this run's own deliveries before index reads.
+  const seen = new Set<string>();
+  const queue = deliveries.filter((d) => !seen.has(d.eventId) && seen.add(d.eventId));
   const worker = async () => {
     for (let d = queue.shift(); d; d = queue.shift()) {
       const outcome = await attemptOnce(ctx, d);

@@ -5,6 +5,7 @@
 import { randomBytes } from "node:crypto";
 import type { Gateway } from "../gateway.ts";
 import type { Account } from "../model.ts";
+import type { RoutingSnapshot } from "../ports.ts";
 import { findingsFor } from "./conditions.ts";
 import { type DeliveryTally, deliverAll, emptyTally } from "./delivery.ts";
 import { applyFindings } from "./incidents.ts";
@@ -66,10 +67,7 @@ export async function evaluateAlerts(gw: Gateway, options: EvaluateOptions = {})
         activeByRule.set(incident.ruleId, [...(activeByRule.get(incident.ruleId) ?? []), incident]);
       }
       // Evidence once per Pool: its accounts (fresh from the store) and its routing state.
-      const pools = new Map<
-        string,
-        Promise<{ accounts: Account[]; snapshot: Awaited<ReturnType<typeof store.routing.load>> }>
-      >();
+      const pools = new Map<string, Promise<{ accounts: Account[]; snapshot: RoutingSnapshot }>>();
       const evidenceOf = (pool: string) => {
         let found = pools.get(pool);
         if (!found) {
