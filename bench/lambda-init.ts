@@ -35,6 +35,7 @@ const FUNCTION_ENV = {
   POOLER_METRICS_NAMESPACE: "CodexPooler/bench",
   POWERTOOLS_SERVICE_NAME: "codex-pooler-bench",
   POOLER_WEBSOCKET_ENDPOINT: "https://example.execute-api.us-east-1.amazonaws.com/prod",
+  POOLER_WEBSOCKET_WORKER_FUNCTION: "codex-pooler-bench-WebSocketWorker",
 };
 
 const PROBE = `const t0 = performance.now();

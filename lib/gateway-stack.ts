@@ -207,6 +207,9 @@ export class GatewayStack extends Stack {
       webSocket: { apiId: this.webSocket.api.apiId, stage: WEBSOCKET_STAGE },
       alarmEmail: alarmEmail.valueAsString,
     });
+    // Alert channels of kind `sns` publish to this topic: from the schedule (evaluation) and admin (test-send).
+    this.monitoring.topic.grantPublish(scheduled.role);
+    this.monitoring.topic.grantPublish(admin.role);
 
     new CfnOutput(this, "GatewayUrl", {
       value: this.edge.publicUrl,

@@ -4,6 +4,8 @@
 import { randomBytes } from "node:crypto";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { SNSClient } from "@aws-sdk/client-sns";
+import { registerSnsAlertSender } from "../adapters/aws/sns-alert-sender.ts";
 import { createDynamoStore } from "../adapters/dynamodb/dynamo-store.ts";
 import type { TableNames } from "../adapters/dynamodb/tables.ts";
 import { EmfMetrics } from "../adapters/observability/emf-metrics.ts";
@@ -85,6 +87,7 @@ export interface AwsHostOverrides {
   fetch?: typeof fetch;
   logger?: Logger;
   metrics?: Metrics;
+  sns?: SNSClient;
 }
 
 export interface AwsHost {
@@ -103,6 +106,8 @@ export function createAwsHost(config: AwsHostConfig, overrides: AwsHostOverrides
   // Region, credentials and endpoints come from the Lambda environment (the default chain).
   const dynamo = new DynamoDBClient({ maxAttempts: 3 });
   const secretsManager = new SecretsManagerClient({ maxAttempts: 3 });
+  // Alert channels of kind `sns` (the monitoring stack's topic) publish through this client.
+  registerSnsAlertSender(overrides.sns ?? new SNSClient({ maxAttempts: 3 }));
   const clock = overrides.clock ?? { now: () => Date.now() };
   const logger = overrides.logger ?? powertoolsLogger();
   const pending = new Set<Promise<unknown>>();

@@ -6,6 +6,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { serve } from "@hono/node-server";
+import { coalescingStore } from "../adapters/coalescing-store.ts";
 import { createDynamoStore, dynamoClient } from "../adapters/dynamodb/dynamo-store.ts";
 import { ensureTables, tableNames } from "../adapters/dynamodb/tables.ts";
 import { jsonLogger } from "../adapters/observability/json-logger.ts";
@@ -23,6 +24,9 @@ import type { LocalConfig } from "./config.ts";
 import { startEmbeddedDynamo } from "./embedded-dynamo.ts";
 import { VERSION } from "./version.ts";
 import { attachWebSocketRelay } from "./websocket-upgrade.ts";
+
+/** How long counter writes are summed before they are written (see coalescing-store.ts). */
+const COUNTER_FLUSH_MS = 100;
 
 // The local host supports Node 20; the SDK's Node-22 notice is noise for a local gateway.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -61,15 +65,13 @@ export async function startLocalGateway(
   await ensureTables(client, tables);
   const pending = new Set<Promise<unknown>>();
   const clock = options.clock ?? { now: () => Date.now() };
+  // The embedded store runs in this process: counter writes are summed over a short window.
+  const counters = coalescingStore(
+    createDynamoStore({ client, tables, clock, requestLogRetentionDays: config.requestLogRetentionDays }),
+    { flushMs: COUNTER_FLUSH_MS },
+  );
   const ctx: CoreContext = {
-    store: (options.wrapStore ?? ((store: Store) => store))(
-      createDynamoStore({
-        client,
-        tables,
-        clock,
-        requestLogRetentionDays: config.requestLogRetentionDays,
-      }),
-    ),
+    store: (options.wrapStore ?? ((store: Store) => store))(counters),
     secrets: await LocalFileSecretStore.open(config.dataDir),
     clock,
     fetch: options.fetch ?? fetch,
@@ -156,7 +158,9 @@ export async function startLocalGateway(
       await Promise.race([closed, grace]);
       clearInterval(reaper);
       server.closeAllConnections();
+      await counters.flush().catch(() => undefined);
       await Promise.allSettled([...pending, polling]);
+      await counters.flush().catch(() => undefined);
       client.destroy();
       await dynamo.close();
     },

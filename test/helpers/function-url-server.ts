@@ -12,6 +12,8 @@ import { functionUrlEvent, lambdaContext } from "./lambda.ts";
 
 export interface FunctionUrlServer {
   url: string;
+  /** Every HTTP request (not upgrades) as it arrived. */
+  requests: { at: number; method: string; path: string }[];
   close(): Promise<void>;
 }
 
@@ -25,7 +27,9 @@ export async function startFunctionUrlServer(
     onUpgrade?(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
   } = {},
 ): Promise<FunctionUrlServer> {
+  const requests: FunctionUrlServer["requests"] = [];
   const server: Server = createServer((req, res) => {
+    requests.push({ at: Date.now(), method: req.method ?? "GET", path: new URL(req.url ?? "/", "http://x").pathname });
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
     req.on("end", () => {
@@ -70,6 +74,7 @@ export async function startFunctionUrlServer(
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

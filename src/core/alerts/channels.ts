@@ -2,7 +2,7 @@
 // rest: AES-256-GCM files locally, Secrets Manager with KMS on AWS) under `alert-channels/<id>`;
 // the channel record keeps only the URL's host, the start of its path and a fingerprint. Audited
 // as `alert_channel.create|update|enable|disable|delete`, with the same metadata only.
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { recordAudit } from "../audit.ts";
 import type { CoreContext } from "../context.ts";
 import { badRequest, conflict, notFound } from "../errors.ts";
@@ -46,16 +46,16 @@ export async function createChannel(
   input: CreateChannelInput,
   actor: string,
 ): Promise<{ channel: AlertChannel; secret?: string }> {
-  const url = checkWebhookUrl(input.url, allowLocal(ctx));
+  const kind = input.kind ?? "webhook";
+  const { target, parts } = channelTarget(kind, input.url, allowLocal(ctx));
   const id = `alc_${randomBytes(8).toString("hex")}`;
   const generated = input.secret === undefined ? newSigningSecret() : undefined;
-  const secret: ChannelSecret = { url: url.toString(), secret: input.secret ?? (generated as string) };
-  const parts = urlParts(url);
+  const secret: ChannelSecret = { url: target, secret: input.secret ?? (generated as string) };
   const now = ctx.clock.now();
   const channel: AlertChannel = {
     id,
     name: input.name,
-    kind: input.kind ?? "webhook",
+    kind,
     format: input.format ?? "json",
     state: "active",
     secretName: channelSecretName(id),
@@ -116,9 +116,8 @@ export async function updateChannel(
     }
     const next: ChannelSecret = { url: stored?.url ?? "", secret: stored?.secret ?? "" };
     if (input.url !== undefined) {
-      const url = checkWebhookUrl(input.url, allowLocal(ctx));
-      const parts = urlParts(url);
-      next.url = url.toString();
+      const { target, parts } = channelTarget(current.kind, input.url, allowLocal(ctx));
+      next.url = target;
       Object.assign(patch, {
         urlHost: parts.host,
         urlPathPrefix: parts.pathPrefix,
@@ -196,4 +195,19 @@ export async function deleteChannel(ctx: CoreContext, id: string, actor: string)
 /** Sends one signed test event now (no retry) and answers the recorded attempt. */
 export async function testChannel(ctx: CoreContext, id: string): Promise<AlertDelivery> {
   return sendTestEvent(ctx, await requireChannel(ctx, id));
+}
+
+const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:([a-z0-9-]+):(\d{12}):([A-Za-z0-9_-]{1,256}(?:\.fifo)?)$/;
+
+/** A channel's destination: a checked webhook URL, or (kind `sns`) an SNS topic ARN. */
+function channelTarget(kind: ChannelKind, value: string, allowLocalUrls: boolean) {
+  if (kind === "sns") {
+    const match = SNS_TOPIC_ARN.exec(value.trim());
+    if (!match)
+      throw badRequest("an sns channel needs an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:TOPIC)", "url");
+    const fingerprint = createHash("sha256").update(value.trim()).digest("hex").slice(0, 12);
+    return { target: value.trim(), parts: { host: "sns", pathPrefix: `/${match[1]}`, fingerprint } };
+  }
+  const url = checkWebhookUrl(value, allowLocalUrls);
+  return { target: url.toString(), parts: urlParts(url) };
 }

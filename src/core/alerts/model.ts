@@ -76,7 +76,7 @@ export type ChannelFormat = (typeof CHANNEL_FORMATS)[number];
  * Channel kinds that deliver. `webhook` is built in; an SNS kind is an extension point
  * (docs/alerts.md): it needs `@aws-sdk/client-sns`, which this build does not include.
  */
-export const CHANNEL_KINDS = ["webhook"] as const;
+export const CHANNEL_KINDS = ["webhook", "sns"] as const;
 export type ChannelKind = (typeof CHANNEL_KINDS)[number];
 
 export interface AlertChannel {
