@@ -83,9 +83,15 @@ export function once(target: Target, agent: Agent, timeoutMs = 30_000): Promise<
 export interface RunResult {
   samples: Sample[];
   seconds: number;
+  /** Complete streams over `seconds` (closed loops count the warm-up too). */
+  completed?: number;
 }
 
-/** `concurrency` streams back to back for `seconds` (after a short warm-up that is not counted). */
+/**
+ * `concurrency` streams back to back; no stream starts after `seconds` (plus a short warm-up). Latency
+ * comes from streams that finished after the warm-up; throughput is every complete stream over the
+ * time until the last one finished, so an overloaded target's slow first wave still counts.
+ */
 export async function closedLoop(
   target: Target,
   concurrency: number,
@@ -94,18 +100,22 @@ export async function closedLoop(
 ): Promise<RunResult> {
   const agent = newAgent();
   const samples: Sample[] = [];
-  const warmEnd = performance.now() + warmupSeconds * 1000;
+  const started = performance.now();
+  const warmEnd = started + warmupSeconds * 1000;
   const end = warmEnd + seconds * 1000;
+  let completed = 0;
+  let lastDone = started;
   const worker = async () => {
     while (performance.now() < end) {
       const sample = await once(target, agent);
-      const now = performance.now();
-      if (now >= warmEnd && now <= end) samples.push(sample);
+      lastDone = performance.now();
+      if (sample.ok) completed++;
+      if (lastDone >= warmEnd) samples.push(sample);
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   agent.destroy();
-  return { samples, seconds };
+  return { samples, seconds: (lastDone - started) / 1000, completed };
 }
 
 /** Starts `rate` requests per second for `seconds` whatever the answers do (open loop). */
@@ -284,7 +294,7 @@ export function summarize(run: RunResult): Summary {
   return {
     requests: run.samples.length,
     errors: run.samples.length - ok.length,
-    throughput: ok.length / run.seconds,
+    throughput: (run.completed ?? ok.length) / run.seconds,
     ttfbP50: percentile(ttfb, 50),
     ttfbP90: percentile(ttfb, 90),
     ttfbP99: percentile(ttfb, 99),

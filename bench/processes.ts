@@ -120,11 +120,25 @@ export function startBareProxy(upstreamOrigin: string): Promise<ServerProcess> {
   return startServer(["bench/bare-proxy.ts", upstreamOrigin], cleanEnv(), /listening (http:\S+)/);
 }
 
+/** A free TCP port on 127.0.0.1 (so a restarted gateway keeps its URL). */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import("node:net");
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
 export function startGatewayProcess(options: {
   upstreamBaseUrl: string;
   authBaseUrl: string;
   dataDir: string;
   adminToken: string;
+  port?: number;
   profileDir?: string;
 }): Promise<ServerProcess> {
   const flags = options.profileDir ? ["--cpu-prof", `--cpu-prof-dir=${options.profileDir}`] : [];
@@ -132,7 +146,7 @@ export function startGatewayProcess(options: {
     ["src/server/main.ts"],
     {
       ...cleanEnv(),
-      PORT: "0",
+      PORT: String(options.port ?? 0),
       POOLER_DATA_DIR: options.dataDir,
       POOLER_ADMIN_TOKEN: options.adminToken,
       CODEX_UPSTREAM_BASE_URL: options.upstreamBaseUrl,

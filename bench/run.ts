@@ -26,6 +26,7 @@ import {
 } from "./load.ts";
 import {
   type FakeProcess,
+  freePort,
   REPO_ROOT,
   rssMb,
   type ServerProcess,
@@ -151,14 +152,26 @@ async function main(): Promise<void> {
     fake = await startFakeProcess();
     const proxy = await startBareProxy(fake.url);
     started.push(proxy);
-    const gateway = await startGatewayProcess({
-      upstreamBaseUrl: fake.upstreamBaseUrl,
-      authBaseUrl: fake.url,
-      dataDir,
-      adminToken,
-      profileDir: PROFILE ? profileDir : undefined,
-    });
-    started.push(gateway);
+    const port = await freePort();
+    const fakeUrls = fake;
+    const launch = () =>
+      startGatewayProcess({
+        upstreamBaseUrl: fakeUrls.upstreamBaseUrl,
+        authBaseUrl: fakeUrls.url,
+        dataDir,
+        adminToken,
+        port,
+        profileDir: PROFILE ? profileDir : undefined,
+      });
+    let gateway = await launch();
+    started.push({ stop: () => gateway.stop() });
+    /** A fresh gateway process on the same data and port: memory phases start from a clean heap. */
+    const restart = async () => {
+      await gateway.stop();
+      gateway = await launch();
+      await warmUp(targets);
+      return gateway;
+    };
     log(`fake upstream ${fake.url}, bare proxy ${proxy.url}, gateway ${gateway.url}`);
 
     const { targets, accountIds } = await seed(fake, proxy, gateway, adminToken);
@@ -171,9 +184,9 @@ async function main(): Promise<void> {
     if (!SKIP.has("latency")) results.latency = await latencyPhase(targets);
     if (!SKIP.has("rates")) results.rates = await ratePhase(targets);
     if (!SKIP.has("memory"))
-      results.streamMemory = await streamMemoryPhase(fake, accountIds, targets, gateway, proxy);
+      results.streamMemory = await streamMemoryPhase(fake, accountIds, targets, await restart(), proxy);
     if (!SKIP.has("streams"))
-      results.openStreams = await openStreamsPhase(fake, accountIds, targets, gateway, proxy);
+      results.openStreams = await openStreamsPhase(fake, accountIds, targets, await restart(), proxy);
     if (!SKIP.has("lambda")) {
       log("\nLambda bundles: cold module initialisation");
       results.lambdas = await measureLambdaInit(QUICK ? 3 : 7);
@@ -375,6 +388,7 @@ async function streamMemoryPhase(
   const cases = [
     { label: "gateway, 1 MB", mb: 1, target: targets.codex.gateway, pid: gateway.pid, readDelayMs: 0 },
     { label: "gateway, 10 MB", mb: 10, target: targets.codex.gateway, pid: gateway.pid, readDelayMs: 0 },
+    { label: "gateway, 50 MB", mb: 50, target: targets.codex.gateway, pid: gateway.pid, readDelayMs: 0 },
     {
       label: "gateway, 10 MB, slow reader",
       mb: 10,
@@ -392,6 +406,13 @@ async function streamMemoryPhase(
     {
       label: "bare proxy, 10 MB",
       mb: 10,
+      target: targets.codex["bare proxy"],
+      pid: proxy.pid,
+      readDelayMs: 0,
+    },
+    {
+      label: "bare proxy, 50 MB",
+      mb: 50,
       target: targets.codex["bare proxy"],
       pid: proxy.pid,
       readDelayMs: 0,

@@ -48,7 +48,10 @@ async function connectionItem(connectionId = latestConnectionId()) {
 const latestConnectionId = () => [...stack.emulator.connections.keys()].at(-1)!;
 const upstreamPosts = () => seeded.accountIds.flatMap((id) => stack.fake.responsesFor(id));
 const logs = async () =>
-  (await stack.admin("GET", `/request-logs?key=${seeded.keyId}&limit=100`)).body.data as Record<string, any>[];
+  (await stack.admin("GET", `/request-logs?key=${seeded.keyId}&limit=100`)).body.data as Record<
+    string,
+    any
+  >[];
 
 beforeAll(async () => {
   stack = await startAwsWebSocketStack();
@@ -115,7 +118,11 @@ describe("$default", () => {
     const client = await connect();
     const events = await client.turn({ model: "gpt-5.5", generate: false, input: USER_INPUT });
     expect(events.map((e) => e.type)).toEqual(["response.created", "response.completed"]);
-    expect(events[1]!.response).toMatchObject({ id: events[0]!.response.id, status: "completed", output: [] });
+    expect(events[1]!.response).toMatchObject({
+      id: events[0]!.response.id,
+      status: "completed",
+      output: [],
+    });
     expect(upstreamPosts()).toHaveLength(0);
     await client.close();
     const row = await waitFor(async () => (await logs())[0]);
@@ -124,7 +131,11 @@ describe("$default", () => {
 
   it("answers a previous_response_id it cannot serve with the wrapped previous_response_not_found", async () => {
     const client = await connect();
-    const [error] = await client.turn({ model: "gpt-5.5", previous_response_id: "resp_abc", input: USER_INPUT });
+    const [error] = await client.turn({
+      model: "gpt-5.5",
+      previous_response_id: "resp_abc",
+      input: USER_INPUT,
+    });
     expect(error).toEqual({
       type: "error",
       status_code: 400,
@@ -226,7 +237,9 @@ describe("$default", () => {
 
   it("a revoked key gets the wrapped 401 on its next response.create and the connection is closed", async () => {
     const client = await connect();
-    expect((await client.turn({ model: "gpt-5.5", input: USER_INPUT })).at(-1)!.type).toBe("response.completed");
+    expect((await client.turn({ model: "gpt-5.5", input: USER_INPUT })).at(-1)!.type).toBe(
+      "response.completed",
+    );
     expect((await stack.admin("POST", `/keys/${seeded.keyId}/revoke`)).status).toBe(200);
     const [error] = await client.turn({ model: "gpt-5.5", input: USER_INPUT });
     expect(error).toMatchObject({ type: "error", status_code: 401, error: { code: "api_key_disabled" } });
@@ -258,9 +271,9 @@ describe("API Gateway limits", () => {
     const events = await small.turn(request);
     expect(events.at(-1)).toMatchObject({ type: "response.completed" });
     expect((upstreamPosts()[0]!.body as { input: unknown[] }).input).toHaveLength(41);
-    expect(Math.max(...stack.emulator.connections.get(latestConnectionId())!.inboundFrames)).toBeLessThanOrEqual(
-      16 * 1024,
-    );
+    expect(
+      Math.max(...stack.emulator.connections.get(latestConnectionId())!.inboundFrames),
+    ).toBeLessThanOrEqual(16 * 1024);
     await small.close();
 
     const big = await connect();
@@ -336,6 +349,30 @@ describe("the emulator itself", () => {
     expect(await status(emulator.url)).toBe(418);
     expect(await status(emulator.url.replace(/\/v1$/, "/v1/responses"))).toBe(403);
     await emulator.close();
+  });
+});
+
+describe("privacy", () => {
+  it("no frame content or key reaches the logs, the request logs or the connection item", async () => {
+    const canary = "CANARY-7f3a-prompt-text";
+    const client = await connect({ "session-id": "privacy-session" });
+    const input = [{ type: "message", role: "user", content: [{ type: "input_text", text: canary }] }];
+    await client.turn({ model: "gpt-5.5", generate: false, input });
+    await client.turn({ model: "gpt-5.5", previous_response_id: "resp_x", input });
+    await client.turn({ model: "gpt-5.5", input });
+    const item = await connectionItem();
+    await client.close();
+    await stack.emulator.settled();
+    const rows = await waitFor(async () => {
+      const all = await logs();
+      return all.length >= 3 ? all : undefined;
+    });
+    expect(stack.output.lines.length).toBeGreaterThan(0);
+    const secret = seeded.key.split("-").at(-1)!;
+    for (const text of [JSON.stringify(rows), JSON.stringify(item), stack.output.lines.join("\n")]) {
+      expect(text).not.toContain(canary);
+      expect(text).not.toContain(secret);
+    }
   });
 });
 

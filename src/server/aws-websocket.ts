@@ -2,13 +2,13 @@
 // ($connect/$default/$disconnect) and the turn worker it invokes asynchronously. Connection items
 // live in the state table; replies go through the stage's management endpoint.
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { DynamoWebSocketConnectionRepository } from "../adapters/dynamodb/websocket-connection-repository.ts";
 import { lambdaAsyncInvoker } from "../adapters/aws/lambda-invoker.ts";
 import {
   managementClients,
   managementEndpoint,
   managementSender,
 } from "../adapters/aws/websocket-management.ts";
+import { DynamoWebSocketConnectionRepository } from "../adapters/dynamodb/websocket-connection-repository.ts";
 import {
   type WebSocketHandlerOptions,
   websocketRoutesHandler,
@@ -40,7 +40,9 @@ export function webSocketRoutes(host: AwsHost, env: NodeJS.ProcessEnv = process.
   const options = shared(host, env);
   const functionName = env.POOLER_WEBSOCKET_WORKER_FUNCTION;
   if (!functionName) {
-    throw new Error("invalid function configuration: POOLER_WEBSOCKET_WORKER_FUNCTION is not set (the CDK stack sets it)");
+    throw new Error(
+      "invalid function configuration: POOLER_WEBSOCKET_WORKER_FUNCTION is not set (the CDK stack sets it)",
+    );
   }
   const dispatcher = lambdaAsyncInvoker({
     functionName,

@@ -1,25 +1,57 @@
 // The embedded DynamoDB-compatible server for the local host: dynalite on a free loopback port,
-// persisting under the data directory. The data layer talks to it with the real AWS SDK.
-import type { AddressInfo } from "node:net";
-import dynalite from "dynalite";
+// persisting under the data directory. The data layer talks to it with the real AWS SDK. It runs on
+// its own worker thread, so the emulator's CPU work (validation, LevelDB) stays off the event loop
+// that serves requests; the gateway reaches it over loopback HTTP exactly as before.
+import { createRequire } from "node:module";
+import { Worker } from "node:worker_threads";
 
 export interface EmbeddedDynamo {
   endpoint: string;
   close(): Promise<void>;
 }
 
+// Plain CommonJS evaluated in the worker: no loader or transpiler is needed there.
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require("node:worker_threads");
+const dynalite = require(workerData.dynalite);
+const server = dynalite({ path: workerData.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+server.once("error", (error) => parentPort.postMessage({ error: String(error) }));
+server.listen(0, "127.0.0.1", () => parentPort.postMessage({ port: server.address().port }));
+parentPort.on("message", (message) => {
+  if (message === "close") server.close(() => parentPort.postMessage({ closed: true }));
+});
+`;
+
 export async function startEmbeddedDynamo(path?: string): Promise<EmbeddedDynamo> {
-  const server = dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
+  const worker = new Worker(WORKER_SOURCE, {
+    eval: true,
+    workerData: { path, dynalite: createRequire(import.meta.url).resolve("dynalite") },
+    // The parent's loader flags (tsx) are not needed for plain JavaScript.
+    execArgv: [],
   });
-  const { port } = server.address() as AddressInfo;
+  const port = await new Promise<number>((resolve, reject) => {
+    worker.once("error", reject);
+    worker.once("exit", (code) => reject(new Error(`embedded store exited (${code}) before listening`)));
+    worker.once("message", (message: { port?: number; error?: string }) => {
+      if (message.port) resolve(message.port);
+      else reject(new Error(`embedded store failed to start: ${message.error}`));
+    });
+  });
+  // After the start, a crash surfaces as store errors (requests fail closed), not as a process crash.
+  worker.on("error", () => undefined);
   return {
     endpoint: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise((resolve) => {
-        server.close(() => resolve());
-      }),
+    async close() {
+      const closed = new Promise<void>((resolve) => {
+        worker.on("message", (message: { closed?: boolean }) => {
+          if (message.closed) resolve();
+        });
+        worker.once("exit", () => resolve());
+      });
+      worker.postMessage("close");
+      // LevelDB is closed with the server; a stuck close must not hold shutdown.
+      await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
+      await worker.terminate();
+    },
   };
 }

@@ -71,7 +71,10 @@ export interface ConnectionRecord {
   outboundFrames: number[];
   /** Sizes of the messages posted through the management endpoint. */
   postedMessages: number[];
+  /** The close code as the front saw it (1006: the client dropped without a close frame). */
   closed?: { code: number; reason: string; at: number };
+  /** The code the front closed the connection with, when it did (a limit, DeleteConnection). */
+  closeSent?: number;
   /** Resolves once the connection is closed and its $disconnect has run. */
   done: Promise<{ code: number; reason: string }>;
 }
@@ -118,7 +121,11 @@ export async function startApiGatewayEmulator(options: EmulatorOptions): Promise
     void task.finally(() => pending.delete(task)).catch(() => undefined);
     return task;
   };
-  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: limits.messageBytes });
+  const wss = new WebSocketServer({
+    noServer: true,
+    perMessageDeflate: false,
+    maxPayload: limits.messageBytes,
+  });
 
   const emulator: ApiGatewayEmulator = {
     url: "",
@@ -192,7 +199,7 @@ export async function startApiGatewayEmulator(options: EmulatorOptions): Promise
       record(403);
       return writeStatus(socket, 403);
     }
-    const connectionId = randomBytes(12).toString("base64").slice(0, 15) + "=";
+    const connectionId = `${randomBytes(12).toString("base64").slice(0, 15)}=`;
     const conn = {
       connectedAt: Date.now(),
       sourceIp: req.socket.remoteAddress?.replace(/^::ffff:/, "") ?? "127.0.0.1",
@@ -212,8 +219,7 @@ export async function startApiGatewayEmulator(options: EmulatorOptions): Promise
       isBase64Encoded: false,
     };
     const result = await integrate(event);
-    const status =
-      result === "timeout" ? 504 : result === "error" ? 500 : normalizeStatus(result.statusCode);
+    const status = result === "timeout" ? 504 : result === "error" ? 500 : normalizeStatus(result.statusCode);
     record(status >= 200 && status < 300 ? 101 : status);
     if (status < 200 || status >= 300 || socket.destroyed) {
       if (status >= 200 && status < 300) return; // the client left during $connect
@@ -250,17 +256,17 @@ export async function startApiGatewayEmulator(options: EmulatorOptions): Promise
       record.inboundFrames.push(length);
       if (length > limits.frameBytes && !entry.broken) {
         entry.broken = true;
-        ws.close(1009, "Message too big");
+        closeWith(entry, 1009, "Message too big");
       }
     });
     socket.prependListener("data", (chunk: Buffer) => scanner.feed(chunk));
 
     const activity = () => {
       clearTimeout(entry.idleTimer);
-      entry.idleTimer = setTimeout(() => ws.close(1001, "Going away"), limits.idleTimeoutMs);
+      entry.idleTimer = setTimeout(() => closeWith(entry, 1001, "Going away"), limits.idleTimeoutMs);
     };
     activity();
-    entry.ageTimer = setTimeout(() => ws.close(1001, "Going away"), limits.maxConnectionMs);
+    entry.ageTimer = setTimeout(() => closeWith(entry, 1001, "Going away"), limits.maxConnectionMs);
 
     ws.on("message", (data, isBinary) => {
       if (entry.broken) return;
@@ -278,11 +284,15 @@ export async function startApiGatewayEmulator(options: EmulatorOptions): Promise
         if (typeof result === "object" || ws.readyState !== WebSocket.OPEN) return;
         // With no route response configured, API Gateway tells the client only about failures.
         const meta = { connectionId, requestId: event.requestContext.requestId };
-        if (result === "timeout") send(entry, JSON.stringify({ message: "Endpoint request timed out", ...meta }));
+        if (result === "timeout")
+          send(entry, JSON.stringify({ message: "Endpoint request timed out", ...meta }));
         if (result === "error") send(entry, JSON.stringify({ message: "Internal server error", ...meta }));
       });
     });
-    ws.on("error", () => undefined); // a 1009 from `ws` itself (message limit) arrives here first
+    ws.on("error", (error: Error & { code?: string }) => {
+      // `ws` enforces the message limit itself (maxPayload) and closes with 1009.
+      if (error.code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH") record.closeSent ??= 1009;
+    });
     ws.once("close", (code, reason) => {
       clearTimeout(entry.idleTimer);
       clearTimeout(entry.ageTimer);
@@ -300,6 +310,11 @@ export async function startApiGatewayEmulator(options: EmulatorOptions): Promise
       };
       void integrate(event).then(() => resolveDone({ code, reason: reason.toString("utf8") }));
     });
+  }
+
+  function closeWith(entry: Live, code: number, reason: string) {
+    entry.record.closeSent ??= code;
+    entry.ws.close(code, reason);
   }
 
   /** One message to the client, in frames of at most `frameBytes`. */
@@ -335,13 +350,13 @@ export async function startApiGatewayEmulator(options: EmulatorOptions): Promise
             return fail(413, "PayloadTooLargeException", "Request entity too large");
           }
           clearTimeout(entry.idleTimer);
-          entry.idleTimer = setTimeout(() => entry.ws.close(1001, "Going away"), limits.idleTimeoutMs);
+          entry.idleTimer = setTimeout(() => closeWith(entry, 1001, "Going away"), limits.idleTimeoutMs);
           send(entry, body.toString("utf8"));
           res.writeHead(200).end();
           return;
         }
         if (req.method === "DELETE") {
-          entry.ws.close(1000, "");
+          closeWith(entry, 1000, "");
           res.writeHead(204).end();
           return;
         }
@@ -416,7 +431,9 @@ class FrameScanner {
   }
 }
 
-function parseFrameHeader(buffer: Buffer): { opcode: number; length: number; headerBytes: number } | undefined {
+function parseFrameHeader(
+  buffer: Buffer,
+): { opcode: number; length: number; headerBytes: number } | undefined {
   if (buffer.length < 2) return undefined;
   const opcode = buffer[0]! & 0x0f;
   const masked = (buffer[1]! & 0x80) !== 0;
@@ -455,5 +472,7 @@ function lowerCase(headers: Record<string, string>): Record<string, string> {
 
 function writeStatus(socket: Duplex, status: number): void {
   if (socket.destroyed) return;
-  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ""}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`);
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ""}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`,
+  );
 }

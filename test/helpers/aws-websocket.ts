@@ -27,7 +27,11 @@ import {
 } from "./lambda.ts";
 
 export const WORKER_FUNCTION = "codex-pooler-test-WebSocketWorker";
-const RESPONSES_PATHS = new Set(["/backend-api/codex/responses", "/backend-api/codex/v1/responses", "/v1/responses"]);
+const RESPONSES_PATHS = new Set([
+  "/backend-api/codex/responses",
+  "/backend-api/codex/v1/responses",
+  "/v1/responses",
+]);
 
 export interface AwsWebSocketStack {
   fake: FakeUpstream;
@@ -36,10 +40,14 @@ export interface AwsWebSocketStack {
   /** CloudFront in front of the runtime function URL, upgrades on the Responses paths to the WebSocket API. */
   front: FunctionUrlServer;
   recorder: AwsCallRecorder;
+  /** Every line the functions logged (Powertools logs, EMF metrics). */
+  output: { lines: string[] };
   /** Replaces the routes entry the emulator calls (default: lambdas/websocket.ts as deployed). */
   routes: { handler: RouteHandler; deployed: RouteHandler };
   admin(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
-  seed(options?: { accounts?: number }): Promise<{ pool: string; key: string; keyId: string; accountIds: string[] }>;
+  seed(options?: {
+    accounts?: number;
+  }): Promise<{ pool: string; key: string; keyId: string; accountIds: string[] }>;
   stop(): Promise<void>;
 }
 
@@ -66,9 +74,15 @@ export async function startAwsWebSocketStack(
   const recorder = new AwsCallRecorder(env.tables);
   const secrets = mockSecretsManager({ [ORIGIN_SECRET_ARN]: ORIGIN_VALUE }, recorder);
   const stdout = captureOutput();
-  routes.deployed = recorder.as("websocket", (await import("../../lambdas/websocket.ts")).handler as RouteHandler);
+  routes.deployed = recorder.as(
+    "websocket",
+    (await import("../../lambdas/websocket.ts")).handler as RouteHandler,
+  );
   routes.handler = routes.deployed;
-  worker = recorder.as("websocketWorker", (await import("../../lambdas/websocket-worker.ts")).handler as AsyncFunction);
+  worker = recorder.as(
+    "websocketWorker",
+    (await import("../../lambdas/websocket-worker.ts")).handler as AsyncFunction,
+  );
   const runtime = recorder.as("runtime", (await import("../../lambdas/runtime.ts")).handler);
   const adminEntry = recorder.as("admin", (await import("../../lambdas/admin.ts")).handler);
   const front = await startFunctionUrlServer(runtime, {
@@ -98,6 +112,7 @@ export async function startAwsWebSocketStack(
     emulator,
     front,
     recorder,
+    output: stdout,
     routes,
     admin,
     async seed(seedOptions = {}) {
@@ -111,7 +126,8 @@ export async function startAwsWebSocketStack(
           authJson: account.authJson,
           label: `${pool}-acct${i}`,
         });
-        if (imported.status !== 201) throw new Error(`account import failed: ${JSON.stringify(imported.body)}`);
+        if (imported.status !== 201)
+          throw new Error(`account import failed: ${JSON.stringify(imported.body)}`);
         accountIds.push(account.accountId);
       }
       const key = await admin("POST", "/keys", { pool, label: `${pool}-key` });
@@ -194,7 +210,9 @@ export class SmallFrameClient {
       const index = this.messages.slice(from).findIndex(done);
       if (index >= 0) return this.messages.slice(from, from + index + 1);
       if (this.ws.readyState !== WebSocket.OPEN) {
-        throw new Error(`connection closed before the turn ended: ${JSON.stringify(this.messages.slice(from))}`);
+        throw new Error(
+          `connection closed before the turn ended: ${JSON.stringify(this.messages.slice(from))}`,
+        );
       }
       await new Promise<void>((resolve) => this.#waiters.push(resolve));
     }

@@ -5,8 +5,8 @@
 // routes WebSocket upgrades elsewhere, e.g. to the API Gateway emulator) or are refused with 404.
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { Writable } from "node:stream";
 import type { Duplex } from "node:stream";
+import { Writable } from "node:stream";
 import type { HttpPrelude } from "../../src/adapters/lambda/lambda-runtime.ts";
 import { functionUrlEvent, lambdaContext } from "./lambda.ts";
 
@@ -29,7 +29,11 @@ export async function startFunctionUrlServer(
 ): Promise<FunctionUrlServer> {
   const requests: FunctionUrlServer["requests"] = [];
   const server: Server = createServer((req, res) => {
-    requests.push({ at: Date.now(), method: req.method ?? "GET", path: new URL(req.url ?? "/", "http://x").pathname });
+    requests.push({
+      at: Date.now(),
+      method: req.method ?? "GET",
+      path: new URL(req.url ?? "/", "http://x").pathname,
+    });
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
     req.on("end", () => {
@@ -99,7 +103,8 @@ class PreludeStream extends Writable {
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     if (this.#head === undefined) {
       this.onBody(chunk);
-      return callback();
+      callback();
+      return;
     }
     this.#head = Buffer.concat([this.#head, chunk]);
     const end = this.#head.indexOf(Buffer.alloc(8));

@@ -70,7 +70,7 @@ export async function acceptConnection(
     return error.toResponse();
   }
   if (isCodexStyleClient(input.headers)) {
-    // 426 makes Codex continue over HTTP POST at once; 403/404/500 or a 1009 close cost it ~7 s of retries.
+    // 426 makes Codex continue over HTTP POST at once; 403/404/500 or a 1009 close cost it ~6.5 s of retries.
     ctx.metrics.count("websocket_connections", 1, { outcome: "http_fallback" });
     return new GatewayError(
       426,
@@ -216,7 +216,9 @@ export async function receiveMessage(
   } catch (error) {
     ctx.logger.error("websocket turn could not be started", { error: (error as Error).name });
     await connections.releaseTurn(connectionId, turnId).catch(() => undefined);
-    await fail(new GatewayError(503, "turn_not_started", "the gateway could not start this turn; send it again"));
+    await fail(
+      new GatewayError(503, "turn_not_started", "the gateway could not start this turn; send it again"),
+    );
   }
 }
 

@@ -52,7 +52,9 @@ export async function runTurn(worker: TurnWorker, job: TurnJob, deadline: AbortS
     ]);
     if (key?.status !== "active" || !pool) {
       await out.post(
-        gatewayErrorFrame(new GatewayError(401, "api_key_disabled", "api key or its pool is no longer active")),
+        gatewayErrorFrame(
+          new GatewayError(401, "api_key_disabled", "api key or its pool is no longer active"),
+        ),
       );
       return;
     }
@@ -174,7 +176,10 @@ async function relayEvents(
       const outcome = await out.post(data);
       if (outcome === "gone") return stop();
       if (outcome === "too_large") {
-        return stop({ code: "event_too_large", message: "an upstream event was too large for the WebSocket front" });
+        return stop({
+          code: "event_too_large",
+          message: "an upstream event was too large for the WebSocket front",
+        });
       }
       if (TERMINAL.has(type)) terminal = true;
     }
