@@ -5,7 +5,7 @@
 //
 // Flags: --quick (shorter rounds, for trying changes), --profile (writes a CPU profile of the
 // gateway to .bench-tmp/profiles), --no-doc (print only), --skip=<phase,…> (latency, rates, memory,
-// streams, lambda).
+// streams, lambda), --report-only (re-render the document from the last run).
 import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -124,6 +124,17 @@ const CHAT_BODY = { model: "gpt-5.5", stream: true, messages: [{ role: "user", c
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
 const fmt = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : "–");
+
+/** `--report-only`: re-render docs/benchmarks.md from the last run's results (after editing notes.md). */
+async function reportOnly(): Promise<void> {
+  const { readFileSync } = await import("node:fs");
+  const results = JSON.parse(
+    readFileSync(join(REPO_ROOT, ".bench-tmp/results.json"), "utf8"),
+  ) as BenchResults;
+  const report = renderReport(results);
+  writeFileSync(join(REPO_ROOT, "docs/benchmarks.md"), report.markdown);
+  log(`${report.summary}\nwrote docs/benchmarks.md`);
+}
 
 async function main(): Promise<void> {
   const { cpus } = await import("node:os");
@@ -491,4 +502,4 @@ async function openStreamsPhase(
   return rows;
 }
 
-await main();
+await (args.includes("--report-only") ? reportOnly() : main());

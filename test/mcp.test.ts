@@ -350,7 +350,11 @@ describe("tools", () => {
     expect(reauth.accounts).toEqual([
       expect.objectContaining({ id: accounts.b1!.id, lastErrorCode: "refresh_token_reused" }),
     ]);
-    const exhausted = await data(client, "codex_pooler_list_accounts", { pool: SECOND, query: "b2" });
+    // The exhaustion mark is written in the background after the 429; wait until it has landed.
+    const exhausted = await waitFor(async () => {
+      const answer = await data(client, "codex_pooler_list_accounts", { pool: SECOND, query: "b2" });
+      return answer.accounts[0]?.quota?.exhausted === true ? answer : undefined;
+    });
     expect(exhausted.accounts[0].quota).toMatchObject({ exhausted: true });
     expect(Date.parse(exhausted.accounts[0].quota.exhaustedUntil)).toBeGreaterThan(Date.now());
   });
