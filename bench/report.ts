@@ -59,7 +59,7 @@ export function checks(r: BenchResults): Check[] {
     }
   }
   const biggest = r.openStreams
-    .filter((row) => row.target === "gateway")
+    .filter((row) => row.target === "gateway" && !row.bodyKb)
     .sort((a, b) => b.streams - a.streams)[0];
   if (biggest) {
     out.push({
@@ -69,19 +69,29 @@ export function checks(r: BenchResults): Check[] {
       met: biggest.rssMb < TARGETS.openStreamsMb && biggest.opened === biggest.streams,
     });
   }
-  // Flat: the gateway's RSS rises no more than the bare proxy's on the same stream (young-generation
-  // garbage that has not been collected yet) plus a margin, and does not grow with the stream's size.
+  // Flat: the rise does not grow with the bytes streamed. A fast reader lets uncollected
+  // young-generation garbage show up in RSS whatever the stream's size (V8 collects it in bulk), so
+  // the 50 MB stream is compared with the 10 MB one; buffering would add 40 MB.
   const rise = (m: { peakMb: number; baselineMb: number }) => m.peakMb - m.baselineMb;
-  for (const row of r.streamMemory.filter((m) => m.label.startsWith("gateway") && m.megabytes >= 10)) {
-    const bare =
-      r.streamMemory.find((m) => m.label.startsWith("bare") && m.megabytes === row.megabytes) ??
-      r.streamMemory.find((m) => m.label.startsWith("bare"));
-    const allowed = (bare ? Math.max(0, rise(bare)) : 0) + TARGETS.streamRiseMb;
+  const row = (label: string) => r.streamMemory.find((m) => m.label === label);
+  const ten = row("gateway, 10 MB");
+  const fifty = row("gateway, 50 MB");
+  if (ten && fifty) {
     out.push({
-      name: `RSS rise over one stream: ${row.label}`,
-      value: `+${f(rise(row), 1)} MB${row.ok ? "" : " (stream failed)"}${bare ? ` (bare proxy +${f(rise(bare), 1)})` : ""}`,
-      target: `≤ bare proxy + ${TARGETS.streamRiseMb} MB (flat)`,
-      met: row.ok && rise(row) <= allowed,
+      name: "RSS rise over one stream, 50 MB vs 10 MB (fast reader)",
+      value: `+${f(rise(fifty), 1)} vs +${f(rise(ten), 1)} MB${ten.ok && fifty.ok ? "" : " (a stream failed)"}`,
+      target: `grows < ${TARGETS.streamRiseMb} MB with 5× the bytes (flat)`,
+      met: ten.ok && fifty.ok && rise(fifty) - rise(ten) < TARGETS.streamRiseMb,
+    });
+  }
+  for (const label of ["gateway, 10 MB, slow reader", "gateway, 10 MB, /v1/chat"]) {
+    const m = row(label);
+    if (!m) continue;
+    out.push({
+      name: `RSS rise over one stream: ${label}`,
+      value: `+${f(rise(m), 1)} MB${m.ok ? "" : " (stream failed)"}`,
+      target: `< ${TARGETS.streamRiseMb} MB (flat)`,
+      met: m.ok && rise(m) < TARGETS.streamRiseMb,
     });
   }
   for (const l of r.lambdas) {
@@ -93,6 +103,57 @@ export function checks(r: BenchResults): Check[] {
     });
   }
   return out;
+}
+
+/** A few sentences computed from the run, so the reading never contradicts the tables. */
+function reading(r: BenchResults): string[] {
+  const lines: string[] = [];
+  const peak = (target: string) =>
+    Math.max(0, ...r.latency.filter((x) => x.target === target).map((x) => x.summary.throughput));
+  const gw = peak("gateway");
+  const bare = peak("bare proxy");
+  if (gw > 0 && bare > 0) {
+    lines.push(
+      `- **Capacity.** The gateway peaks at about ${f(gw, 0)} streams/s on this box, the bare proxy at ` +
+        `${f(bare, 0)}: every gateway stream authenticates, routes, relays through web streams and ` +
+        "undici, and writes its request log, pin and usage bucket through the AWS SDK (counters are " +
+        "coalesced), with the load generator and the upstream on the same two cores. Above that rate " +
+        "requests queue, which is what the 400 req/s and 500-stream rows show.",
+    );
+  }
+  const added = (rate: number) => addedTtfb(r.rates, "codex", rate);
+  const below = [50, 100].map((rate) => [rate, added(rate)] as const).filter(([, a]) => a);
+  if (below.length > 0) {
+    lines.push(
+      `- **Added latency below capacity.** ${below
+        .map(
+          ([rate, a], i) =>
+            `${i === 0 ? "At" : "at"} ${rate} req/s: +${f(a?.p50 ?? Number.NaN)} ms p50, +${f(a?.p90 ?? Number.NaN)} ms p90`,
+        )
+        .join("; ")} on the Codex route, time to first byte against the bare proxy.`,
+    );
+  }
+  const big = r.openStreams
+    .filter((o) => o.target === "gateway" && !o.bodyKb)
+    .sort((a, b) => b.streams - a.streams)[0];
+  const bareBig = r.openStreams.find(
+    (o) => o.target === "bare proxy" && !o.bodyKb && o.streams === big?.streams,
+  );
+  const flat = checks(r)
+    .filter((c) => c.name.startsWith("RSS rise"))
+    .every((c) => c.met);
+  if (big && bareBig) {
+    const per = (o: { rssMb: number; idleMb: number; streams: number }) =>
+      ((o.rssMb - o.idleMb) * 1024) / o.streams;
+    lines.push(
+      `- **Memory.** About ${f(per(big), 0)} KB per open stream (bare proxy ${f(per(bareBig), 0)} KB) on ` +
+        `top of ${f(big.idleMb, 0)} MB idle. ` +
+        (flat
+          ? "A long answer does not grow memory with its length, and a slow reader holds the upstream back instead of buffering it."
+          : "**A long answer's memory check failed: see the table below.**"),
+    );
+  }
+  return lines;
 }
 
 function throughputRatios(rows: LatencyRow[], endpoint: EndpointName) {
@@ -143,6 +204,8 @@ export function renderReport(r: BenchResults): { markdown: string; summary: stri
     "  the chat request into, so the difference includes translation both ways.",
     "- TTFB is the time to the first byte of the response body (the gateway holds the opening events",
     "  back until the first decisive one, which is part of what is measured).",
+    "- The memory phases each start a fresh gateway process on the same data, so one phase's heap does",
+    "  not colour the next. Other work on the machine moves single figures by tens of percent.",
     "",
     "## Targets",
     "",
@@ -151,6 +214,8 @@ export function renderReport(r: BenchResults): { markdown: string; summary: stri
     ...list.map((c) => `| ${c.name} | ${c.value} | ${c.target} | ${c.met ? "met" : "**missed**"} |`),
     "",
   );
+
+  md.push("## Reading", "", ...reading(r), "");
 
   md.push("## Fixed rate: added time to first byte", "");
   md.push(
@@ -201,11 +266,11 @@ export function renderReport(r: BenchResults): { markdown: string; summary: stri
     "",
     "Open streams (the upstream holds each stream after its first events; RSS once all are open):",
     "",
-    "| Streams | Process | Opened | Completed after release | RSS idle before | RSS with streams open |",
-    "|---|---|---|---|---|---|",
+    "| Streams | Request body | Process | Opened | Completed after release | RSS idle before | RSS with streams open | Per stream |",
+    "|---|---|---|---|---|---|---|---|",
     ...r.openStreams.map(
       (o) =>
-        `| ${o.streams} | ${o.target} | ${o.opened} | ${o.completed} | ${f(o.idleMb, 0)} MB | ${f(o.rssMb, 0)} MB |`,
+        `| ${o.streams} | ${o.bodyKb ? `${o.bodyKb} KB` : "small"} | ${o.target} | ${o.opened} | ${o.completed} | ${f(o.idleMb, 0)} MB | ${f(o.rssMb, 0)} MB | ${f(((o.rssMb - o.idleMb) * 1024) / o.streams, 0)} KB |`,
     ),
     "",
     "One long answer (2 KB deltas), RSS sampled every 20 ms while it streams. A fast reader lets",

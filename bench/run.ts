@@ -52,7 +52,7 @@ const LEVEL_SECONDS = QUICK ? 1 : 2.5;
 const RATE_ROUNDS = QUICK ? 3 : 5;
 const RATE_SECONDS = QUICK ? 1 : 2;
 const INTERLEAVED_RATE = 200;
-const OTHER_RATES = [50, 400];
+const OTHER_RATES = [50, 100, 400];
 const OPEN_STREAMS = QUICK ? [1000] : [1000, 5000];
 const POOL = "bench";
 const ACCOUNTS = 4;
@@ -94,6 +94,8 @@ export interface StreamMemoryRow {
 export interface OpenStreamsRow {
   streams: number;
   target: TargetName;
+  /** Request body size; 0 for the usual small turn. */
+  bodyKb?: number;
   opened: number;
   completed: number;
   idleMb: number;
@@ -125,6 +127,15 @@ const CHAT_BODY = { model: "gpt-5.5", stream: true, messages: [{ role: "user", c
 const log = (line: string) => process.stdout.write(`${line}\n`);
 const fmt = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : "–");
 
+/** Writes the document and lets Biome lay out its tables (the repository's lint checks Markdown too). */
+async function writeDoc(markdown: string): Promise<void> {
+  const { spawnSync } = await import("node:child_process");
+  const file = join(REPO_ROOT, "docs/benchmarks.md");
+  writeFileSync(file, markdown);
+  const biome = join(REPO_ROOT, "node_modules/@biomejs/biome/bin/biome");
+  spawnSync(process.execPath, [biome, "format", "--write", file], { cwd: REPO_ROOT, stdio: "ignore" });
+}
+
 /** `--report-only`: re-render docs/benchmarks.md from the last run's results (after editing notes.md). */
 async function reportOnly(): Promise<void> {
   const { readFileSync } = await import("node:fs");
@@ -132,7 +143,7 @@ async function reportOnly(): Promise<void> {
     readFileSync(join(REPO_ROOT, ".bench-tmp/results.json"), "utf8"),
   ) as BenchResults;
   const report = renderReport(results);
-  writeFileSync(join(REPO_ROOT, "docs/benchmarks.md"), report.markdown);
+  await writeDoc(report.markdown);
   log(`${report.summary}\nwrote docs/benchmarks.md`);
 }
 
@@ -197,7 +208,7 @@ async function main(): Promise<void> {
     if (!SKIP.has("memory"))
       results.streamMemory = await streamMemoryPhase(fake, accountIds, targets, await restart(), proxy);
     if (!SKIP.has("streams"))
-      results.openStreams = await openStreamsPhase(fake, accountIds, targets, await restart(), proxy);
+      results.openStreams = await openStreamsPhase(fake, accountIds, targets, restart, proxy);
     if (!SKIP.has("lambda")) {
       log("\nLambda bundles: cold module initialisation");
       results.lambdas = await measureLambdaInit(QUICK ? 3 : 7);
@@ -216,7 +227,7 @@ async function main(): Promise<void> {
   const report = renderReport(results);
   log(`\n${report.summary}`);
   if (WRITE_DOC) {
-    writeFileSync(join(REPO_ROOT, "docs/benchmarks.md"), report.markdown);
+    await writeDoc(report.markdown);
     log("wrote docs/benchmarks.md");
   }
   if (PROFILE) log(`CPU profile of the gateway in ${profileDir}`);
@@ -383,7 +394,7 @@ async function ratePhase(targets: Targets): Promise<RateRow[]> {
     `\nFixed rates (${RATE_SECONDS} s per round; ${INTERLEAVED_RATE} req/s: ${RATE_ROUNDS} interleaved rounds, medians)`,
   );
   for (const endpoint of ["codex", "chat"] as const) await run(endpoint, INTERLEAVED_RATE, RATE_ROUNDS);
-  for (const rate of OTHER_RATES) await run("codex", rate, QUICK ? 1 : 3);
+  for (const rate of OTHER_RATES) await run("codex", rate, QUICK ? 1 : 2);
   return rows;
 }
 
@@ -473,32 +484,58 @@ async function openStreamsPhase(
   fake: FakeProcess,
   accountIds: string[],
   targets: Targets,
-  gateway: ServerProcess,
+  restart: () => Promise<ServerProcess>,
   proxy: ServerProcess,
 ): Promise<OpenStreamsRow[]> {
   const rows: OpenStreamsRow[] = [];
   log("\nOpen streams held by the upstream (RSS)");
-  for (const id of accountIds) await fake.setDefaultBehavior(id, { kind: "text", pauseAfterEvent: 2 });
-  for (const count of OPEN_STREAMS) {
+  const hold = async (on: boolean) => {
+    for (const id of accountIds) {
+      await fake.setDefaultBehavior(id, on ? { kind: "text", pauseAfterEvent: 2 } : { kind: "text" });
+    }
+  };
+  // A long Codex conversation sends its whole history each turn: 200 KB bodies, as well as tiny ones.
+  const bigBody = JSON.stringify({
+    ...CODEX_BODY,
+    input: [{ type: "message", role: "user", content: [{ type: "input_text", text: "x".repeat(200_000) }] }],
+  });
+  const runs = [
+    ...OPEN_STREAMS.map((count) => ({ count, bodyKb: 0 })),
+    { count: 1000, bodyKb: Math.round(bigBody.length / 1024) },
+  ];
+  for (const { count, bodyKb } of runs) {
+    // Each gateway run starts from a fresh process, so one run's heap does not colour the next.
+    await hold(false);
+    const gateway = await restart();
+    await hold(true);
     for (const [name, server] of [
       ["gateway", gateway],
       ["bare proxy", proxy],
     ] as const) {
       const idle = rssMb(server.pid);
-      const held = await holdStreams(targets.codex[name], count);
+      const target = bodyKb ? { ...targets.codex[name], body: bigBody } : targets.codex[name];
+      const held = await holdStreams(target, count);
       await new Promise((resolve) => setTimeout(resolve, 1000));
       const rss = rssMb(server.pid);
       await fake.releasePaused();
       const { completed } = await held.finish(60_000);
-      rows.push({ streams: count, target: name, opened: held.opened, completed, idleMb: idle, rssMb: rss });
+      rows.push({
+        streams: count,
+        target: name,
+        bodyKb,
+        opened: held.opened,
+        completed,
+        idleMb: idle,
+        rssMb: rss,
+      });
       log(
-        `  ${String(count).padStart(5)} streams ${name.padEnd(10)} open ${held.opened}, completed ${completed}: ` +
+        `  ${String(count).padStart(5)} streams ${name.padEnd(10)}${bodyKb ? ` (${bodyKb} KB bodies)` : ""} open ${held.opened}, completed ${completed}: ` +
           `RSS ${fmt(rss, 0)} MB (idle before ${fmt(idle, 0)} MB)`,
       );
       await new Promise((resolve) => setTimeout(resolve, 1000));
     }
   }
-  for (const id of accountIds) await fake.setDefaultBehavior(id, { kind: "text" });
+  await hold(false);
   return rows;
 }
 

@@ -15,6 +15,7 @@ import { relaySse, type StreamSummary } from "./sse-relay.ts";
 import { relayedResponseHeaders, upstreamHeaders } from "./upstream-headers.ts";
 
 const ERROR_BODY_LIMIT = 64 * 1024;
+const NO_BODY = new Uint8Array(0);
 
 export interface ResponsesRequest {
   key: Credential;
@@ -138,6 +139,9 @@ export async function relayResponses(gw: Gateway, req: ResponsesRequest): Promis
       log(account, attempts, { status: attempt.response.status, errorCode: attempt.errorCode });
       return attempt.response;
     }
+    // Committed: nothing is replayed from here, and a Codex body carries the whole conversation, so
+    // the stream (which may stay open for minutes) should not keep it alive.
+    req.body = NO_BODY;
     return streamToClient(gw, req, account, attempt, (summary, fields) => {
       log(account, attempts, fields);
       settle(gw, req, account, model, summary);
