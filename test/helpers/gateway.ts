@@ -67,10 +67,17 @@ export async function startTestGateway(
   });
   const adminToken = config.adminToken ?? (local.bootstrapAdminToken as string);
   const admin = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${local.url}/admin/v1${path}`, {
-      method,
-      headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
+    const send = () =>
+      fetch(`${local.url}/admin/v1${path}`, {
+        method,
+        headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    // After a long pause (a test installing clients) a pooled keep-alive socket may be reset as it is
+    // reused; such a request never reached the server, so one retry on a fresh socket is safe.
+    const response = await send().catch((error: { cause?: { code?: string } }) => {
+      if (error.cause?.code !== "ECONNRESET") throw error;
+      return send();
     });
     return { status: response.status, body: await response.json() };
   };
