@@ -270,6 +270,13 @@ describe("the console in Chromium", () => {
     const response = await turn(revealedKey);
     expect(response.status).toBe(200);
     expect((await readSse(response)).at(-1)?.type).toBe("response.completed");
+    // The row is written once the relay has finished with the upstream, which can be just after
+    // the client has read the terminal event; wait for it through the API before looking.
+    await expect
+      .poll(async () => (await gw.admin("GET", `/request-logs?key=${keyId}`)).body.data.length, {
+        timeout: 10_000,
+      })
+      .toBe(1);
 
     await open(`/admin/logs?key=${keyId}`);
     const row = page.locator("tr[data-log]").first();
