@@ -29,6 +29,8 @@ export interface GatewayConfig {
     /** Failed token refreshes in 15 minutes. */
     refreshFailures: number;
   };
+  /** The operator web console at <GatewayUrl>/admin (admin-token sign-in); `-c console=false` leaves it out. */
+  console: boolean;
   /** Only for staging against a stand-in upstream; leave unset in real use. */
   upstreamBaseUrl?: string;
   authBaseUrl?: string;
@@ -37,6 +39,7 @@ export interface GatewayConfig {
 export const DEFAULT_CONFIG: GatewayConfig = {
   name: "codex-pooler",
   devMode: false,
+  console: true,
   logRetentionDays: 30,
   requestLogRetentionDays: 30,
   runtimeMemoryMb: 512,
@@ -59,6 +62,12 @@ export function configFromContext(node: Node): GatewayConfig {
       throw new Error(`context ${key} must be a number from ${min} to ${max}`);
     return n;
   };
+  const bool = (key: string, fallback: boolean) => {
+    const raw = str(key);
+    if (raw === undefined) return fallback;
+    if (raw !== "true" && raw !== "false") throw new Error(`context ${key} must be true or false`);
+    return raw === "true";
+  };
   const name = str("name") ?? DEFAULT_CONFIG.name;
   if (!/^[a-z][a-z0-9-]{1,30}$/.test(name)) {
     throw new Error("context name must be 2-31 lower-case letters, digits or dashes, starting with a letter");
@@ -66,6 +75,7 @@ export function configFromContext(node: Node): GatewayConfig {
   const config: GatewayConfig = {
     name,
     devMode: str("devMode") === "true",
+    console: bool("console", DEFAULT_CONFIG.console),
     domainName: str("domainName"),
     certificateArn: str("certificateArn"),
     hostedZoneId: str("hostedZoneId"),

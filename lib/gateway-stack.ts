@@ -31,7 +31,7 @@ export class GatewayStack extends Stack {
   readonly functions: Record<
     "runtime" | "admin" | "mcp" | "scheduled" | "websocket" | "websocketWorker",
     GatewayFunction
-  >;
+  > & { console?: GatewayFunction };
   readonly edge: HttpEdge;
   readonly adminUrl: lambda.FunctionUrl;
   readonly webSocket: WebSocketGateway;
@@ -99,6 +99,20 @@ export class GatewayStack extends Stack {
       memorySize: 512,
       environment,
     });
+    // The web console and the admin API it calls, for browsers (which cannot sign SigV4): CloudFront
+    // sends /admin and /admin/* here; operators sign in with an admin token minted over the IAM URL.
+    const consoleFn = config.console
+      ? new GatewayFunction(this, "Console", {
+          ...common,
+          entry: "console",
+          serviceName: "codex-pooler-console",
+          description:
+            "Codex Pooler web console and its admin API (/admin behind CloudFront, admin-token sign-in)",
+          timeout: Duration.seconds(60),
+          memorySize: 512,
+          environment: { ...environment, POOLER_ORIGIN_SECRET_ARN: originSecret.secret.secretArn },
+        })
+      : undefined;
     const mcp = new GatewayFunction(this, "Mcp", {
       ...common,
       entry: "mcp",
@@ -152,11 +166,21 @@ export class GatewayStack extends Stack {
         resources: [websocketWorker.fn.functionArn],
       }),
     );
-    this.functions = { runtime, admin, mcp, scheduled, websocket, websocketWorker };
+    this.functions = {
+      runtime,
+      admin,
+      mcp,
+      scheduled,
+      websocket,
+      websocketWorker,
+      ...(consoleFn ? { console: consoleFn } : {}),
+    };
 
     // --- least privilege, per function (lib/grants.ts) ---------------------------------------
     for (const [name, grants] of Object.entries(FUNCTION_GRANTS) as [GrantedFunction, FunctionGrants][]) {
-      const { role } = this.functions[name];
+      const fn = this.functions[name];
+      if (!fn) continue; // the console, when left out
+      const { role } = fn;
       grantTables(role, data, { state: [...grants.state], requestLogs: [...grants.requestLogs] });
       if (grants.secrets.length) grantSecretStore(role, this.secretPrefix, [...grants.secrets]);
       if (grants.kms !== "none") grantKeyUse(role, data.key, grants.kms);
@@ -168,6 +192,7 @@ export class GatewayStack extends Stack {
       config,
       runtime,
       mcp,
+      console: consoleFn,
       originHeaderValue: originSecret.headerValue(),
       originHeaderVersion: originHeaderVersion.valueAsString,
     });
@@ -210,11 +235,19 @@ export class GatewayStack extends Stack {
     // Alert channels of kind `sns` publish to this topic: from the schedule (evaluation) and admin (test-send).
     this.monitoring.topic.grantPublish(scheduled.role);
     this.monitoring.topic.grantPublish(admin.role);
+    if (consoleFn) this.monitoring.topic.grantPublish(consoleFn.role);
 
     new CfnOutput(this, "GatewayUrl", {
       value: this.edge.publicUrl,
       description: "Point Codex and SDK clients here (…/backend-api/codex or …/v1)",
     });
+    if (consoleFn) {
+      new CfnOutput(this, "ConsoleUrl", {
+        value: `${this.edge.publicUrl}/admin`,
+        description:
+          "Web console; sign in with a token from: pooler --aws --url <AdminUrl> admin-token create",
+      });
+    }
     new CfnOutput(this, "AdminUrl", {
       value: this.adminUrl.url,
       description: "pooler --aws --url <this> (SigV4; attach AdminInvokePolicy to operators)",

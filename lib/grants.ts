@@ -28,6 +28,14 @@ export const FUNCTION_GRANTS = {
     originSecret: false,
     kms: "read-write",
   },
+  // The web console behind CloudFront: the admin API's data access, reached with admin tokens.
+  console: {
+    state: ["GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "DescribeTable"],
+    requestLogs: ["GetItem", "Query"],
+    secrets: ["GetSecretValue", "PutSecretValue", "CreateSecret", "DeleteSecret", "TagResource"],
+    originSecret: true,
+    kms: "read-write",
+  },
   mcp: {
     state: ["GetItem", "UpdateItem", "Query", "DescribeTable"],
     requestLogs: ["GetItem", "Query"],

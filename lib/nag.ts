@@ -27,11 +27,11 @@ export function gatewayAcknowledgements(stack: GatewayStack): Acknowledgement[] 
   const secretFinding = rule(
     `IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${stack.secretPrefix}*]`,
   );
-  const { runtime, admin, scheduled, websocket, websocketWorker } = stack.functions;
+  const { runtime, admin, scheduled, websocket, websocketWorker, console: consoleFn } = stack.functions;
   const distribution = stack.edge.distribution;
   const custom = Boolean(stack.node.tryGetContext("domainName"));
   const acks: Acknowledgement[] = [
-    ...[runtime, admin, scheduled, websocketWorker].map((f) => ({
+    ...[runtime, admin, scheduled, websocketWorker, ...(consoleFn ? [consoleFn] : [])].map((f) => ({
       scope: f.role,
       id: secretFinding,
       reason: SECRET_PREFIX_REASON,

@@ -7,6 +7,7 @@ import { App } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "../lib/app.ts";
+import { VIEWER_REQUEST_CODE } from "../lib/constructs/viewer-request.ts";
 import { FUNCTION_GRANTS } from "../lib/grants.ts";
 import { tableDefinitions } from "../src/adapters/dynamodb/tables.ts";
 import { datapoints } from "../src/adapters/observability/emf-metrics.ts";
@@ -158,6 +159,7 @@ describe("gateway functions", () => {
   const cases = [
     ["Runtime", 900, 512],
     ["Admin", 60, 512],
+    ["Console", 60, 512],
     ["Mcp", 30, 512],
     ["Scheduled", 300, 512],
     ["WebSocket", 10, 512],
@@ -186,7 +188,7 @@ describe("gateway functions", () => {
 
   it("log groups keep 30 days and survive the stack", () => {
     const groups = ofType("AWS::Logs::LogGroup");
-    expect(groups).toHaveLength(6);
+    expect(groups).toHaveLength(7);
     for (const [, g] of groups) {
       expect(g.Properties.RetentionInDays).toBe(30);
       expect(g.DeletionPolicy).toBe("Retain");
@@ -243,6 +245,7 @@ describe("least privilege", () => {
       const prefix = {
         runtime: "Runtime",
         admin: "Admin",
+        console: "Console",
         mcp: "Mcp",
         scheduled: "Scheduled",
         websocket: "WebSocket",
@@ -312,7 +315,7 @@ describe("least privilege", () => {
     expect(JSON.stringify(others)).not.toContain("execute-api:ManageConnections");
   });
 
-  it("account secrets: prefix-scoped grants; only the admin creates and deletes; MCP and WebSocket none", () => {
+  it("account secrets: prefix-scoped grants; only the admin and console create and delete; MCP and WebSocket none", () => {
     const secretActions = (prefix: string) =>
       policyOf(prefix)
         .filter((s) => JSON.stringify(s.Resource).includes(":secret:codex-pooler/*"))
@@ -329,18 +332,19 @@ describe("least privilege", () => {
       "secretsmanager:PutSecretValue",
       "secretsmanager:TagResource",
     ]);
+    expect(secretActions("Console")).toEqual(secretActions("Admin"));
     expect(secretActions("Mcp")).toEqual([]);
     expect(secretActions("WebSocket")).toEqual([]);
     expect(secretActions("WebSocketWorker")).toEqual([
       "secretsmanager:GetSecretValue",
       "secretsmanager:PutSecretValue",
     ]);
-    // The origin secret: read by the runtime only.
+    // The origin secret: read by the functions behind CloudFront that check it (the MCP entry does not).
     const readsOrigin = (prefix: string) =>
       policyOf(prefix).some((s) => JSON.stringify(s.Resource).includes("OriginSecret"));
     expect(
-      ["Runtime", "Admin", "Mcp", "Scheduled", "WebSocket", "WebSocketWorker"].filter(readsOrigin),
-    ).toEqual(["Runtime"]);
+      ["Runtime", "Admin", "Console", "Mcp", "Scheduled", "WebSocket", "WebSocketWorker"].filter(readsOrigin),
+    ).toEqual(["Runtime", "Console"]);
   });
 
   it("the KMS key is usable only through Secrets Manager and DynamoDB", () => {
@@ -353,7 +357,7 @@ describe("least privilege", () => {
 });
 
 describe("function URLs and CloudFront", () => {
-  it("runtime: auth NONE, RESPONSE_STREAM; admin: AWS_IAM; MCP: NONE, buffered", () => {
+  it("runtime and console: auth NONE, RESPONSE_STREAM; admin: AWS_IAM; MCP: NONE, buffered", () => {
     const urls = Object.fromEntries(
       ofType("AWS::Lambda::Url").map(([, u]) => [
         u.Properties.TargetFunctionArn["Fn::GetAtt"][0].replace(/Function.*/, ""),
@@ -363,13 +367,14 @@ describe("function URLs and CloudFront", () => {
     expect(urls).toEqual({
       Runtime: expect.objectContaining({ AuthType: "NONE", InvokeMode: "RESPONSE_STREAM" }),
       Admin: expect.objectContaining({ AuthType: "AWS_IAM", InvokeMode: "RESPONSE_STREAM" }),
+      Console: expect.objectContaining({ AuthType: "NONE", InvokeMode: "RESPONSE_STREAM" }),
       Mcp: expect.objectContaining({ AuthType: "NONE", InvokeMode: "BUFFERED" }),
     });
     // Public invoke permissions exist for the NONE URLs only; the admin function has none.
     const publicTargets = ofType("AWS::Lambda::Permission")
       .filter(([, p]) => p.Properties.Principal === "*")
       .map(([, p]) => p.Properties.FunctionName["Fn::GetAtt"][0].replace(/Function.*/, ""));
-    expect([...new Set(publicTargets)].sort()).toEqual(["Mcp", "Runtime"]);
+    expect([...new Set(publicTargets)].sort()).toEqual(["Console", "Mcp", "Runtime"]);
   });
 
   it("CloudFront: caching off, all methods, https only, no compression, 60 s origin timeouts, the origin secret header", () => {
@@ -387,8 +392,27 @@ describe("function URLs and CloudFront", () => {
     expect(config.CacheBehaviors.map((b: { PathPattern: string }) => b.PathPattern)).toEqual([
       "/mcp",
       "/mcp/*",
+      "/admin",
+      "/admin/*",
     ]);
-    expect(config.Origins).toHaveLength(2);
+    // Each path to its own function URL: runtime (default), MCP, console.
+    const originOf = (pattern?: string) =>
+      (pattern
+        ? config.CacheBehaviors.find((b: any) => b.PathPattern === pattern)
+        : config.DefaultCacheBehavior
+      ).TargetOriginId;
+    const domainOf = (id: string) =>
+      JSON.stringify(config.Origins.find((o: any) => o.Id === id).DomainName).match(
+        /"([A-Z][a-z]+)Function/,
+      )?.[1];
+    expect([undefined, "/mcp", "/mcp/*", "/admin", "/admin/*"].map((p) => domainOf(originOf(p)))).toEqual([
+      "Runtime",
+      "Mcp",
+      "Mcp",
+      "Console",
+      "Console",
+    ]);
+    expect(config.Origins).toHaveLength(3);
     for (const origin of config.Origins) {
       expect(origin.CustomOriginConfig).toMatchObject({
         OriginProtocolPolicy: "https-only",
@@ -413,6 +437,7 @@ describe("function URLs and CloudFront", () => {
       "AdminInvokePolicyArn",
       "AdminUrl",
       "AlarmTopicArn",
+      "ConsoleUrl",
       "DashboardUrl",
       "GatewayUrl",
       "OriginSecretArn",
@@ -504,11 +529,12 @@ describe("monitoring", () => {
     }
   });
 
-  it("Lambda errors and throttles cover all six functions; DynamoDB throttles cover both tables and gsi1", () => {
+  it("Lambda errors and throttles cover all seven functions; DynamoDB throttles cover both tables and gsi1", () => {
     for (const metric of ["Errors", "Throttles"]) {
       const a = alarm((p) => JSON.stringify(p.Metrics ?? "").includes(`"MetricName":"${metric}"`));
       expect(lambdaMetricNames(a.Metrics)).toEqual([
         "Admin",
+        "Console",
         "Mcp",
         "Runtime",
         "Scheduled",
@@ -603,5 +629,80 @@ describe("other configurations", () => {
   it("rejects a custom domain without its certificate", () => {
     const app = new App({ context: { domainName: "codex.example.com" } });
     expect(() => buildApp(app, { nag: false })).toThrow(/certificateArn/);
+  });
+
+  it("console=false leaves the console function, its URL, its CloudFront paths and its output out, nag clean", () => {
+    const app = new App({
+      outdir: outdir("cdk-out-no-console"),
+      builtinCloudFormationValidation: false,
+      context: { ...cliContext, console: "false" },
+    });
+    const stacks = buildApp(app);
+    app.synth();
+    const gw = Template.fromStack(stacks.gateway);
+    const json = gw.toJSON();
+    const ids = Object.keys(json.Resources);
+    expect(ids.filter((id) => id.startsWith("Console"))).toEqual([]);
+    expect(ids.some((id) => id.startsWith("AdminFunction"))).toBe(true);
+    const [dist] = Object.values(json.Resources as Resources).filter(
+      (r) => r.Type === "AWS::CloudFront::Distribution",
+    );
+    expect(dist!.Properties.DistributionConfig.CacheBehaviors.map((b: any) => b.PathPattern)).toEqual([
+      "/mcp",
+      "/mcp/*",
+    ]);
+    expect(Object.keys(json.Outputs)).not.toContain("ConsoleUrl");
+    expect(stacks.gateway.functions.console).toBeUndefined();
+  });
+
+  it("rejects a console flag that is neither true nor false", () => {
+    const app = new App({ context: { console: "maybe" } });
+    expect(() => buildApp(app, { nag: false })).toThrow(/console must be true or false/);
+  });
+});
+
+describe("viewer-request function", () => {
+  // The function's own source, run as CloudFront Functions runs it (a `handler(event)` in plain JS).
+  const run = (event: unknown) => new Function(`${VIEWER_REQUEST_CODE}; return handler;`)()(event);
+
+  it("runs on the viewer request of every behaviour, as cloudfront-js-2.0", () => {
+    const [fnId, cfFunction] = ofType("AWS::CloudFront::Function")[0]!;
+    expect(ofType("AWS::CloudFront::Function")).toHaveLength(1);
+    expect(cfFunction.Properties.FunctionConfig.Runtime).toBe("cloudfront-js-2.0");
+    expect(cfFunction.Properties.FunctionCode).toBe(VIEWER_REQUEST_CODE);
+    const [, dist] = ofType("AWS::CloudFront::Distribution")[0]!;
+    const config = dist.Properties.DistributionConfig;
+    for (const behavior of [config.DefaultCacheBehavior, ...config.CacheBehaviors]) {
+      expect(behavior.FunctionAssociations).toEqual([
+        { EventType: "viewer-request", FunctionARN: { "Fn::GetAtt": [fnId, "FunctionARN"] } },
+      ]);
+    }
+  });
+
+  it("passes the viewer's host and address on, overwriting anything the viewer sent under those names", () => {
+    const out = run({
+      viewer: { ip: "203.0.113.9" },
+      request: {
+        method: "GET",
+        uri: "/admin",
+        headers: {
+          host: { value: "d111111abcdef8.cloudfront.net" },
+          "x-pooler-forwarded-host": { value: "evil.example" },
+          "x-pooler-viewer-address": { value: "10.0.0.1" },
+          authorization: { value: "Bearer adm-cxp-x" },
+        },
+      },
+    });
+    expect(out.headers).toEqual({
+      host: { value: "d111111abcdef8.cloudfront.net" },
+      "x-pooler-forwarded-host": { value: "d111111abcdef8.cloudfront.net" },
+      "x-pooler-viewer-address": { value: "203.0.113.9" },
+      authorization: { value: "Bearer adm-cxp-x" },
+    });
+    const noHost = run({
+      viewer: { ip: "2001:db8::1" },
+      request: { headers: { "x-pooler-forwarded-host": { value: "evil.example" } } },
+    });
+    expect(noHost.headers).toEqual({ "x-pooler-viewer-address": { value: "2001:db8::1" } });
   });
 });

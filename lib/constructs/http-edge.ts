@@ -1,6 +1,7 @@
 // The public HTTP path: CloudFront → function URLs (auth NONE + the secret origin header; origin
 // access control would require clients to send x-amz-content-sha256 on POST, which Codex and the
-// OpenAI SDKs do not). The runtime URL streams (RESPONSE_STREAM); /mcp has its own function.
+// OpenAI SDKs do not). The runtime URL streams (RESPONSE_STREAM); /mcp has its own function, and so
+// has the web console (/admin, /admin/*) when it is deployed.
 import { Duration } from "aws-cdk-lib";
 import * as acm from "aws-cdk-lib/aws-certificatemanager";
 import * as cloudfront from "aws-cdk-lib/aws-cloudfront";
@@ -12,6 +13,7 @@ import { Construct } from "constructs";
 import { ORIGIN_HEADER } from "../../src/adapters/aws/origin-secret.ts";
 import type { GatewayConfig } from "../config.ts";
 import type { GatewayFunction } from "./gateway-function.ts";
+import { ViewerRequestFunction } from "./viewer-request.ts";
 
 /**
  * CloudFront's origin response (read) timeout: the longest it waits for the first byte and between
@@ -26,6 +28,8 @@ export interface HttpEdgeProps {
   config: GatewayConfig;
   runtime: GatewayFunction;
   mcp: GatewayFunction;
+  /** The web console's function, when deployed. */
+  console?: GatewayFunction;
   originHeaderValue: string;
   /** Part of the distribution's comment: changing it makes CloudFormation re-resolve the origin secret. */
   originHeaderVersion: string;
@@ -34,6 +38,7 @@ export interface HttpEdgeProps {
 export class HttpEdge extends Construct {
   readonly runtimeUrl: lambda.FunctionUrl;
   readonly mcpUrl: lambda.FunctionUrl;
+  readonly consoleUrl?: lambda.FunctionUrl;
   readonly distribution: cloudfront.Distribution;
   readonly publicUrl: string;
 
@@ -50,6 +55,11 @@ export class HttpEdge extends Construct {
       authType: lambda.FunctionUrlAuthType.NONE,
       invokeMode: lambda.InvokeMode.BUFFERED,
     });
+    this.consoleUrl = props.console?.fn.addFunctionUrl({
+      authType: lambda.FunctionUrlAuthType.NONE,
+      invokeMode: lambda.InvokeMode.RESPONSE_STREAM,
+    });
+    const viewerRequest = new ViewerRequestFunction(this, "ViewerRequest");
     const originProps: origins.FunctionUrlOriginProps = {
       readTimeout: ORIGIN_READ_TIMEOUT,
       keepaliveTimeout: ORIGIN_KEEPALIVE_TIMEOUT,
@@ -64,13 +74,20 @@ export class HttpEdge extends Construct {
       viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
       // Never buffer an event stream to compress it.
       compress: false,
+      functionAssociations: [viewerRequest.association()],
     });
     const mcpBehavior = behavior(new origins.FunctionUrlOrigin(this.mcpUrl, originProps));
     const custom = config.domainName && config.certificateArn;
     this.distribution = new cloudfront.Distribution(this, "Distribution", {
       comment: `Codex Pooler ${config.name} (origin header version ${props.originHeaderVersion})`,
       defaultBehavior: behavior(new origins.FunctionUrlOrigin(this.runtimeUrl, originProps)),
-      additionalBehaviors: { "/mcp": mcpBehavior, "/mcp/*": mcpBehavior },
+      additionalBehaviors: {
+        "/mcp": mcpBehavior,
+        "/mcp/*": mcpBehavior,
+        ...(this.consoleUrl
+          ? consoleBehaviors(behavior(new origins.FunctionUrlOrigin(this.consoleUrl, originProps)))
+          : {}),
+      },
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
       priceClass: cloudfront.PriceClass.PRICE_CLASS_100,
       enableIpv6: true,
@@ -97,4 +114,9 @@ export class HttpEdge extends Construct {
       new route53.AaaaRecord(this, "AliasAAAA", { zone, recordName: config.domainName, target });
     }
   }
+}
+
+/** The console's pages and its admin API; both paths, since `/admin/*` does not match `/admin`. */
+function consoleBehaviors(behavior: cloudfront.BehaviorOptions): Record<string, cloudfront.BehaviorOptions> {
+  return { "/admin": behavior, "/admin/*": behavior };
 }

@@ -330,12 +330,25 @@ export function alertsPage(): Html {
     </section>`;
 }
 
-export function signInPage(): Html {
+/** Where an operator gets a token differs by host: printed by `npm start`, or minted over IAM on AWS. */
+export type ConsoleHost = "local" | "aws";
+
+function tokenHint(host: ConsoleHost): Html {
+  return host === "aws"
+    ? html`<p>
+        Paste an admin token (<code>adm-cxp-…</code>). Mint one with your AWS credentials:
+        <code>pooler --aws --url &lt;AdminUrl&gt; admin-token create --label console</code> (AdminUrl is a stack
+        output), and revoke it the same way when it is no longer needed.
+      </p>`
+    : html`<p>
+        Paste an admin token: an <code>adm-cxp-…</code> token (<code>npm start</code> prints one on first start) or
+        the <code>POOLER_ADMIN_TOKEN</code> value the gateway runs with.
+      </p>`;
+}
+
+export function signInPage(host: ConsoleHost = "local"): Html {
   return html`<form data-form="sign-in" method="post" action="${NO_SCRIPT}" class="stack narrow">
-    <p>
-      Paste an admin token: an <code>adm-cxp-…</code> token (<code>npm start</code> prints one on first start) or
-      the <code>POOLER_ADMIN_TOKEN</code> value the gateway runs with.
-    </p>
+    ${tokenHint(host)}
     <p class="error" data-sign-in-error role="alert" hidden></p>
     ${input("token", "Admin token", "token", html`type="password" required spellcheck="false" autofocus`)}
     <p class="hint">

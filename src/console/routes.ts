@@ -14,6 +14,7 @@ import {
   accountsPage,
   alertsPage,
   auditPage,
+  type ConsoleHost,
   keysPage,
   logsPage,
   overviewPage,
@@ -54,7 +55,7 @@ async function readAsset(name: string): Promise<string | undefined> {
     assetCache.set(name, text);
     return text;
   } catch {
-    // A bundle without the static files (the Lambda builds): the console is a local-host feature.
+    // Only an asset that is not there (the console Lambda bundle carries them beside index.mjs).
     return undefined;
   }
 }
@@ -77,7 +78,7 @@ const PAGE_BODIES: Record<string, () => Html> = {
   alerts: alertsPage,
 };
 
-export function consoleRoutes() {
+export function consoleRoutes(options: { host?: ConsoleHost } = {}) {
   const app = new Hono<AppEnv>();
   for (const item of NAV) {
     const body = PAGE_BODIES[item.page];
@@ -88,7 +89,7 @@ export function consoleRoutes() {
     const { body, status } = clientSetupPage(c.req.query(), new URL(c.req.url).origin);
     return page(c, layout("clients", "Client setup", body), status);
   });
-  app.get("/sign-in", (c) => page(c, signInLayout(signInPage())));
+  app.get("/sign-in", (c) => page(c, signInLayout(signInPage(options.host))));
   // `/admin/` and friends: one canonical address per page.
   app.get("/*", (c, next) =>
     c.req.path.endsWith("/") && c.req.path !== "/admin"

@@ -101,7 +101,7 @@ async function respond(
   }
   try {
     const dropHeaders = options.origin ? [options.origin.header] : [];
-    return await options.fetch(toRequest(event, { signal, dropHeaders }));
+    return await options.fetch(toRequest(event, { signal, dropHeaders, fromCloudFront: !!options.origin }));
   } catch (error) {
     options.onError?.(error, "before_headers");
     return new GatewayError(500, "internal_error", "internal error; see the gateway log").toResponse();
