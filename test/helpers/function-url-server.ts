@@ -24,6 +24,8 @@ export async function startFunctionUrlServer(
   options: {
     /** Headers added to every request (CloudFront's origin header). */
     originHeaders?: Record<string, string>;
+    /** A CloudFront Function's source (cloudfront-js-2.0) run on each viewer request, as the distribution would. */
+    viewerRequest?: string;
     onUpgrade?(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
   } = {},
 ): Promise<FunctionUrlServer> {
@@ -38,12 +40,15 @@ export async function startFunctionUrlServer(
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
     req.on("end", () => {
       const url = new URL(req.url ?? "/", "http://x");
-      const headers: Record<string, string> = {};
+      let headers: Record<string, string> = {};
       for (const [name, value] of Object.entries(req.headers)) {
-        if (value !== undefined && name !== "host" && name !== "connection") {
+        if (value !== undefined && name !== "connection") {
           headers[name] = Array.isArray(value) ? value.join(",") : value;
         }
       }
+      if (options.viewerRequest) headers = runViewerRequest(options.viewerRequest, req, headers);
+      // The function URL sees its own Host, never the viewer's.
+      delete headers.host;
       const body = Buffer.concat(chunks);
       const event = functionUrlEvent({
         method: req.method,
@@ -116,4 +121,24 @@ class PreludeStream extends Writable {
     }
     callback();
   }
+}
+
+/** Runs a CloudFront Function's `handler(event)` on one request; returns the headers it leaves. */
+function runViewerRequest(
+  code: string,
+  req: IncomingMessage,
+  headers: Record<string, string>,
+): Record<string, string> {
+  const handler = new Function(`${code}; return handler;`)() as (event: unknown) => {
+    headers: Record<string, { value: string }>;
+  };
+  const request = handler({
+    viewer: { ip: req.socket.remoteAddress },
+    request: {
+      method: req.method,
+      uri: new URL(req.url ?? "/", "http://x").pathname,
+      headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, { value: v }])),
+    },
+  });
+  return Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k, v.value]));
 }
