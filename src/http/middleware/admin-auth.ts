@@ -41,7 +41,7 @@ export function adminAuth(authenticate: AdminAuthenticator, gw?: Gateway) {
       throw new GatewayError(
         401,
         "admin_token_invalid",
-        "admin token is missing or invalid: set POOLER_ADMIN_TOKEN to the token `npm start` printed on first start",
+        "admin token is missing or invalid: send `Authorization: Bearer <admin token>` (locally the token `npm start` printed on first start; on AWS mint one with `pooler --aws --url <AdminUrl> admin-token create`)",
       );
     }
     c.set("actor", actor);
