@@ -1,17 +1,22 @@
-// Lambda entry for the read-only MCP endpoint (/mcp and the health probes only). Buffered answers
-// through hono/aws-lambda are enough here: MCP answers are small JSON documents, never streams.
+// MCP function: the read-only MCP endpoint (/mcp and the health probes) behind CloudFront, through
+// the same stream adapter and origin header check as the runtime, so the viewer's address (failed
+// auth limits) and host (setup help) reach it the same way. Answers are small JSON documents.
 //
 // Composition (environment, set by the CDK stack):
 //   POOLER_STATE_TABLE, POOLER_REQUEST_LOG_TABLE   DynamoDB table names (read access is enough, plus
 //                                                  the credential `lastUsedAt` touch on the state table)
 //   POOLER_REQUEST_LOG_RETENTION_DAYS              default 30
-//   POOLER_PUBLIC_BASE_URL                         public origin shown in setup help (e.g. the CloudFront URL)
-// The function never needs Secrets Manager: MCP answers are metadata only, so its secret store refuses.
-// If the shared AWS composition root (src/adapters/lambda) grows a gateway factory, swap it in here;
-// `createMcpApp` is the piece to keep.
-import { handle, type LambdaContext, type LambdaEvent } from "hono/aws-lambda";
+//   POOLER_ORIGIN_SECRET_ARN                       the CloudFront origin header secret (read only)
+//   POOLER_PUBLIC_BASE_URL                         a custom domain for setup help; otherwise the host
+//                                                  CloudFront passes on
+// The function never needs the account secrets: MCP answers are metadata only, so its secret store
+// refuses. It composes its own small core rather than the AWS host (src/server/aws-host.ts), which
+// would bring Powertools and the alert senders into a bundle that already carries the MCP SDK.
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import pkg from "../package.json" with { type: "json" };
+import { OriginSecretVerifier } from "../src/adapters/aws/origin-secret.ts";
 import { createDynamoStore, dynamoClient } from "../src/adapters/dynamodb/dynamo-store.ts";
+import { streamHandler } from "../src/adapters/lambda/stream-handler.ts";
 import { jsonLogger } from "../src/adapters/observability/json-logger.ts";
 import { type CoreContext, defaultCoreConfig } from "../src/core/context.ts";
 import { createGateway } from "../src/core/gateway.ts";
@@ -67,13 +72,21 @@ const app = createMcpApp(createGateway(ctx), {
   version: pkg.version,
   publicBaseUrl: env.POOLER_PUBLIC_BASE_URL?.replace(/\/+$/, "") || undefined,
 });
-const serve = handle(app);
+const origin = new OriginSecretVerifier(new SecretsManagerClient({ maxAttempts: 3 }), {
+  secretId: required("POOLER_ORIGIN_SECRET_ARN"),
+  clock,
+});
 
-export async function handler(event: LambdaEvent, context?: LambdaContext) {
-  try {
-    return await serve(event, context);
-  } finally {
-    // A frozen container would drop the background writes (the token's lastUsedAt touch).
+export const handler = streamHandler({
+  fetch: async (request) => app.fetch(request),
+  origin: { header: origin.header, verify: (value) => origin.verify(value) },
+  // A frozen container would drop the background writes (the token's lastUsedAt touch).
+  settle: async () => {
     await Promise.allSettled([...pending]);
-  }
-}
+  },
+  onError: (error, phase) =>
+    ctx.logger.error("request failed in the Lambda adapter", {
+      phase,
+      error: error instanceof Error ? error.name : "unknown",
+    }),
+});

@@ -122,6 +122,7 @@ export class GatewayStack extends Stack {
       memorySize: 512,
       environment: {
         ...environment,
+        POOLER_ORIGIN_SECRET_ARN: originSecret.secret.secretArn,
         // The function's own origin, when it is known at synth time (a CloudFront domain would be a cycle).
         ...(config.domainName ? { POOLER_PUBLIC_BASE_URL: `https://${config.domainName}` } : {}),
       },

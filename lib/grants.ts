@@ -40,7 +40,7 @@ export const FUNCTION_GRANTS = {
     state: ["GetItem", "UpdateItem", "Query", "DescribeTable"],
     requestLogs: ["GetItem", "Query"],
     secrets: [],
-    originSecret: false,
+    originSecret: true,
     kms: "read",
   },
   scheduled: {

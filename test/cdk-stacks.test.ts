@@ -339,12 +339,12 @@ describe("least privilege", () => {
       "secretsmanager:GetSecretValue",
       "secretsmanager:PutSecretValue",
     ]);
-    // The origin secret: read by the functions behind CloudFront that check it (the MCP entry does not).
+    // The origin secret: read by the functions behind CloudFront, which check it.
     const readsOrigin = (prefix: string) =>
       policyOf(prefix).some((s) => JSON.stringify(s.Resource).includes("OriginSecret"));
     expect(
       ["Runtime", "Admin", "Console", "Mcp", "Scheduled", "WebSocket", "WebSocketWorker"].filter(readsOrigin),
-    ).toEqual(["Runtime", "Console"]);
+    ).toEqual(["Runtime", "Console", "Mcp"]);
   });
 
   it("the KMS key is usable only through Secrets Manager and DynamoDB", () => {
@@ -357,7 +357,7 @@ describe("least privilege", () => {
 });
 
 describe("function URLs and CloudFront", () => {
-  it("runtime and console: auth NONE, RESPONSE_STREAM; admin: AWS_IAM; MCP: NONE, buffered", () => {
+  it("runtime, console and MCP: auth NONE, RESPONSE_STREAM; admin: AWS_IAM", () => {
     const urls = Object.fromEntries(
       ofType("AWS::Lambda::Url").map(([, u]) => [
         u.Properties.TargetFunctionArn["Fn::GetAtt"][0].replace(/Function.*/, ""),
@@ -368,7 +368,7 @@ describe("function URLs and CloudFront", () => {
       Runtime: expect.objectContaining({ AuthType: "NONE", InvokeMode: "RESPONSE_STREAM" }),
       Admin: expect.objectContaining({ AuthType: "AWS_IAM", InvokeMode: "RESPONSE_STREAM" }),
       Console: expect.objectContaining({ AuthType: "NONE", InvokeMode: "RESPONSE_STREAM" }),
-      Mcp: expect.objectContaining({ AuthType: "NONE", InvokeMode: "BUFFERED" }),
+      Mcp: expect.objectContaining({ AuthType: "NONE", InvokeMode: "RESPONSE_STREAM" }),
     });
     // Public invoke permissions exist for the NONE URLs only; the admin function has none.
     const publicTargets = ofType("AWS::Lambda::Permission")

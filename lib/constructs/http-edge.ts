@@ -49,11 +49,10 @@ export class HttpEdge extends Construct {
       authType: lambda.FunctionUrlAuthType.NONE,
       invokeMode: lambda.InvokeMode.RESPONSE_STREAM,
     });
-    // lambdas/mcp.ts answers buffered (small JSON documents); switch to RESPONSE_STREAM together with
-    // the entry if it ever moves to the stream adapter.
+    // lambdas/mcp.ts answers through the same stream adapter (and origin check) as the runtime.
     this.mcpUrl = props.mcp.fn.addFunctionUrl({
       authType: lambda.FunctionUrlAuthType.NONE,
-      invokeMode: lambda.InvokeMode.BUFFERED,
+      invokeMode: lambda.InvokeMode.RESPONSE_STREAM,
     });
     this.consoleUrl = props.console?.fn.addFunctionUrl({
       authType: lambda.FunctionUrlAuthType.NONE,
