@@ -754,7 +754,11 @@ describe("over real HTTP and WebSocket", () => {
     const wsUrl = `${gw.url.replace("http", "ws")}/backend-api/codex/responses`;
     const open = () =>
       new Promise<WebSocket>((resolve, reject) => {
-        const ws = new WebSocket(wsUrl, { headers: { authorization: `Bearer ${seeded.key}` } });
+        // From an address of its own: the HTTP sample above spends 127.0.0.1's failed-auth budget.
+        const ws = new WebSocket(wsUrl, {
+          headers: { authorization: `Bearer ${seeded.key}` },
+          localAddress: "127.0.0.5",
+        });
         ws.once("open", () => resolve(ws));
         ws.once("error", reject);
       });

@@ -245,7 +245,9 @@ describe("$default", () => {
     expect(error).toMatchObject({ type: "error", status_code: 401, error: { code: "api_key_disabled" } });
     expect((await client.closed).code).toBe(1000);
     expect(upstreamPosts()).toHaveLength(1);
-    expect(await connectionItem()).toBeUndefined();
+    // $disconnect runs after the client has seen the close, as on API Gateway.
+    await stack.emulator.settled();
+    expect(await waitFor(async () => ((await connectionItem()) === undefined ? true : undefined))).toBe(true);
   });
 
   it("a rotated key no longer serves connections opened with the old secret", async () => {
