@@ -13,6 +13,15 @@ export interface FunctionGrants {
   kms: "none" | "read" | "read-write";
 }
 
+// The admin API's data access, shared by the IAM admin function and the console's function.
+const ADMIN_GRANTS = {
+  state: ["GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "DescribeTable"],
+  requestLogs: ["GetItem", "Query"],
+  secrets: ["GetSecretValue", "PutSecretValue", "CreateSecret", "DeleteSecret", "TagResource"],
+  originSecret: false,
+  kms: "read-write",
+} as const satisfies FunctionGrants;
+
 export const FUNCTION_GRANTS = {
   runtime: {
     state: ["GetItem", "PutItem", "UpdateItem", "Query", "DescribeTable"],
@@ -21,21 +30,9 @@ export const FUNCTION_GRANTS = {
     originSecret: true,
     kms: "read-write",
   },
-  admin: {
-    state: ["GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "DescribeTable"],
-    requestLogs: ["GetItem", "Query"],
-    secrets: ["GetSecretValue", "PutSecretValue", "CreateSecret", "DeleteSecret", "TagResource"],
-    originSecret: false,
-    kms: "read-write",
-  },
-  // The web console behind CloudFront: the admin API's data access, reached with admin tokens.
-  console: {
-    state: ["GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "DescribeTable"],
-    requestLogs: ["GetItem", "Query"],
-    secrets: ["GetSecretValue", "PutSecretValue", "CreateSecret", "DeleteSecret", "TagResource"],
-    originSecret: true,
-    kms: "read-write",
-  },
+  admin: ADMIN_GRANTS,
+  // The web console behind CloudFront: the admin API it calls, reached with admin tokens.
+  console: { ...ADMIN_GRANTS, originSecret: true },
   mcp: {
     state: ["GetItem", "UpdateItem", "Query", "DescribeTable"],
     requestLogs: ["GetItem", "Query"],

@@ -11,34 +11,18 @@ import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { VIEWER_REQUEST_CODE } from "../lib/constructs/viewer-request.ts";
 import { bundleLambda } from "../scripts/build-lambdas.ts";
-import { type FakeUpstream, startFakeUpstream } from "./fake-upstream/index.ts";
 import { type FunctionUrlServer, startFunctionUrlServer } from "./helpers/function-url-server.ts";
 import { REPO_ROOT, scratchDir, TEXT_TURN_BODY, waitFor } from "./helpers/gateway.ts";
-import {
-  AwsCallRecorder,
-  captureOutput,
-  invoke,
-  type LambdaTestEnvironment,
-  lambdaEnvironment,
-  mockSecretsManager,
-  OPERATOR,
-  ORIGIN_SECRET_ARN,
-  ORIGIN_VALUE,
-} from "./helpers/lambda.ts";
+import { invoke, type LambdaHarness, OPERATOR, ORIGIN_VALUE, startLambdaHarness } from "./helpers/lambda.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const SHOTS = join(REPO_ROOT, ".test-tmp", "console-screenshots");
 const POOL = "aws-console";
 const origin = { "x-origin-verify": ORIGIN_VALUE };
 
-let env: LambdaTestEnvironment;
-let fake: FakeUpstream;
-let secrets: ReturnType<typeof mockSecretsManager>;
-let output: ReturnType<typeof captureOutput>;
-let recorder: AwsCallRecorder;
+let aws: LambdaHarness;
 let bundleDir: string;
 let consoleHandler: unknown;
-let admin: unknown;
 let runtime: unknown;
 let front: FunctionUrlServer;
 let context: BrowserContext;
@@ -47,20 +31,6 @@ let profile: string;
 let adminToken: { id: string; secret: string };
 let poolKey = "";
 const browserErrors: string[] = [];
-
-/** The IAM admin entry, as `pooler --aws --url <AdminUrl>` reaches it. */
-async function iamAdmin(method: string, path: string, body?: unknown) {
-  const [pathname, query] = path.split("?");
-  const out = await invoke(admin, {
-    method,
-    path: `/admin/v1${pathname}`,
-    query,
-    headers: { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    iam: OPERATOR,
-  });
-  return { status: out.prelude().statusCode, body: out.json() };
-}
 
 /** The console entry invoked directly, as a function URL event with the given headers. */
 async function consoleCall(path: string, headers: Record<string, string>) {
@@ -77,27 +47,16 @@ beforeAll(async () => {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does this)`);
   }
-  fake = await startFakeUpstream();
-  env = await lambdaEnvironment({
-    CODEX_UPSTREAM_BASE_URL: fake.upstreamBaseUrl,
-    CODEX_AUTH_BASE_URL: fake.authBaseUrl,
-  });
-  recorder = new AwsCallRecorder(env.tables);
-  secrets = mockSecretsManager({ [ORIGIN_SECRET_ARN]: ORIGIN_VALUE }, recorder);
-  output = captureOutput();
+  aws = await startLambdaHarness();
   bundleDir = scratchDir("bundle-console");
   const built = await bundleLambda("console", bundleDir);
-  consoleHandler = recorder.as(
-    "console",
-    ((await import(pathToFileURL(built.file).href)) as { handler: unknown }).handler,
-  );
-  admin = recorder.as("admin", (await import("../lambdas/admin.ts")).handler);
-  runtime = recorder.as("runtime", (await import("../lambdas/runtime.ts")).handler);
+  consoleHandler = await aws.entry("console", () => import(pathToFileURL(built.file).href));
+  runtime = await aws.entry("runtime", () => import("../lambdas/runtime.ts"));
   front = await startFunctionUrlServer(consoleHandler, {
     originHeaders: origin,
     viewerRequest: VIEWER_REQUEST_CODE,
   });
-  const minted = await iamAdmin("POST", "/admin-tokens", { label: "console" });
+  const minted = await aws.iamAdmin("POST", "/admin-tokens", { label: "console" });
   expect(minted.status).toBe(201);
   adminToken = { id: minted.body.token.id, secret: minted.body.secret };
 
@@ -125,11 +84,7 @@ afterAll(async () => {
   await context?.close();
   if (profile) rmSync(profile, { recursive: true, force: true });
   await front?.close();
-  recorder?.restore();
-  output?.restore();
-  secrets?.mock.restore();
-  await fake?.close();
-  await env?.close();
+  await aws?.close();
   if (bundleDir) rmSync(bundleDir, { recursive: true, force: true });
 });
 
@@ -186,7 +141,7 @@ describe("the console function on AWS", () => {
     await poolForm.getByRole("button", { name: "Create pool" }).click();
     await page.locator(`article[data-pool="${POOL}"]`).waitFor();
 
-    const upstream = fake.createAccount({ planType: "pro" });
+    const upstream = aws.fake.createAccount({ planType: "pro" });
     await open("/admin/accounts");
     const importForm = page.locator('form[data-form="import-account"]');
     await importForm.getByLabel("Pool").selectOption(POOL);
@@ -206,9 +161,9 @@ describe("the console function on AWS", () => {
     await page.screenshot({ path: join(SHOTS, "aws-01-key-revealed.png"), mask: [secret] });
 
     // What the console did is what the IAM admin API sees, audited under the admin token's id.
-    const accounts = await iamAdmin("GET", `/accounts?pool=${POOL}`);
+    const accounts = await aws.iamAdmin("GET", `/accounts?pool=${POOL}`);
     expect(accounts.body.data).toEqual([expect.objectContaining({ label: "alice", status: "active" })]);
-    const audit = await iamAdmin("GET", "/audit-events?limit=50");
+    const audit = await aws.iamAdmin("GET", "/audit-events?limit=50");
     const mine = audit.body.data.filter((e: any) =>
       ["pool.create", "upstream_account.import", "api_key.create"].includes(e.action),
     );
@@ -219,7 +174,7 @@ describe("the console function on AWS", () => {
     ]);
     for (const event of mine) expect(event.actor).toBe(`admin:${adminToken.id}`);
     // The account's tokens went to Secrets Manager, not to the page.
-    expect([...secrets.secrets.values()].map((s) => s.current).join("\n")).toContain(
+    expect([...aws.secrets.secrets.values()].map((s) => s.current).join("\n")).toContain(
       upstream.authJson.tokens.refresh_token,
     );
     expect(await page.content()).not.toContain(upstream.authJson.tokens.refresh_token);
@@ -242,7 +197,7 @@ describe("the console function on AWS", () => {
     expect(turn.body()).toContain("response.completed");
     const keyId = poolKey.slice(7, 19);
     await waitFor(async () =>
-      (await iamAdmin("GET", `/request-logs?key=${keyId}`)).body.data.length ? true : undefined,
+      (await aws.iamAdmin("GET", `/request-logs?key=${keyId}`)).body.data.length ? true : undefined,
     );
 
     await open(`/admin/logs?key=${keyId}`);
@@ -277,8 +232,8 @@ describe("the console function on AWS", () => {
   });
 
   it("stays within the console's IAM grants, with no browser errors", () => {
-    expect(recorder.outsideGrants("console")).toEqual([]);
-    expect(recorder.calls.get("console")?.size).toBeGreaterThan(3);
+    expect(aws.recorder.outsideGrants("console")).toEqual([]);
+    expect(aws.recorder.calls.get("console")?.size).toBeGreaterThan(3);
     expect(browserErrors).toEqual([]);
   });
 });

@@ -6,46 +6,17 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { VIEWER_REQUEST_CODE } from "../lib/constructs/viewer-request.ts";
-import { type FakeUpstream, startFakeUpstream } from "./fake-upstream/index.ts";
 import { type FunctionUrlServer, startFunctionUrlServer } from "./helpers/function-url-server.ts";
-import {
-  AwsCallRecorder,
-  captureOutput,
-  invoke,
-  type LambdaTestEnvironment,
-  lambdaEnvironment,
-  mockSecretsManager,
-  OPERATOR,
-  ORIGIN_SECRET_ARN,
-  ORIGIN_VALUE,
-} from "./helpers/lambda.ts";
+import { invoke, type LambdaHarness, ORIGIN_VALUE, startLambdaHarness } from "./helpers/lambda.ts";
 
 const origin = { "x-origin-verify": ORIGIN_VALUE };
 
-let env: LambdaTestEnvironment;
-let fake: FakeUpstream;
-let secrets: ReturnType<typeof mockSecretsManager>;
-let output: ReturnType<typeof captureOutput>;
-let recorder: AwsCallRecorder;
+let aws: LambdaHarness;
 let mcp: unknown;
-let admin: unknown;
 let front: FunctionUrlServer;
 let mcpToken = "";
 let poolKey = "";
 const clients: Client[] = [];
-
-async function iamAdmin(method: string, path: string, body?: unknown) {
-  const [pathname, query] = path.split("?");
-  const out = await invoke(admin, {
-    method,
-    path: `/admin/v1${pathname}`,
-    query,
-    headers: { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    iam: OPERATOR,
-  });
-  return { status: out.prelude().statusCode, body: out.json() };
-}
 
 async function connect(token: string): Promise<Client> {
   const client = new Client({ name: "lambda-mcp-test", version: "1.0.0" });
@@ -69,29 +40,21 @@ async function structured(client: Client, name: string, args: Record<string, unk
 }
 
 beforeAll(async () => {
-  fake = await startFakeUpstream();
-  env = await lambdaEnvironment({
-    CODEX_UPSTREAM_BASE_URL: fake.upstreamBaseUrl,
-    CODEX_AUTH_BASE_URL: fake.authBaseUrl,
-  });
-  recorder = new AwsCallRecorder(env.tables);
-  secrets = mockSecretsManager({ [ORIGIN_SECRET_ARN]: ORIGIN_VALUE }, recorder);
-  output = captureOutput();
-  mcp = recorder.as("mcp", (await import("../lambdas/mcp.ts")).handler);
-  admin = recorder.as("admin", (await import("../lambdas/admin.ts")).handler);
+  aws = await startLambdaHarness();
+  mcp = await aws.entry("mcp", () => import("../lambdas/mcp.ts"));
   front = await startFunctionUrlServer(mcp, { originHeaders: origin, viewerRequest: VIEWER_REQUEST_CODE });
 
-  expect((await iamAdmin("POST", "/pools", { name: "mcp-aws" })).status).toBe(201);
-  const account = fake.createAccount();
-  const imported = await iamAdmin("POST", "/accounts/import", {
+  expect((await aws.iamAdmin("POST", "/pools", { name: "mcp-aws" })).status).toBe(201);
+  const account = aws.fake.createAccount();
+  const imported = await aws.iamAdmin("POST", "/accounts/import", {
     pool: "mcp-aws",
     authJson: account.authJson,
     label: "acct1",
   });
   expect(imported.status).toBe(201);
-  const key = await iamAdmin("POST", "/keys", { pool: "mcp-aws", label: "laptop" });
+  const key = await aws.iamAdmin("POST", "/keys", { pool: "mcp-aws", label: "laptop" });
   poolKey = key.body.secret;
-  const minted = await iamAdmin("POST", "/mcp-tokens", { label: "agent" });
+  const minted = await aws.iamAdmin("POST", "/mcp-tokens", { label: "agent" });
   expect(minted.status).toBe(201);
   mcpToken = minted.body.secret;
 });
@@ -99,11 +62,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const client of clients) await client.close().catch(() => undefined);
   await front?.close();
-  recorder?.restore();
-  output?.restore();
-  secrets?.mock.restore();
-  await fake?.close();
-  await env?.close();
+  await aws?.close();
 });
 
 describe("MCP function behind CloudFront", () => {
@@ -173,8 +132,8 @@ describe("MCP function behind CloudFront", () => {
   });
 
   it("stays within the MCP function's grants: no account secret, ever", () => {
-    expect(recorder.outsideGrants("mcp")).toEqual([]);
-    const calls = [...(recorder.calls.get("mcp") ?? [])];
+    expect(aws.recorder.outsideGrants("mcp")).toEqual([]);
+    const calls = [...(aws.recorder.calls.get("mcp") ?? [])];
     expect(calls).toContain("origin:GetSecretValue");
     expect(calls.some((c) => c.startsWith("secrets:"))).toBe(false);
   });

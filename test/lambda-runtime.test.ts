@@ -2,45 +2,31 @@
 // streaming adapter into a recording response stream, DynamoDB on the embedded emulator, Secrets
 // Manager mocked, the fake ChatGPT upstream behind. Data is seeded through the admin entry.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type FakeUpstream, startFakeUpstream } from "./fake-upstream/index.ts";
+import type { FakeUpstream } from "./fake-upstream/index.ts";
 import { TEXT_TURN_BODY, waitFor } from "./helpers/gateway.ts";
 import {
-  AwsCallRecorder,
-  captureOutput,
+  type AwsCallRecorder,
   functionUrlEvent,
   invoke,
-  type LambdaTestEnvironment,
+  type LambdaHarness,
   lambdaContext,
-  lambdaEnvironment,
   MockResponseStream,
-  mockSecretsManager,
-  OPERATOR,
   ORIGIN_SECRET_ARN,
   ORIGIN_VALUE,
+  startLambdaHarness,
 } from "./helpers/lambda.ts";
 
-let env: LambdaTestEnvironment;
+let aws: LambdaHarness;
 let fake: FakeUpstream;
-let secrets: ReturnType<typeof mockSecretsManager>;
-let stdout: ReturnType<typeof captureOutput>;
+let secrets: LambdaHarness["secrets"];
+let stdout: LambdaHarness["output"];
 let runtime: unknown;
-let admin: unknown;
 let seeded: { pool: string; key: string; keyId: string; accountId: string };
 let recorder: AwsCallRecorder;
 
 const origin = { "x-origin-verify": ORIGIN_VALUE };
 
-async function adminCall(method: string, path: string, body?: unknown) {
-  const out = await invoke(admin, {
-    method,
-    path: `/admin/v1${path.split("?")[0]}`,
-    query: path.split("?")[1],
-    headers: { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    iam: OPERATOR,
-  });
-  return { status: out.prelude().statusCode, body: out.json() };
-}
+const adminCall = (method: string, path: string, body?: unknown) => aws.iamAdmin(method, path, body);
 
 function turn(headers: Record<string, string> = origin, body: unknown = TEXT_TURN_BODY) {
   return {
@@ -71,16 +57,9 @@ async function closedLogs(): Promise<number> {
 }
 
 beforeAll(async () => {
-  fake = await startFakeUpstream();
-  env = await lambdaEnvironment({
-    CODEX_UPSTREAM_BASE_URL: fake.upstreamBaseUrl,
-    CODEX_AUTH_BASE_URL: fake.authBaseUrl,
-  });
-  recorder = new AwsCallRecorder(env.tables);
-  secrets = mockSecretsManager({ [ORIGIN_SECRET_ARN]: ORIGIN_VALUE }, recorder);
-  stdout = captureOutput();
-  runtime = recorder.as("runtime", (await import("../lambdas/runtime.ts")).handler);
-  admin = recorder.as("admin", (await import("../lambdas/admin.ts")).handler);
+  aws = await startLambdaHarness();
+  ({ fake, secrets, recorder, output: stdout } = aws);
+  runtime = await aws.entry("runtime", () => import("../lambdas/runtime.ts"));
   const pool = "lambda";
   expect((await adminCall("POST", "/pools", { name: pool })).status).toBe(201);
   const account = fake.createAccount();
@@ -96,11 +75,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  recorder?.restore();
-  stdout?.restore();
-  secrets?.mock.restore();
-  await fake?.close();
-  await env?.close();
+  await aws?.close();
 });
 
 describe("runtime function URL streaming", () => {

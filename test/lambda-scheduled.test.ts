@@ -3,25 +3,19 @@
 // daily request-log retention sweep (on the embedded DynamoDB).
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type FakeUpstream, startFakeUpstream } from "./fake-upstream/index.ts";
+import type { FakeUpstream } from "./fake-upstream/index.ts";
 import {
-  AwsCallRecorder,
-  captureOutput,
-  invoke,
+  type AwsCallRecorder,
+  type LambdaHarness,
   type LambdaTestEnvironment,
-  lambdaEnvironment,
-  mockSecretsManager,
-  OPERATOR,
-  ORIGIN_SECRET_ARN,
-  ORIGIN_VALUE,
+  startLambdaHarness,
 } from "./helpers/lambda.ts";
 
 let env: LambdaTestEnvironment;
 let fake: FakeUpstream;
-let secrets: ReturnType<typeof mockSecretsManager>;
-let stdout: ReturnType<typeof captureOutput>;
+let aws: LambdaHarness;
+let stdout: LambdaHarness["output"];
 let scheduled: (event: unknown) => Promise<Record<string, unknown>>;
-let admin: unknown;
 let accountId: string;
 let recorder: AwsCallRecorder;
 
@@ -34,28 +28,12 @@ const scheduledEvent = (task: string) => ({
   detail: { task },
 });
 
-const adminCall = async (method: string, path: string, body?: unknown) => {
-  const out = await invoke(admin, {
-    method,
-    path: `/admin/v1${path}`,
-    headers: { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    iam: OPERATOR,
-  });
-  return { status: out.prelude().statusCode, body: out.json() };
-};
+const adminCall = (method: string, path: string, body?: unknown) => aws.iamAdmin(method, path, body);
 
 beforeAll(async () => {
-  fake = await startFakeUpstream();
-  env = await lambdaEnvironment({
-    CODEX_UPSTREAM_BASE_URL: fake.upstreamBaseUrl,
-    CODEX_AUTH_BASE_URL: fake.authBaseUrl,
-  });
-  recorder = new AwsCallRecorder(env.tables);
-  secrets = mockSecretsManager({ [ORIGIN_SECRET_ARN]: ORIGIN_VALUE }, recorder);
-  stdout = captureOutput();
-  scheduled = recorder.as("scheduled", (await import("../lambdas/scheduled.ts")).handler as never);
-  admin = recorder.as("admin", (await import("../lambdas/admin.ts")).handler);
+  aws = await startLambdaHarness();
+  ({ fake, env, recorder, output: stdout } = aws);
+  scheduled = await aws.entry("scheduled", () => import("../lambdas/scheduled.ts"));
   expect((await adminCall("POST", "/pools", { name: "sched" })).status).toBe(201);
   const account = fake.createAccount();
   accountId = account.accountId;
@@ -66,11 +44,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  recorder?.restore();
-  stdout?.restore();
-  secrets?.mock.restore();
-  await fake?.close();
-  await env?.close();
+  await aws?.close();
 });
 
 describe("scheduled function", () => {

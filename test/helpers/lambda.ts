@@ -23,6 +23,7 @@ import type {
 } from "../../src/adapters/lambda/function-url-event.ts";
 import type { HttpPrelude, LambdaContext } from "../../src/adapters/lambda/lambda-runtime.ts";
 import { type EmbeddedDynamo, startEmbeddedDynamo } from "../../src/server/embedded-dynamo.ts";
+import { type FakeUpstream, startFakeUpstream } from "../fake-upstream/index.ts";
 
 export const ORIGIN_SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:OriginSecret-AbCdEf";
 export const ORIGIN_VALUE = "origin-verify-current-value-0123456789abcdefABCDEF";
@@ -362,4 +363,65 @@ export class AwsCallRecorder {
     set.add(call);
     this.calls.set(current, set);
   }
+}
+
+export interface LambdaHarness {
+  fake: FakeUpstream;
+  env: LambdaTestEnvironment;
+  recorder: AwsCallRecorder;
+  secrets: ReturnType<typeof mockSecretsManager>;
+  /** Every line the entries logged (Powertools logs, EMF metrics). */
+  output: { lines: string[] };
+  /** The IAM admin entry (lambdas/admin.ts), as `pooler --aws --url <AdminUrl>` reaches it. */
+  iamAdmin(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
+  /** Imports an entry (after the environment is set) with its calls recorded under its grants. */
+  entry<T = unknown>(name: GrantedFunction, load: () => Promise<{ handler: unknown }>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/**
+ * The AWS side of an entry test: the fake upstream, the embedded DynamoDB with the environment the
+ * stack sets, Secrets Manager mocked (origin secret in place), output captured, every AWS call
+ * recorded per entry, and the IAM admin entry for seeding.
+ */
+export async function startLambdaHarness(extra: Record<string, string> = {}): Promise<LambdaHarness> {
+  const fake = await startFakeUpstream();
+  const env = await lambdaEnvironment({
+    CODEX_UPSTREAM_BASE_URL: fake.upstreamBaseUrl,
+    CODEX_AUTH_BASE_URL: fake.authBaseUrl,
+    ...extra,
+  });
+  const recorder = new AwsCallRecorder(env.tables);
+  const secrets = mockSecretsManager({ [ORIGIN_SECRET_ARN]: ORIGIN_VALUE }, recorder);
+  const output = captureOutput();
+  const admin = recorder.as("admin", (await import("../../lambdas/admin.ts")).handler);
+  return {
+    fake,
+    env,
+    recorder,
+    secrets,
+    output,
+    async iamAdmin(method, path, body) {
+      const [pathname = "", query] = path.split("?");
+      const out = await invoke(admin, {
+        method,
+        path: `/admin/v1${pathname}`,
+        query,
+        headers: { "content-type": "application/json" },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        iam: OPERATOR,
+      });
+      return { status: out.prelude().statusCode, body: out.json() };
+    },
+    async entry<T>(name: GrantedFunction, load: () => Promise<{ handler: unknown }>) {
+      return recorder.as(name, (await load()).handler) as T;
+    },
+    async close() {
+      recorder.restore();
+      output.restore();
+      secrets.mock.restore();
+      await fake.close();
+      await env.close();
+    },
+  };
 }
