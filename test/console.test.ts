@@ -151,6 +151,30 @@ describe("console responses", () => {
     await missing.arrayBuffer();
   });
 
+  it("link their scripts and styles under a content version, cached for good there", async () => {
+    const page = await (await fetch(`${gw.url}/admin`)).text();
+    const script = /<script type="module" src="(\/admin\/assets\/([0-9a-f]{12})\/app\.js)"/.exec(page);
+    expect(script, page.slice(0, 400)).not.toBeNull();
+    const [, path, version] = script!;
+    expect(page).toContain(`href="/admin/assets/${version}/console.css"`);
+    const current = await fetch(`${gw.url}${path}`);
+    expect(current.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
+    expect(current.headers.get("content-security-policy")).toContain("script-src 'self'");
+    const body = await current.text();
+    // Relative module imports resolve under the same version.
+    const lib = await fetch(`${gw.url}/admin/assets/${version}/lib.js`);
+    expect(lib.status).toBe(200);
+    expect(lib.headers.get("cache-control")).toContain("immutable");
+    await lib.arrayBuffer();
+    // A page from an older build gets today's file, not cached under the old address.
+    const stale = await fetch(`${gw.url}/admin/assets/000000000000/app.js`);
+    expect(stale.headers.get("cache-control")).toBe("no-store");
+    expect(await stale.text()).toBe(body);
+    const unknown = await fetch(`${gw.url}/admin/assets/${version}/nope.js`);
+    expect(unknown.status).toBe(404);
+    await unknown.arrayBuffer();
+  });
+
   it("keep the admin API as it was: JSON, and a token required", async () => {
     const response = await fetch(`${gw.url}/admin/v1/pools`);
     expect(response.status).toBe(401);

@@ -5,6 +5,7 @@ import { html, raw } from "hono/html";
 import type { HtmlEscapedString } from "hono/utils/html";
 import { ALERT_RULE_KINDS, ASSIGNMENT_STATES, AUTH_STATES, WINDOW_SELECTORS } from "../core/alerts/model.ts";
 import { REASONING_EFFORTS, ROUTING_STRATEGIES } from "../core/model.ts";
+import { consoleAssets } from "./assets.ts";
 
 export type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
 
@@ -28,14 +29,15 @@ export const NAV: readonly NavItem[] = [
 ];
 
 export const href = (path: string) => `${CONSOLE_BASE}${path}`;
+const asset = (name: string) => href(`/assets/${consoleAssets().version}/${name}`);
 
 function head(title: string): Html {
   return html`<meta charset="utf-8" />
     <meta name="viewport" content="width=device-width, initial-scale=1" />
     <meta name="referrer" content="no-referrer" />
     <title>${title} · Codex Pooler</title>
-    <link rel="stylesheet" href="${href("/assets/console.css")}" />
-    <script type="module" src="${href("/assets/app.js")}"></script>`;
+    <link rel="stylesheet" href="${asset("console.css")}" />
+    <script type="module" src="${asset("app.js")}"></script>`;
 }
 
 /** Values the client script needs to build forms: a JSON data block, which is never executed. */

@@ -3,11 +3,10 @@
 // every change goes through the same routes, validation and audit as the CLI. The token lives in the
 // tab's sessionStorage and travels as `Authorization: Bearer`, never as a cookie, so there is no
 // ambient credential to forge requests with (no CSRF surface).
-import { readFile } from "node:fs/promises";
-import { fileURLToPath } from "node:url";
 import { type Context, Hono } from "hono";
 import { html } from "hono/html";
 import type { AppEnv } from "../http/types.ts";
+import { ASSET_NAME, consoleAssets } from "./assets.ts";
 import { clientSetupPage } from "./client-setup.ts";
 import { type Html, layout, NAV, signInLayout } from "./layout.ts";
 import {
@@ -42,26 +41,18 @@ export const CONSOLE_HEADERS: Readonly<Record<string, string>> = {
   "cross-origin-resource-policy": "same-origin",
 };
 
-const STATIC_DIR = fileURLToPath(new URL("./static/", import.meta.url));
-const ASSET_NAME = /^[a-z0-9-]+\.(js|css)$/;
 const ASSET_TYPES = { js: "text/javascript; charset=utf-8", css: "text/css; charset=utf-8" } as const;
-const assetCache = new Map<string, string>();
+/** A versioned asset never changes under its address. */
+const IMMUTABLE = "public, max-age=31536000, immutable";
 
-async function readAsset(name: string): Promise<string | undefined> {
-  const hit = assetCache.get(name);
-  if (hit !== undefined) return hit;
-  try {
-    const text = await readFile(`${STATIC_DIR}${name}`, "utf8");
-    assetCache.set(name, text);
-    return text;
-  } catch {
-    // Only an asset that is not there (the console Lambda bundle carries them beside index.mjs).
-    return undefined;
-  }
-}
-
-function send(c: Context<AppEnv>, body: string, type: string, status: 200 | 400 | 404 = 200) {
-  return c.body(body, status, { ...CONSOLE_HEADERS, "content-type": type });
+function send(
+  c: Context<AppEnv>,
+  body: string,
+  type: string,
+  status: 200 | 400 | 404 = 200,
+  cacheControl = CONSOLE_HEADERS["cache-control"] as string,
+) {
+  return c.body(body, status, { ...CONSOLE_HEADERS, "content-type": type, "cache-control": cacheControl });
 }
 
 async function page(c: Context<AppEnv>, markup: Html, status: 200 | 400 = 200) {
@@ -77,6 +68,13 @@ const PAGE_BODIES: Record<string, () => Html> = {
   audit: auditPage,
   alerts: alertsPage,
 };
+
+function asset(c: Context<AppEnv>, name: string, cacheControl?: string) {
+  const match = ASSET_NAME.exec(name);
+  const text = match ? consoleAssets().files.get(name) : undefined;
+  if (!match || text === undefined) return send(c, "not found\n", "text/plain; charset=utf-8", 404);
+  return send(c, text, ASSET_TYPES[match[1] as keyof typeof ASSET_TYPES], 200, cacheControl);
+}
 
 export function consoleRoutes(options: { host?: ConsoleHost } = {}) {
   const app = new Hono<AppEnv>();
@@ -108,12 +106,13 @@ export function consoleRoutes(options: { host?: ConsoleHost } = {}) {
       400,
     ),
   );
-  app.get("/assets/:name", async (c) => {
-    const name = c.req.param("name");
-    const match = ASSET_NAME.exec(name);
-    const text = match ? await readAsset(name) : undefined;
-    if (!match || text === undefined) return send(c, "not found\n", "text/plain; charset=utf-8", 404);
-    return send(c, text, ASSET_TYPES[match[1] as keyof typeof ASSET_TYPES]);
+  // Versioned (what pages link): cached for good. A page from before a deploy asks for an old
+  // version and gets today's file, uncached. Unversioned: the same file, uncached.
+  app.get("/assets/:version/:name", (c) => {
+    const assets = consoleAssets();
+    const cache = c.req.param("version") === assets.version ? IMMUTABLE : undefined;
+    return asset(c, c.req.param("name"), cache);
   });
+  app.get("/assets/:name", (c) => asset(c, c.req.param("name")));
   return app;
 }
