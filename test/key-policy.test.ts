@@ -275,6 +275,62 @@ describe("requests per minute", () => {
   });
 });
 
+describe("routes without a turn: transcriptions and file uploads", () => {
+  const upstreamCalls = (path: RegExp) => gw.fake.requests.filter((r) => path.test(r.path)).length;
+  const audio = (model?: string) => {
+    const form = new FormData();
+    form.append("file", new Blob([Buffer.from("fake audio")], { type: "audio/wav" }), "clip.wav");
+    if (model) form.append("model", model);
+    return form;
+  };
+  const send = (key: string, path: string, body: BodyInit, headers: Record<string, string> = {}) =>
+    fetch(`${gw.url}${path}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${key}`, ...headers },
+      body,
+    });
+
+  it("the allow-list applies to the transcription model the client names, not to Codex's model-less route", async () => {
+    const { key, keyId } = await keyWithPolicy({ allowedModels: ["gpt-5.5"] });
+    const before = upstreamCalls(/^\/backend-api\/transcribe$/);
+    const refused = await send(key, "/v1/audio/transcriptions", audio("whisper-1"));
+    expect(refused.status).toBe(403);
+    expect((await refused.json()).error).toMatchObject({ code: "model_not_allowed", param: "model" });
+    expect(upstreamCalls(/^\/backend-api\/transcribe$/)).toBe(before);
+    // Codex's own transcription names no model: the list has nothing to judge, so it is served.
+    const native = await send(key, "/backend-api/transcribe", audio());
+    expect(native.status).toBe(200);
+    await native.arrayBuffer();
+    const logs = await logsFor(keyId, 2);
+    expect(logs.find((l) => l.errorCode === "model_not_allowed")).toMatchObject({
+      route: "/v1/audio/transcriptions",
+      status: 403,
+      model: "whisper-1",
+    });
+  });
+
+  it("transcriptions and uploads count towards the key's requests per minute", async () => {
+    const { key } = await keyWithPolicy({ requestsPerMinute: 3 });
+    startOfNextMinute();
+    expect((await send(key, "/v1/audio/transcriptions", audio("whisper-1"))).status).toBe(200);
+    expect((await send(key, "/backend-api/transcribe", audio())).status).toBe(200);
+    const upload = new FormData();
+    upload.append("file", new Blob([Buffer.from("notes")]), "notes.txt");
+    upload.append("purpose", "user_data");
+    expect((await send(key, "/v1/files", upload)).status).toBe(200);
+    const before = upstreamCalls(/^\/backend-api\/(files|transcribe)$/);
+    const limited = await send(
+      key,
+      "/backend-api/files",
+      JSON.stringify({ file_name: "shot.png", file_size: 4, use_case: "multimodal" }),
+      { "content-type": "application/json" },
+    );
+    expect(limited.status).toBe(429);
+    expect((await limited.json()).error.code).toBe("rate_limit_exceeded");
+    expect(upstreamCalls(/^\/backend-api\/(files|transcribe)$/)).toBe(before);
+  });
+});
+
 describe("tokens per day and per week", () => {
   it("admits while the day's tokens are under the limit, then 429 until the UTC day ends", async () => {
     // The fake's text turn reports 129 total tokens.

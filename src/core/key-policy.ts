@@ -28,6 +28,11 @@ const POLICY_FIELDS = [
 export interface PolicyCheck {
   /** The requested model as the client sent it (undefined when absent). */
   model?: string;
+  /**
+   * The route names no model (file uploads, Codex's own transcription): the allow-list does not
+   * apply there, the rate and token limits do.
+   */
+  modelless?: boolean;
   /** The requested effort as the client sent it (any JSON value; undefined when absent). */
   reasoningEffort?: unknown;
   /** Where the effort came from: `reasoning.effort` (Responses bodies) or `reasoning_effort` (Chat). */
@@ -45,7 +50,7 @@ export interface PolicyCheck {
 export async function enforceKeyPolicy(gw: Gateway, key: Credential, check: PolicyCheck): Promise<void> {
   const { ctx } = gw;
   try {
-    checkModel(key.policy, check.model);
+    if (!check.modelless) checkModel(key.policy, check.model);
     checkEffort(key.policy, check.reasoningEffort, check.effortParam);
     await admit(ctx, key);
   } catch (error) {

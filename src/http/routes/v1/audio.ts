@@ -2,6 +2,7 @@
 // (relayed as is). Auth runs before the multipart body is read.
 import { Hono } from "hono";
 import type { Gateway } from "../../../core/gateway.ts";
+import { enforceKeyPolicy } from "../../../core/key-policy.ts";
 import { transcriptionForm, transcriptionResult } from "../../../core/openai/audio.ts";
 import { gatewayErrorFrom } from "../../../core/openai/errors.ts";
 import { poolKeyAuth } from "../../middleware/pool-key-auth.ts";
@@ -18,6 +19,13 @@ export function audioRoutes(gw: Gateway) {
   app.post("/v1/audio/transcriptions", async (c) => {
     const form = await multipartForm(c.req.raw, TRANSCRIPTION_MAX_BYTES + MULTIPART_OVERHEAD);
     const transcription = transcriptionForm(form, TRANSCRIPTION_MAX_BYTES);
+    // The key's allow-list sees the model the client named (e.g. whisper-1), as it would elsewhere.
+    await enforceKeyPolicy(gw, c.get("key"), {
+      model: String(form.get("model")),
+      effortParam: "reasoning.effort",
+      route: "/v1/audio/transcriptions",
+      startedAt: c.get("startedAt"),
+    });
     const result = await bridge(gw, c, "/v1/audio/transcriptions", {
       path: "/transcribe",
       body: () => transcription.upstream,
@@ -36,6 +44,12 @@ export function audioRoutes(gw: Gateway) {
 
   app.post("/backend-api/transcribe", poolKeyAuth(gw), async (c) => {
     const bytes = await multipartBytes(c.req.raw, TRANSCRIPTION_MAX_BYTES + MULTIPART_OVERHEAD);
+    await enforceKeyPolicy(gw, c.get("key"), {
+      modelless: true,
+      effortParam: "reasoning.effort",
+      route: "/backend-api/transcribe",
+      startedAt: c.get("startedAt"),
+    });
     const result = await bridge(gw, c, "/backend-api/transcribe", {
       path: "/transcribe",
       body: () => bytes,
