@@ -218,6 +218,29 @@ describe("runtime function URL streaming", () => {
     expect(out.json().error.message).toContain("pooler --aws");
   });
 
+  it("limits failed Pool key attempts per viewer address (set by CloudFront's viewer-request function)", async () => {
+    const attempt = (address: string, headers: Record<string, string> = origin) =>
+      invoke(runtime, {
+        path: "/backend-api/codex/models",
+        headers: {
+          ...headers,
+          "x-pooler-viewer-address": address,
+          authorization: `Bearer sk-cxp-${crypto.randomUUID().replace(/-/g, "").slice(0, 12)}-wrong`,
+        },
+      }).then((out) => out.prelude().statusCode);
+    const statuses: number[] = [];
+    for (let i = 0; i < 31; i++) statuses.push(await attempt("192.0.2.44"));
+    expect(statuses.slice(0, 30).every((s) => s === 401)).toBe(true);
+    expect(statuses[30]).toBe(429);
+    // Another viewer, and the holder of a valid key behind the same edge, are not held back.
+    expect(await attempt("192.0.2.45")).toBe(401);
+    const served = await invoke(runtime, {
+      path: "/backend-api/codex/models",
+      headers: { ...origin, "x-pooler-viewer-address": "192.0.2.46", authorization: `Bearer ${seeded.key}` },
+    });
+    expect(served.prelude().statusCode).toBe(200);
+  });
+
   it("emits bounded EMF metrics and JSON logs without secrets", async () => {
     const emf = stdout.lines.filter((l) => l.includes('"_aws"')).map((l) => JSON.parse(l));
     const requests = emf.find(
