@@ -82,11 +82,12 @@ export const handler = streamHandler({
   origin: { header: origin.header, verify: (value) => origin.verify(value) },
   // A frozen container would drop the background writes (the token's lastUsedAt touch).
   settle: async () => {
-    await Promise.allSettled([...pending]);
+    while (pending.size > 0) await Promise.allSettled([...pending]);
   },
   onError: (error, phase) =>
     ctx.logger.error("request failed in the Lambda adapter", {
       phase,
       error: error instanceof Error ? error.name : "unknown",
+      detail: error instanceof Error ? error.message.slice(0, 200) : undefined,
     }),
 });
