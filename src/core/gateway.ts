@@ -3,6 +3,7 @@ import type { CoreContext } from "./context.ts";
 import { CredentialService } from "./credentials.ts";
 import { ModelCatalog } from "./models-catalog.ts";
 import { PoolDirectory } from "./pool-directory.ts";
+import { PoolUsage } from "./pool-usage.ts";
 import { QuotaRecorder } from "./quota-recorder.ts";
 import { AccountDirectory } from "./routing/account-directory.ts";
 import { Router } from "./routing/router.ts";
@@ -17,6 +18,8 @@ export interface Gateway {
   router: Router;
   quota: QuotaRecorder;
   models: ModelCatalog;
+  /** `/wham/usage` aggregated per Pool (each account's answer cached a minute). */
+  usage: PoolUsage;
 }
 
 export function createGateway(ctx: CoreContext): Gateway {
@@ -32,5 +35,6 @@ export function createGateway(ctx: CoreContext): Gateway {
     router: new Router(ctx, directory),
     quota,
     models: new ModelCatalog(ctx),
+    usage: new PoolUsage(),
   };
 }

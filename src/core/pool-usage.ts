@@ -24,33 +24,36 @@ interface UsageShape {
   credits?: { has_credits?: boolean; unlimited?: boolean; balance?: string | number } | null;
 }
 
-const cache = new Map<string, { at: number; usage: UsageShape }>();
+/** Per process, like the other caches on the Gateway: each account's last `/wham/usage` for a minute. */
+export class PoolUsage {
+  readonly #cache = new Map<string, { at: number; usage: UsageShape }>();
 
-export async function poolUsage(gw: Gateway, pool: string): Promise<unknown> {
-  const accounts = (await gw.directory.forPool(pool)).filter(
-    (a) => a.status === "active" || a.status === "refreshing",
-  );
-  if (accounts.length === 0) throw noEligibleAccount();
-  const results = await Promise.allSettled(accounts.map((account) => accountUsage(gw, account)));
-  const usages = results.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
-  if (usages.length === 0) {
-    const failure = results.find((r) => r.status === "rejected") as PromiseRejectedResult | undefined;
-    throw failure?.reason;
+  async forPool(gw: Gateway, pool: string): Promise<unknown> {
+    const accounts = (await gw.directory.forPool(pool)).filter(
+      (a) => a.status === "active" || a.status === "refreshing",
+    );
+    if (accounts.length === 0) throw noEligibleAccount();
+    const results = await Promise.allSettled(accounts.map((account) => this.#account(gw, account)));
+    const usages = results.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
+    if (usages.length === 0) {
+      const failure = results.find((r) => r.status === "rejected") as PromiseRejectedResult | undefined;
+      throw failure?.reason;
+    }
+    return aggregate(usages);
   }
-  return aggregate(usages);
-}
 
-async function accountUsage(gw: Gateway, account: Account): Promise<UsageShape> {
-  // Keyed by account id and credential epoch, so a re-import or refresh is never served stale data.
-  const key = `${account.id}:${account.credentialEpoch}`;
-  const hit = cache.get(key);
-  const now = gw.ctx.clock.now();
-  if (hit && now - hit.at < CACHE_MS) return hit.usage;
-  const { body } = await getJsonAs(gw, account, "/wham/usage");
-  const usage = (body ?? {}) as UsageShape;
-  if (cache.size > 10_000) cache.clear();
-  cache.set(key, { at: now, usage });
-  return usage;
+  async #account(gw: Gateway, account: Account): Promise<UsageShape> {
+    // Keyed by account id and credential epoch, so a re-import or refresh is never served stale data.
+    const key = `${account.id}:${account.credentialEpoch}`;
+    const hit = this.#cache.get(key);
+    const now = gw.ctx.clock.now();
+    if (hit && now - hit.at < CACHE_MS) return hit.usage;
+    const { body } = await getJsonAs(gw, account, "/wham/usage");
+    const usage = (body ?? {}) as UsageShape;
+    if (this.#cache.size > 10_000) this.#cache.clear();
+    this.#cache.set(key, { at: now, usage });
+    return usage;
+  }
 }
 
 function aggregate(usages: UsageShape[]) {

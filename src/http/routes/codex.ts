@@ -4,7 +4,6 @@ import { Hono } from "hono";
 import { badRequest, GatewayError } from "../../core/errors.ts";
 import type { Gateway } from "../../core/gateway.ts";
 import { enforceKeyPolicy } from "../../core/key-policy.ts";
-import { poolUsage } from "../../core/pool-usage.ts";
 import { anchorsFrom, relayResponses } from "../../core/relay/responses.ts";
 import { parseJsonObject, readBody } from "../body.ts";
 import { poolKeyAuth } from "../middleware/pool-key-auth.ts";
@@ -78,7 +77,7 @@ export function codexRoutes(gw: Gateway) {
   }
 
   for (const path of ["/backend-api/wham/usage", "/wham/usage", "/api/codex/usage"]) {
-    app.get(path, auth, async (c) => c.json(await poolUsage(gw, c.get("pool").name)));
+    app.get(path, auth, async (c) => c.json(await gw.usage.forPool(gw, c.get("pool").name)));
   }
 
   app.all("/backend-api/*", () => {
