@@ -186,6 +186,10 @@ function route(method: string, path: string, body: unknown): Reply {
       return [200, { data: REQUEST_LOGS, nextCursor: null }];
     case "GET /admin/v1/audit-events":
       return [200, { data: AUDIT_EVENTS, nextCursor: null }];
+    case "GET /admin/v1/settings":
+      return [200, { settings: { mcpEnabled: true, updatedAt: null } }];
+    case "PATCH /admin/v1/settings":
+      return [200, { settings: { mcpEnabled: b.mcpEnabled, updatedAt: "2026-11-25T10:00:00.000Z" } }];
     default:
       return apiError(404, `no route for ${method} ${path}`, "not_found");
   }
@@ -544,6 +548,8 @@ describe("pooler CLI routing (in-process)", () => {
       /TIME\s+STATUS\s+REQUEST\s+MODEL\s+POOL\s+KEY\s+ACCOUNT\s+TRIES\s+DURATION\s+TTFB\s+TOKENS IN\/OUT\s+ERROR/,
     ],
     [["audit"], "GET", "/admin/v1/audit-events", { limit: "20" }, /key\.create/],
+    [["settings", "show"], "GET", "/admin/v1/settings", {}, /MCP endpoint \(\/mcp\): on\n.*never/],
+    [["settings", "set", "--mcp", "off"], "PATCH", "/admin/v1/settings", {}, /MCP endpoint \(\/mcp\): off/],
   ];
 
   it.each(table)("%j → %s %s", async (args, method, path, query, out) => {
@@ -555,6 +561,17 @@ describe("pooler CLI routing (in-process)", () => {
     expect(s.requests()[0]).toMatchObject({ method, path, query, authorization: `Bearer ${ADMIN_TOKEN}` });
     expect(r.stdout).toMatch(out);
     expect(r.stdout).not.toMatch(/sk-cxp-\w{20,}|mcp-cxp-\w{20,}/);
+  });
+
+  it("settings set: sends the boolean; anything but on/off is refused before a request", async () => {
+    const s = newScope();
+    const r = await poolerInProcess(["settings", "set", "--mcp", "on"], s.url);
+    expect(r.code).toBe(0);
+    expect(s.requests()[0]?.body).toEqual({ mcpEnabled: true });
+    const bad = await poolerInProcess(["settings", "set", "--mcp", "maybe"], s.url);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain("expected on or off");
+    expect(s.requests()).toHaveLength(1);
   });
 
   it("logs: renders usage, errors and missing values", async () => {

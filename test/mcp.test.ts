@@ -745,6 +745,48 @@ describe("HTTP boundary", () => {
   });
 });
 
+describe("instance gate (GET/PATCH /admin/v1/settings)", () => {
+  it("turns /mcp off for every token without revoking them, audited, and back on", async () => {
+    expect((await gw.admin("GET", "/settings")).body.settings).toEqual({ mcpEnabled: true, updatedAt: null });
+
+    const off = await gw.admin("PATCH", "/settings", { mcpEnabled: false });
+    expect(off.status).toBe(200);
+    expect(off.body.settings).toMatchObject({ mcpEnabled: false, updatedAt: expect.any(String) });
+    const refused = await rpc(initialize(LATEST_PROTOCOL_VERSION));
+    expect(refused.status).toBe(403);
+    const body = await refused.json();
+    expect(body.error).toMatchObject({ code: -32000 });
+    expect(body.error.message).toContain("pooler settings set --mcp on");
+    // A bad token is still told it is bad: the gate says nothing to the unauthenticated.
+    expect((await rpc(initialize(LATEST_PROTOCOL_VERSION), {}, "mcp-cxp-000000000000-nope")).status).toBe(
+      401,
+    );
+    // The tokens themselves were not touched.
+    const tokens = (await gw.admin("GET", "/mcp-tokens")).body.data as { id: string; status: string }[];
+    expect(tokens.find((t) => t.id === mcp.id)?.status).toBe("active");
+
+    const audit = await gw.admin("GET", "/audit-events?limit=20");
+    expect(audit.body.data.find((e: any) => e.action === "settings.update")).toMatchObject({
+      targetType: "settings",
+      details: { mcpEnabled: false },
+      actor: expect.stringMatching(/^admin:/),
+    });
+
+    expect((await gw.admin("PATCH", "/settings", { mcpEnabled: true })).body.settings.mcpEnabled).toBe(true);
+    const client = await connect(mcp.raw);
+    expect((await client.listTools()).tools.length).toBeGreaterThan(5);
+  });
+
+  it("refuses an empty, unknown or mistyped change with 400", async () => {
+    for (const bad of [{}, { mcp: false }, { mcpEnabled: "no" }]) {
+      const res = await gw.admin("PATCH", "/settings", bad);
+      expect(res.status, JSON.stringify(bad)).toBe(400);
+      expect(res.body.error.type).toBe("invalid_request_error");
+    }
+    expect((await gw.admin("GET", "/settings")).body.settings.mcpEnabled).toBe(true);
+  });
+});
+
 describe("MCP-only app (the Lambda entry's composition)", () => {
   it("serves /mcp and health, and nothing else", async () => {
     const app = createMcpApp(gw.local.gateway, {

@@ -10,6 +10,7 @@ import { registerKeyCommands } from "./commands/key.ts";
 import { registerLogsCommand } from "./commands/logs.ts";
 import { registerMcpTokenCommands } from "./commands/mcp-token.ts";
 import { registerPoolCommands } from "./commands/pool.ts";
+import { registerSettingsCommands } from "./commands/settings.ts";
 import { registerUsageCommand } from "./commands/usage.ts";
 import type { CliDeps } from "./context.ts";
 import { defaultGatewayUrl } from "./context.ts";
@@ -89,6 +90,7 @@ export function buildProgram(deps: CliDeps): Command {
   registerAuditCommand(program, deps);
   registerUsageCommand(program, deps);
   registerAlertCommands(program, deps);
+  registerSettingsCommands(program, deps);
   registerClientConfigCommand(program, deps);
   return program;
 }

@@ -120,6 +120,9 @@ export type AuditEvent = z.infer<typeof AuditEventSchema>;
 const secret = z.string().regex(/^\S+$/, "expected a single-line secret");
 
 export const PoolResponse = z.object({ pool: PoolSchema });
+export const SettingsResponse = z.object({
+  settings: z.object({ mcpEnabled: z.boolean(), updatedAt: z.string().nullish() }),
+});
 export const PoolListResponse = z.object({ data: z.array(PoolSchema) });
 export const AccountResponse = z.object({ account: AccountSchema });
 export const AccountImportResponse = z.object({

@@ -5,6 +5,7 @@ import { ModelCatalog } from "./models-catalog.ts";
 import { PoolDirectory } from "./pool-directory.ts";
 import { PoolUsage } from "./pool-usage.ts";
 import { QuotaRecorder } from "./quota-recorder.ts";
+import { SettingsService } from "./settings.ts";
 import { AccountDirectory } from "./routing/account-directory.ts";
 import { Router } from "./routing/router.ts";
 import { TokenManager } from "./token-manager.ts";
@@ -20,6 +21,8 @@ export interface Gateway {
   models: ModelCatalog;
   /** `/wham/usage` aggregated per Pool (each account's answer cached a minute). */
   usage: PoolUsage;
+  /** Gateway-wide switches (the instance MCP gate), cached 5 s. */
+  settings: SettingsService;
 }
 
 export function createGateway(ctx: CoreContext): Gateway {
@@ -36,5 +39,6 @@ export function createGateway(ctx: CoreContext): Gateway {
     quota,
     models: new ModelCatalog(ctx),
     usage: new PoolUsage(),
+    settings: new SettingsService(ctx),
   };
 }

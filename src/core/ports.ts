@@ -124,6 +124,8 @@ export interface Store {
   usageRollups: UsageRollupRepository;
   /** Alert rules, channels, incidents, deliveries and the evaluation lease (src/core/alerts/). */
   alerts: AlertRepositories;
+  /** Gateway-wide switches an operator changes at run time (src/core/settings.ts). */
+  settings: SettingsRepository;
   /** Cheap reachability probe for /readyz. */
   ping(): Promise<void>;
 }
@@ -173,6 +175,18 @@ export interface RoutingStateRepository {
     nowMs: number,
     leaseMs: number,
   ): Promise<boolean>;
+}
+
+/** One item of gateway-wide settings; absent until an operator first changes one. */
+export interface SettingsRepository {
+  get(): Promise<GatewaySettings | undefined>;
+  put(settings: GatewaySettings): Promise<void>;
+}
+
+export interface GatewaySettings {
+  /** The instance MCP gate: when false, /mcp refuses every token (403). */
+  mcpEnabled: boolean;
+  updatedAt?: number;
 }
 
 /** Continuity pins: a hashed anchor (session, previous response id, prompt cache key) → account. */

@@ -16,6 +16,7 @@ import { DynamoPoolRepository } from "./pool-repository.ts";
 import { DynamoRequestLogRepository } from "./request-log-repository.ts";
 import { DynamoRoutingStateRepository } from "./routing-state-repository.ts";
 import type { TableNames } from "./tables.ts";
+import { DynamoSettingsRepository } from "./settings-repository.ts";
 import { DynamoUsageRollupRepository } from "./usage-rollup-repository.ts";
 
 export interface DynamoStoreOptions {
@@ -48,6 +49,7 @@ export function createDynamoStore(options: DynamoStoreOptions): Store {
     oauthFlows: new DynamoOAuthFlowRepository(db, state),
     keyUsage: new DynamoKeyUsageRepository(db, state),
     usageRollups: new DynamoUsageRollupRepository(db, state),
+    settings: new DynamoSettingsRepository(db, state),
     alerts: {
       rules: new DynamoAlertRuleRepository(db, state),
       channels: new DynamoAlertChannelRepository(db, state),

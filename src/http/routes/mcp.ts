@@ -109,6 +109,15 @@ export function mcpRoutes(gw: Gateway, options: McpRouteOptions) {
         return auth.refusal;
       }
       const { token } = auth;
+      // The instance gate: an operator can turn MCP off for every token at once (GET/PATCH /settings).
+      if (!(await gw.settings.get()).mcpEnabled) {
+        metrics.count("mcp_requests", 1, { outcome: "disabled" });
+        return rpcError(
+          403,
+          -32000,
+          "MCP is turned off on this gateway; an operator can turn it on with `pooler settings set --mcp on`",
+        );
+      }
       const wait = buckets.take(token.id);
       if (wait > 0) {
         metrics.count("mcp_requests", 1, { outcome: "rate_limited" });

@@ -9,6 +9,7 @@ import { logAdminRoutes } from "./logs.ts";
 import { oauthAdminRoutes } from "./oauth.ts";
 import { adminOpenApi } from "./openapi.ts";
 import { poolAdminRoutes } from "./pools.ts";
+import { settingsAdminRoutes } from "./settings.ts";
 import { usageAdminRoutes } from "./usage.ts";
 
 export function adminRoutes(gw: Gateway, authenticate: AdminAuthenticator, version: string) {
@@ -24,5 +25,6 @@ export function adminRoutes(gw: Gateway, authenticate: AdminAuthenticator, versi
   app.route("/", logAdminRoutes(gw));
   app.route("/", usageAdminRoutes(gw));
   app.route("/", alertAdminRoutes(gw));
+  app.route("/", settingsAdminRoutes(gw));
   return app;
 }

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { BrowserCallback, StartOAuthLogin } from "./oauth.ts";
 import { operatorPaths } from "./openapi-operator.ts";
 import { CreateKey, CreateMcpToken, CreatePool, ImportAccount, UpdateKey, UpdatePool } from "./schemas.ts";
+import { UpdateSettings } from "./settings.ts";
 
 const error = { $ref: "#/components/schemas/Error" };
 const ok = (description: string) => ({
@@ -64,6 +65,17 @@ export function adminOpenApi(version: string) {
           summary: "Create a pool",
           requestBody: body(CreatePool),
           responses: { "201": ok("Created"), ...errors },
+        },
+      },
+      "/settings": {
+        get: {
+          summary: "Gateway-wide settings (the instance MCP gate)",
+          responses: { "200": ok("Settings"), ...errors },
+        },
+        patch: {
+          summary: "Change gateway-wide settings; audited as settings.update",
+          requestBody: body(UpdateSettings),
+          responses: { "200": ok("Settings"), ...errors },
         },
       },
       "/pools/{name}": {
