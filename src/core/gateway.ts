@@ -5,9 +5,9 @@ import { ModelCatalog } from "./models-catalog.ts";
 import { PoolDirectory } from "./pool-directory.ts";
 import { PoolUsage } from "./pool-usage.ts";
 import { QuotaRecorder } from "./quota-recorder.ts";
-import { SettingsService } from "./settings.ts";
 import { AccountDirectory } from "./routing/account-directory.ts";
 import { Router } from "./routing/router.ts";
+import { SettingsService } from "./settings.ts";
 import { TokenManager } from "./token-manager.ts";
 
 export interface Gateway {

@@ -15,8 +15,8 @@ import { DynamoPinRepository } from "./pin-repository.ts";
 import { DynamoPoolRepository } from "./pool-repository.ts";
 import { DynamoRequestLogRepository } from "./request-log-repository.ts";
 import { DynamoRoutingStateRepository } from "./routing-state-repository.ts";
-import type { TableNames } from "./tables.ts";
 import { DynamoSettingsRepository } from "./settings-repository.ts";
+import type { TableNames } from "./tables.ts";
 import { DynamoUsageRollupRepository } from "./usage-rollup-repository.ts";
 
 export interface DynamoStoreOptions {
