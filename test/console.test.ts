@@ -504,6 +504,62 @@ describe("the console in Chromium", () => {
     await shot("13-client-setup");
   });
 
+  it("manages MCP and admin tokens (each secret shown once) and turns the MCP gate off and on", async () => {
+    await open("/admin/tokens");
+    const mcpForm = page.locator('form[data-form="create-mcp-token"]');
+    await mcpForm.getByLabel("Label (optional)").fill("ops agent");
+    await mcpForm.getByRole("button", { name: "Create MCP token" }).click();
+    const secret = page.locator("[data-secret]");
+    await secret.waitFor();
+    const mcpSecret = await secret.inputValue();
+    expect(mcpSecret).toMatch(/^mcp-cxp-[0-9a-f]{12}-\S+$/);
+    const mcpId = mcpSecret.slice(8, 20);
+    await page.locator(`[data-tokens="mcp"] tr[data-token="${mcpId}"]`).waitFor();
+    const listed = (await gw.admin("GET", "/mcp-tokens")).body.data;
+    expect(listed.find((t: any) => t.id === mcpId)).toMatchObject({ label: "ops agent", status: "active" });
+    await shot("14-tokens");
+
+    // The gate: off refuses the token on /mcp (403), on lets it back in; nothing was revoked.
+    const mcpCall = () =>
+      fetch(`${gw.url}/mcp`, {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${mcpSecret}`,
+          "content-type": "application/json",
+          accept: "application/json, text/event-stream",
+        },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" }),
+      }).then(async (r) => {
+        await r.arrayBuffer();
+        return r.status;
+      });
+    await page.getByRole("button", { name: "Turn MCP off" }).click();
+    await page.locator('[data-mcp-state="off"]').waitFor();
+    expect((await gw.admin("GET", "/settings")).body.settings.mcpEnabled).toBe(false);
+    expect(await mcpCall()).toBe(403);
+    await page.getByRole("button", { name: "Turn MCP on" }).click();
+    await page.locator('[data-mcp-state="on"]').waitFor();
+    expect(await mcpCall()).toBe(200);
+
+    // A second admin token for a teammate, then revoked: it stops working at once.
+    const adminForm = page.locator('form[data-form="create-admin-token"]');
+    await adminForm.getByLabel("Label (optional)").fill("teammate");
+    await adminForm.getByRole("button", { name: "Create admin token" }).click();
+    await expect.poll(async () => (await secret.inputValue()).startsWith("adm-cxp-")).toBe(true);
+    const teammate = await secret.inputValue();
+    const teammateId = teammate.slice(8, 20);
+    const row = page.locator(`[data-tokens="admin"] tr[data-token="${teammateId}"]`);
+    await row.getByRole("button", { name: "Revoke" }).click();
+    await expect.poll(() => row.getAttribute("data-status")).toBe("revoked");
+    const refused = await fetch(`${gw.url}/admin/v1/pools`, {
+      headers: { authorization: `Bearer ${teammate}` },
+    });
+    expect(refused.status).toBe(401);
+    await refused.arrayBuffer();
+    expect(await page.content()).not.toContain(mcpSecret.slice(21));
+    expect(await unlabelledControls()).toEqual([]);
+  });
+
   it("returns to sign-in when the token stops working, and signs out", async () => {
     await page.evaluate(() =>
       sessionStorage.setItem("codex-pooler.admin-token", "adm-cxp-000000000000-gone"),

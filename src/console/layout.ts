@@ -25,6 +25,7 @@ export const NAV: readonly NavItem[] = [
   { page: "logs", path: "/logs", title: "Request logs" },
   { page: "audit", path: "/audit", title: "Audit log" },
   { page: "alerts", path: "/alerts", title: "Alerts" },
+  { page: "tokens", path: "/tokens", title: "Tokens" },
   { page: "clients", path: "/clients", title: "Client setup" },
 ];
 

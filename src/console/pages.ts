@@ -183,6 +183,38 @@ export function keysPage(): Html {
     </section>`;
 }
 
+export function tokensPage(): Html {
+  const create = (kind: string, noun: string) =>
+    html`<form data-form="create-${kind}-token" class="row" method="post" action="${NO_SCRIPT}">
+      ${input(`${kind}-token-label`, "Label (optional)", "label", html`maxlength="160"`)}
+      <button type="submit">Create ${noun}</button>
+    </form>`;
+  return html`<section aria-labelledby="h-mcp-gate">
+      <h2 id="h-mcp-gate">MCP endpoint</h2>
+      <p class="hint">
+        The read-only operator MCP server at <code>/mcp</code>. Turning it off refuses every MCP token (403) without
+        revoking any; turn it back on and they work again.
+      </p>
+      <div data-mcp-gate>${loading}</div>
+    </section>
+    <div data-reveal></div>
+    <section aria-labelledby="h-mcp-tokens">
+      <h2 id="h-mcp-tokens">MCP tokens</h2>
+      <p class="hint">For MCP clients (<code>mcp-cxp-…</code>). They work on <code>/mcp</code> only.</p>
+      ${create("mcp", "MCP token")}
+      <div data-tokens="mcp">${loading}</div>
+    </section>
+    <section aria-labelledby="h-admin-tokens">
+      <h2 id="h-admin-tokens">Admin tokens</h2>
+      <p class="hint">
+        For this console and the <code>pooler</code> CLI (<code>adm-cxp-…</code>). The token this tab is signed in
+        with cannot be revoked from here.
+      </p>
+      ${create("admin", "admin token")}
+      <div data-tokens="admin">${loading}</div>
+    </section>`;
+}
+
 export function logsPage(): Html {
   return html`<form data-form="log-filter" class="row" method="post" action="${NO_SCRIPT}">
       ${poolSelect("logs-pool", { any: true })}

@@ -19,6 +19,7 @@ import {
   overviewPage,
   poolsPage,
   signInPage,
+  tokensPage,
 } from "./pages.ts";
 
 /** Scripts only from this origin's files, no inline code, no framing, nothing cached. */
@@ -67,6 +68,7 @@ const PAGE_BODIES: Record<string, () => Html> = {
   logs: logsPage,
   audit: auditPage,
   alerts: alertsPage,
+  tokens: tokensPage,
 };
 
 function asset(c: Context<AppEnv>, name: string, cacheControl?: string) {
