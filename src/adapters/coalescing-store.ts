@@ -1,6 +1,6 @@
 // A Store decorator for the local host that coalesces the additive counter writes every finished
-// request makes (key token counters, daily usage rollups) for a short window and writes each counter
-// once per window with the sum. With the embedded emulator every store write costs CPU in the
+// request makes (key token counters, daily usage rollups, successful requests in the five-minute
+// buckets) for a short window and writes each counter once per window with the sum. With the embedded emulator every store write costs CPU in the
 // gateway's own process; this turns five of a request's eight writes into a few per window.
 // Reads of those counters flush first, so this instance always reads its own writes; writers wait
 // for the flush, so a request-log row still lands only after its rollups.
@@ -110,7 +110,18 @@ export function coalescingStore(store: Store, options: { flushMs: number }): Coa
       if (pending.size > 0) await flush().catch(() => undefined);
       return store.usageRollups.list(...args);
     },
-    addRecent: (...args) => store.usageRollups.addRecent(...args),
+    addRecent(increment) {
+      // A failure names its error code; only plain successes are summed (into `requests`).
+      if (increment.failure || increment.errorCode) return store.usageRollups.addRecent(increment);
+      return enqueue(
+        `recent\u0000${increment.pool}\u0000${increment.bucket}\u0000${increment.model}\u0000${increment.expiresAt}`,
+        { ...increment, requests: increment.requests ?? 1 },
+        (into, next) => {
+          into.requests += next.requests;
+        },
+        (v) => store.usageRollups.addRecent(v),
+      );
+    },
     listRecent: async (...args) => {
       if (pending.size > 0) await flush().catch(() => undefined);
       return store.usageRollups.listRecent(...args);
