@@ -9,6 +9,7 @@ import { serve } from "@hono/node-server";
 import { coalescingStore } from "../adapters/coalescing-store.ts";
 import { createDynamoStore, localEmulatorClient } from "../adapters/dynamodb/dynamo-store.ts";
 import { ensureTables, tableNames } from "../adapters/dynamodb/tables.ts";
+import { nodeHttpFetch } from "../adapters/http/node-http-fetch.ts";
 import { jsonLogger } from "../adapters/observability/json-logger.ts";
 import { MemoryMetrics } from "../adapters/observability/memory-metrics.ts";
 import { LocalFileSecretStore } from "../adapters/secrets/local-file-secret-store.ts";
@@ -75,7 +76,7 @@ export async function startLocalGateway(
     store: (options.wrapStore ?? ((store: Store) => store))(counters),
     secrets: await LocalFileSecretStore.open(config.dataDir),
     clock,
-    fetch: options.fetch ?? fetch,
+    fetch: options.fetch ?? nodeHttpFetch,
     metrics: new MemoryMetrics(),
     logger: options.logger ?? jsonLogger(),
     config: {
