@@ -94,17 +94,22 @@ export function coalescingStore(store: Store, options: { flushMs: number }): Coa
     add(targets: RollupTarget[], increment: RollupIncrement) {
       // An error code is counted once per call by the repository: those go straight through.
       if (increment.errorCode) return store.usageRollups.add(targets, increment);
-      const key = `rollup\u0000${JSON.stringify([targets, increment.day, increment.model, increment.expiresAt])}`;
-      return enqueue(
-        key,
-        { ...increment, counts: { ...increment.counts } },
-        (into, next) => {
-          for (const field of Object.keys(next.counts) as (keyof RollupCounts)[]) {
-            into.counts[field] += next.counts[field];
-          }
-        },
-        (v) => store.usageRollups.add(targets, v),
-      );
+      // One pending sum per item: a Pool's and a key's items are shared by all of their accounts.
+      const common = JSON.stringify([increment.day, increment.model, increment.expiresAt]);
+      return Promise.all(
+        targets.map((target) =>
+          enqueue(
+            `rollup\u0000${JSON.stringify(target)}\u0000${common}`,
+            { ...increment, counts: { ...increment.counts } },
+            (into, next) => {
+              for (const field of Object.keys(next.counts) as (keyof RollupCounts)[]) {
+                into.counts[field] += next.counts[field];
+              }
+            },
+            (v) => store.usageRollups.add([target], v),
+          ),
+        ),
+      ).then(() => undefined);
     },
     list: async (...args) => {
       if (pending.size > 0) await flush().catch(() => undefined);
