@@ -262,7 +262,7 @@ export function renderReport(r: BenchResults): { markdown: string; summary: stri
   md.push("## Memory", "");
   md.push(
     `Idle RSS after warm-up: gateway ${f(r.idleRssMb.gateway, 0)} MB, bare proxy ${f(r.idleRssMb.bareProxy, 0)} MB`,
-    "(both run under `tsx`, as `npm start` does).",
+    "(the gateway runs as `npm start` does, bundled by scripts/start.mjs; the bare proxy under `tsx`).",
     "",
     "Open streams (the upstream holds each stream after its first events; RSS once all are open):",
     "",
