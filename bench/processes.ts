@@ -142,6 +142,8 @@ export function startGatewayProcess(options: {
   profileDir?: string;
 }): Promise<ServerProcess> {
   const flags = options.profileDir ? ["--cpu-prof", `--cpu-prof-dir=${options.profileDir}`] : [];
+  // For trying V8 or Node flags on the gateway alone (e.g. BENCH_GATEWAY_NODE_FLAGS=--max-semi-space-size=4).
+  flags.push(...(process.env.BENCH_GATEWAY_NODE_FLAGS?.split(" ").filter(Boolean) ?? []));
   // What `npm start` runs: the bundled local host (scripts/start.mjs), not tsx.
   return startServer(
     ["scripts/start.mjs"],
