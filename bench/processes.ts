@@ -58,14 +58,14 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-/** Spawns `node --import tsx <args>` and waits for a URL on stdout matching `listening`. */
+/** Spawns `node [--import tsx] <args>` and waits for a URL on stdout matching `listening`. */
 async function startServer(
   args: string[],
   env: NodeJS.ProcessEnv,
   listening: RegExp,
-  nodeFlags: string[] = [],
+  nodeFlags: string[] = ["--import", "tsx"],
 ): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [...nodeFlags, "--import", "tsx", ...args], {
+  const child = spawn(process.execPath, [...nodeFlags, ...args], {
     cwd: REPO_ROOT,
     env,
     stdio: ["ignore", "pipe", "pipe"],
@@ -142,8 +142,11 @@ export function startGatewayProcess(options: {
   profileDir?: string;
 }): Promise<ServerProcess> {
   const flags = options.profileDir ? ["--cpu-prof", `--cpu-prof-dir=${options.profileDir}`] : [];
+  // For trying V8 or Node flags on the gateway alone (e.g. BENCH_GATEWAY_NODE_FLAGS=--max-semi-space-size=4).
+  flags.push(...(process.env.BENCH_GATEWAY_NODE_FLAGS?.split(" ").filter(Boolean) ?? []));
+  // What `npm start` runs: the bundled local host (scripts/start.mjs), not tsx.
   return startServer(
-    ["src/server/main.ts"],
+    ["scripts/start.mjs"],
     {
       ...cleanEnv(),
       PORT: String(options.port ?? 0),

@@ -115,10 +115,11 @@ function reading(r: BenchResults): string[] {
   if (gw > 0 && bare > 0) {
     lines.push(
       `- **Capacity.** The gateway peaks at about ${f(gw, 0)} streams/s on this box, the bare proxy at ` +
-        `${f(bare, 0)}: every gateway stream authenticates, routes, relays through web streams and ` +
-        "undici, and writes its request log, pin and usage bucket through the AWS SDK (counters are " +
-        "coalesced), with the load generator and the upstream on the same two cores. Above that rate " +
-        "requests queue, which is what the 400 req/s and 500-stream rows show.",
+        `${f(bare, 0)}: every gateway stream authenticates, routes, parses its body, relays through ` +
+        "web streams (the upstream leg over node:http), parses the SSE events for accounting and logs " +
+        "(request-log rows, pins and counters reach the store in batches every 100 ms), with the load " +
+        "generator and the upstream on the same two cores. Above that rate requests queue, which is " +
+        "what the 400 req/s and 500-stream rows show.",
     );
   }
   const added = (rate: number) => addedTtfb(r.rates, "codex", rate);
@@ -196,7 +197,8 @@ export function renderReport(r: BenchResults): { markdown: string; summary: stri
     "  account's access token.",
     "- **bare proxy**: `bench/bare-proxy.ts`, a Node `http` server piping each request to the upstream",
     "  over a keep-alive agent: no auth, no routing, no logging, no body parsing. The floor.",
-    "- **gateway**: the real local host (`src/server/main.ts`, embedded store, encrypted secrets) with a",
+    "- **gateway**: the real local host as `npm start` runs it (`src/server/main.ts` bundled by",
+    "  `scripts/start.mjs`; embedded store, encrypted secrets) with a",
     "  Pool of 4 accounts and one Pool API key; every request is authenticated, routed, relayed, logged",
     "  (request-log row, metrics) and settled (routing state, continuity pins) as in production.",
     "- Each is its own process on 127.0.0.1. A turn is the fake's text answer: 9 SSE events, ~2.6 KB.",
@@ -262,7 +264,7 @@ export function renderReport(r: BenchResults): { markdown: string; summary: stri
   md.push("## Memory", "");
   md.push(
     `Idle RSS after warm-up: gateway ${f(r.idleRssMb.gateway, 0)} MB, bare proxy ${f(r.idleRssMb.bareProxy, 0)} MB`,
-    "(both run under `tsx`, as `npm start` does).",
+    "(the gateway runs as `npm start` does, bundled by scripts/start.mjs; the bare proxy under `tsx`).",
     "",
     "Open streams (the upstream holds each stream after its first events; RSS once all are open):",
     "",

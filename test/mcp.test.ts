@@ -351,12 +351,14 @@ describe("tools", () => {
       expect.objectContaining({ id: accounts.b1!.id, lastErrorCode: "refresh_token_reused" }),
     ]);
     // The exhaustion mark is written in the background after the 429; wait until it has landed.
+    // Picked by id: "b2" can also match the random hex in the Pool's name, and so b1's label.
     const exhausted = await waitFor(async () => {
       const answer = await data(client, "codex_pooler_list_accounts", { pool: SECOND, query: "b2" });
-      return answer.accounts[0]?.quota?.exhausted === true ? answer : undefined;
+      const b2 = answer.accounts.find((a: any) => a.id === accounts.b2!.id);
+      return b2?.quota?.exhausted === true ? b2 : undefined;
     });
-    expect(exhausted.accounts[0].quota).toMatchObject({ exhausted: true });
-    expect(Date.parse(exhausted.accounts[0].quota.exhaustedUntil)).toBeGreaterThan(Date.now());
+    expect(exhausted.quota).toMatchObject({ exhausted: true });
+    expect(Date.parse(exhausted.quota.exhaustedUntil)).toBeGreaterThan(Date.now());
   });
 
   it("lists key metadata without secrets", async () => {

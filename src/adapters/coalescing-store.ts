@@ -1,6 +1,6 @@
 // A Store decorator for the local host that coalesces the additive counter writes every finished
-// request makes (key token counters, daily usage rollups) for a short window and writes each counter
-// once per window with the sum. With the embedded emulator every store write costs CPU in the
+// request makes (key token counters, daily usage rollups, successful requests in the five-minute
+// buckets) for a short window and writes each counter once per window with the sum. With the embedded emulator every store write costs CPU in the
 // gateway's own process; this turns five of a request's eight writes into a few per window.
 // Reads of those counters flush first, so this instance always reads its own writes; writers wait
 // for the flush, so a request-log row still lands only after its rollups.
@@ -94,23 +94,39 @@ export function coalescingStore(store: Store, options: { flushMs: number }): Coa
     add(targets: RollupTarget[], increment: RollupIncrement) {
       // An error code is counted once per call by the repository: those go straight through.
       if (increment.errorCode) return store.usageRollups.add(targets, increment);
-      const key = `rollup\u0000${JSON.stringify([targets, increment.day, increment.model, increment.expiresAt])}`;
-      return enqueue(
-        key,
-        { ...increment, counts: { ...increment.counts } },
-        (into, next) => {
-          for (const field of Object.keys(next.counts) as (keyof RollupCounts)[]) {
-            into.counts[field] += next.counts[field];
-          }
-        },
-        (v) => store.usageRollups.add(targets, v),
-      );
+      // One pending sum per item: a Pool's and a key's items are shared by all of their accounts.
+      const common = JSON.stringify([increment.day, increment.model, increment.expiresAt]);
+      return Promise.all(
+        targets.map((target) =>
+          enqueue(
+            `rollup\u0000${JSON.stringify(target)}\u0000${common}`,
+            { ...increment, counts: { ...increment.counts } },
+            (into, next) => {
+              for (const field of Object.keys(next.counts) as (keyof RollupCounts)[]) {
+                into.counts[field] += next.counts[field];
+              }
+            },
+            (v) => store.usageRollups.add([target], v),
+          ),
+        ),
+      ).then(() => undefined);
     },
     list: async (...args) => {
       if (pending.size > 0) await flush().catch(() => undefined);
       return store.usageRollups.list(...args);
     },
-    addRecent: (...args) => store.usageRollups.addRecent(...args),
+    addRecent(increment) {
+      // A failure names its error code; only plain successes are summed (into `requests`).
+      if (increment.failure || increment.errorCode) return store.usageRollups.addRecent(increment);
+      return enqueue(
+        `recent\u0000${increment.pool}\u0000${increment.bucket}\u0000${increment.model}\u0000${increment.expiresAt}`,
+        { ...increment, requests: increment.requests ?? 1 },
+        (into, next) => {
+          into.requests += next.requests;
+        },
+        (v) => store.usageRollups.addRecent(v),
+      );
+    },
     listRecent: async (...args) => {
       if (pending.size > 0) await flush().catch(() => undefined);
       return store.usageRollups.listRecent(...args);

@@ -24,11 +24,23 @@ export async function readPrefix(
 
 /** Reads the whole stream, or throws `tooLarge()` as soon as it passes `limit` bytes. */
 export async function readAll(
-  body: ReadableStream<Uint8Array> | null,
+  body: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array> | null,
   limit: number,
   tooLarge: () => Error,
 ): Promise<Uint8Array<ArrayBuffer>> {
   if (!body) return new Uint8Array();
+  if (!(body instanceof ReadableStream)) {
+    // A Node stream (the local host reads request bodies straight from the socket).
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    // Leaving the loop early (too large) destroys the stream, as cancelling a reader does.
+    for await (const chunk of body) {
+      size += chunk.byteLength;
+      if (size > limit) throw tooLarge();
+      chunks.push(chunk);
+    }
+    return Buffer.concat(chunks);
+  }
   const reader = body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;

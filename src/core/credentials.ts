@@ -7,6 +7,7 @@ import { applyPolicy, type KeyPolicyInput } from "./key-policy.ts";
 import type { Credential, CredentialKind, CredentialStatus } from "./model.ts";
 import { requirePool } from "./pools.ts";
 import { credentialPrefix, mintCredential, parseCredential, secretMatches } from "./secrets-format.ts";
+import { SingleFlight } from "./single-flight.ts";
 
 const CACHE_TTL_MS = 5_000;
 const TOUCH_INTERVAL_MS = 60_000;
@@ -32,6 +33,7 @@ export type CredentialListener = (credential: Credential) => void;
 
 export class CredentialService {
   readonly #cache = new Map<string, CacheEntry>();
+  readonly #reads = new SingleFlight<Credential | undefined>();
   readonly #listeners = new Set<CredentialListener>();
 
   constructor(private readonly ctx: CoreContext) {}
@@ -82,7 +84,7 @@ export class CredentialService {
       policy,
     };
     await this.ctx.store.credentials.create(credential);
-    this.#cache.delete(`${kind}:${minted.id}`);
+    this.#forget(`${kind}:${minted.id}`);
     await recordAudit(this.ctx, {
       actor,
       action: `${AUDIT_TARGET[kind]}.create`,
@@ -125,7 +127,7 @@ export class CredentialService {
       ...patch,
       updatedAt: this.ctx.clock.now(),
     });
-    this.#cache.delete(`${kind}:${id}`);
+    this.#forget(`${kind}:${id}`);
     await recordAudit(this.ctx, {
       actor,
       action: `${AUDIT_TARGET[kind]}.update`,
@@ -155,7 +157,7 @@ export class CredentialService {
       updatedAt: now,
       ...(status === "revoked" ? { revokedAt: now } : {}),
     });
-    this.#cache.delete(`${kind}:${id}`);
+    this.#forget(`${kind}:${id}`);
     await recordAudit(this.ctx, {
       actor,
       action: `${AUDIT_TARGET[kind]}.${action}`,
@@ -179,7 +181,7 @@ export class CredentialService {
       secretHash: minted.secretHash,
       updatedAt: this.ctx.clock.now(),
     });
-    this.#cache.delete(`${kind}:${id}`);
+    this.#forget(`${kind}:${id}`);
     await recordAudit(this.ctx, {
       actor,
       action: `${AUDIT_TARGET[kind]}.rotate`,
@@ -213,10 +215,18 @@ export class CredentialService {
     const hit = this.#cache.get(key);
     if (hit && now - hit.fetchedAt < CACHE_TTL_MS) return hit.credential;
     if (cachedOnly) return undefined;
-    const credential = await this.ctx.store.credentials.get(kind, id);
-    if (this.#cache.size >= MAX_CACHED) this.#cache.clear();
-    this.#cache.set(key, { credential, fetchedAt: now });
-    return credential;
+    return this.#reads.run(key, async () => {
+      const credential = await this.ctx.store.credentials.get(kind, id);
+      if (this.#cache.size >= MAX_CACHED) this.#cache.clear();
+      this.#cache.set(key, { credential, fetchedAt: now });
+      return credential;
+    });
+  }
+
+  /** After a change made here: drop the cached copy and any read that began before the change. */
+  #forget(key: string): void {
+    this.#cache.delete(key);
+    this.#reads.forget(key);
   }
 
   #touch(credential: Credential): void {

@@ -8,6 +8,7 @@ const WRITE_INTERVAL_MS = 30_000;
 
 export class QuotaRecorder {
   readonly #lastWrite = new Map<string, number>();
+  readonly #writes = new Map<string, Promise<void>>();
 
   constructor(
     private readonly ctx: CoreContext,
@@ -81,15 +82,26 @@ export class QuotaRecorder {
   }
 
   #write(account: Account, patch: Partial<Account>): void {
-    this.ctx.background(
-      this.ctx.store.accounts
-        .update(account.id, { ...patch, updatedAt: this.ctx.clock.now() })
-        .catch((error) => {
+    // One account's writes land in the order they were made: the usage-limit mark must not be
+    // overwritten by the evidence write for the same answer, sent a moment before it (concurrent
+    // writes can reach the store in either order).
+    const update = { ...patch, updatedAt: this.ctx.clock.now() };
+    const previous = this.#writes.get(account.id) ?? Promise.resolve();
+    const written = previous
+      .then(() => this.ctx.store.accounts.update(account.id, update))
+      .then(
+        () => undefined,
+        (error: unknown) => {
           this.ctx.logger.warn("quota evidence write failed", {
             account: account.label,
             error: String(error),
           });
-        }),
-    );
+        },
+      )
+      .finally(() => {
+        if (this.#writes.get(account.id) === written) this.#writes.delete(account.id);
+      });
+    this.#writes.set(account.id, written);
+    this.ctx.background(written);
   }
 }

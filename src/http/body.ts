@@ -19,7 +19,13 @@ const brotli = promisify(zlib.brotliDecompress);
 const tooLarge = (limit: number) =>
   new GatewayError(413, "request_too_large", `request body is larger than ${limit} bytes`);
 
-export async function readBody(request: Request, limits: BodyLimits): Promise<Uint8Array<ArrayBuffer>> {
+/** A web Request, or the local host's Node request (see node-request.ts). */
+export interface BodySource {
+  headers: Headers;
+  body: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array> | null;
+}
+
+export async function readBody(request: BodySource, limits: BodyLimits): Promise<Uint8Array<ArrayBuffer>> {
   const encoding = (request.headers.get("content-encoding") ?? "identity").trim().toLowerCase();
   const encoded = encoding !== "identity" && encoding !== "";
   const rawLimit = encoded ? limits.maxCompressedBodyBytes : limits.maxBodyBytes;

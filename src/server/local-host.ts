@@ -7,8 +7,9 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { serve } from "@hono/node-server";
 import { coalescingStore } from "../adapters/coalescing-store.ts";
-import { createDynamoStore, dynamoClient } from "../adapters/dynamodb/dynamo-store.ts";
+import { createDynamoStore, localEmulatorClient } from "../adapters/dynamodb/dynamo-store.ts";
 import { ensureTables, tableNames } from "../adapters/dynamodb/tables.ts";
+import { nodeHttpFetch } from "../adapters/http/node-http-fetch.ts";
 import { jsonLogger } from "../adapters/observability/json-logger.ts";
 import { MemoryMetrics } from "../adapters/observability/memory-metrics.ts";
 import { LocalFileSecretStore } from "../adapters/secrets/local-file-secret-store.ts";
@@ -25,7 +26,7 @@ import { startEmbeddedDynamo } from "./embedded-dynamo.ts";
 import { VERSION } from "./version.ts";
 import { attachWebSocketRelay } from "./websocket-upgrade.ts";
 
-/** How long counter writes are summed before they are written (see coalescing-store.ts). */
+/** How long counter writes are summed, and rows and pins gathered, before they are written. */
 const COUNTER_FLUSH_MS = 100;
 
 // The local host supports Node 20; the SDK's Node-22 notice is noise for a local gateway.
@@ -56,25 +57,26 @@ export async function startLocalGateway(
   const dynamo = config.dynamoEndpoint
     ? { endpoint: config.dynamoEndpoint, close: async () => undefined }
     : await startEmbeddedDynamo(join(config.dataDir, "dynamodb"));
-  const client = dynamoClient({
-    endpoint: dynamo.endpoint,
-    region: "local",
-    credentials: { accessKeyId: "local", secretAccessKey: "local" },
-  });
+  const client = localEmulatorClient(dynamo.endpoint);
   const tables = tableNames("pooler-");
   await ensureTables(client, tables);
   const pending = new Set<Promise<unknown>>();
   const clock = options.clock ?? { now: () => Date.now() };
-  // The embedded store runs in this process: counter writes are summed over a short window.
-  const counters = coalescingStore(
-    createDynamoStore({ client, tables, clock, requestLogRetentionDays: config.requestLogRetentionDays }),
-    { flushMs: COUNTER_FLUSH_MS },
-  );
+  // The embedded store runs on this machine: counter writes are summed over a short window, and
+  // request-log rows and pins are written in batches (nothing on the request path reads them back).
+  const dynamoStore = createDynamoStore({
+    client,
+    tables,
+    clock,
+    requestLogRetentionDays: config.requestLogRetentionDays,
+    batchPutsMs: COUNTER_FLUSH_MS,
+  });
+  const counters = coalescingStore(dynamoStore, { flushMs: COUNTER_FLUSH_MS });
   const ctx: CoreContext = {
     store: (options.wrapStore ?? ((store: Store) => store))(counters),
     secrets: await LocalFileSecretStore.open(config.dataDir),
     clock,
-    fetch: options.fetch ?? fetch,
+    fetch: options.fetch ?? nodeHttpFetch,
     metrics: new MemoryMetrics(),
     logger: options.logger ?? jsonLogger(),
     config: {
@@ -161,6 +163,7 @@ export async function startLocalGateway(
       await counters.flush().catch(() => undefined);
       await Promise.allSettled([...pending, polling]);
       await counters.flush().catch(() => undefined);
+      await dynamoStore.flushPuts().catch(() => undefined);
       client.destroy();
       await dynamo.close();
     },

@@ -1,13 +1,13 @@
 import {
   type DynamoDBDocumentClient,
   GetCommand,
-  PutCommand,
   QueryCommand,
   type QueryCommandOutput,
 } from "@aws-sdk/lib-dynamodb";
 import { sortableIdTime } from "../../core/ids.ts";
 import type { RequestLog } from "../../core/model.ts";
 import type { Clock, Page, RequestLogQuery, RequestLogRepository } from "../../core/ports.ts";
+import { directPutWriter, type PutWriter } from "./batch-writer.ts";
 import { decodeCursor, encodeCursor, fromItem, isTableKey } from "./items.ts";
 
 const DAY_MS = 86_400_000;
@@ -37,26 +37,29 @@ export class DynamoRequestLogRepository implements RequestLogRepository {
     private readonly table: string,
     private readonly clock: Clock,
     private readonly retentionDays: number,
+    /** Direct puts on AWS; batched on the local host (see batch-writer.ts). */
+    private readonly writer: PutWriter = directPutWriter(db),
   ) {}
 
   async append(log: RequestLog): Promise<void> {
-    await this.db.send(
-      new PutCommand({ TableName: this.table, Item: { pk: `LOG#${day(log.at)}`, sk: log.id, ...log } }),
-    );
+    await this.writer.put(this.table, { pk: `LOG#${day(log.at)}`, sk: log.id, ...log });
   }
 
   async get(id: string): Promise<RequestLog | undefined> {
     // The id carries the time it was minted at, which names the day partition.
     const at = sortableIdTime(id);
     if (at === undefined) return undefined;
-    const { Item } = await this.db.send(
-      new GetCommand({ TableName: this.table, Key: { pk: `LOG#${day(at)}`, sk: id } }),
-    );
+    const pk = `LOG#${day(at)}`;
+    const Item =
+      this.writer.pending(this.table, pk, id) ??
+      (await this.db.send(new GetCommand({ TableName: this.table, Key: { pk, sk: id } }))).Item;
     const log = fromItem<RequestLog>(Item);
     return log && log.expiresAt > Math.floor(this.clock.now() / 1000) ? log : undefined;
   }
 
   async list(query: RequestLogQuery): Promise<Page<RequestLog>> {
+    // A listing must show every row this instance has logged.
+    await this.writer.flush();
     const now = this.clock.now();
     const oldest = Math.floor((now - this.retentionDays * DAY_MS) / DAY_MS);
     const cursor = decodeCursor(query.cursor, isLogCursor) ?? { day: Math.floor(now / DAY_MS) };

@@ -100,13 +100,15 @@ export class DynamoUsageRollupRepository implements UsageRollupRepository {
   }
 
   async addRecent(increment: RecentIncrement): Promise<void> {
-    const adds = ["#requests :one"];
+    const adds = ["#requests :n"];
     const names: Record<string, string> = { "#requests": "requests", "#bucket": "bucket" };
     const values: Record<string, unknown> = {
-      ":one": 1,
+      ":n": increment.requests ?? 1,
       ":bucket": increment.bucket,
       ":ttl": increment.expiresAt,
     };
+    // DynamoDB rejects a value the expression does not use: `:one` only when something fails.
+    if (increment.failure || increment.errorCode) values[":one"] = 1;
     if (increment.failure) {
       adds.push("#failures :one");
       names["#failures"] = "failures";

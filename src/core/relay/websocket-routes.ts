@@ -126,8 +126,9 @@ export async function receiveMessage(
   const refusal = refuseKey(connection, key);
   if (refusal || !connection || !key) {
     await post(gatewayErrorFrame(refusal ?? keyGone()));
-    await sender.close(connectionId);
+    // The record goes before the close, so nothing is left once the client sees the socket end.
     await connections.delete(connectionId);
+    await sender.close(connectionId);
     return;
   }
 

@@ -2,11 +2,13 @@
 // request; local mutations invalidate at once, other instances see changes within the TTL.
 import type { CoreContext } from "../context.ts";
 import type { Account } from "../model.ts";
+import { SingleFlight } from "../single-flight.ts";
 
 const TTL_MS = 2_000;
 
 export class AccountDirectory {
   readonly #cache = new Map<string, { accounts: Account[]; fetchedAt: number }>();
+  readonly #reads = new SingleFlight<Account[]>();
   /** Exhaustion seen here but maybe not yet written to the store (the write is in the background). */
   readonly #exhausted = new Map<string, number>();
 
@@ -16,6 +18,14 @@ export class AccountDirectory {
     const now = this.ctx.clock.now();
     const hit = this.#cache.get(pool);
     if (hit && now - hit.fetchedAt < TTL_MS) return hit.accounts;
+    return this.#reads.run(pool, () => this.#load(pool, now, hit));
+  }
+
+  async #load(
+    pool: string,
+    now: number,
+    hit: { accounts: Account[]; fetchedAt: number } | undefined,
+  ): Promise<Account[]> {
     let accounts: Account[];
     try {
       accounts = await this.ctx.store.accounts.listByPool(pool);
@@ -44,6 +54,7 @@ export class AccountDirectory {
 
   invalidate(): void {
     this.#cache.clear();
+    this.#reads.forget();
   }
 
   noteExhausted(accountId: string, untilSeconds: number): void {

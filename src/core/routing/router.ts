@@ -6,6 +6,7 @@ import type { CoreContext } from "../context.ts";
 import { GatewayError } from "../errors.ts";
 import type { Account, Pool } from "../model.ts";
 import type { CircuitRecord, RoutingSnapshot } from "../ports.ts";
+import { SingleFlight } from "../single-flight.ts";
 import type { AccountDirectory } from "./account-directory.ts";
 import { orderCandidates, type StrategyName, usableWindows } from "./strategies.ts";
 
@@ -47,6 +48,7 @@ export type Exclusion =
 
 export class Router {
   readonly #snapshots = new Map<string, { snapshot: RoutingSnapshot; fetchedAt: number }>();
+  readonly #snapshotReads = new SingleFlight<RoutingSnapshot>();
   readonly #pinCache = new Map<string, { accountId: string; expiresAt: number }>();
 
   constructor(
@@ -185,6 +187,14 @@ export class Router {
     const now = this.ctx.clock.now();
     const hit = this.#snapshots.get(pool);
     if (hit && now - hit.fetchedAt < SNAPSHOT_TTL_MS) return hit.snapshot;
+    return this.#snapshotReads.run(pool, () => this.#loadSnapshot(pool, now, hit));
+  }
+
+  async #loadSnapshot(
+    pool: string,
+    now: number,
+    hit: { snapshot: RoutingSnapshot; fetchedAt: number } | undefined,
+  ): Promise<RoutingSnapshot> {
     let snapshot: RoutingSnapshot;
     try {
       snapshot = await this.ctx.store.routing.load(pool, now);

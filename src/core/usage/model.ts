@@ -108,6 +108,8 @@ export interface RecentIncrement {
   model: string;
   /** 1 when the request failed on the server side (5xx or 429). */
   failure: 0 | 1;
+  /** Requests this adds (a host may sum successful ones before writing); 1 when absent. */
+  requests?: number;
   errorCode?: string;
   expiresAt: number;
 }

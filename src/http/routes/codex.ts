@@ -7,6 +7,7 @@ import { enforceKeyPolicy } from "../../core/key-policy.ts";
 import { anchorsFrom, relayResponses } from "../../core/relay/responses.ts";
 import { parseJsonObject, readBody } from "../body.ts";
 import { poolKeyAuth } from "../middleware/pool-key-auth.ts";
+import { bodySource, clientSignal } from "../node-request.ts";
 import type { AppEnv } from "../types.ts";
 
 const MODEL = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
@@ -17,7 +18,7 @@ export function codexRoutes(gw: Gateway) {
 
   for (const path of ["/backend-api/codex/responses", "/backend-api/codex/v1/responses"]) {
     app.post(path, auth, async (c) => {
-      const body = await readBody(c.req.raw, gw.ctx.config);
+      const body = await readBody(bodySource(c), gw.ctx.config);
       const json = parseJsonObject(body);
       if (json.model !== undefined && (typeof json.model !== "string" || !MODEL.test(json.model))) {
         throw badRequest("model must be a model id string", "model");
@@ -37,7 +38,7 @@ export function codexRoutes(gw: Gateway) {
         model: json.model as string | undefined,
         anchors: anchorsFrom(c.req.raw.headers, json),
         clientHeaders: c.req.raw.headers,
-        signal: c.req.raw.signal,
+        signal: clientSignal(c),
         startedAt: c.get("startedAt"),
         requestId: c.get("requestId"),
       });

@@ -1,7 +1,6 @@
 // POST /mcp: the read-only operator MCP server over stateless Streamable HTTP (a fresh server and
 // transport per request, JSON answers, no sessions, no SSE). Only MCP tokens (mcp-cxp-…) get in; every
 // refusal is a JSON-RPC error body so MCP clients can show it.
-import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { Hono } from "hono";
 import { authThrottle } from "../../core/auth-throttle.ts";
 import { GatewayError } from "../../core/errors.ts";
@@ -9,12 +8,31 @@ import type { Gateway } from "../../core/gateway.ts";
 import type { Credential } from "../../core/model.ts";
 import { bearerToken, parseCredential } from "../../core/secrets-format.ts";
 import { DEFAULT_MCP_RATE_LIMIT, type RateLimit, TokenBuckets } from "../../mcp/rate-limit.ts";
-import { createMcpServer } from "../../mcp/server.ts";
 import { readBody } from "../body.ts";
 import { clientAddress } from "../client-address.ts";
 import type { AppEnv } from "../types.ts";
 
 export const MCP_MAX_BODY_BYTES = 1024 * 1024;
+
+// The MCP SDK and the tools load on the first /mcp call: the relay path never needs them, and on the
+// local host they were some 15 MB of resident memory from the start.
+let mcpModules:
+  | Promise<
+      [
+        typeof import("../../mcp/server.ts"),
+        typeof import("@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js"),
+      ]
+    >
+  | undefined;
+function loadMcp() {
+  if (!mcpModules) {
+    mcpModules = Promise.all([
+      import("../../mcp/server.ts"),
+      import("@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js"),
+    ]);
+  }
+  return mcpModules;
+}
 const ALLOW = "POST, OPTIONS";
 
 export interface McpRouteOptions {
@@ -152,6 +170,7 @@ export function mcpRoutes(gw: Gateway, options: McpRouteOptions) {
         );
       }
 
+      const [{ createMcpServer }, { WebStandardStreamableHTTPServerTransport }] = await loadMcp();
       const server = createMcpServer(gw, {
         version: options.version,
         baseUrl: options.publicBaseUrl ?? new URL(c.req.url).origin,

@@ -5,11 +5,11 @@ import { badRequest, GatewayError } from "../../../core/errors.ts";
 import type { Gateway } from "../../../core/gateway.ts";
 import { isObject, type Json } from "../../../core/openai/common.ts";
 import { UsageLimitError } from "../../../core/routing/router.ts";
-import { assertJsonDepth, parseJsonObject, readBody } from "../../body.ts";
+import { assertJsonDepth, type BodySource, parseJsonObject, readBody } from "../../body.ts";
 import type { AppEnv } from "../../types.ts";
 
 /** The /v1 routes translate what they parse (recursively), so nesting is bounded here. */
-export async function jsonObject(gw: Gateway, request: Request): Promise<Json> {
+export async function jsonObject(gw: Gateway, request: BodySource): Promise<Json> {
   const json = parseJsonObject(await readBody(request, gw.ctx.config));
   assertJsonDepth(json);
   return json;

@@ -13,6 +13,7 @@ import { responsesToCodex, type TurnPlan } from "../../../core/openai/responses-
 import { publicResponsesStream } from "../../../core/openai/responses-stream.ts";
 import { holdHead, startTurn } from "../../../core/openai/turn.ts";
 import { poolKeyAuth } from "../../middleware/pool-key-auth.ts";
+import { bodySource, clientSignal } from "../../node-request.ts";
 import type { AppEnv } from "../../types.ts";
 import { imageGenerationDisabled, jsonObject, sseResponse } from "./request.ts";
 
@@ -29,7 +30,7 @@ export function turnRoutes(gw: Gateway) {
       route,
       plan,
       clientHeaders: c.req.raw.headers,
-      signal: c.req.raw.signal,
+      signal: clientSignal(c),
       startedAt: c.get("startedAt"),
       requestId: c.get("requestId"),
     });
@@ -37,7 +38,7 @@ export function turnRoutes(gw: Gateway) {
   };
 
   const chat = (route: string) => async (c: Context<AppEnv>) => {
-    const plan = chatToCodex(await jsonObject(gw, c.req.raw));
+    const plan = chatToCodex(await jsonObject(gw, bodySource(c)));
     const turn = await run(c, route, plan);
     if (turn.kind === "error") return turn.response;
     if (!plan.stream) {
@@ -62,7 +63,7 @@ export function turnRoutes(gw: Gateway) {
   );
 
   app.post("/v1/responses", async (c) => {
-    const plan = responsesToCodex(await jsonObject(gw, c.req.raw));
+    const plan = responsesToCodex(await jsonObject(gw, bodySource(c)));
     const turn = await run(c, "/v1/responses", plan);
     if (turn.kind === "error") return turn.response;
     if (!plan.stream) {
