@@ -1,7 +1,7 @@
 // The load generator: streamed POSTs over keep-alive connections, timed to the first body byte (TTFB)
 // and to the end of the stream. Closed loops (N streams back to back), open loops (a fixed rate) and
 // held-open streams. Every loop is bounded by a duration or a count and stops by itself.
-import { Agent, request } from "node:http";
+import { Agent, type ClientRequest, type IncomingMessage, request } from "node:http";
 import { performance } from "node:perf_hooks";
 
 export interface Target {
@@ -9,6 +9,22 @@ export interface Target {
   url: string;
   headers: Record<string, string>;
   body: string;
+}
+
+/** One streamed POST of the target's body over `agent`; the caller writes the body and ends it. */
+function post(target: Target, agent: Agent, onResponse: (res: IncomingMessage) => void): ClientRequest {
+  const url = new URL(target.url);
+  return request(
+    {
+      host: url.hostname,
+      port: url.port,
+      path: url.pathname,
+      method: "POST",
+      agent,
+      headers: { ...target.headers, "content-length": Buffer.byteLength(target.body) },
+    },
+    onResponse,
+  );
 }
 
 export interface Sample {
@@ -50,27 +66,16 @@ export function once(target: Target, agent: Agent, timeoutMs = 30_000): Promise<
       const now = performance.now();
       resolve({ ok, ttfbMs: ttfb < 0 ? now - started : ttfb, totalMs: now - started, bytes });
     };
-    const url = new URL(target.url);
-    const req = request(
-      {
-        host: url.hostname,
-        port: url.port,
-        path: url.pathname,
-        method: "POST",
-        agent,
-        headers: { ...target.headers, "content-length": Buffer.byteLength(target.body) },
-      },
-      (res) => {
-        res.on("data", (chunk: Buffer) => {
-          if (ttfb < 0) ttfb = performance.now() - started;
-          bytes += chunk.length;
-          watch.feed(chunk);
-        });
-        res.on("end", () => finish(res.statusCode === 200 && watch.seen));
-        res.on("error", () => finish(false));
-        res.on("aborted", () => finish(false));
-      },
-    );
+    const req = post(target, agent, (res) => {
+      res.on("data", (chunk: Buffer) => {
+        if (ttfb < 0) ttfb = performance.now() - started;
+        bytes += chunk.length;
+        watch.feed(chunk);
+      });
+      res.on("end", () => finish(res.statusCode === 200 && watch.seen));
+      res.on("error", () => finish(false));
+      res.on("aborted", () => finish(false));
+    });
     const timer = setTimeout(() => {
       req.destroy();
       finish(false);
@@ -160,31 +165,20 @@ export async function holdStreams(target: Target, count: number, batch = 250): P
       firsts.push(new Promise<void>((resolve) => (first = resolve)));
       ends.push(
         new Promise<boolean>((resolve) => {
-          const url = new URL(target.url);
           const watch = new CompletionWatch();
           let seen = false;
-          const req = request(
-            {
-              host: url.hostname,
-              port: url.port,
-              path: url.pathname,
-              method: "POST",
-              agent,
-              headers: { ...target.headers, "content-length": Buffer.byteLength(target.body) },
-            },
-            (res) => {
-              res.on("data", (chunk: Buffer) => {
-                if (!seen) {
-                  seen = true;
-                  opened++;
-                  first();
-                }
-                watch.feed(chunk);
-              });
-              res.on("end", () => resolve(res.statusCode === 200 && watch.seen));
-              res.on("error", () => resolve(false));
-            },
-          );
+          const req = post(target, agent, (res) => {
+            res.on("data", (chunk: Buffer) => {
+              if (!seen) {
+                seen = true;
+                opened++;
+                first();
+              }
+              watch.feed(chunk);
+            });
+            res.on("end", () => resolve(res.statusCode === 200 && watch.seen));
+            res.on("error", () => resolve(false));
+          });
           req.on("error", () => {
             if (!seen) {
               failed++;
@@ -219,37 +213,26 @@ export function longStream(
     const started = performance.now();
     let bytes = 0;
     const watch = new CompletionWatch();
-    const url = new URL(target.url);
     const timer = setTimeout(() => req.destroy(), options.timeoutMs ?? 60_000);
     const done = (ok: boolean) => {
       clearTimeout(timer);
       agent.destroy();
       resolve({ ok, bytes, ms: performance.now() - started });
     };
-    const req = request(
-      {
-        host: url.hostname,
-        port: url.port,
-        path: url.pathname,
-        method: "POST",
-        agent,
-        headers: { ...target.headers, "content-length": Buffer.byteLength(target.body) },
-      },
-      (res) => {
-        res.on("data", (chunk: Buffer) => {
-          bytes += chunk.length;
-          watch.feed(chunk);
-          options.onChunk?.();
-          if (options.readDelayMs) {
-            // A slow reader: stop taking data for a while, so backpressure has to reach the upstream.
-            res.pause();
-            setTimeout(() => res.resume(), options.readDelayMs);
-          }
-        });
-        res.on("end", () => done(res.statusCode === 200 && watch.seen));
-        res.on("error", () => done(false));
-      },
-    );
+    const req = post(target, agent, (res) => {
+      res.on("data", (chunk: Buffer) => {
+        bytes += chunk.length;
+        watch.feed(chunk);
+        options.onChunk?.();
+        if (options.readDelayMs) {
+          // A slow reader: stop taking data for a while, so backpressure has to reach the upstream.
+          res.pause();
+          setTimeout(() => res.resume(), options.readDelayMs);
+        }
+      });
+      res.on("end", () => done(res.statusCode === 200 && watch.seen));
+      res.on("error", () => done(false));
+    });
     req.on("error", () => done(false));
     req.end(target.body);
   });
