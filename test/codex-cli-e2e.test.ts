@@ -1,72 +1,19 @@
 // The real Codex CLI (@openai/codex 0.169.0) through the gateway to the fake upstream, over HTTP SSE.
-import { spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  REPO_ROOT,
-  type Seeded,
-  scratchDir,
-  startTestGateway,
-  type TestGateway,
-  waitFor,
-} from "./helpers/gateway.ts";
-
-const CODEX = join(REPO_ROOT, "node_modules", ".bin", "codex");
+import { codexHome, runCodex } from "./helpers/codex-cli.ts";
+import { type Seeded, startTestGateway, type TestGateway, waitFor } from "./helpers/gateway.ts";
 
 let gw: TestGateway;
 let seeded: Seeded;
-let codexHome: string;
+let home: string;
 
-function providerConfig(baseUrl: string, websockets: boolean): string {
-  return `model_provider = "codex-pooler-http"
-model = "gpt-5.5"
-
-[model_providers.codex-pooler-http]
-name = "OpenAI"
-base_url = "${baseUrl}/backend-api/codex"
-env_key = "CODEX_POOLER_API_KEY"
-wire_api = "responses"
-supports_websockets = ${websockets}
-request_max_retries = 0
-stream_max_retries = 0
-stream_idle_timeout_ms = 30000
-`;
-}
-
-/** `codex exec … </dev/null`, as a user would run it. */
-function codex(args: string[], env: Record<string, string> = {}) {
-  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(CODEX, ["exec", "--skip-git-repo-check", "--ephemeral", ...args], {
-      cwd: codexHome,
-      env: {
-        PATH: process.env.PATH,
-        HOME: codexHome,
-        CODEX_HOME: codexHome,
-        CODEX_POOLER_API_KEY: seeded.key,
-        ...env,
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-      timeout: 90_000,
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on("data", (chunk) => {
-      stderr += chunk;
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
-}
+/** `codex exec … </dev/null` with the documented HTTP provider block (`codex-pooler-http`). */
+const codex = (args: string[], key = seeded.key, codexHomeDir = home) => runCodex(codexHomeDir, key, args);
 
 beforeAll(async () => {
   gw = await startTestGateway();
   seeded = await gw.seed({ accounts: 2 });
-  codexHome = scratchDir("codex-home");
-  writeFileSync(join(codexHome, "config.toml"), providerConfig(gw.url, false));
+  home = codexHome(gw.url, { websockets: false, provider: "codex-pooler-http" });
 });
 afterAll(async () => {
   await gw?.stop();
@@ -111,9 +58,8 @@ describe("codex exec through the gateway", () => {
 
   // The WebSocket transport itself is covered in websocket-codex-cli.test.ts.
   it("completes a turn when configured for WebSockets", async () => {
-    const wsHome = scratchDir("codex-home-ws");
-    writeFileSync(join(wsHome, "config.toml"), providerConfig(gw.url, true));
-    const result = await codex(["Say hi"], { CODEX_HOME: wsHome, HOME: wsHome });
+    const wsHome = codexHome(gw.url, { websockets: true, provider: "codex-pooler-http" });
+    const result = await codex(["Say hi"], seeded.key, wsHome);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("Hello from fake upstream.");
   });
@@ -137,7 +83,7 @@ describe("codex exec through the gateway", () => {
     const [out, ok] = pool.accounts;
     gw.fake.setDefaultBehavior(out!.accountId, { kind: "usage_limit_429" });
     for (let i = 0; i < 3; i++) {
-      const result = await codex(["Say hi"], { CODEX_POOLER_API_KEY: pool.key });
+      const result = await codex(["Say hi"], pool.key);
       expect(result.code).toBe(0);
       expect(result.stdout).toContain("Hello from fake upstream.");
     }

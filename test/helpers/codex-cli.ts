@@ -15,15 +15,16 @@ export interface CodexRun {
 /** A CODEX_HOME whose config.toml points the `codex-pooler` provider at the gateway. */
 export function codexHome(
   baseUrl: string,
-  options: { websockets: boolean; streamMaxRetries?: number },
+  options: { websockets: boolean; streamMaxRetries?: number; provider?: string },
 ): string {
+  const provider = options.provider ?? "codex-pooler";
   const home = scratchDir(options.websockets ? "codex-home-ws" : "codex-home");
   writeFileSync(
     join(home, "config.toml"),
-    `model_provider = "codex-pooler"
+    `model_provider = "${provider}"
 model = "gpt-5.5"
 
-[model_providers.codex-pooler]
+[model_providers.${provider}]
 name = "OpenAI"
 base_url = "${baseUrl}/backend-api/codex"
 env_key = "CODEX_POOLER_API_KEY"
