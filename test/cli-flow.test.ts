@@ -1,12 +1,8 @@
-// The real `pooler` CLI as a child process against the real local gateway (embedded store, fake
-// upstream): the operator's first-run flow from pool to a served request, logs and audit.
-import { spawn } from "node:child_process";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FakeAccount } from "./fake-upstream/index.ts";
 import {
-  REPO_ROOT,
   readSse,
   scratchDir,
   startTestGateway,
@@ -14,6 +10,7 @@ import {
   type TestGateway,
   waitFor,
 } from "./helpers/gateway.ts";
+import { runPoolerCli } from "./helpers/process.ts";
 
 const KEY_LINE = /^sk-cxp-[0-9a-f]{12}-[A-Za-z0-9_-]{43}$/;
 const MCP_LINE = /^mcp-cxp-[0-9a-f]{12}-[A-Za-z0-9_-]{43}$/;
@@ -23,38 +20,11 @@ let dir: string;
 let fake: FakeAccount;
 let authFile: string;
 
-interface RunResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** `node --import tsx bin/pooler-cli.ts …` from the repo root, configured through the environment only. */
-function pooler(args: string[], env: Record<string, string> = {}): Promise<RunResult> {
-  const base = Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !k.startsWith("POOLER_") && k !== "NODE_OPTIONS"),
-  );
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "bin/pooler-cli.ts", ...args], {
-      cwd: REPO_ROOT,
-      env: { ...base, POOLER_URL: gw.url, POOLER_ADMIN_TOKEN: gw.adminToken, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => {
-      stdout += d;
-    });
-    child.stderr.setEncoding("utf8").on("data", (d: string) => {
-      stderr += d;
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const pooler = (args: string[], env: Record<string, string> = {}) => runPoolerCli(gw, args, env);
 
 /** Exit 0 and nothing unexpected on stderr. */
-function ok(result: RunResult, allowStderr = false): string {
+function ok(result: Awaited<ReturnType<typeof pooler>>, allowStderr = false): string {
   expect(result.code, result.stderr).toBe(0);
   if (!allowStderr) expect(result.stderr).toBe("");
   return result.stdout;

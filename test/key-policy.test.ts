@@ -1,12 +1,7 @@
-// Per-key policy through HTTP against the fake upstream: model allow-list, reasoning-effort ceiling,
-// requests per minute, tokens per day and week (shared by two gateway instances on one store), the
-// admin API (create, PATCH, usage, audit) and the `pooler key` commands.
-import { spawn } from "node:child_process";
 import { rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type EmbeddedDynamo, startEmbeddedDynamo } from "../src/server/embedded-dynamo.ts";
 import {
-  REPO_ROOT,
   readSse,
   type Seeded,
   scratchDir,
@@ -15,6 +10,7 @@ import {
   type TestGateway,
   waitFor,
 } from "./helpers/gateway.ts";
+import { runPoolerCli } from "./helpers/process.ts";
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
@@ -445,33 +441,8 @@ describe("two gateway instances sharing one store", () => {
 });
 
 describe("pooler key commands", () => {
-  interface RunResult {
-    code: number | null;
-    stdout: string;
-    stderr: string;
-  }
-  const pooler = (args: string[]): Promise<RunResult> => {
-    const base = Object.fromEntries(
-      Object.entries(process.env).filter(([k]) => !k.startsWith("POOLER_") && k !== "NODE_OPTIONS"),
-    );
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, ["--import", "tsx", "bin/pooler-cli.ts", ...args], {
-        cwd: REPO_ROOT,
-        env: { ...base, POOLER_URL: gw.url, POOLER_ADMIN_TOKEN: gw.adminToken },
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.setEncoding("utf8").on("data", (d: string) => {
-        stdout += d;
-      });
-      child.stderr.setEncoding("utf8").on("data", (d: string) => {
-        stderr += d;
-      });
-      child.on("error", reject);
-      child.on("close", (code) => resolve({ code, stdout, stderr }));
-    });
-  };
+  const pooler = (args: string[]) => runPoolerCli(gw, args);
+
   const keyPolicy = async (pool: string, id: string) =>
     (await gw.admin("GET", `/keys?pool=${pool}`)).body.data.find((k: any) => k.id === id).policy;
 

@@ -1,23 +1,12 @@
-// OAuth onboarding through the public surfaces (admin API, `pooler account login` as a child process)
-// against the real local host and the fake auth server: device-code and browser PKCE logins, their
-// failure modes, and that the secret flow state (device_auth_id, PKCE verifier, state) never reaches
-// DynamoDB and is gone once a flow ends.
-import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../src/cli/program.ts";
-import {
-  REPO_ROOT,
-  readSse,
-  startTestGateway,
-  TEXT_TURN_BODY,
-  type TestGateway,
-  waitFor,
-} from "./helpers/gateway.ts";
+import { readSse, startTestGateway, TEXT_TURN_BODY, type TestGateway, waitFor } from "./helpers/gateway.ts";
 import { tableContents, walPayload } from "./helpers/leveldb.ts";
+import { startPoolerCli } from "./helpers/process.ts";
 
 const CALLBACK = "http://localhost:1455/auth/callback";
 
@@ -423,33 +412,7 @@ describe("browser PKCE login (admin API)", () => {
 });
 
 describe("pooler account login (child process)", () => {
-  interface Cli {
-    child: ChildProcess;
-    stdout(): string;
-    stderr(): string;
-    exit: Promise<number | null>;
-  }
-
-  function pooler(args: string[]): Cli {
-    const base = Object.fromEntries(
-      Object.entries(process.env).filter(([k]) => !k.startsWith("POOLER_") && k !== "NODE_OPTIONS"),
-    );
-    const child = spawn(process.execPath, ["--import", "tsx", "bin/pooler-cli.ts", ...args], {
-      cwd: REPO_ROOT,
-      env: { ...base, POOLER_URL: gw.url, POOLER_ADMIN_TOKEN: gw.adminToken },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    let out = "";
-    let err = "";
-    child.stdout?.setEncoding("utf8").on("data", (d: string) => {
-      out += d;
-    });
-    child.stderr?.setEncoding("utf8").on("data", (d: string) => {
-      err += d;
-    });
-    const exit = new Promise<number | null>((resolve) => child.once("close", (code) => resolve(code)));
-    return { child, stdout: () => out, stderr: () => err, exit };
-  }
+  const pooler = (args: string[]) => startPoolerCli(gw, args);
 
   it("--device prints the URL and code, waits while the user approves, and prints the account", async () => {
     const own = await freshPool("oauth-cli");

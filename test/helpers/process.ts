@@ -293,3 +293,55 @@ export async function startRecordingProxy(target: string): Promise<{
       }),
   };
 }
+
+/** A `pooler` run as a user starts it: `node --import tsx bin/pooler-cli.ts …` from the repo root. */
+export interface PoolerCli {
+  child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  exit: Promise<number | null>;
+}
+
+/**
+ * Starts the CLI against a gateway, configured through the environment only (the test's own
+ * POOLER_* variables and NODE_OPTIONS are left out); stdin stays open for interactive commands.
+ */
+export function startPoolerCli(
+  gateway: { url: string; adminToken: string },
+  args: string[],
+  env: Record<string, string> = {},
+): PoolerCli {
+  const base = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !k.startsWith("POOLER_") && k !== "NODE_OPTIONS"),
+  );
+  const child = spawn(process.execPath, ["--import", "tsx", "bin/pooler-cli.ts", ...args], {
+    cwd: REPO_ROOT,
+    env: { ...base, POOLER_URL: gateway.url, POOLER_ADMIN_TOKEN: gateway.adminToken, ...env },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  let out = "";
+  let err = "";
+  child.stdout?.setEncoding("utf8").on("data", (d: string) => {
+    out += d;
+  });
+  child.stderr?.setEncoding("utf8").on("data", (d: string) => {
+    err += d;
+  });
+  const exit = new Promise<number | null>((resolve, reject) => {
+    child.once("error", reject);
+    child.once("close", (code) => resolve(code));
+  });
+  return { child, stdout: () => out, stderr: () => err, exit };
+}
+
+/** Runs the CLI to its end (stdin closed) and returns its exit code and output. */
+export async function runPoolerCli(
+  gateway: { url: string; adminToken: string },
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const cli = startPoolerCli(gateway, args, env);
+  cli.child.stdin?.end();
+  const code = await cli.exit;
+  return { code, stdout: cli.stdout(), stderr: cli.stderr() };
+}
