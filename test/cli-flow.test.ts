@@ -1,3 +1,5 @@
+// The real `pooler` CLI as a child process against the real local gateway (embedded store, fake
+// upstream): the operator's first-run flow from pool to a served request, logs and audit.
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -1,3 +1,6 @@
+// Per-key policy through HTTP against the fake upstream: model allow-list, reasoning-effort ceiling,
+// requests per minute, tokens per day and week (shared by two gateway instances on one store), the
+// admin API (create, PATCH, usage, audit) and the `pooler key` commands.
 import { rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type EmbeddedDynamo, startEmbeddedDynamo } from "../src/server/embedded-dynamo.ts";

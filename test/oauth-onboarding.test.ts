@@ -1,3 +1,7 @@
+// OAuth onboarding through the public surfaces (admin API, `pooler account login` as a child process)
+// against the real local host and the fake auth server: device-code and browser PKCE logins, their
+// failure modes, and that the secret flow state (device_auth_id, PKCE verifier, state) never reaches
+// DynamoDB and is gone once a flow ends.
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
