@@ -23,6 +23,7 @@ import { createApp } from "../http/app.ts";
 import { bearerAdminAuthenticator } from "../http/middleware/admin-auth.ts";
 import type { LocalConfig } from "./config.ts";
 import { startEmbeddedDynamo } from "./embedded-dynamo.ts";
+import { withDirectRelayBodies } from "./node-relay-writer.ts";
 import { VERSION } from "./version.ts";
 import { attachWebSocketRelay } from "./websocket-upgrade.ts";
 
@@ -126,9 +127,8 @@ export async function startLocalGateway(
     isDraining: () => draining,
   });
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () =>
-      resolve(s as Server),
-    );
+    const fetch = withDirectRelayBodies(app.fetch);
+    const s = serve({ fetch, port: config.port, hostname: config.host }, () => resolve(s as Server));
     s.once("error", reject);
   });
   // Long SSE turns must not be cut by Node's default request timeouts.

@@ -1,16 +1,18 @@
 // The upstream transport of the local host: a `fetch` over node:http/https with a keep-alive agent.
 // Node's built-in fetch (undici) builds a web Request, a body stream for even a byte-array body, its
 // own Headers and a Response per call; on the relay path that was about a fifth of the gateway's CPU.
-// This sends the body with one write and hands back a Response over the socket's Readable, which
-// keeps backpressure (the web stream pauses the socket when its queue is full). Aborting the signal
-// destroys the request, before or after the answer started.
+// This sends the body with one write and hands back a Response over the socket's Readable: the relay
+// reads it directly (`bodyReader`, no web stream at all), anyone else through the Response's body,
+// a web stream pulled one chunk at a time; either way the socket pauses while nobody reads. Aborting
+// the signal destroys the request, before or after the answer started.
 // Differences from fetch, none of which the gateway relies on: redirects are returned, not followed;
 // no default accept/accept-encoding/user-agent headers are added (gzip, deflate and br answers are
 // still decoded). Bodies other than a string or bytes (form data, blobs, streams) go through fetch.
 import http from "node:http";
 import https from "node:https";
-import { Readable } from "node:stream";
+import type { Readable } from "node:stream";
 import zlib from "node:zlib";
+import { type ChunkReader, offerChunkReader, readerStream } from "../../core/relay/chunk-source.ts";
 
 const agents = {
   "http:": new http.Agent({ keepAlive: true, scheduling: "lifo" }),
@@ -58,6 +60,18 @@ function decoded(res: http.IncomingMessage): Readable {
   return decoder;
 }
 
+/** Reads a Node stream one chunk per call; cancelling destroys it (and with it the request). */
+function nodeReader(readable: Readable): ChunkReader {
+  const chunks = readable[Symbol.asyncIterator]() as AsyncIterator<Uint8Array, undefined>;
+  return {
+    read: () => chunks.next() as Promise<ReadableStreamReadResult<Uint8Array>>,
+    async cancel() {
+      // Not `chunks.return()`: an async iterator queues it behind a read still waiting for data.
+      readable.destroy();
+    },
+  };
+}
+
 function send(
   url: URL,
   method: string,
@@ -85,7 +99,11 @@ function send(
         resolve(new Response(null, init));
         return;
       }
-      resolve(new Response(Readable.toWeb(decoded(res)) as ReadableStream<Uint8Array>, init));
+      const reader = nodeReader(decoded(res));
+      const stream = readerStream(reader);
+      const response = new Response(stream, init);
+      offerChunkReader(response, reader, stream);
+      resolve(response);
     });
     req.once("error", (error) => {
       if (answered) return; // the body stream reports it

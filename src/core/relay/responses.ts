@@ -9,6 +9,7 @@ import type { Account, Credential, Pool, TokenUsage } from "../model.ts";
 import { usageLimitFrom } from "../quota.ts";
 import { logRequest } from "../request-log.ts";
 import type { Anchors, RoutePlan } from "../routing/router.ts";
+import { bodyReader, type ChunkReader, sourcedResponse } from "./chunk-source.ts";
 import { FailoverLedger } from "./failover-ledger.ts";
 import { peekFirstEvent } from "./sse-peek.ts";
 import { relaySse, type StreamSummary } from "./sse-relay.ts";
@@ -38,7 +39,7 @@ export type Attempt =
   | {
       kind: "stream";
       response: Response;
-      reader: ReadableStreamDefaultReader<Uint8Array>;
+      reader: ChunkReader;
       abort: AbortController;
       prefix: Uint8Array[];
       pending?: Promise<ReadableStreamReadResult<Uint8Array>>;
@@ -225,8 +226,8 @@ async function tryAccount(gw: Gateway, req: ResponsesRequest, account: Account):
     }
     gw.quota.observe(account, response.headers);
 
-    if (response.ok && response.body) {
-      const reader = response.body.getReader();
+    const reader = response.ok ? bodyReader(response) : undefined;
+    if (reader) {
       const peek = await peekFirstEvent(reader, ctx.config.firstEventTimeoutMs).catch(() => ({
         kind: "retry" as const,
         code: req.signal.aborted ? "client_closed" : "stream_incomplete",
@@ -365,7 +366,7 @@ function streamToClient(
   const etag = gw.models.etag(req.pool.name);
   if (etag) headers.set("x-models-etag", etag);
   else headers.delete("x-models-etag");
-  const body = relaySse(attempt.reader, {
+  const source = relaySse(attempt.reader, {
     prefix: attempt.prefix,
     pending: attempt.pending,
     now: () => ctx.clock.now(),
@@ -383,7 +384,7 @@ function streamToClient(
       });
     },
   });
-  return new Response(body, { status: upstream.status, headers });
+  return sourcedResponse(source, { status: upstream.status, headers });
 }
 
 function upstreamCode(body: unknown): string | undefined {

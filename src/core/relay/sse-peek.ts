@@ -3,6 +3,7 @@
 // (created, in_progress, rate limits, metadata) are held back; the first visible or terminal event
 // decides.
 import { createParser, type EventSourceMessage } from "eventsource-parser";
+import type { ChunkReader } from "./chunk-source.ts";
 
 export const PRE_CONTENT = new Set([
   "response.created",
@@ -39,10 +40,7 @@ export function eventType(message: EventSourceMessage): string {
   return /"type"\s*:\s*"([^"]+)"/.exec(message.data)?.[1] ?? "";
 }
 
-export async function peekFirstEvent(
-  reader: ReadableStreamDefaultReader<Uint8Array>,
-  timeoutMs: number,
-): Promise<PeekResult> {
+export async function peekFirstEvent(reader: ChunkReader, timeoutMs: number): Promise<PeekResult> {
   const prefix: Uint8Array[] = [];
   const decoder = new TextDecoder();
   let decision: PeekResult | undefined;

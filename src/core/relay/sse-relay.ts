@@ -1,9 +1,10 @@
 // Relays an upstream SSE body to the client chunk by chunk (pull-driven, so the client's pace sets
-// the upstream read pace), observing events on the side for accounting. It never cuts silently:
+// the upstream read pace; see chunk-source.ts for how hosts write it out), observing events on the side for accounting. It never cuts silently:
 // an upstream drop or error after output becomes a well-formed `response.failed` event, and when
 // the client goes away the upstream read is aborted.
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 import type { TokenUsage } from "../model.ts";
+import type { ChunkReader, ChunkSource } from "./chunk-source.ts";
 import { eventType } from "./sse-peek.ts";
 
 export type StreamOutcome = "completed" | "failed" | "incomplete" | "interrupted" | "client_closed";
@@ -56,17 +57,16 @@ export function failedEvent(code: string, message: string, responseId?: string):
   });
 }
 
-export function relaySse(
-  reader: ReadableStreamDefaultReader<Uint8Array>,
-  options: RelayOptions,
-): ReadableStream<Uint8Array> {
+export function relaySse(reader: ChunkReader, options: RelayOptions): ChunkSource {
   const decoder = new TextDecoder();
   const summary: StreamSummary = { outcome: "interrupted" };
   let terminal = false;
   let atBoundary = true;
   let finished = false;
+  let closed = false;
   let pending = options.pending;
-  const prefix = [...(options.prefix ?? [])];
+  /** What the client gets next; a step may add the end of a cut event and a failure event at once. */
+  const out: Uint8Array[] = [];
   const idleTimeoutMs = options.idleTimeoutMs ?? 0;
   let lastDataAt = Date.now();
 
@@ -87,12 +87,13 @@ export function relaySse(
     parser.feed(text);
     atBoundary = text.endsWith("\n\n") || text.endsWith("\r\n\r\n");
   };
-
-  /** Ends an upstream event cut off mid-way, so the failure event that follows stays well-formed. */
-  const closeEvent = (controller: ReadableStreamDefaultController<Uint8Array>) => {
-    if (!atBoundary) controller.enqueue(encoder.encode("\n\n"));
-    atBoundary = true;
-  };
+  // The events held back while peeking go out as one write.
+  const held = options.prefix ?? [];
+  if (held.length > 0) {
+    const first = held.length === 1 ? (held[0] as Uint8Array) : Buffer.concat(held);
+    accept(first);
+    out.push(first);
+  }
 
   const finish = (outcome: StreamOutcome) => {
     if (finished) return;
@@ -101,84 +102,71 @@ export function relaySse(
     options.onDone(summary);
   };
 
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        const held = prefix.shift();
-        if (held) {
-          accept(held);
-          controller.enqueue(held);
-          return;
-        }
-        try {
-          pending ??= reader.read();
-          const idleLeft = idleTimeoutMs > 0 ? Math.max(1, lastDataAt + idleTimeoutMs - Date.now()) : 0;
-          const result = await raceTimers(pending, options.keepAliveMs, idleLeft);
-          if (result === "timeout") {
-            // A silent upstream must not hold the client forever: end it as a well-formed failure.
-            if (!terminal) {
-              closeEvent(controller);
-              controller.enqueue(
-                failedEvent(
-                  "stream_idle_timeout",
-                  `upstream sent nothing for ${Math.round(idleTimeoutMs / 1000)} s`,
-                  summary.responseId,
-                ),
-              );
-              summary.errorCode = "stream_idle_timeout";
-            }
-            controller.close();
-            finish(terminal ? summary.outcome : "interrupted");
-            options.abortUpstream();
-            void reader.cancel().catch(() => undefined);
-            return;
-          }
-          if (result === "idle") {
-            // Only between events, so an injected event never lands inside an upstream one.
-            if (atBoundary) controller.enqueue(sseEvent("codex.keepalive", { type: "codex.keepalive" }));
-            return;
-          }
-          pending = undefined;
-          lastDataAt = Date.now();
-          if (result.done) {
-            if (!terminal) {
-              closeEvent(controller);
-              controller.enqueue(
-                failedEvent(
-                  "stream_interrupted",
-                  "upstream stream ended before response.completed",
-                  summary.responseId,
-                ),
-              );
-              summary.errorCode = "stream_interrupted";
-            }
-            controller.close();
-            finish(terminal ? summary.outcome : "interrupted");
-            return;
-          }
-          accept(result.value);
-          controller.enqueue(result.value);
-        } catch {
-          if (finished) return;
-          if (!terminal) {
-            closeEvent(controller);
-            controller.enqueue(
-              failedEvent("stream_interrupted", "upstream connection failed mid-stream", summary.responseId),
-            );
-            summary.errorCode = "stream_interrupted";
-          }
-          controller.close();
-          finish("interrupted");
-        }
-      },
-      async cancel() {
-        finish("client_closed");
+  /** Ends the body; an upstream that stopped short gets a well-formed `response.failed` first. */
+  const end = (outcome: StreamOutcome, code: string, message: string) => {
+    if (!terminal) {
+      // An upstream event cut off mid-way is closed first, so the failure event stays well-formed.
+      if (!atBoundary) out.push(encoder.encode("\n\n"));
+      atBoundary = true;
+      out.push(failedEvent(code, message, summary.responseId));
+      summary.errorCode = code;
+    }
+    closed = true;
+    finish(terminal ? summary.outcome : outcome);
+  };
+
+  /** One read of the upstream (or a keep-alive, or the idle timeout); may add nothing to `out`. */
+  const step = async () => {
+    try {
+      pending ??= reader.read();
+      const idleLeft = idleTimeoutMs > 0 ? Math.max(1, lastDataAt + idleTimeoutMs - Date.now()) : 0;
+      const result = await raceTimers(pending, options.keepAliveMs, idleLeft);
+      if (result === "timeout") {
+        // A silent upstream must not hold the client forever: end it as a well-formed failure.
+        end(
+          "interrupted",
+          "stream_idle_timeout",
+          `upstream sent nothing for ${Math.round(idleTimeoutMs / 1000)} s`,
+        );
         options.abortUpstream();
-        await reader.cancel().catch(() => undefined);
-      },
+        void reader.cancel().catch(() => undefined);
+        return;
+      }
+      if (result === "idle") {
+        // Only between events, so an injected event never lands inside an upstream one.
+        if (atBoundary) out.push(sseEvent("codex.keepalive", { type: "codex.keepalive" }));
+        return;
+      }
+      pending = undefined;
+      lastDataAt = Date.now();
+      if (result.done) {
+        end("interrupted", "stream_interrupted", "upstream stream ended before response.completed");
+        return;
+      }
+      accept(result.value);
+      out.push(result.value);
+    } catch {
+      if (finished) {
+        closed = true;
+        return;
+      }
+      end("interrupted", "stream_interrupted", "upstream connection failed mid-stream");
+    }
+  };
+
+  return {
+    async pull() {
+      while (out.length === 0 && !closed) await step();
+      return out.shift();
     },
-    { highWaterMark: 0 },
-  );
+    async cancel() {
+      closed = true;
+      out.length = 0;
+      finish("client_closed");
+      options.abortUpstream();
+      await reader.cancel().catch(() => undefined);
+    },
+  };
 }
 
 /** The read, or "idle" after `keepAliveMs` (a keep-alive is due), or "timeout" after `timeoutMs`. */

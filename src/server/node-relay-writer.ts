@@ -1,0 +1,66 @@
+// The local host writes a relay's body straight into the Node response: the relay's chunks go to the
+// socket as they are pulled, with Node's own backpressure ('drain'), instead of through a web stream
+// that @hono/node-server reads back chunk by chunk (and whose headers it flushes in a write of their
+// own). Responses without a relay source, and relay responses whose body someone already read as a
+// web stream, take @hono/node-server's usual path.
+import { ServerResponse } from "node:http";
+import type { Http2Bindings, HttpBindings } from "@hono/node-server";
+import { type ChunkSource, takeChunkSource } from "../core/relay/chunk-source.ts";
+
+type FetchHandler = (request: Request, env: HttpBindings | Http2Bindings) => Response | Promise<Response>;
+
+/** @hono/node-server leaves a response carrying this header alone: it has been written already. */
+const alreadySent = () => new Response(null, { headers: { "x-hono-already-sent": "true" } });
+
+export function withDirectRelayBodies(fetch: FetchHandler): FetchHandler {
+  return async (request, env) => {
+    const response = await fetch(request, env);
+    // The local host serves HTTP/1.1 only.
+    const outgoing = env.outgoing instanceof ServerResponse ? env.outgoing : undefined;
+    const source = outgoing ? takeChunkSource(response) : undefined;
+    if (!outgoing || !source) return response;
+    void writeSource(source, response, outgoing);
+    return alreadySent();
+  };
+}
+
+async function writeSource(source: ChunkSource, response: Response, out: ServerResponse): Promise<void> {
+  // A client that leaves cancels the relay, which aborts the upstream call.
+  out.once("close", () => {
+    if (!out.writableFinished) void source.cancel();
+  });
+  out.writeHead(response.status, headerRecord(response.headers));
+  try {
+    for (;;) {
+      const chunk = await source.pull();
+      if (chunk === undefined || out.destroyed) break;
+      if (!out.write(chunk)) await drained(out);
+    }
+    if (!out.destroyed) out.end();
+  } catch (error) {
+    // A relay source ends with a terminal event rather than failing; anything else is a bug.
+    out.destroy(error as Error);
+  }
+}
+
+function drained(out: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      out.off("drain", done);
+      out.off("close", done);
+      resolve();
+    };
+    out.on("drain", done);
+    out.on("close", done);
+  });
+}
+
+function headerRecord(headers: Headers): Record<string, string | string[]> {
+  const record: Record<string, string | string[]> = {};
+  headers.forEach((value, name) => {
+    record[name] = value;
+  });
+  const cookies = headers.getSetCookie();
+  if (cookies.length > 0) record["set-cookie"] = cookies;
+  return record;
+}
