@@ -79,9 +79,21 @@ function send(
   payload: Buffer | undefined,
   signal: AbortSignal | undefined,
 ): Promise<Response> {
+  const transport = url.protocol === "https:" ? https : http;
+  const req = transport.request(url, { method, headers, agent: agents[url.protocol as "http:"] });
+  const answer = answerOf(req, method, signal);
+  // Written outside the closures that live as long as the answer: a Codex body carries the whole
+  // conversation and must not stay reachable while the stream is open.
+  req.end(payload);
+  return answer;
+}
+
+function answerOf(
+  req: http.ClientRequest,
+  method: string,
+  signal: AbortSignal | undefined,
+): Promise<Response> {
   return new Promise<Response>((resolve, reject) => {
-    const transport = url.protocol === "https:" ? https : http;
-    const req = transport.request(url, { method, headers, agent: agents[url.protocol as "http:"] });
     const onAbort = () => req.destroy(abortError(signal as AbortSignal) as Error);
     signal?.addEventListener("abort", onAbort, { once: true });
     let answered = false;
@@ -117,7 +129,6 @@ function send(
       // drops idle connections before the server's advertised keep-alive timeout.
       reject(new TypeError("fetch failed", { cause: error }));
     });
-    req.end(payload);
   });
 }
 
