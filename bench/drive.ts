@@ -1,0 +1,145 @@
+// Dev loop for performance work (not part of the bench's report): the fake upstream, the bare proxy
+// and the gateway, then closed loops at the given concurrencies and a 200 req/s open loop, printing
+// throughput, TTFB and the gateway's CPU per stream. Usage: tsx bench/drive.ts [--profile] [c…]
+import { randomBytes } from "node:crypto";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { chatToCodex } from "../src/core/openai/chat-request.ts";
+import { closedLoop, newAgent, once, openLoop, summarize, type Target } from "./load.ts";
+import { freePort, REPO_ROOT, startBareProxy, startFakeProcess, startGatewayProcess } from "./processes.ts";
+
+const args = process.argv.slice(2);
+const profile = args.includes("--profile");
+const endpoint = args.includes("--chat") ? "chat" : "codex";
+const levels = args.filter((a) => /^\d+$/.test(a)).map(Number);
+const seconds = 2;
+
+const cpuMs = (pid: number) => {
+  const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  return (Number(f[11]) + Number(f[12])) * 10; // utime + stime in clock ticks (100/s)
+};
+
+import { readdirSync } from "node:fs";
+
+/** CPU ms per thread name of a process (main thread, libuv pool, V8 workers, worker_threads). */
+const threads = (pid: number) => {
+  const out = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const raw = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+      const name = raw.slice(raw.indexOf("(") + 1, raw.lastIndexOf(")"));
+      const f = raw.slice(raw.lastIndexOf(") ") + 2).split(" ");
+      const key = tid === String(pid) ? "main" : name;
+      out.set(key, (out.get(key) ?? 0) + (Number(f[11]) + Number(f[12])) * 10);
+    } catch {}
+  }
+  return out;
+};
+const tmp = join(REPO_ROOT, ".bench-tmp");
+const dataDir = join(tmp, `drive-${randomBytes(4).toString("hex")}`);
+mkdirSync(dataDir, { recursive: true });
+const adminToken = `drive-${randomBytes(8).toString("hex")}`;
+const fake = await startFakeProcess();
+const proxy = await startBareProxy(fake.url);
+const gateway = await startGatewayProcess({
+  upstreamBaseUrl: fake.upstreamBaseUrl,
+  authBaseUrl: fake.url,
+  dataDir,
+  adminToken,
+  port: await freePort(),
+  profileDir: profile ? join(tmp, "profiles") : undefined,
+});
+try {
+  const admin = async (method: string, path: string, body?: unknown) => {
+    const r = await fetch(`${gateway.url}/admin/v1${path}`, {
+      method,
+      headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return (await r.json()) as Record<string, unknown>;
+  };
+  await admin("POST", "/pools", { name: "drive" });
+  const account = await fake.createAccount();
+  await admin("POST", "/accounts/import", { pool: "drive", authJson: account.authJson, label: "a1" });
+  const second = await fake.createAccount();
+  await admin("POST", "/accounts/import", { pool: "drive", authJson: second.authJson, label: "a2" });
+  const key = (await admin("POST", "/keys", { pool: "drive", label: "drive" })).secret as string;
+  const codexBody = JSON.stringify({
+    model: "gpt-5.4",
+    instructions: "bench",
+    input: [{ type: "message", role: "user", content: [{ type: "input_text", text: "hello" }] }],
+    stream: true,
+    store: false,
+  });
+  const chatBody = { model: "gpt-5.4", stream: true, messages: [{ role: "user", content: "hello" }] };
+  const upstreamBody =
+    endpoint === "chat" ? JSON.stringify(chatToCodex(structuredClone(chatBody)).upstream) : codexBody;
+  const up = {
+    authorization: `Bearer ${account.authJson.tokens.access_token}`,
+    "chatgpt-account-id": account.accountId,
+    "content-type": "application/json",
+    accept: "text/event-stream",
+  };
+  const path = "/backend-api/codex/responses";
+  const bare: Target = { name: "bare", url: `${proxy.url}${path}`, headers: up, body: upstreamBody };
+  const gw: Target = {
+    name: "gateway",
+    url: endpoint === "chat" ? `${gateway.url}/v1/chat/completions` : `${gateway.url}${path}`,
+    headers: {
+      authorization: `Bearer ${key}`,
+      "content-type": "application/json",
+      accept: "text/event-stream",
+    },
+    body: endpoint === "chat" ? JSON.stringify(chatBody) : codexBody,
+  };
+  const agent = newAgent();
+  for (const t of [bare, gw]) for (let i = 0; i < 1500; i++) await once(t, agent);
+  for (const c of levels.length ? levels : [1, 50]) {
+    for (const t of [bare, gw]) {
+      const pid = t === gw ? gateway.pid : proxy.pid;
+      const before = cpuMs(pid);
+      const beforeThreads = threads(pid);
+      const tracer = process.env.DRIVE_STRACE
+        ? (await import("node:child_process")).spawn(
+            "strace",
+            ["-c", ...(process.env.DRIVE_STRACE === "f" ? ["-f"] : []), "-p", String(pid)],
+            {
+              stdio: ["ignore", "inherit", "inherit"],
+            },
+          )
+        : undefined;
+      if (tracer) await new Promise((r) => setTimeout(r, 500));
+      const run = await closedLoop(t, c, seconds, 0.3);
+      if (tracer) {
+        tracer.kill("SIGINT");
+        await new Promise((r) => tracer.once("exit", r));
+      }
+      const used = cpuMs(pid) - before;
+      const s = summarize(run);
+      const perThread = [...threads(pid)]
+        .map(([name, ms]) => [name, (ms - (beforeThreads.get(name) ?? 0)) / (run.completed ?? 1)] as const)
+        .filter(([, ms]) => ms > 0.005)
+        .map(([name, ms]) => `${name} ${ms.toFixed(3)}`)
+        .join(", ");
+      console.log(
+        `c=${String(c).padEnd(4)} ${t.name.padEnd(8)} ${s.throughput.toFixed(0).padStart(5)} req/s  ttfb p50 ${s.ttfbP50.toFixed(2)} p90 ${s.ttfbP90.toFixed(2)} ms  cpu/stream ${(used / (run.completed ?? 1)).toFixed(3)} ms (${perThread})`,
+      );
+    }
+  }
+  for (let round = 0; round < 3; round++) {
+    const line = [];
+    for (const t of [bare, gw]) {
+      const run = await openLoop(t, 200, 2);
+      const s = summarize(run);
+      line.push(`${t.name} p50 ${s.ttfbP50.toFixed(2)} p90 ${s.ttfbP90.toFixed(2)}`);
+    }
+    console.log(`200 req/s ttfb: ${line.join(" | ")}`);
+  }
+  const rss = readFileSync(`/proc/${gateway.pid}/status`, "utf8").match(/VmRSS:\s+(\d+)/)?.[1];
+  console.log(`gateway RSS ${(Number(rss) / 1024).toFixed(0)} MB`);
+} finally {
+  await gateway.stop();
+  await proxy.stop();
+  await fake.close();
+  rmSync(dataDir, { recursive: true, force: true });
+}
