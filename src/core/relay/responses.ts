@@ -13,7 +13,7 @@ import { bodyReader, type ChunkReader, sourcedResponse } from "./chunk-source.ts
 import { FailoverLedger } from "./failover-ledger.ts";
 import { peekFirstEvent } from "./sse-peek.ts";
 import { relaySse, type StreamSummary } from "./sse-relay.ts";
-import { relayedResponseHeaders, upstreamHeaders } from "./upstream-headers.ts";
+import { relayedResponseHeaders, upstreamHeaderRecord } from "./upstream-headers.ts";
 
 const ERROR_BODY_LIMIT = 64 * 1024;
 const NO_BODY = new Uint8Array(0);
@@ -204,7 +204,7 @@ async function tryAccount(gw: Gateway, req: ResponsesRequest, account: Account):
     try {
       response = await ctx.fetch(`${ctx.config.upstreamBaseUrl}/codex/responses`, {
         method: "POST",
-        headers: upstreamHeaders(req.clientHeaders, account, tokens.accessToken, {
+        headers: upstreamHeaderRecord(req.clientHeaders, account, tokens.accessToken, {
           accept: "text/event-stream",
           clientVersion: ctx.config.clientVersion,
           contentType: "application/json",

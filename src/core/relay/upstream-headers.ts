@@ -25,19 +25,29 @@ export function upstreamHeaders(
   accessToken: string,
   options: { accept?: string; clientVersion: string; contentType?: string },
 ): Headers {
-  const headers = new Headers();
+  return new Headers(upstreamHeaderRecord(client, account, accessToken, options));
+}
+
+/** The same as a plain record (lower-case names): the relay's hot path skips building a `Headers`. */
+export function upstreamHeaderRecord(
+  client: Headers,
+  account: Pick<Account, "chatgptAccountId">,
+  accessToken: string,
+  options: { accept?: string; clientVersion: string; contentType?: string },
+): Record<string, string> {
+  const headers: Record<string, string> = {};
   for (const name of FORWARDED_CLIENT_HEADERS) {
     const value = client.get(name);
-    if (value) headers.set(name, value);
+    if (value) headers[name] = value;
   }
-  if (!headers.has("originator")) headers.set("originator", "codex_cli_rs");
-  if (!headers.has("user-agent")) headers.set("user-agent", `codex_cli_rs/${options.clientVersion}`);
-  headers.set("authorization", `Bearer ${accessToken}`);
+  headers.originator ??= "codex_cli_rs";
+  headers["user-agent"] ??= `codex_cli_rs/${options.clientVersion}`;
+  headers.authorization = `Bearer ${accessToken}`;
   // Synthetic ids (email_/local_) are not real workspaces; the upstream rejects them.
   const id = account.chatgptAccountId;
-  if (id && !id.startsWith("email_") && !id.startsWith("local_")) headers.set("chatgpt-account-id", id);
-  if (options.accept) headers.set("accept", options.accept);
-  if (options.contentType) headers.set("content-type", options.contentType);
+  if (id && !id.startsWith("email_") && !id.startsWith("local_")) headers["chatgpt-account-id"] = id;
+  if (options.accept) headers.accept = options.accept;
+  if (options.contentType) headers["content-type"] = options.contentType;
   return headers;
 }
 
