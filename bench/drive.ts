@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { chatToCodex } from "../src/core/openai/chat-request.ts";
-import { closedLoop, newAgent, once, openLoop, summarize, type Target } from "./load.ts";
+import { closedLoop, holdStreams, newAgent, once, openLoop, summarize, type Target } from "./load.ts";
 import { freePort, REPO_ROOT, startBareProxy, startFakeProcess, startGatewayProcess } from "./processes.ts";
 
 const args = process.argv.slice(2);
@@ -94,6 +94,22 @@ try {
   };
   const agent = newAgent();
   for (const t of [bare, gw]) for (let i = 0; i < 1500; i++) await once(t, agent);
+  const hold = Number(args.find((a) => a.startsWith("--hold="))?.slice(7) ?? 0);
+  if (hold > 0) {
+    // Held streams, then a heap snapshot of the gateway (start it with --heapsnapshot-signal=SIGUSR2).
+    for (const id of [account.accountId, second.accountId])
+      await fake.setDefaultBehavior(id, { kind: "text", pauseAfterEvent: 2 });
+    const held = await holdStreams(process.env.DRIVE_HOLD_BARE ? bare : gw, hold);
+    const rss = readFileSync(`/proc/${gateway.pid}/status`, "utf8").match(/VmRSS:\s+(\d+)/)?.[1];
+    console.log(`held ${held.opened} (failed ${held.failed}); gateway RSS ${(Number(rss) / 1024).toFixed(0)} MB`);
+    if (process.env.DRIVE_SNAPSHOT) {
+      process.kill(process.env.DRIVE_HOLD_BARE ? proxy.pid : gateway.pid, "SIGUSR2");
+      await new Promise((r) => setTimeout(r, 15_000));
+    }
+    await fake.releasePaused();
+    await held.finish(30_000);
+    for (const id of [account.accountId, second.accountId]) await fake.setDefaultBehavior(id, { kind: "text" });
+  }
   for (const c of levels.length ? levels : [1, 50]) {
     for (const t of [bare, gw]) {
       const pid = t === gw ? gateway.pid : proxy.pid;

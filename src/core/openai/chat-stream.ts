@@ -4,7 +4,7 @@
 // with one error chunk and no `[DONE]`, so no client mistakes a cut for a complete answer.
 import { isObject, type Json } from "./common.ts";
 import { publicFailure } from "./errors.ts";
-import { sseComment, sseData, sseDone, type UpstreamEvent } from "./sse-events.ts";
+import { type EventTranslator, sseComment, sseData, sseDone } from "./sse-events.ts";
 import { failureOf } from "./turn.ts";
 import { chatUsage } from "./usage-map.ts";
 
@@ -24,7 +24,7 @@ interface ToolCall {
   callId?: string;
 }
 
-export function chatChunkStream(options: ChatStreamOptions): TransformStream<UpstreamEvent, Uint8Array> {
+export function chatChunkTranslator(options: ChatStreamOptions): EventTranslator {
   let id = `chatcmpl-${crypto.randomUUID()}`;
   let created = Math.floor(options.now() / 1000);
   let model = options.model;
@@ -43,167 +43,162 @@ export function chatChunkStream(options: ChatStreamOptions): TransformStream<Ups
       choices: [{ index: 0, delta, finish_reason: finishReason }],
     });
 
-  return new TransformStream<UpstreamEvent, Uint8Array>(
-    {
-      transform(event, controller) {
-        if (finished) return;
-        const sendRole = () => {
-          if (roleSent) return;
-          roleSent = true;
-          controller.enqueue(chunk({ role: "assistant" }));
-        };
-        const emit = (delta: Json) => {
-          sendRole();
-          controller.enqueue(chunk(delta));
-        };
-        const tool = (itemId: string, item?: Json): ToolCall => {
-          let call = tools.get(itemId);
-          if (!call) {
-            call = {
-              index: toolCount++,
-              kind: item?.type === "custom_tool_call" ? "custom" : "function",
-              sent: "",
-              announced: false,
-            };
-            tools.set(itemId, call);
+  return {
+    transform(event, controller) {
+      if (finished) return;
+      const sendRole = () => {
+        if (roleSent) return;
+        roleSent = true;
+        controller.enqueue(chunk({ role: "assistant" }));
+      };
+      const emit = (delta: Json) => {
+        sendRole();
+        controller.enqueue(chunk(delta));
+      };
+      const tool = (itemId: string, item?: Json): ToolCall => {
+        let call = tools.get(itemId);
+        if (!call) {
+          call = {
+            index: toolCount++,
+            kind: item?.type === "custom_tool_call" ? "custom" : "function",
+            sent: "",
+            announced: false,
+          };
+          tools.set(itemId, call);
+        }
+        if (item) {
+          if (typeof item.name === "string") call.name = item.name;
+          if (typeof item.call_id === "string") call.callId = item.call_id;
+        }
+        return call;
+      };
+      /** Sends the call's head once its name is known, then any text not yet sent. */
+      const sendTool = (call: ToolCall, full?: string, delta?: string) => {
+        if (!call.announced) {
+          if (!call.name) return;
+          call.announced = true;
+          const head =
+            call.kind === "custom"
+              ? { type: "custom", custom: { name: call.name, input: "" } }
+              : { type: "function", function: { name: call.name, arguments: "" } };
+          emit({ tool_calls: [{ index: call.index, id: call.callId ?? `call_${call.index}`, ...head }] });
+        }
+        const rest =
+          full !== undefined ? (full.startsWith(call.sent) ? full.slice(call.sent.length) : "") : delta;
+        if (!rest) return;
+        call.sent += rest;
+        const part = call.kind === "custom" ? { custom: { input: rest } } : { function: { arguments: rest } };
+        emit({ tool_calls: [{ index: call.index, ...part }] });
+      };
+      const itemDone = (item: Json) => {
+        const itemId = typeof item.id === "string" ? item.id : undefined;
+        if (item.type === "function_call" || item.type === "custom_tool_call") {
+          const call = tool(itemId ?? `item_${toolCount}`, item);
+          const full = item.type === "custom_tool_call" ? item.input : item.arguments;
+          sendTool(call, typeof full === "string" ? full : "");
+        } else if (item.type === "message" && itemId) {
+          const full = messageText(item);
+          const sent = textSent.get(itemId) ?? "";
+          if (full.startsWith(sent) && full.length > sent.length) {
+            textSent.set(itemId, full);
+            emit({ content: full.slice(sent.length) });
           }
-          if (item) {
-            if (typeof item.name === "string") call.name = item.name;
-            if (typeof item.call_id === "string") call.callId = item.call_id;
-          }
-          return call;
-        };
-        /** Sends the call's head once its name is known, then any text not yet sent. */
-        const sendTool = (call: ToolCall, full?: string, delta?: string) => {
-          if (!call.announced) {
-            if (!call.name) return;
-            call.announced = true;
-            const head =
-              call.kind === "custom"
-                ? { type: "custom", custom: { name: call.name, input: "" } }
-                : { type: "function", function: { name: call.name, arguments: "" } };
-            emit({ tool_calls: [{ index: call.index, id: call.callId ?? `call_${call.index}`, ...head }] });
-          }
-          const rest =
-            full !== undefined ? (full.startsWith(call.sent) ? full.slice(call.sent.length) : "") : delta;
-          if (!rest) return;
-          call.sent += rest;
-          const part =
-            call.kind === "custom" ? { custom: { input: rest } } : { function: { arguments: rest } };
-          emit({ tool_calls: [{ index: call.index, ...part }] });
-        };
-        const itemDone = (item: Json) => {
-          const itemId = typeof item.id === "string" ? item.id : undefined;
-          if (item.type === "function_call" || item.type === "custom_tool_call") {
-            const call = tool(itemId ?? `item_${toolCount}`, item);
-            const full = item.type === "custom_tool_call" ? item.input : item.arguments;
-            sendTool(call, typeof full === "string" ? full : "");
-          } else if (item.type === "message" && itemId) {
-            const full = messageText(item);
-            const sent = textSent.get(itemId) ?? "";
-            if (full.startsWith(sent) && full.length > sent.length) {
-              textSent.set(itemId, full);
-              emit({ content: full.slice(sent.length) });
-            }
-          }
-        };
-        const finish = (reason: string, response: Json) => {
-          finished = true;
-          // Items the upstream put only in the terminal answer still reach the client.
-          if (Array.isArray(response.output))
-            for (const item of response.output) if (isObject(item)) itemDone(item);
-          sendRole();
-          const anyTools = [...tools.values()].some((t) => t.announced);
-          const finishReason = reason === "stop" && anyTools ? "tool_calls" : reason;
-          controller.enqueue(chunk({}, finishReason));
-          if (options.includeUsage) {
-            controller.enqueue(
-              sseData({
-                id,
-                object: "chat.completion.chunk",
-                created,
-                model,
-                choices: [],
-                usage: chatUsage(response.usage) ?? null,
-              }),
-            );
-          }
-          controller.enqueue(sseDone());
-        };
+        }
+      };
+      const finish = (reason: string, response: Json) => {
+        finished = true;
+        // Items the upstream put only in the terminal answer still reach the client.
+        if (Array.isArray(response.output))
+          for (const item of response.output) if (isObject(item)) itemDone(item);
+        sendRole();
+        const anyTools = [...tools.values()].some((t) => t.announced);
+        const finishReason = reason === "stop" && anyTools ? "tool_calls" : reason;
+        controller.enqueue(chunk({}, finishReason));
+        if (options.includeUsage) {
+          controller.enqueue(
+            sseData({
+              id,
+              object: "chat.completion.chunk",
+              created,
+              model,
+              choices: [],
+              usage: chatUsage(response.usage) ?? null,
+            }),
+          );
+        }
+        controller.enqueue(sseDone());
+      };
 
-        const data = event.data;
-        const failure = failureOf(event);
-        if (failure) {
-          finished = true;
-          controller.enqueue(sseData(failure.body));
+      const data = event.data;
+      const failure = failureOf(event);
+      if (failure) {
+        finished = true;
+        controller.enqueue(sseData(failure.body));
+        return;
+      }
+      switch (event.type) {
+        case "response.created":
+        case "response.in_progress": {
+          const response = isObject(data.response) ? data.response : {};
+          if (typeof response.id === "string") id = response.id;
+          if (typeof response.created_at === "number") created = response.created_at;
+          if (typeof response.model === "string") model = response.model;
           return;
         }
-        switch (event.type) {
-          case "response.created":
-          case "response.in_progress": {
-            const response = isObject(data.response) ? data.response : {};
-            if (typeof response.id === "string") id = response.id;
-            if (typeof response.created_at === "number") created = response.created_at;
-            if (typeof response.model === "string") model = response.model;
-            return;
+        case "response.output_text.delta":
+          if (typeof data.delta === "string" && data.delta !== "") {
+            const itemId = String(data.item_id ?? "");
+            textSent.set(itemId, (textSent.get(itemId) ?? "") + data.delta);
+            emit({ content: data.delta });
           }
-          case "response.output_text.delta":
-            if (typeof data.delta === "string" && data.delta !== "") {
-              const itemId = String(data.item_id ?? "");
-              textSent.set(itemId, (textSent.get(itemId) ?? "") + data.delta);
-              emit({ content: data.delta });
-            }
-            return;
-          case "response.refusal.delta":
-            if (typeof data.delta === "string") emit({ refusal: data.delta });
-            return;
-          case "response.reasoning_summary_text.delta":
-            if (typeof data.delta === "string") emit({ reasoning_content: data.delta });
-            return;
-          case "response.output_item.added":
-            if (
-              isObject(data.item) &&
-              (data.item.type === "function_call" || data.item.type === "custom_tool_call")
-            ) {
-              const item = data.item;
-              sendTool(tool(String(item.id ?? `item_${toolCount}`), item), undefined, "");
-            }
-            return;
-          case "response.function_call_arguments.delta":
-          case "response.custom_tool_call_input.delta":
-            if (typeof data.delta === "string") {
-              const call = tool(String(data.item_id ?? ""));
-              if (call.announced) sendTool(call, undefined, data.delta);
-              // Not announced yet (no name seen): the done item carries the full text.
-            }
-            return;
-          case "response.output_item.done":
-            if (isObject(data.item)) itemDone(data.item);
-            return;
-          case "response.completed":
-          case "response.done":
-            finish("stop", isObject(data.response) ? data.response : {});
-            return;
-          case "response.incomplete": {
-            const response = isObject(data.response) ? data.response : {};
-            const reason = isObject(response.incomplete_details)
-              ? response.incomplete_details.reason
-              : undefined;
-            finish(reason === "content_filter" ? "content_filter" : "length", response);
-            return;
+          return;
+        case "response.refusal.delta":
+          if (typeof data.delta === "string") emit({ refusal: data.delta });
+          return;
+        case "response.reasoning_summary_text.delta":
+          if (typeof data.delta === "string") emit({ reasoning_content: data.delta });
+          return;
+        case "response.output_item.added":
+          if (
+            isObject(data.item) &&
+            (data.item.type === "function_call" || data.item.type === "custom_tool_call")
+          ) {
+            const item = data.item;
+            sendTool(tool(String(item.id ?? `item_${toolCount}`), item), undefined, "");
           }
-          case "codex.keepalive":
-            controller.enqueue(sseComment());
-            return;
+          return;
+        case "response.function_call_arguments.delta":
+        case "response.custom_tool_call_input.delta":
+          if (typeof data.delta === "string") {
+            const call = tool(String(data.item_id ?? ""));
+            if (call.announced) sendTool(call, undefined, data.delta);
+            // Not announced yet (no name seen): the done item carries the full text.
+          }
+          return;
+        case "response.output_item.done":
+          if (isObject(data.item)) itemDone(data.item);
+          return;
+        case "response.completed":
+        case "response.done":
+          finish("stop", isObject(data.response) ? data.response : {});
+          return;
+        case "response.incomplete": {
+          const response = isObject(data.response) ? data.response : {};
+          const reason = isObject(response.incomplete_details)
+            ? response.incomplete_details.reason
+            : undefined;
+          finish(reason === "content_filter" ? "content_filter" : "length", response);
+          return;
         }
-      },
-      flush(controller) {
-        if (!finished) controller.enqueue(sseData(publicFailure("stream_interrupted", undefined).body));
-      },
+        case "codex.keepalive":
+          controller.enqueue(sseComment());
+          return;
+      }
     },
-    undefined,
-    { highWaterMark: 0 },
-  );
+    flush(controller) {
+      if (!finished) controller.enqueue(sseData(publicFailure("stream_interrupted", undefined).body));
+    },
+  };
 }
 
 export function messageText(item: Json): string {

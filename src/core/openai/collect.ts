@@ -3,13 +3,12 @@
 // so the output is rebuilt from `response.output_item.done` items in output order.
 import { isObject, type Json } from "./common.ts";
 import { type PublicError, publicFailure } from "./errors.ts";
-import type { UpstreamEvent } from "./sse-events.ts";
+import type { EventReader } from "./sse-events.ts";
 import { drain, failureOf } from "./turn.ts";
 
 export type Collected = { ok: true; response: Json } | { ok: false; failure: PublicError };
 
-export async function collectResponse(events: ReadableStream<UpstreamEvent>): Promise<Collected> {
-  const reader = events.getReader();
+export async function collectResponse(reader: EventReader): Promise<Collected> {
   let base: Json = {};
   const items: Json[] = [];
   const texts = new Map<string, string>();

@@ -4,12 +4,12 @@
 // synthetic `error` event (flat and nested fields, so every SDK reads it) rather than a silent cut.
 import { isObject, type Json } from "./common.ts";
 import { publicFailure } from "./errors.ts";
-import { sseComment, sseEvent, type UpstreamEvent } from "./sse-events.ts";
+import { type EventTranslator, sseComment, sseEvent } from "./sse-events.ts";
 import { failureOf } from "./turn.ts";
 
 const TERMINAL = new Set(["response.completed", "response.incomplete", "response.failed", "error"]);
 
-export function publicResponsesStream(): TransformStream<UpstreamEvent, Uint8Array> {
+export function publicResponsesTranslator(): EventTranslator {
   let sequence = 0;
   let finished = false;
   let responseId: string | undefined;
@@ -23,44 +23,40 @@ export function publicResponsesStream(): TransformStream<UpstreamEvent, Uint8Arr
     error: { type, code, message, param: null },
   });
 
-  return new TransformStream<UpstreamEvent, Uint8Array>(
-    {
-      transform(event, controller) {
-        if (finished) return;
-        if (event.type === "codex.keepalive") {
-          controller.enqueue(sseComment());
-          return;
+  return {
+    transform(event, controller) {
+      if (finished) return;
+      if (event.type === "codex.keepalive") {
+        controller.enqueue(sseComment());
+        return;
+      }
+      if (event.type.startsWith("codex.")) return;
+      let type = event.type === "response.done" ? "response.completed" : event.type;
+      let data: Json = { ...event.data, type };
+      if (isObject(data.response) && typeof data.response.id === "string") responseId ??= data.response.id;
+      const failure = failureOf(event);
+      if (failure) {
+        const code = failure.body.error.code;
+        const upstreamError = isObject(event.data.response) ? event.data.response.error : undefined;
+        // The relay's own `stream_interrupted` marks a cut, not an upstream answer.
+        const interrupted = isObject(upstreamError) && upstreamError.code === "stream_interrupted";
+        if (event.type === "response.failed" && !interrupted) {
+          data = failedEvent(event.data, code, failure.body.error.message, responseId);
+        } else {
+          type = "error";
+          data = errorEvent(code, failure.body.error.message, failure.body.error.type);
         }
-        if (event.type.startsWith("codex.")) return;
-        let type = event.type === "response.done" ? "response.completed" : event.type;
-        let data: Json = { ...event.data, type };
-        if (isObject(data.response) && typeof data.response.id === "string") responseId ??= data.response.id;
-        const failure = failureOf(event);
-        if (failure) {
-          const code = failure.body.error.code;
-          const upstreamError = isObject(event.data.response) ? event.data.response.error : undefined;
-          // The relay's own `stream_interrupted` marks a cut, not an upstream answer.
-          const interrupted = isObject(upstreamError) && upstreamError.code === "stream_interrupted";
-          if (event.type === "response.failed" && !interrupted) {
-            data = failedEvent(event.data, code, failure.body.error.message, responseId);
-          } else {
-            type = "error";
-            data = errorEvent(code, failure.body.error.message, failure.body.error.type);
-          }
-        }
-        if (TERMINAL.has(type)) finished = true;
-        if (type !== "error") data.sequence_number = sequence++;
-        controller.enqueue(sseEvent(type, data));
-      },
-      flush(controller) {
-        if (finished) return;
-        const failure = publicFailure("stream_interrupted", undefined).body.error;
-        controller.enqueue(sseEvent("error", errorEvent(failure.code, failure.message, failure.type)));
-      },
+      }
+      if (TERMINAL.has(type)) finished = true;
+      if (type !== "error") data.sequence_number = sequence++;
+      controller.enqueue(sseEvent(type, data));
     },
-    undefined,
-    { highWaterMark: 0 },
-  );
+    flush(controller) {
+      if (finished) return;
+      const failure = publicFailure("stream_interrupted", undefined).body.error;
+      controller.enqueue(sseEvent("error", errorEvent(failure.code, failure.message, failure.type)));
+    },
+  };
 }
 
 /** Only named fields survive; the id only when it looks like one of ours. */

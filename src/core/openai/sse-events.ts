@@ -1,6 +1,7 @@
 // The relay's Codex SSE bytes as parsed events, read only as the client pulls (so the client's pace
 // still sets the upstream's), and the writers for the client-facing SSE.
 import { createParser } from "eventsource-parser";
+import type { ChunkReader, ChunkSource } from "../relay/chunk-source.ts";
 import { isObject, type Json } from "./common.ts";
 
 export interface UpstreamEvent {
@@ -32,17 +33,22 @@ export interface SseLimits {
   signal?: AbortSignal;
 }
 
-export function sseEvents(
-  body: ReadableStream<Uint8Array>,
-  limits: SseLimits,
-): ReadableStream<UpstreamEvent> {
-  const reader = body.getReader();
+/** Parsed events, one per read; a `ReadableStreamDefaultReader<UpstreamEvent>` has the same shape. */
+export interface EventReader {
+  read(): Promise<ReadableStreamReadResult<UpstreamEvent>>;
+  cancel(): Promise<void>;
+}
+
+const DONE = { done: true, value: undefined } as const;
+
+export function sseEvents(body: ChunkReader, limits: SseLimits): EventReader {
   const decoder = new TextDecoder();
   const queue: UpstreamEvent[] = [];
   const maxTotal = limits.maxTotalBytes ?? Number.POSITIVE_INFINITY;
   let pendingBytes = 0;
   let totalBytes = 0;
   let stopped = false;
+  let ended = false;
   const parser = createParser({
     onEvent(message) {
       pendingBytes = 0;
@@ -59,61 +65,86 @@ export function sseEvents(
       if (type) queue.push({ type, data });
     },
   });
-  const cancel = () => {
+  const cancel = async () => {
+    ended = true;
     limits.signal?.removeEventListener("abort", cancel);
-    return reader.cancel().catch(() => undefined);
+    await body.cancel().catch(() => undefined);
   };
   limits.signal?.addEventListener("abort", cancel, { once: true });
-  return new ReadableStream<UpstreamEvent>(
-    {
-      async pull(controller) {
-        while (queue.length === 0) {
-          if (stopped) {
-            await cancel();
-            controller.close();
-            return;
-          }
-          const { done, value } = await reader.read();
-          if (done) {
-            limits.signal?.removeEventListener("abort", cancel);
-            controller.close();
-            return;
-          }
-          pendingBytes += value.byteLength;
-          totalBytes += value.byteLength;
-          parser.feed(decoder.decode(value, { stream: true }));
-          if (pendingBytes > limits.maxEventBytes || totalBytes > maxTotal) {
-            stopped = true;
-            queue.push({ type: OVERSIZE, data: {} });
-          }
+  return {
+    async read() {
+      while (queue.length === 0) {
+        if (ended) return DONE;
+        if (stopped) {
+          await cancel();
+          return DONE;
         }
-        controller.enqueue(queue.shift() as UpstreamEvent);
-      },
-      cancel,
+        const { done, value } = await body.read();
+        if (done) {
+          ended = true;
+          limits.signal?.removeEventListener("abort", cancel);
+          return DONE;
+        }
+        pendingBytes += value.byteLength;
+        totalBytes += value.byteLength;
+        parser.feed(decoder.decode(value, { stream: true }));
+        if (pendingBytes > limits.maxEventBytes || totalBytes > maxTotal) {
+          stopped = true;
+          queue.push({ type: OVERSIZE, data: {} });
+        }
+      }
+      return { done: false, value: queue.shift() as UpstreamEvent };
     },
-    { highWaterMark: 0 },
-  );
+    cancel,
+  };
 }
 
-/** A readable that yields `held` first, then the rest of `reader`; cancelling cancels the reader. */
-export function resume<T>(held: T[], reader: ReadableStreamDefaultReader<T>): ReadableStream<T> {
+/** A reader that yields `held` first, then the rest of `reader`; cancelling cancels the reader. */
+export function resume(held: UpstreamEvent[], reader: EventReader): EventReader {
   const queue = [...held];
-  return new ReadableStream<T>(
-    {
-      async pull(controller) {
-        const next = queue.shift();
-        if (next !== undefined) {
-          controller.enqueue(next);
-          return;
-        }
-        const { done, value } = await reader.read();
-        if (done) controller.close();
-        else controller.enqueue(value);
-      },
-      async cancel(reason) {
-        await reader.cancel(reason).catch(() => undefined);
-      },
+  return {
+    read() {
+      const next = queue.shift();
+      return next !== undefined ? Promise.resolve({ done: false, value: next }) : reader.read();
     },
-    { highWaterMark: 0 },
-  );
+    cancel: () => reader.cancel(),
+  };
+}
+
+/** Where a translator writes: the part of a TransformStream controller the translators use. */
+export interface ChunkSink {
+  enqueue(chunk: Uint8Array): void;
+}
+
+/** Turns events into client bytes one event at a time; `flush` runs once the events end. */
+export interface EventTranslator {
+  transform(event: UpstreamEvent, out: ChunkSink): void;
+  flush(out: ChunkSink): void;
+}
+
+/** The client's body: events pulled and translated as the client reads (no read-ahead). */
+export function translated(events: EventReader, translator: EventTranslator): ChunkSource {
+  const out: Uint8Array[] = [];
+  const sink: ChunkSink = { enqueue: (chunk) => out.push(chunk) };
+  let ended = false;
+  return {
+    async pull() {
+      while (out.length === 0 && !ended) {
+        // The relay ends a broken upstream with a terminal event; a read that fails anyway is an end.
+        const { done, value } = await events.read().catch(() => DONE);
+        if (done) {
+          ended = true;
+          translator.flush(sink);
+        } else {
+          translator.transform(value, sink);
+        }
+      }
+      return out.shift();
+    },
+    async cancel() {
+      ended = true;
+      out.length = 0;
+      await events.cancel();
+    },
+  };
 }

@@ -7,10 +7,11 @@ import { fileAnchors, fileUnavailable } from "../files.ts";
 import type { Gateway } from "../gateway.ts";
 import { enforceKeyPolicy } from "../key-policy.ts";
 import type { Credential, Pool } from "../model.ts";
+import { bodyReader } from "../relay/chunk-source.ts";
 import { anchorsFrom, relayResponses } from "../relay/responses.ts";
 import { failureResponse, openaiErrorFrom, type PublicError, publicFailure } from "./errors.ts";
 import type { TurnPlan } from "./responses-request.ts";
-import { OVERSIZE, resume, sseEvents, type UpstreamEvent } from "./sse-events.ts";
+import { type EventReader, OVERSIZE, resume, sseEvents, type UpstreamEvent } from "./sse-events.ts";
 
 /** The original's caps: one SSE block on the public surface; a collected non-stream answer. */
 export const MAX_EVENT_BYTES = 8 * 1024 * 1024;
@@ -27,9 +28,7 @@ export interface TurnRequest {
   requestId: string;
 }
 
-export type TurnStart =
-  | { kind: "error"; response: Response }
-  | { kind: "events"; events: ReadableStream<UpstreamEvent> };
+export type TurnStart = { kind: "error"; response: Response } | { kind: "events"; events: EventReader };
 
 /** Client fingerprints stay here: the relay sends its own Codex identity upstream. */
 const LOCAL_HEADERS = ["user-agent", "originator", "version"];
@@ -73,8 +72,9 @@ export async function startTurn(gw: Gateway, req: TurnRequest): Promise<TurnStar
   } catch (error) {
     throw fileId && anchors.previousResponseId === fileId ? fileUnavailable(error, fileId) : error;
   }
-  if (!response.ok || !response.body) return { kind: "error", response: await openaiErrorFrom(response) };
-  const events = sseEvents(response.body, {
+  const body = response.ok ? bodyReader(response) : undefined;
+  if (!body) return { kind: "error", response: await openaiErrorFrom(response) };
+  const events = sseEvents(body, {
     maxEventBytes: MAX_EVENT_BYTES,
     maxTotalBytes: req.plan.stream ? undefined : MAX_COLLECTED_BYTES,
     signal: req.signal,
@@ -91,13 +91,10 @@ const PRE_CONTENT = new Set([
   "codex.response.metadata",
 ]);
 
-export type HeadResult =
-  | { kind: "error"; response: Response }
-  | { kind: "stream"; events: ReadableStream<UpstreamEvent> };
+export type HeadResult = { kind: "error"; response: Response } | { kind: "stream"; events: EventReader };
 
 /** Waits for the first decisive event: a failure there becomes an HTTP error with its status. */
-export async function holdHead(events: ReadableStream<UpstreamEvent>): Promise<HeadResult> {
-  const reader = events.getReader();
+export async function holdHead(reader: EventReader): Promise<HeadResult> {
   const held: UpstreamEvent[] = [];
   for (;;) {
     const { done, value } = await reader.read();
@@ -147,7 +144,7 @@ export function failureOf(event: UpstreamEvent): PublicError | undefined {
  * Reads what is left after a terminal event so the relay finishes (and logs) the turn as it ended
  * rather than as a client disconnect. The upstream closes right after a terminal; bounded anyway.
  */
-export async function drain(reader: ReadableStreamDefaultReader<UpstreamEvent>): Promise<void> {
+export async function drain(reader: EventReader): Promise<void> {
   for (let i = 0; i < 1000; i++) {
     const { done } = await reader.read().catch(() => ({ done: true }));
     if (done) return;

@@ -80,9 +80,24 @@ export function offerChunkReader(
   readers.set(response, { direct: reader, stream });
 }
 
-/** The cheapest reader of a Response's body (the transport's own where it offered one); none without a body. */
+/**
+ * The cheapest reader of a Response's body: a relay's own source or the transport's own reader where
+ * there is one, else the web stream's reader; none without a body.
+ */
 export function bodyReader(response: Response): ChunkReader | undefined {
+  const source = take(sources, response);
+  if (source) return sourceReader(source);
   return take(readers, response) ?? response.body?.getReader();
+}
+
+function sourceReader(source: ChunkSource): ChunkReader {
+  return {
+    async read() {
+      const value = await source.pull();
+      return value ? { done: false, value } : { done: true, value: undefined };
+    },
+    cancel: () => source.cancel(),
+  };
 }
 
 function take<T>(offers: WeakMap<Response, Offered<T>>, response: Response): T | undefined {

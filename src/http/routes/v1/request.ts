@@ -1,9 +1,11 @@
 // Request helpers shared by the /v1 routes: bounded JSON and multipart bodies, SSE answers, the
 // Pool's image switch, and OpenAI-shaped errors for what the core throws.
+
 import { createMiddleware } from "hono/factory";
 import { badRequest, GatewayError } from "../../../core/errors.ts";
 import type { Gateway } from "../../../core/gateway.ts";
 import { isObject, type Json } from "../../../core/openai/common.ts";
+import { type ChunkSource, sourcedResponse } from "../../../core/relay/chunk-source.ts";
 import { UsageLimitError } from "../../../core/routing/router.ts";
 import { assertJsonDepth, type BodySource, parseJsonObject, readBody } from "../../body.ts";
 import type { AppEnv } from "../../types.ts";
@@ -44,8 +46,8 @@ export async function multipartBytes(request: Request, limit: number): Promise<U
   return readBody(request, { maxCompressedBodyBytes: limit, maxBodyBytes: limit });
 }
 
-export function sseResponse(body: ReadableStream<Uint8Array>, requestId: string): Response {
-  return new Response(body, {
+export function sseResponse(body: ChunkSource, requestId: string): Response {
+  return sourcedResponse(body, {
     status: 200,
     headers: {
       "content-type": "text/event-stream; charset=utf-8",

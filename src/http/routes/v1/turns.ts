@@ -6,11 +6,12 @@ import { Hono } from "hono";
 import type { Gateway } from "../../../core/gateway.ts";
 import { chatCompletionFrom } from "../../../core/openai/chat-completion.ts";
 import { chatToCodex } from "../../../core/openai/chat-request.ts";
-import { chatChunkStream } from "../../../core/openai/chat-stream.ts";
+import { chatChunkTranslator } from "../../../core/openai/chat-stream.ts";
 import { collectResponse } from "../../../core/openai/collect.ts";
 import { failureResponse } from "../../../core/openai/errors.ts";
 import { responsesToCodex, type TurnPlan } from "../../../core/openai/responses-request.ts";
-import { publicResponsesStream } from "../../../core/openai/responses-stream.ts";
+import { publicResponsesTranslator } from "../../../core/openai/responses-stream.ts";
+import { translated } from "../../../core/openai/sse-events.ts";
 import { holdHead, startTurn } from "../../../core/openai/turn.ts";
 import { poolKeyAuth } from "../../middleware/pool-key-auth.ts";
 import { bodySource, clientSignal } from "../../node-request.ts";
@@ -48,12 +49,12 @@ export function turnRoutes(gw: Gateway) {
     }
     const head = await holdHead(turn.events);
     if (head.kind === "error") return head.response;
-    const chunks = chatChunkStream({
+    const chunks = chatChunkTranslator({
       model: plan.model,
       includeUsage: plan.includeUsage,
       now: () => gw.ctx.clock.now(),
     });
-    return sseResponse(head.events.pipeThrough(chunks), c.get("requestId"));
+    return sseResponse(translated(head.events, chunks), c.get("requestId"));
   };
   app.post("/v1/chat/completions", chat("/v1/chat/completions"));
   app.post(
@@ -73,7 +74,7 @@ export function turnRoutes(gw: Gateway) {
     }
     const head = await holdHead(turn.events);
     if (head.kind === "error") return head.response;
-    return sseResponse(head.events.pipeThrough(publicResponsesStream()), c.get("requestId"));
+    return sseResponse(translated(head.events, publicResponsesTranslator()), c.get("requestId"));
   });
   return app;
 }
