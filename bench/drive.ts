@@ -1,6 +1,11 @@
 // Dev loop for performance work (not part of the bench's report): the fake upstream, the bare proxy
 // and the gateway, then closed loops at the given concurrencies and a 200 req/s open loop, printing
-// throughput, TTFB and the gateway's CPU per stream. Usage: tsx bench/drive.ts [--profile] [c…]
+// throughput, TTFB and each process's CPU per stream (by thread: the gateway's "node" threads are the
+// embedded store's worker and V8's helpers). Usage: tsx bench/drive.ts [--chat] [--profile] [--hold=N] [c…]
+// --hold=N holds N streams open and prints the gateway's RSS (DRIVE_HOLD_BARE=1 holds them on the
+// bare proxy; DRIVE_SNAPSHOT=1 sends SIGUSR2 for a heap snapshot, with
+// BENCH_GATEWAY_NODE_FLAGS=--heapsnapshot-signal=SIGUSR2); DRIVE_STRACE=1 (or f, for all threads)
+// counts system calls during each closed loop.
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -101,14 +106,17 @@ try {
       await fake.setDefaultBehavior(id, { kind: "text", pauseAfterEvent: 2 });
     const held = await holdStreams(process.env.DRIVE_HOLD_BARE ? bare : gw, hold);
     const rss = readFileSync(`/proc/${gateway.pid}/status`, "utf8").match(/VmRSS:\s+(\d+)/)?.[1];
-    console.log(`held ${held.opened} (failed ${held.failed}); gateway RSS ${(Number(rss) / 1024).toFixed(0)} MB`);
+    console.log(
+      `held ${held.opened} (failed ${held.failed}); gateway RSS ${(Number(rss) / 1024).toFixed(0)} MB`,
+    );
     if (process.env.DRIVE_SNAPSHOT) {
       process.kill(process.env.DRIVE_HOLD_BARE ? proxy.pid : gateway.pid, "SIGUSR2");
       await new Promise((r) => setTimeout(r, 15_000));
     }
     await fake.releasePaused();
     await held.finish(30_000);
-    for (const id of [account.accountId, second.accountId]) await fake.setDefaultBehavior(id, { kind: "text" });
+    for (const id of [account.accountId, second.accountId])
+      await fake.setDefaultBehavior(id, { kind: "text" });
   }
   for (const c of levels.length ? levels : [1, 50]) {
     for (const t of [bare, gw]) {

@@ -426,6 +426,13 @@ async function streamMemoryPhase(
       readDelayMs: 0,
     },
     {
+      label: "gateway, 50 MB, /v1/chat",
+      mb: 50,
+      target: targets.chat.gateway,
+      pid: gateway.pid,
+      readDelayMs: 0,
+    },
+    {
       label: "bare proxy, 10 MB",
       mb: 10,
       target: targets.codex["bare proxy"],
