@@ -19,17 +19,23 @@ export function withDirectRelayBodies(fetch: FetchHandler): FetchHandler {
     const outgoing = env.outgoing instanceof ServerResponse ? env.outgoing : undefined;
     const source = outgoing ? takeChunkSource(response) : undefined;
     if (!outgoing || !source) return response;
-    void writeSource(source, response, outgoing);
+    void writeSource(source, response.status, headerRecord(response.headers), outgoing);
     return alreadySent();
   };
 }
 
-async function writeSource(source: ChunkSource, response: Response, out: ServerResponse): Promise<void> {
+/** Takes the status and headers rather than the Response, which need not stay alive with the stream. */
+async function writeSource(
+  source: ChunkSource,
+  status: number,
+  headers: Record<string, string | string[]>,
+  out: ServerResponse,
+): Promise<void> {
   // A client that leaves cancels the relay, which aborts the upstream call.
   out.once("close", () => {
     if (!out.writableFinished) void source.cancel();
   });
-  out.writeHead(response.status, headerRecord(response.headers));
+  out.writeHead(status, headers);
   try {
     for (;;) {
       const chunk = await source.pull();

@@ -93,33 +93,15 @@ function answerOf(
   method: string,
   signal: AbortSignal | undefined,
 ): Promise<Response> {
+  // The listeners that stay for as long as the answer streams are made out here, away from the
+  // promise's resolve/reject: through those they would keep the resolved Response (its headers and
+  // body stream) alive after the relay has let go of it.
+  const onAbort = () => req.destroy(abortError(signal as AbortSignal) as Error);
+  const release = () => signal?.removeEventListener("abort", onAbort);
+  signal?.addEventListener("abort", onAbort, { once: true });
   return new Promise<Response>((resolve, reject) => {
-    const onAbort = () => req.destroy(abortError(signal as AbortSignal) as Error);
-    signal?.addEventListener("abort", onAbort, { once: true });
-    let answered = false;
-    req.once("response", (res) => {
-      answered = true;
-      res.once("close", () => signal?.removeEventListener("abort", onAbort));
-      const responseHeaders = new Headers();
-      const raw = res.rawHeaders;
-      for (let i = 0; i + 1 < raw.length; i += 2)
-        responseHeaders.append(raw[i] as string, raw[i + 1] as string);
-      const status = res.statusCode ?? 502;
-      const init = { status, statusText: res.statusMessage, headers: responseHeaders };
-      if (method === "HEAD" || NULL_BODY.has(status)) {
-        res.resume();
-        resolve(new Response(null, init));
-        return;
-      }
-      const reader = nodeReader(decoded(res));
-      const stream = readerStream(reader);
-      const response = new Response(stream, init);
-      offerChunkReader(response, reader, stream);
-      resolve(response);
-    });
-    req.once("error", (error) => {
-      if (answered) return; // the body stream reports it
-      signal?.removeEventListener("abort", onAbort);
+    const onError = (error: Error) => {
+      release();
       if (signal?.aborted) {
         reject(abortError(signal));
         return;
@@ -128,8 +110,35 @@ function answerOf(
       // the request (fetch does not re-send a POST either); the relay fails over instead. The agent
       // drops idle connections before the server's advertised keep-alive timeout.
       reject(new TypeError("fetch failed", { cause: error }));
+    };
+    req.once("error", onError);
+    req.once("response", (res) => {
+      // From here the body stream reports failures.
+      req.off("error", onError);
+      req.on("error", ignore);
+      res.once("close", release);
+      resolve(responseOf(res, method));
     });
   });
+}
+
+const ignore = () => undefined;
+
+function responseOf(res: http.IncomingMessage, method: string): Response {
+  const headers = new Headers();
+  const raw = res.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) headers.append(raw[i] as string, raw[i + 1] as string);
+  const status = res.statusCode ?? 502;
+  const init = { status, statusText: res.statusMessage, headers };
+  if (method === "HEAD" || NULL_BODY.has(status)) {
+    res.resume();
+    return new Response(null, init);
+  }
+  const reader = nodeReader(decoded(res));
+  const stream = readerStream(reader);
+  const response = new Response(stream, init);
+  offerChunkReader(response, reader, stream);
+  return response;
 }
 
 /** A `fetch` for the upstream calls; see the header comment for what it leaves to `fetch`. */

@@ -92,19 +92,25 @@ export function anchorsFrom(headers: Headers, body: Record<string, unknown>): An
 export async function relayResponses(gw: Gateway, req: ResponsesRequest): Promise<Response> {
   const { ctx } = gw;
   const model = req.model ?? "default";
+  // The closures below outlive the request handler for as long as the stream is open, so they hold
+  // the few fields they need, not `req` (its body carries the whole conversation).
+  const { startedAt, pool, anchors } = req;
+  const entry = {
+    pool: pool.name,
+    keyId: req.key.id,
+    route: req.route,
+    method: req.method ?? "POST",
+    transport: req.transport ?? "http_sse",
+    model: req.model,
+  };
   const log = (account: Account | undefined, attempts: number, fields: LogFields) =>
     logRequest(ctx, {
-      at: req.startedAt,
-      pool: req.pool.name,
-      keyId: req.key.id,
+      at: startedAt,
+      ...entry,
       accountId: account?.id,
       accountLabel: account?.label,
-      route: req.route,
-      method: req.method ?? "POST",
-      transport: req.transport ?? "http_sse",
-      model: req.model,
       attempts,
-      durationMs: ctx.clock.now() - req.startedAt,
+      durationMs: ctx.clock.now() - startedAt,
       ...fields,
     });
 
@@ -145,7 +151,7 @@ export async function relayResponses(gw: Gateway, req: ResponsesRequest): Promis
     req.body = NO_BODY;
     return streamToClient(gw, req, account, attempt, (summary, fields) => {
       log(account, attempts, fields);
-      settle(gw, req, account, model, summary);
+      settle(gw, pool, anchors, account, model, summary);
     });
   }
 
@@ -159,18 +165,23 @@ export async function relayResponses(gw: Gateway, req: ResponsesRequest): Promis
 }
 
 /** After the stream: routing health, continuity pins. Best effort, off the client's path. */
-function settle(gw: Gateway, req: ResponsesRequest, account: Account, model: string, summary: StreamSummary) {
+function settle(
+  gw: Gateway,
+  { name: pool, strategy }: Pool,
+  anchors: Anchors,
+  account: Account,
+  model: string,
+  summary: StreamSummary,
+) {
   const { router } = gw;
-  const pool = req.pool.name;
   const work: Promise<unknown>[] = [];
   if (summary.outcome === "completed" || summary.outcome === "incomplete") {
     gw.quota.succeeded(account);
-    work.push(router.recordSuccess(pool, account, model, req.pool.strategy));
+    work.push(router.recordSuccess(pool, account, model, strategy));
     if (summary.responseId) work.push(router.remember(pool, "response", summary.responseId, account.id));
-    if (req.anchors.sessionKey)
-      work.push(router.remember(pool, "session", req.anchors.sessionKey, account.id));
-    if (req.anchors.promptCacheKey)
-      work.push(router.remember(pool, "prompt_cache", req.anchors.promptCacheKey, account.id));
+    if (anchors.sessionKey) work.push(router.remember(pool, "session", anchors.sessionKey, account.id));
+    if (anchors.promptCacheKey)
+      work.push(router.remember(pool, "prompt_cache", anchors.promptCacheKey, account.id));
   } else if (summary.outcome === "interrupted") {
     work.push(router.recordFailure(pool, account, model, "stream_interrupted"));
   }
@@ -183,6 +194,8 @@ function settle(gw: Gateway, req: ResponsesRequest, account: Account, model: str
 
 async function tryAccount(gw: Gateway, req: ResponsesRequest, account: Account): Promise<Attempt> {
   const { ctx } = gw;
+  // Closures here stay reachable from the client's signal while the stream is open: not `req`.
+  const { signal } = req;
   let tokens: Awaited<ReturnType<typeof gw.tokens.accessToken>>;
   try {
     tokens = await gw.tokens.accessToken(account);
@@ -230,7 +243,7 @@ async function tryAccount(gw: Gateway, req: ResponsesRequest, account: Account):
     if (reader) {
       const peek = await peekFirstEvent(reader, ctx.config.firstEventTimeoutMs).catch(() => ({
         kind: "retry" as const,
-        code: req.signal.aborted ? "client_closed" : "stream_incomplete",
+        code: signal.aborted ? "client_closed" : "stream_incomplete",
         usageLimited: false,
       }));
       if (peek.kind === "retry") {
@@ -358,9 +371,13 @@ function streamToClient(
   done: (summary: StreamSummary, fields: LogFields) => void,
 ): Response {
   const { ctx } = gw;
-  const upstream = attempt.response;
-  const headers = relayedResponseHeaders(upstream.headers);
-  headers.set("content-type", upstream.headers.get("content-type") ?? "text/event-stream");
+  // The closures below live as long as the stream: they hold these values, not the upstream's
+  // Response (its headers), the attempt (the held first events) or the request.
+  const { status, headers: upstreamHeaders } = attempt.response;
+  const { startedAt } = req;
+  const { abort } = attempt;
+  const headers = relayedResponseHeaders(upstreamHeaders);
+  headers.set("content-type", upstreamHeaders.get("content-type") ?? "text/event-stream");
   headers.set("cache-control", "no-cache");
   headers.set("x-request-id", req.requestId);
   const etag = gw.models.etag(req.pool.name);
@@ -372,19 +389,19 @@ function streamToClient(
     now: () => ctx.clock.now(),
     keepAliveMs: ctx.config.sseKeepAliveMs,
     idleTimeoutMs: ctx.config.streamIdleTimeoutMs ?? 0,
-    abortUpstream: () => attempt.abort.abort(),
+    abortUpstream: () => abort.abort(),
     onRateLimits: (event) => gw.quota.observeEvent(account, event),
     onDone(summary) {
       const ok = summary.outcome === "completed" || summary.outcome === "incomplete";
       done(summary, {
-        status: summary.outcome === "client_closed" ? 499 : upstream.status,
+        status: summary.outcome === "client_closed" ? 499 : status,
         errorCode: ok ? undefined : (summary.errorCode ?? summary.outcome),
-        ttfbMs: summary.firstByteAt !== undefined ? summary.firstByteAt - req.startedAt : undefined,
+        ttfbMs: summary.firstByteAt !== undefined ? summary.firstByteAt - startedAt : undefined,
         usage: summary.usage,
       });
     },
   });
-  return sourcedResponse(source, { status: upstream.status, headers });
+  return sourcedResponse(source, { status, headers });
 }
 
 function upstreamCode(body: unknown): string | undefined {

@@ -58,6 +58,8 @@ export function failedEvent(code: string, message: string, responseId?: string):
 }
 
 export function relaySse(reader: ChunkReader, options: RelayOptions): ChunkSource {
+  // Only what the stream needs from here on: `options` also carries the held first events.
+  const { now, keepAliveMs, abortUpstream, onRateLimits, onDone } = options;
   const decoder = new TextDecoder();
   const summary: StreamSummary = { outcome: "interrupted" };
   let terminal = false;
@@ -74,7 +76,7 @@ export function relaySse(reader: ChunkReader, options: RelayOptions): ChunkSourc
     onEvent(message: EventSourceMessage) {
       const type = eventType(message);
       if (type === "codex.rate_limits") {
-        parseJson(message.data, (data) => options.onRateLimits?.(data));
+        parseJson(message.data, (data) => onRateLimits?.(data));
         return;
       }
       observe(type, message, summary);
@@ -82,7 +84,7 @@ export function relaySse(reader: ChunkReader, options: RelayOptions): ChunkSourc
     },
   });
   const accept = (chunk: Uint8Array) => {
-    summary.firstByteAt ??= options.now();
+    summary.firstByteAt ??= now();
     const text = decoder.decode(chunk, { stream: true });
     parser.feed(text);
     atBoundary = text.endsWith("\n\n") || text.endsWith("\r\n\r\n");
@@ -99,7 +101,7 @@ export function relaySse(reader: ChunkReader, options: RelayOptions): ChunkSourc
     if (finished) return;
     finished = true;
     if (!terminal || outcome === "client_closed") summary.outcome = outcome;
-    options.onDone(summary);
+    onDone(summary);
   };
 
   /** Ends the body; an upstream that stopped short gets a well-formed `response.failed` first. */
@@ -115,62 +117,65 @@ export function relaySse(reader: ChunkReader, options: RelayOptions): ChunkSourc
     finish(terminal ? summary.outcome : outcome);
   };
 
-  /** One read of the upstream (or a keep-alive, or the idle timeout); may add nothing to `out`. */
-  const step = async () => {
-    try {
-      pending ??= reader.read();
-      const idleLeft = idleTimeoutMs > 0 ? Math.max(1, lastDataAt + idleTimeoutMs - Date.now()) : 0;
-      const result = await raceTimers(pending, options.keepAliveMs, idleLeft);
-      if (result === "timeout") {
-        // A silent upstream must not hold the client forever: end it as a well-formed failure.
-        end(
-          "interrupted",
-          "stream_idle_timeout",
-          `upstream sent nothing for ${Math.round(idleTimeoutMs / 1000)} s`,
-        );
-        options.abortUpstream();
-        void reader.cancel().catch(() => undefined);
-        return;
-      }
-      if (result === "idle") {
-        // Only between events, so an injected event never lands inside an upstream one.
-        if (atBoundary) out.push(sseEvent("codex.keepalive", { type: "codex.keepalive" }));
-        return;
-      }
-      pending = undefined;
-      lastDataAt = Date.now();
-      if (result.done) {
-        end("interrupted", "stream_interrupted", "upstream stream ended before response.completed");
-        return;
-      }
-      accept(result.value);
-      out.push(result.value);
-    } catch {
-      if (finished) {
-        closed = true;
-        return;
-      }
-      end("interrupted", "stream_interrupted", "upstream connection failed mid-stream");
+  /** What one wait on the upstream brought (data, its end, a keep-alive due, the idle timeout). */
+  const take = (result: ReadableStreamReadResult<Uint8Array> | "idle" | "timeout") => {
+    if (result === "timeout") {
+      // A silent upstream must not hold the client forever: end it as a well-formed failure.
+      end(
+        "interrupted",
+        "stream_idle_timeout",
+        `upstream sent nothing for ${Math.round(idleTimeoutMs / 1000)} s`,
+      );
+      abortUpstream();
+      void reader.cancel().catch(() => undefined);
+      return;
     }
+    if (result === "idle") {
+      // Only between events, so an injected event never lands inside an upstream one.
+      if (atBoundary) out.push(sseEvent("codex.keepalive", { type: "codex.keepalive" }));
+      return;
+    }
+    pending = undefined;
+    lastDataAt = Date.now();
+    if (result.done) {
+      end("interrupted", "stream_interrupted", "upstream stream ended before response.completed");
+      return;
+    }
+    accept(result.value);
+    out.push(result.value);
   };
 
   return {
+    // One async frame per open stream, waiting here; a wait may add nothing to `out` (a keep-alive
+    // not due at an event boundary), hence the loop.
     async pull() {
-      while (out.length === 0 && !closed) await step();
+      while (out.length === 0 && !closed) {
+        try {
+          pending ??= reader.read();
+          const idleLeft = idleTimeoutMs > 0 ? Math.max(1, lastDataAt + idleTimeoutMs - Date.now()) : 0;
+          take(await raceTimers(pending, keepAliveMs, idleLeft));
+        } catch {
+          if (finished) closed = true;
+          else end("interrupted", "stream_interrupted", "upstream connection failed mid-stream");
+        }
+      }
       return out.shift();
     },
     async cancel() {
       closed = true;
       out.length = 0;
       finish("client_closed");
-      options.abortUpstream();
+      abortUpstream();
       await reader.cancel().catch(() => undefined);
     },
   };
 }
 
-/** The read, or "idle" after `keepAliveMs` (a keep-alive is due), or "timeout" after `timeoutMs`. */
-async function raceTimers<T>(
+/**
+ * The read, or "idle" after `keepAliveMs` (a keep-alive is due), or "timeout" after `timeoutMs`.
+ * One promise and one timer: a relay spends most of its life waiting here, once per open stream.
+ */
+function raceTimers<T>(
   read: Promise<T>,
   keepAliveMs: number,
   timeoutMs: number,
@@ -180,15 +185,19 @@ async function raceTimers<T>(
   if (!keepAlive && !limited) return read;
   const timeoutFirst = limited && (!keepAlive || timeoutMs <= keepAliveMs);
   const wait = Math.max(0, timeoutFirst ? timeoutMs : keepAliveMs);
-  let timer: NodeJS.Timeout | undefined;
-  const tick = new Promise<"idle" | "timeout">((resolve) => {
-    timer = setTimeout(() => resolve(timeoutFirst ? "timeout" : "idle"), wait);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, wait, timeoutFirst ? "timeout" : "idle");
+    read.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
   });
-  try {
-    return await Promise.race([read, tick]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 function parseJson(text: string, use: (data: Record<string, unknown>) => void): void {
