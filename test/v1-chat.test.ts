@@ -147,6 +147,48 @@ describe("stream", () => {
     expect(last.usage).toMatchObject({ prompt_tokens: 120, completion_tokens: 9, total_tokens: 129 });
   });
 
+  it("sends text the final item adds beyond the deltas once, and nothing when it does not continue them", async () => {
+    const turn = (deltas: string[], finalText: string) => {
+      const item = (text?: string) => ({
+        id: "msg_s",
+        type: "message",
+        role: "assistant",
+        status: text === undefined ? "in_progress" : "completed",
+        content: text === undefined ? [] : [{ type: "output_text", text, annotations: [] }],
+      });
+      const response = { id: "resp_s", object: "response", created_at: 1, model: "gpt-5.5", output: [] };
+      return [
+        { type: "response.created", response: { ...response, status: "in_progress" } },
+        { type: "response.output_item.added", output_index: 0, item: item() },
+        ...deltas.map((delta) => ({
+          type: "response.output_text.delta",
+          item_id: "msg_s",
+          output_index: 0,
+          content_index: 0,
+          delta,
+        })),
+        { type: "response.output_item.done", output_index: 0, item: item(finalText) },
+        { type: "response.completed", response: { ...response, status: "completed" } },
+      ];
+    };
+    const text = async () => {
+      const data = await sseData(
+        await rawChat({ model: "gpt-5.5", messages: [{ role: "user", content: "hi" }], stream: true }),
+      );
+      return data
+        .slice(0, -1)
+        .map((d) => JSON.parse(d).choices[0]?.delta.content ?? "")
+        .join("");
+    };
+    gw.fake.enqueue(account(), { kind: "scripted", events: turn(["Hel", "lo"], "Hello, world") });
+    expect(await text()).toBe("Hello, world");
+    gw.fake.enqueue(account(), { kind: "scripted", events: turn(["Hel", "lo"], "Hello") });
+    expect(await text()).toBe("Hello");
+    // A final item that does not start with what was streamed adds nothing.
+    gw.fake.enqueue(account(), { kind: "scripted", events: turn(["Hel", "lo"], "Goodbye, world") });
+    expect(await text()).toBe("Hello");
+  });
+
   it("ends the raw stream with [DONE], and sends no usage chunk unless asked", async () => {
     const data = await sseData(
       await rawChat({ model: "gpt-5.5", messages: [{ role: "user", content: "hi" }], stream: true }),

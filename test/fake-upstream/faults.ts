@@ -29,7 +29,9 @@ export type FaultBehavior =
   /** A normal turn whose terminal event is `response.failed` with `code` (default server_error). */
   | { kind: "failed_at_terminal"; code?: string }
   /** A text answer of about `bytes` bytes in deltas of `chunkBytes`, written with backpressure. */
-  | { kind: "large_text"; bytes: number; chunkBytes?: number; pauseAfterEvent?: number };
+  | { kind: "large_text"; bytes: number; chunkBytes?: number; pauseAfterEvent?: number }
+  /** Exactly these events after the 200 head, for shapes no golden turn has. */
+  | { kind: "scripted"; events: SseEvent[] };
 
 const FAULT_KINDS = new Set<string>([
   "stall_before_headers",
@@ -44,6 +46,7 @@ const FAULT_KINDS = new Set<string>([
   "truncated_terminal",
   "failed_at_terminal",
   "large_text",
+  "scripted",
 ]);
 
 export const isFault = (behavior: { kind: string }): behavior is FaultBehavior =>
@@ -171,6 +174,11 @@ export async function runFault(behavior: FaultBehavior, turn: FaultTurn): Promis
     case "large_text": {
       turn.writeHead();
       if (await largeText(turn, behavior)) res.end();
+      return;
+    }
+    case "scripted": {
+      turn.writeHead();
+      if (await writeAll(res, behavior.events, closed)) res.end();
       return;
     }
   }

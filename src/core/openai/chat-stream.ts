@@ -18,7 +18,7 @@ interface ToolCall {
   index: number;
   kind: "function" | "custom";
   /** Argument (or custom input) text already sent. */
-  sent: string;
+  sent: SentText;
   announced: boolean;
   name?: string;
   callId?: string;
@@ -31,7 +31,7 @@ export function chatChunkTranslator(options: ChatStreamOptions): EventTranslator
   let roleSent = false;
   let finished = false;
   const tools = new Map<string, ToolCall>();
-  const textSent = new Map<string, string>();
+  const textSent = new Map<string, SentText>();
   let toolCount = 0;
 
   const chunk = (delta: Json, finishReason: string | null = null) =>
@@ -61,7 +61,7 @@ export function chatChunkTranslator(options: ChatStreamOptions): EventTranslator
           call = {
             index: toolCount++,
             kind: item?.type === "custom_tool_call" ? "custom" : "function",
-            sent: "",
+            sent: new SentText(),
             announced: false,
           };
           tools.set(itemId, call);
@@ -84,9 +84,9 @@ export function chatChunkTranslator(options: ChatStreamOptions): EventTranslator
           emit({ tool_calls: [{ index: call.index, id: call.callId ?? `call_${call.index}`, ...head }] });
         }
         const rest =
-          full !== undefined ? (full.startsWith(call.sent) ? full.slice(call.sent.length) : "") : delta;
+          full !== undefined ? (call.sent.isPrefixOf(full) ? full.slice(call.sent.length) : "") : delta;
         if (!rest) return;
-        call.sent += rest;
+        call.sent.add(rest);
         const part = call.kind === "custom" ? { custom: { input: rest } } : { function: { arguments: rest } };
         emit({ tool_calls: [{ index: call.index, ...part }] });
       };
@@ -98,10 +98,12 @@ export function chatChunkTranslator(options: ChatStreamOptions): EventTranslator
           sendTool(call, typeof full === "string" ? full : "");
         } else if (item.type === "message" && itemId) {
           const full = messageText(item);
-          const sent = textSent.get(itemId) ?? "";
-          if (full.startsWith(sent) && full.length > sent.length) {
-            textSent.set(itemId, full);
-            emit({ content: full.slice(sent.length) });
+          const sent = textSent.get(itemId) ?? new SentText();
+          if (sent.isPrefixOf(full) && full.length > sent.length) {
+            const rest = full.slice(sent.length);
+            sent.add(rest);
+            textSent.set(itemId, sent);
+            emit({ content: rest });
           }
         }
       };
@@ -148,7 +150,9 @@ export function chatChunkTranslator(options: ChatStreamOptions): EventTranslator
         case "response.output_text.delta":
           if (typeof data.delta === "string" && data.delta !== "") {
             const itemId = String(data.item_id ?? "");
-            textSent.set(itemId, (textSent.get(itemId) ?? "") + data.delta);
+            const sent = textSent.get(itemId) ?? new SentText();
+            sent.add(data.delta);
+            textSent.set(itemId, sent);
             emit({ content: data.delta });
           }
           return;
@@ -199,6 +203,37 @@ export function chatChunkTranslator(options: ChatStreamOptions): EventTranslator
       if (!finished) controller.enqueue(sseData(publicFailure("stream_interrupted", undefined).body));
     },
   };
+}
+
+/**
+ * What has been sent of one text, as its length and a hash rather than the text itself: a long answer
+ * must not be kept whole in memory for the one check at its end (does the final item continue it?).
+ */
+class SentText {
+  length = 0;
+  #hash = FNV_OFFSET;
+
+  add(text: string): void {
+    this.#hash = fnv1a(this.#hash, text, text.length);
+    this.length += text.length;
+  }
+
+  /** Whether `full` starts with the text sent so far. */
+  isPrefixOf(full: string): boolean {
+    return full.length >= this.length && fnv1a(FNV_OFFSET, full, this.length) === this.#hash;
+  }
+}
+
+const FNV_OFFSET = 0x811c9dc5;
+
+/** 32-bit FNV-1a over the first `length` UTF-16 code units of `text`, continuing from `hash`. */
+function fnv1a(hash: number, text: string, length: number): number {
+  let h = hash;
+  for (let i = 0; i < length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h;
 }
 
 export function messageText(item: Json): string {
