@@ -117,7 +117,8 @@ function reading(r: BenchResults): string[] {
     lines.push(
       `- **Capacity.** The gateway peaks at about ${f(gw, 0)} streams/s on this box, the bare proxy at ` +
         `${f(bare, 0)}: every gateway stream authenticates, routes, parses its body, relays through ` +
-        "web streams (the upstream leg over node:http), parses the SSE events for accounting and logs " +
+        "pull-driven chunk readers (the upstream socket in, the Node response out, no web streams on " +
+        "the local host), parses the SSE events for accounting and logs " +
         "(request-log rows, pins and counters reach the store in batches every 100 ms), with the load " +
         "generator and the upstream on the same two cores. Above that rate requests queue, which is " +
         "what the 400 req/s and 500-stream rows show.",
