@@ -11,6 +11,7 @@
 import http from "node:http";
 import https from "node:https";
 import type { Readable } from "node:stream";
+import { urlToHttpOptions } from "node:url";
 import zlib from "node:zlib";
 import { type ChunkReader, offerChunkReader, readerStream } from "../../core/relay/chunk-source.ts";
 
@@ -72,15 +73,38 @@ function nodeReader(readable: Readable): ChunkReader {
   };
 }
 
+interface Target {
+  transport: typeof http | typeof https;
+  agent: http.Agent;
+  options: http.RequestOptions;
+}
+
+/** Parsed request targets by URL: the relay calls the same few URLs over and over. */
+const targets = new Map<string, Target>();
+
+function targetOf(input: string): Target | undefined {
+  let target = targets.get(input);
+  if (target) return target;
+  const url = new URL(input);
+  if (url.protocol !== "http:" && url.protocol !== "https:") return undefined;
+  target = {
+    transport: url.protocol === "https:" ? https : http,
+    agent: agents[url.protocol],
+    options: urlToHttpOptions(url),
+  };
+  if (targets.size >= 256) targets.clear();
+  targets.set(input, target);
+  return target;
+}
+
 function send(
-  url: URL,
+  target: Target,
   method: string,
   headers: Record<string, string>,
   payload: Buffer | undefined,
   signal: AbortSignal | undefined,
 ): Promise<Response> {
-  const transport = url.protocol === "https:" ? https : http;
-  const req = transport.request(url, { method, headers, agent: agents[url.protocol as "http:"] });
+  const req = target.transport.request({ ...target.options, method, headers, agent: target.agent });
   const answer = answerOf(req, method, signal);
   // Written outside the closures that live as long as the answer: a Codex body carries the whole
   // conversation and must not stay reachable while the stream is open.
@@ -150,8 +174,8 @@ export const nodeHttpFetch: typeof fetch = async (input, init) => {
   ) {
     return fetch(input, init);
   }
-  const url = new URL(input);
-  if (url.protocol !== "http:" && url.protocol !== "https:") return fetch(input, init);
+  const target = targetOf(String(input));
+  if (!target) return fetch(input, init);
   const signal = init?.signal ?? undefined;
   if (signal?.aborted) throw abortError(signal);
   const method = (init?.method ?? "GET").toUpperCase();
@@ -163,5 +187,5 @@ export const nodeHttpFetch: typeof fetch = async (input, init) => {
         ? Buffer.from(body.buffer, body.byteOffset, body.byteLength)
         : undefined;
   if (payload) headers["content-length"] = String(payload.byteLength);
-  return send(url, method, headers, payload, signal);
+  return send(target, method, headers, payload, signal);
 };

@@ -21,10 +21,22 @@ export function rendezvousScore(seed: string, id: string): bigint {
   return BigInt(`0x${createHash("sha256").update(`${seed}:${id}`).digest("hex")}`);
 }
 
-const byRendezvous = (seed: string) => (a: Account, b: Account) => {
-  const sa = rendezvousScore(seed, a.id);
-  const sb = rendezvousScore(seed, b.id);
-  return sa === sb ? 0 : sa > sb ? -1 : 1;
+/** Highest score first; each account's score is hashed once per ordering, not once per comparison. */
+const byRendezvous = (seed: string) => {
+  const scores = new Map<string, bigint>();
+  const score = (a: Account) => {
+    let s = scores.get(a.id);
+    if (s === undefined) {
+      s = rendezvousScore(seed, a.id);
+      scores.set(a.id, s);
+    }
+    return s;
+  };
+  return (a: Account, b: Account) => {
+    const sa = score(a);
+    const sb = score(b);
+    return sa === sb ? 0 : sa > sb ? -1 : 1;
+  };
 };
 
 /** Usable windows: fresh, and (if at 100 %) not past their reset — a passed reset means refilled. */
