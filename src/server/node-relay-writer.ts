@@ -31,20 +31,37 @@ async function writeSource(
   headers: Record<string, string | string[]>,
   out: ServerResponse,
 ): Promise<void> {
-  // A client that leaves cancels the relay, which aborts the upstream call.
+  // A client that leaves cancels the relay, which aborts the upstream call and logs the turn as the
+  // client's doing; so does one that left before this started (its 'close' has already fired).
+  let cancelled = false;
+  const cancel = () => {
+    if (cancelled) return;
+    cancelled = true;
+    void source.cancel();
+  };
+  const gone = () => out.destroyed || out.socket?.destroyed === true;
   out.once("close", () => {
-    if (!out.writableFinished) void source.cancel();
+    if (!out.writableFinished) cancel();
   });
+  if (gone()) {
+    cancel();
+    return;
+  }
   out.writeHead(status, headers);
   try {
     for (;;) {
       const chunk = await source.pull();
-      if (chunk === undefined || out.destroyed) break;
+      if (chunk === undefined) break;
+      if (gone()) {
+        cancel();
+        return;
+      }
       if (!out.write(chunk)) await drained(out);
     }
     if (!out.destroyed) out.end();
   } catch (error) {
     // A relay source ends with a terminal event rather than failing; anything else is a bug.
+    cancel();
     out.destroy(error as Error);
   }
 }
