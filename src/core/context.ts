@@ -62,3 +62,40 @@ export const defaultCoreConfig: Omit<CoreConfig, "instanceId"> = {
   clientVersion: "0.169.0",
   modelsCacheSeconds: 300,
 };
+
+/** What a host supplies: its adapters, a name for its instances and the settings it reads. */
+export interface HostParts extends Omit<CoreContext, "config" | "background"> {
+  /** Prefix of the instance id in refresh leases (`local`, `lambda`). */
+  instance: string;
+  settings: Partial<Omit<CoreConfig, "instanceId">>;
+}
+
+/**
+ * The context every host builds the same way: default settings under its own, a random instance id,
+ * and background work tracked in `pending` so the host can wait for it (shutdown, a Lambda freeze).
+ */
+export function buildCoreContext(parts: HostParts): { ctx: CoreContext; pending: Set<Promise<unknown>> } {
+  const { instance, settings, ...adapters } = parts;
+  const pending = new Set<Promise<unknown>>();
+  const ctx: CoreContext = {
+    ...adapters,
+    config: { ...defaultCoreConfig, ...definedOnly(settings), instanceId: `${instance}-${randomId()}` },
+    background(task) {
+      pending.add(task);
+      void task.finally(() => pending.delete(task)).catch(() => undefined);
+    },
+  };
+  return { ctx, pending };
+}
+
+/** Unset settings keep their defaults rather than overwriting them with `undefined`. */
+function definedOnly<T extends object>(settings: T): Partial<T> {
+  return Object.fromEntries(
+    Object.entries(settings).filter(([, value]) => value !== undefined),
+  ) as Partial<T>;
+}
+
+function randomId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(4));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}

@@ -1,7 +1,6 @@
 // Composition root for the Lambda functions: the same core and Hono app as the local host, wired to
 // real DynamoDB, Secrets Manager, CloudWatch EMF metrics and Powertools logs. Built once per
 // container at module scope so warm invocations reuse clients, caches and connections.
-import { randomBytes } from "node:crypto";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SNSClient } from "@aws-sdk/client-sns";
@@ -11,7 +10,7 @@ import type { TableNames } from "../adapters/dynamodb/tables.ts";
 import { EmfMetrics } from "../adapters/observability/emf-metrics.ts";
 import { powertoolsLogger } from "../adapters/observability/powertools-logger.ts";
 import { SecretsManagerSecretStore } from "../adapters/secrets/secrets-manager-secret-store.ts";
-import { type CoreContext, defaultCoreConfig, type Logger } from "../core/context.ts";
+import { buildCoreContext, type CoreContext, defaultCoreConfig, type Logger } from "../core/context.ts";
 import { createGateway, type Gateway } from "../core/gateway.ts";
 import type { Clock, Metrics } from "../core/ports.ts";
 
@@ -110,8 +109,7 @@ export function createAwsHost(config: AwsHostConfig, overrides: AwsHostOverrides
   registerSnsAlertSender(overrides.sns ?? new SNSClient({ maxAttempts: 3 }));
   const clock = overrides.clock ?? { now: () => Date.now() };
   const logger = overrides.logger ?? powertoolsLogger();
-  const pending = new Set<Promise<unknown>>();
-  const ctx: CoreContext = {
+  const { ctx, pending } = buildCoreContext({
     store: createDynamoStore({
       client: dynamo,
       tables: config.tables,
@@ -128,20 +126,15 @@ export function createAwsHost(config: AwsHostConfig, overrides: AwsHostOverrides
     fetch: overrides.fetch ?? fetch,
     metrics: overrides.metrics ?? new EmfMetrics({ namespace: config.metricsNamespace }),
     logger,
-    config: {
-      ...defaultCoreConfig,
-      instanceId: `lambda-${randomBytes(4).toString("hex")}`,
+    instance: "lambda",
+    settings: {
       upstreamBaseUrl: config.upstreamBaseUrl,
       authBaseUrl: config.authBaseUrl,
       requestLogRetentionDays: config.requestLogRetentionDays,
       sseKeepAliveMs: config.sseKeepAliveMs,
       firstEventTimeoutMs: config.firstEventTimeoutMs,
     },
-    background(task) {
-      pending.add(task);
-      void task.finally(() => pending.delete(task)).catch(() => undefined);
-    },
-  };
+  });
   return {
     config,
     ctx,

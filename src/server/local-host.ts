@@ -1,6 +1,5 @@
 // Composition root for the local Node host: embedded store, encrypted file secrets, the Hono app on
 // @hono/node-server, graceful drain on stop.
-import { randomBytes } from "node:crypto";
 import { chmod, mkdir } from "node:fs/promises";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -14,7 +13,7 @@ import { jsonLogger } from "../adapters/observability/json-logger.ts";
 import { MemoryMetrics } from "../adapters/observability/memory-metrics.ts";
 import { LocalFileSecretStore } from "../adapters/secrets/local-file-secret-store.ts";
 import { evaluateAlerts } from "../core/alerts/evaluate.ts";
-import { type CoreContext, defaultCoreConfig, type Logger } from "../core/context.ts";
+import { buildCoreContext, type Logger } from "../core/context.ts";
 import { createGateway, type Gateway } from "../core/gateway.ts";
 import type { Clock, Store } from "../core/ports.ts";
 import { refreshDueAccounts } from "../core/refresh-sweep.ts";
@@ -61,7 +60,6 @@ export async function startLocalGateway(
   const client = localEmulatorClient(dynamo.endpoint);
   const tables = tableNames("pooler-");
   await ensureTables(client, tables);
-  const pending = new Set<Promise<unknown>>();
   const clock = options.clock ?? { now: () => Date.now() };
   // The embedded store runs on this machine: counter writes are summed over a short window, and
   // request-log rows and pins are written in batches (nothing on the request path reads them back).
@@ -73,16 +71,15 @@ export async function startLocalGateway(
     batchPutsMs: COUNTER_FLUSH_MS,
   });
   const counters = coalescingStore(dynamoStore, { flushMs: COUNTER_FLUSH_MS });
-  const ctx: CoreContext = {
+  const { ctx, pending } = buildCoreContext({
     store: (options.wrapStore ?? ((store: Store) => store))(counters),
     secrets: await LocalFileSecretStore.open(config.dataDir),
     clock,
     fetch: options.fetch ?? nodeHttpFetch,
     metrics: new MemoryMetrics(),
     logger: options.logger ?? jsonLogger(),
-    config: {
-      ...defaultCoreConfig,
-      instanceId: `local-${randomBytes(4).toString("hex")}`,
+    instance: "local",
+    settings: {
       upstreamBaseUrl: config.upstreamBaseUrl,
       authBaseUrl: config.authBaseUrl,
       requestLogRetentionDays: config.requestLogRetentionDays,
@@ -92,11 +89,7 @@ export async function startLocalGateway(
       upstreamHeadersTimeoutMs: config.upstreamHeadersTimeoutMs,
       alertWebhookAllowInsecure: config.alertWebhookAllowInsecure,
     },
-    background(task) {
-      pending.add(task);
-      void task.finally(() => pending.delete(task));
-    },
-  };
+  });
   const gateway = createGateway(ctx);
 
   let bootstrapAdminToken: string | undefined;
