@@ -7,7 +7,7 @@ import { applyPolicy, type KeyPolicyInput } from "./key-policy.ts";
 import type { Credential, CredentialKind, CredentialStatus } from "./model.ts";
 import { requirePool } from "./pools.ts";
 import { credentialPrefix, mintCredential, parseCredential, secretMatches } from "./secrets-format.ts";
-import { SingleFlight } from "./single-flight.ts";
+import { TtlCache } from "./ttl-cache.ts";
 
 const CACHE_TTL_MS = 5_000;
 const TOUCH_INTERVAL_MS = 60_000;
@@ -19,12 +19,6 @@ const AUDIT_TARGET: Record<CredentialKind, string> = {
   admin_token: "admin_token",
 };
 
-interface CacheEntry {
-  /** Undefined: the id is unknown (cached too, so unknown and known ids cost the same to check). */
-  credential: Credential | undefined;
-  fetchedAt: number;
-}
-
 /** Unknown ids cached at most; an id sprayer cannot grow memory past this. */
 const MAX_CACHED = 20_000;
 
@@ -32,11 +26,13 @@ const MAX_CACHED = 20_000;
 export type CredentialListener = (credential: Credential) => void;
 
 export class CredentialService {
-  readonly #cache = new Map<string, CacheEntry>();
-  readonly #reads = new SingleFlight<Credential | undefined>();
+  /** Undefined values: the id is unknown (cached too, so unknown and known ids cost the same to check). */
+  readonly #cache: TtlCache<Credential | undefined>;
   readonly #listeners = new Set<CredentialListener>();
 
-  constructor(private readonly ctx: CoreContext) {}
+  constructor(private readonly ctx: CoreContext) {
+    this.#cache = new TtlCache(ctx.clock, { ttlMs: CACHE_TTL_MS, maxEntries: MAX_CACHED });
+  }
 
   /**
    * Subscribes to pause/resume/revoke/rotate on this instance (open WebSockets close on it); returns
@@ -84,7 +80,7 @@ export class CredentialService {
       policy,
     };
     await this.ctx.store.credentials.create(credential);
-    this.#forget(`${kind}:${minted.id}`);
+    this.#cache.delete(`${kind}:${minted.id}`);
     await recordAudit(this.ctx, {
       actor,
       action: `${AUDIT_TARGET[kind]}.create`,
@@ -127,7 +123,7 @@ export class CredentialService {
       ...patch,
       updatedAt: this.ctx.clock.now(),
     });
-    this.#forget(`${kind}:${id}`);
+    this.#cache.delete(`${kind}:${id}`);
     await recordAudit(this.ctx, {
       actor,
       action: `${AUDIT_TARGET[kind]}.update`,
@@ -157,7 +153,7 @@ export class CredentialService {
       updatedAt: now,
       ...(status === "revoked" ? { revokedAt: now } : {}),
     });
-    this.#forget(`${kind}:${id}`);
+    this.#cache.delete(`${kind}:${id}`);
     await recordAudit(this.ctx, {
       actor,
       action: `${AUDIT_TARGET[kind]}.${action}`,
@@ -181,7 +177,7 @@ export class CredentialService {
       secretHash: minted.secretHash,
       updatedAt: this.ctx.clock.now(),
     });
-    this.#forget(`${kind}:${id}`);
+    this.#cache.delete(`${kind}:${id}`);
     await recordAudit(this.ctx, {
       actor,
       action: `${AUDIT_TARGET[kind]}.rotate`,
@@ -211,22 +207,8 @@ export class CredentialService {
 
   async #cached(kind: CredentialKind, id: string, cachedOnly: boolean): Promise<Credential | undefined> {
     const key = `${kind}:${id}`;
-    const now = this.ctx.clock.now();
-    const hit = this.#cache.get(key);
-    if (hit && now - hit.fetchedAt < CACHE_TTL_MS) return hit.credential;
-    if (cachedOnly) return undefined;
-    return this.#reads.run(key, async () => {
-      const credential = await this.ctx.store.credentials.get(kind, id);
-      if (this.#cache.size >= MAX_CACHED) this.#cache.clear();
-      this.#cache.set(key, { credential, fetchedAt: now });
-      return credential;
-    });
-  }
-
-  /** After a change made here: drop the cached copy and any read that began before the change. */
-  #forget(key: string): void {
-    this.#cache.delete(key);
-    this.#reads.forget(key);
+    if (cachedOnly) return this.#cache.fresh(key)?.value;
+    return this.#cache.get(key, () => this.ctx.store.credentials.get(kind, id));
   }
 
   #touch(credential: Credential): void {

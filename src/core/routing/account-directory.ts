@@ -2,43 +2,34 @@
 // request; local mutations invalidate at once, other instances see changes within the TTL.
 import type { CoreContext } from "../context.ts";
 import type { Account } from "../model.ts";
-import { SingleFlight } from "../single-flight.ts";
+import { TtlCache } from "../ttl-cache.ts";
 
 const TTL_MS = 2_000;
 
 export class AccountDirectory {
-  readonly #cache = new Map<string, { accounts: Account[]; fetchedAt: number }>();
-  readonly #reads = new SingleFlight<Account[]>();
+  readonly #cache: TtlCache<Account[]>;
   /** Exhaustion seen here but maybe not yet written to the store (the write is in the background). */
   readonly #exhausted = new Map<string, number>();
 
-  constructor(private readonly ctx: CoreContext) {}
-
-  async forPool(pool: string): Promise<Account[]> {
-    const now = this.ctx.clock.now();
-    const hit = this.#cache.get(pool);
-    if (hit && now - hit.fetchedAt < TTL_MS) return hit.accounts;
-    return this.#reads.run(pool, () => this.#load(pool, now, hit));
-  }
-
-  async #load(
-    pool: string,
-    now: number,
-    hit: { accounts: Account[]; fetchedAt: number } | undefined,
-  ): Promise<Account[]> {
-    let accounts: Account[];
-    try {
-      accounts = await this.ctx.store.accounts.listByPool(pool);
-    } catch (error) {
+  constructor(private readonly ctx: CoreContext) {
+    this.#cache = new TtlCache(ctx.clock, {
+      ttlMs: TTL_MS,
       // The last known list keeps routing going through a store hiccup (retried after another TTL);
       // keys are still verified against the store, so nothing unverified gets in this way.
-      if (!hit) throw error;
-      this.ctx.logger.warn("account list refresh failed; using the last known list", {
-        error: (error as Error).name,
-      });
-      hit.fetchedAt = now;
-      return hit.accounts;
-    }
+      onStale: (error) =>
+        ctx.logger.warn("account list refresh failed; using the last known list", {
+          error: (error as Error).name,
+        }),
+    });
+  }
+
+  forPool(pool: string): Promise<Account[]> {
+    return this.#cache.get(pool, () => this.#load(pool));
+  }
+
+  async #load(pool: string): Promise<Account[]> {
+    const now = this.ctx.clock.now();
+    const accounts = await this.ctx.store.accounts.listByPool(pool);
     for (const account of accounts) {
       const until = this.#exhausted.get(account.id);
       if (until === undefined) continue;
@@ -48,13 +39,11 @@ export class AccountDirectory {
       }
     }
     accounts.sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
-    this.#cache.set(pool, { accounts, fetchedAt: now });
     return accounts;
   }
 
   invalidate(): void {
     this.#cache.clear();
-    this.#reads.forget();
   }
 
   noteExhausted(accountId: string, untilSeconds: number): void {

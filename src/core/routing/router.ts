@@ -6,7 +6,7 @@ import type { CoreContext } from "../context.ts";
 import { GatewayError } from "../errors.ts";
 import type { Account, Pool } from "../model.ts";
 import type { CircuitRecord, RoutingSnapshot } from "../ports.ts";
-import { SingleFlight } from "../single-flight.ts";
+import { TtlCache } from "../ttl-cache.ts";
 import type { AccountDirectory } from "./account-directory.ts";
 import { orderCandidates, type StrategyName, usableWindows } from "./strategies.ts";
 
@@ -47,14 +47,23 @@ export type Exclusion =
   | "model_unavailable";
 
 export class Router {
-  readonly #snapshots = new Map<string, { snapshot: RoutingSnapshot; fetchedAt: number }>();
-  readonly #snapshotReads = new SingleFlight<RoutingSnapshot>();
+  readonly #snapshots: TtlCache<RoutingSnapshot>;
   readonly #pinCache = new Map<string, { accountId: string; expiresAt: number }>();
 
   constructor(
     private readonly ctx: CoreContext,
     private readonly directory: AccountDirectory,
-  ) {}
+  ) {
+    this.#snapshots = new TtlCache(ctx.clock, {
+      ttlMs: SNAPSHOT_TTL_MS,
+      // Demotions and circuits only reorder or skip accounts: the last known state is safe to route
+      // on while the store is throttled or slow (retried after another TTL).
+      onStale: (error) =>
+        ctx.logger.warn("routing state refresh failed; using the last known state", {
+          error: (error as Error).name,
+        }),
+    });
+  }
 
   async plan(query: RouteQuery): Promise<RoutePlan> {
     const now = this.ctx.clock.now();
@@ -125,7 +134,7 @@ export class Router {
   /** A retryable failure: demote for 60 s in (pool, model) and count towards the circuit. */
   async recordFailure(pool: string, account: Account, model: string, reason: string): Promise<void> {
     const now = this.ctx.clock.now();
-    const cached = this.#snapshots.get(pool)?.snapshot;
+    const cached = this.#snapshots.latest(pool);
     cached?.demotions.set(`${model}|${account.id}`, now + DEMOTION_MS);
     const [, circuit] = await Promise.all([
       this.ctx.store.routing.demote(pool, model, account.id, now + DEMOTION_MS, reason),
@@ -138,7 +147,7 @@ export class Router {
   /** Success closes the circuit and clears the demotion; written only when there is state to clear. */
   async recordSuccess(pool: string, account: Account, model: string, strategy: string): Promise<void> {
     const now = this.ctx.clock.now();
-    const cached = this.#snapshots.get(pool)?.snapshot;
+    const cached = this.#snapshots.latest(pool);
     const circuit = cached?.circuits.get(`${account.id}|${model}`);
     const demoted = (cached?.demotions.get(`${model}|${account.id}`) ?? 0) > now;
     const lastSuccess = cached?.lastSuccess.get(account.id) ?? 0;
@@ -183,33 +192,8 @@ export class Router {
     this.#pinCache.set(hash, pin);
   }
 
-  async #snapshot(pool: string): Promise<RoutingSnapshot> {
-    const now = this.ctx.clock.now();
-    const hit = this.#snapshots.get(pool);
-    if (hit && now - hit.fetchedAt < SNAPSHOT_TTL_MS) return hit.snapshot;
-    return this.#snapshotReads.run(pool, () => this.#loadSnapshot(pool, now, hit));
-  }
-
-  async #loadSnapshot(
-    pool: string,
-    now: number,
-    hit: { snapshot: RoutingSnapshot; fetchedAt: number } | undefined,
-  ): Promise<RoutingSnapshot> {
-    let snapshot: RoutingSnapshot;
-    try {
-      snapshot = await this.ctx.store.routing.load(pool, now);
-    } catch (error) {
-      // Demotions and circuits only reorder or skip accounts: the last known state is safe to route
-      // on while the store is throttled or slow (retried after another TTL).
-      if (!hit) throw error;
-      this.ctx.logger.warn("routing state refresh failed; using the last known state", {
-        error: (error as Error).name,
-      });
-      hit.fetchedAt = now;
-      return hit.snapshot;
-    }
-    this.#snapshots.set(pool, { snapshot, fetchedAt: now });
-    return snapshot;
+  #snapshot(pool: string): Promise<RoutingSnapshot> {
+    return this.#snapshots.get(pool, () => this.ctx.store.routing.load(pool, this.ctx.clock.now()));
   }
 
   #exclusion(
