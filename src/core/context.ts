@@ -1,4 +1,5 @@
 // The composition root's product: everything the core's use cases need, injected by a host.
+import { instanceId } from "./ids.ts";
 import type { Clock, Metrics, SecretStore, Store, UpstreamFetch } from "./ports.ts";
 
 export interface Logger {
@@ -79,23 +80,11 @@ export function buildCoreContext(parts: HostParts): { ctx: CoreContext; pending:
   const pending = new Set<Promise<unknown>>();
   const ctx: CoreContext = {
     ...adapters,
-    config: { ...defaultCoreConfig, ...definedOnly(settings), instanceId: `${instance}-${randomId()}` },
+    config: { ...defaultCoreConfig, ...settings, instanceId: instanceId(instance) },
     background(task) {
       pending.add(task);
       void task.finally(() => pending.delete(task)).catch(() => undefined);
     },
   };
   return { ctx, pending };
-}
-
-/** Unset settings keep their defaults rather than overwriting them with `undefined`. */
-function definedOnly<T extends object>(settings: T): Partial<T> {
-  return Object.fromEntries(
-    Object.entries(settings).filter(([, value]) => value !== undefined),
-  ) as Partial<T>;
-}
-
-function randomId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(4));
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }

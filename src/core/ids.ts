@@ -17,6 +17,11 @@ export function accountId(): string {
   return `acc_${randomBytes(8).toString("hex")}`;
 }
 
+/** Names this process in refresh leases: `<host>-<8 hex>`. */
+export function instanceId(host: string): string {
+  return `${host}-${randomBytes(4).toString("hex")}`;
+}
+
 export function requestId(): string {
   return `req_${randomUUID().replaceAll("-", "")}`;
 }
