@@ -16,7 +16,6 @@ import { relaySse, type StreamSummary } from "./sse-relay.ts";
 import { relayedResponseHeaders, upstreamHeaderRecord } from "./upstream-headers.ts";
 
 const ERROR_BODY_LIMIT = 64 * 1024;
-const NO_BODY = new Uint8Array(0);
 
 export interface ResponsesRequest {
   key: Credential;
@@ -92,8 +91,9 @@ export function anchorsFrom(headers: Headers, body: Record<string, unknown>): An
 export async function relayResponses(gw: Gateway, req: ResponsesRequest): Promise<Response> {
   const { ctx } = gw;
   const model = req.model ?? "default";
-  // The closures below outlive the request handler for as long as the stream is open, so they hold
-  // the few fields they need, not `req` (its body carries the whole conversation).
+  // The closures below outlive the request handler for as long as the stream is open (minutes), so
+  // they hold the few fields they need, not `req`: its body carries the whole conversation and is
+  // garbage once the stream has committed.
   const { startedAt, pool, anchors } = req;
   const entry = {
     pool: pool.name,
@@ -146,9 +146,6 @@ export async function relayResponses(gw: Gateway, req: ResponsesRequest): Promis
       log(account, attempts, { status: attempt.response.status, errorCode: attempt.errorCode });
       return attempt.response;
     }
-    // Committed: nothing is replayed from here, and a Codex body carries the whole conversation, so
-    // the stream (which may stay open for minutes) should not keep it alive.
-    req.body = NO_BODY;
     return streamToClient(gw, req, account, attempt, (summary, fields) => {
       log(account, attempts, fields);
       settle(gw, pool, anchors, account, model, summary);
