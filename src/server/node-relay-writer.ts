@@ -5,6 +5,7 @@
 // web stream, take @hono/node-server's usual path.
 import { ServerResponse } from "node:http";
 import type { Http2Bindings, HttpBindings } from "@hono/node-server";
+import { headerFields } from "../adapters/http/header-fields.ts";
 import { type ChunkSource, takeChunkSource } from "../core/relay/chunk-source.ts";
 
 type FetchHandler = (request: Request, env: HttpBindings | Http2Bindings) => Response | Promise<Response>;
@@ -78,12 +79,8 @@ function drained(out: ServerResponse): Promise<void> {
   });
 }
 
+/** The Response's headers as `writeHead` takes them, cookies as one multi-valued field. */
 function headerRecord(headers: Headers): Record<string, string | string[]> {
-  const record: Record<string, string | string[]> = {};
-  headers.forEach((value, name) => {
-    record[name] = value;
-  });
-  const cookies = headers.getSetCookie();
-  if (cookies.length > 0) record["set-cookie"] = cookies;
-  return record;
+  const { fields, cookies } = headerFields(headers);
+  return cookies.length > 0 ? { ...fields, "set-cookie": cookies } : fields;
 }

@@ -89,12 +89,3 @@ export function toRequest(
   }
   return request;
 }
-
-/** Splits a web Response's headers into the prelude's single-valued map and its cookie list. */
-export function preludeHeaders(headers: Headers): { headers: Record<string, string>; cookies: string[] } {
-  const out: Record<string, string> = {};
-  headers.forEach((value, name) => {
-    if (name !== "set-cookie") out[name] = value;
-  });
-  return { headers: out, cookies: headers.getSetCookie() };
-}

@@ -7,7 +7,8 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 import { GatewayError } from "../../core/errors.ts";
-import { type FunctionUrlEvent, preludeHeaders, toRequest } from "./function-url-event.ts";
+import { headerFields } from "../http/header-fields.ts";
+import { type FunctionUrlEvent, toRequest } from "./function-url-event.ts";
 import {
   httpResponseStream,
   type LambdaContext,
@@ -50,7 +51,7 @@ export function streamHandler(options: StreamHandlerOptions): StreamingHandler<F
     responseStream.on("error", onClose);
     try {
       const response = await respond(options, event, clientGone.signal);
-      const { headers, cookies } = preludeHeaders(response.headers);
+      const { fields: headers, cookies } = headerFields(response.headers);
       const out = httpResponseStream(responseStream, { statusCode: response.status, headers, cookies });
       if (response.body) {
         const body = untilDeadline(response.body, deadlineIn(context, options), () =>
