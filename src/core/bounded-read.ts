@@ -1,4 +1,4 @@
-// Bounded reads of a web stream: never hold more than a limit in memory, whatever the peer sends.
+// Bounded reads of a body: never hold more than a limit in memory, whatever the peer sends.
 
 /** Reads at most `limit` bytes and drops the rest (for error bodies we only inspect). */
 export async function readPrefix(
@@ -24,35 +24,19 @@ export async function readPrefix(
 
 /** Reads the whole stream, or throws `tooLarge()` as soon as it passes `limit` bytes. */
 export async function readAll(
+  // A web stream, or a Node stream (the local host reads request bodies straight from the socket).
   body: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array> | null,
   limit: number,
   tooLarge: () => Error,
 ): Promise<Uint8Array<ArrayBuffer>> {
   if (!body) return new Uint8Array();
-  if (!(body instanceof ReadableStream)) {
-    // A Node stream (the local host reads request bodies straight from the socket).
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    // Leaving the loop early (too large) destroys the stream, as cancelling a reader does.
-    for await (const chunk of body) {
-      size += chunk.byteLength;
-      if (size > limit) throw tooLarge();
-      chunks.push(chunk);
-    }
-    return Buffer.concat(chunks);
-  }
-  const reader = body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => undefined);
-      throw tooLarge();
-    }
-    chunks.push(value);
+  // Leaving the loop early (too large) cancels a web stream and destroys a Node one.
+  for await (const chunk of body as AsyncIterable<Uint8Array>) {
+    size += chunk.byteLength;
+    if (size > limit) throw tooLarge();
+    chunks.push(chunk);
   }
   return Buffer.concat(chunks);
 }
