@@ -7,7 +7,7 @@ import { transcriptionForm, transcriptionResult } from "../../../core/openai/aud
 import { gatewayErrorFrom } from "../../../core/openai/errors.ts";
 import { poolKeyAuth } from "../../middleware/pool-key-auth.ts";
 import type { AppEnv } from "../../types.ts";
-import { multipartBytes, multipartForm } from "./request.ts";
+import { admitModelless, multipartBytes, multipartForm } from "./request.ts";
 import { bridge, relayAnswer, sdkHeaders } from "./unary.ts";
 
 /** The original's transcription upload cap (26 214 400 bytes), plus room for the other fields. */
@@ -44,12 +44,7 @@ export function audioRoutes(gw: Gateway) {
 
   app.post("/backend-api/transcribe", poolKeyAuth(gw), async (c) => {
     const bytes = await multipartBytes(c.req.raw, TRANSCRIPTION_MAX_BYTES + MULTIPART_OVERHEAD);
-    await enforceKeyPolicy(gw, c.get("key"), {
-      modelless: true,
-      effortParam: "reasoning.effort",
-      route: "/backend-api/transcribe",
-      startedAt: c.get("startedAt"),
-    });
+    await admitModelless(gw, c, "/backend-api/transcribe");
     const result = await bridge(gw, c, "/backend-api/transcribe", {
       path: "/transcribe",
       body: () => bytes,

@@ -13,13 +13,12 @@ import {
   uploadFile,
 } from "../../../core/files.ts";
 import type { Gateway } from "../../../core/gateway.ts";
-import { enforceKeyPolicy } from "../../../core/key-policy.ts";
 import type { StoredFile } from "../../../core/model.ts";
 import { unsupportedParameter } from "../../../core/openai/common.ts";
 import { readBody } from "../../body.ts";
 import { poolKeyAuth } from "../../middleware/pool-key-auth.ts";
 import type { AppEnv } from "../../types.ts";
-import { jsonObject, multipartForm } from "./request.ts";
+import { admitModelless, jsonObject, multipartForm } from "./request.ts";
 
 /** Purposes that need batches or fine-tuning cannot be served. */
 const PURPOSES = new Set(["assistants", "vision", "user_data", "evals"]);
@@ -36,15 +35,6 @@ export function fileRoutes(gw: Gateway) {
     startedAt: c.get("startedAt"),
   });
 
-  // An upload spends the account's capacity like a turn: the key's rate and token limits apply.
-  const admitUpload = (c: Context<AppEnv>, route: string) =>
-    enforceKeyPolicy(gw, c.get("key"), {
-      modelless: true,
-      effortParam: "reasoning.effort",
-      route,
-      startedAt: c.get("startedAt"),
-    });
-
   app.post("/v1/files", async (c) => {
     const form = await multipartForm(c.req.raw, FILE_MAX_BYTES + MULTIPART_OVERHEAD);
     for (const key of new Set(form.keys())) {
@@ -58,7 +48,7 @@ export function fileRoutes(gw: Gateway) {
     }
     if (file.size > FILE_MAX_BYTES)
       throw badRequest(`file is larger than ${FILE_MAX_BYTES} bytes`, "file", "file_too_large");
-    await admitUpload(c, "/v1/files");
+    await admitModelless(gw, c, "/v1/files");
     const stored = await uploadFile(gw, fileRequest(c, "/v1/files"), {
       filename: file instanceof File && file.name ? file.name : "upload",
       type: file.type,
@@ -98,7 +88,7 @@ export function fileRoutes(gw: Gateway) {
 
   const auth = poolKeyAuth(gw);
   app.post("/backend-api/files", auth, async (c) => {
-    await admitUpload(c, "/backend-api/files");
+    await admitModelless(gw, c, "/backend-api/files");
     const result = await createBackendFile(
       gw,
       fileRequest(c, "/backend-api/files"),

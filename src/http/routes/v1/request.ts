@@ -1,9 +1,11 @@
 // Request helpers shared by the /v1 routes: bounded JSON and multipart bodies, SSE answers, the
 // Pool's image switch, and OpenAI-shaped errors for what the core throws.
 
+import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { badRequest, GatewayError } from "../../../core/errors.ts";
 import type { Gateway } from "../../../core/gateway.ts";
+import { enforceKeyPolicy } from "../../../core/key-policy.ts";
 import { isObject, type Json } from "../../../core/openai/common.ts";
 import { type ChunkSource, sourcedResponse } from "../../../core/relay/chunk-source.ts";
 import { UsageLimitError } from "../../../core/routing/router.ts";
@@ -44,6 +46,19 @@ export async function multipartBytes(request: Request, limit: number): Promise<U
     throw new GatewayError(415, "unsupported_content_encoding", "multipart bodies must not be compressed");
   }
   return readBody(request, { maxCompressedBodyBytes: limit, maxBodyBytes: limit });
+}
+
+/**
+ * The key's policy on a route that names no model (file uploads, Codex's own transcription): an
+ * upload spends the account's capacity like a turn, so the rate and token limits apply.
+ */
+export function admitModelless(gw: Gateway, c: Context<AppEnv>, route: string): Promise<void> {
+  return enforceKeyPolicy(gw, c.get("key"), {
+    modelless: true,
+    effortParam: "reasoning.effort",
+    route,
+    startedAt: c.get("startedAt"),
+  });
 }
 
 export function sseResponse(body: ChunkSource, requestId: string): Response {
