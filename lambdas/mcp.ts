@@ -18,7 +18,7 @@ import { OriginSecretVerifier } from "../src/adapters/aws/origin-secret.ts";
 import { createDynamoStore, dynamoClient } from "../src/adapters/dynamodb/dynamo-store.ts";
 import { streamHandler } from "../src/adapters/lambda/stream-handler.ts";
 import { jsonLogger } from "../src/adapters/observability/json-logger.ts";
-import { type CoreContext, defaultCoreConfig } from "../src/core/context.ts";
+import { buildCoreContext } from "../src/core/context.ts";
 import { createGateway } from "../src/core/gateway.ts";
 import type { SecretStore } from "../src/core/ports.ts";
 import { createMcpApp } from "../src/mcp/app.ts";
@@ -44,8 +44,7 @@ const noSecrets: SecretStore = {
 
 const retentionDays = Number(env.POOLER_REQUEST_LOG_RETENTION_DAYS ?? "30") || 30;
 const clock = { now: () => Date.now() };
-const pending = new Set<Promise<unknown>>();
-const ctx: CoreContext = {
+const { ctx, pending } = buildCoreContext({
   store: createDynamoStore({
     client: dynamoClient(),
     tables: { state: required("POOLER_STATE_TABLE"), requestLogs: required("POOLER_REQUEST_LOG_TABLE") },
@@ -57,16 +56,9 @@ const ctx: CoreContext = {
   fetch: (url, init) => fetch(url, init),
   metrics: { count: () => undefined, timing: () => undefined },
   logger: jsonLogger(),
-  config: {
-    ...defaultCoreConfig,
-    instanceId: `mcp-${env.AWS_LAMBDA_LOG_STREAM_NAME ?? "local"}`,
-    requestLogRetentionDays: retentionDays,
-  },
-  background(task) {
-    pending.add(task);
-    void task.finally(() => pending.delete(task));
-  },
-};
+  instance: "mcp",
+  settings: { requestLogRetentionDays: retentionDays },
+});
 
 const app = createMcpApp(createGateway(ctx), {
   version: pkg.version,
