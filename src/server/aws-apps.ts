@@ -11,22 +11,32 @@ import type { AwsHost } from "./aws-host.ts";
 
 type Fetch = (request: Request) => Promise<Response>;
 
+/** An app behind one function URL: paths it does not serve get a 404 that says where to go instead. */
+export function servingOnly(
+  app: { fetch(request: Request): Response | Promise<Response> },
+  serves: (path: string) => boolean,
+  elsewhere: string,
+): Fetch {
+  return async (request) =>
+    serves(new URL(request.url).pathname)
+      ? app.fetch(request)
+      : new GatewayError(404, "not_found", elsewhere).toResponse();
+}
+
+/** The health probes every function answers. */
+export const isHealthPath = (path: string) => path === "/healthz" || path === "/readyz";
+
 /** The public runtime (and MCP) app: everything except the admin API, which is IAM-only on AWS. */
 export function publicFetch(host: AwsHost): Fetch {
   const app = createApp(host.gateway, {
     adminAuthenticator: async () => undefined,
     version: host.config.version,
   });
-  return async (request) => {
-    if (new URL(request.url).pathname.startsWith("/admin")) {
-      return new GatewayError(
-        404,
-        "not_found",
-        "the admin API is served by the admin function URL with IAM auth; use `pooler --aws --url <AdminUrl>`",
-      ).toResponse();
-    }
-    return app.fetch(request);
-  };
+  return servingOnly(
+    app,
+    (path) => !path.startsWith("/admin"),
+    "the admin API is served by the admin function URL with IAM auth; use `pooler --aws --url <AdminUrl>`",
+  );
 }
 
 /** The admin app: `/admin/v1/*` (and health checks) only, the IAM caller as the audit actor. */
@@ -35,13 +45,11 @@ export function adminFetch(
   authenticator: AdminAuthenticator = iamAdminAuthenticator(),
 ): Fetch {
   const app = createApp(host.gateway, { adminAuthenticator: authenticator, version: host.config.version });
-  return async (request) => {
-    const path = new URL(request.url).pathname;
-    if (!path.startsWith("/admin/") && path !== "/healthz" && path !== "/readyz") {
-      return new GatewayError(404, "not_found", "the admin function URL serves /admin/v1 only").toResponse();
-    }
-    return app.fetch(request);
-  };
+  return servingOnly(
+    app,
+    (path) => path.startsWith("/admin/") || isHealthPath(path),
+    "the admin function URL serves /admin/v1 only",
+  );
 }
 
 /** Stream adapter options shared by the public entries (runtime, MCP). */
