@@ -37,12 +37,8 @@ function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   return { ...base, ...env };
 }
 
-export function spawnPooler(env: Record<string, string>): PoolerProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/server/main.ts"], {
-    cwd: REPO_ROOT,
-    env: childEnv(env),
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+/** Everything a child writes, kept as it arrives (stdio drained, so the child never blocks). */
+function captureOutput(child: ChildProcess): { stdout(): string; stderr(): string } {
   let out = "";
   let err = "";
   child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
@@ -51,6 +47,16 @@ export function spawnPooler(env: Record<string, string>): PoolerProcess {
   child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
     err += chunk;
   });
+  return { stdout: () => out, stderr: () => err };
+}
+
+export function spawnPooler(env: Record<string, string>): PoolerProcess {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/server/main.ts"], {
+    cwd: REPO_ROOT,
+    env: childEnv(env),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const { stdout, stderr } = captureOutput(child);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     // "close" fires after the stdio streams are drained, so stdout()/stderr() are complete.
     child.once("close", (code, signal) => resolve({ code, signal }));
@@ -61,8 +67,8 @@ export function spawnPooler(env: Record<string, string>): PoolerProcess {
   });
   const proc: PoolerProcess = {
     child,
-    stdout: () => out,
-    stderr: () => err,
+    stdout,
+    stderr,
     exited,
     async waitForExit(timeoutMs = 20_000) {
       let timer: NodeJS.Timeout | undefined;
@@ -78,9 +84,9 @@ export function spawnPooler(env: Record<string, string>): PoolerProcess {
     async listening(timeoutMs = 30_000) {
       const match = await waitFor(() => {
         if (done) {
-          throw new Error(`process exited before listening:\nstdout: ${out}\nstderr: ${err}`);
+          throw new Error(`process exited before listening:\nstdout: ${stdout()}\nstderr: ${stderr()}`);
         }
-        return LISTENING.exec(out) ?? undefined;
+        return LISTENING.exec(stdout()) ?? undefined;
       }, timeoutMs);
       const url = match[1] as string;
       // The banner is written line by line right after the listening line, before the process answers
@@ -94,10 +100,11 @@ export function spawnPooler(env: Record<string, string>): PoolerProcess {
         timeoutMs,
       );
       await new Promise((resolve) => setTimeout(resolve, 100));
-      if (out.includes("First start")) await waitFor(() => BANNER_END.test(out) || undefined, timeoutMs);
+      if (stdout().includes("First start"))
+        await waitFor(() => BANNER_END.test(stdout()) || undefined, timeoutMs);
       return url;
     },
-    bootstrapToken: () => BOOTSTRAP_TOKEN.exec(out)?.[1],
+    bootstrapToken: () => BOOTSTRAP_TOKEN.exec(stdout())?.[1],
     kill() {
       if (!done && child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
     },
@@ -319,19 +326,12 @@ export function startPoolerCli(
     env: { ...base, POOLER_URL: gateway.url, POOLER_ADMIN_TOKEN: gateway.adminToken, ...env },
     stdio: ["pipe", "pipe", "pipe"],
   });
-  let out = "";
-  let err = "";
-  child.stdout?.setEncoding("utf8").on("data", (d: string) => {
-    out += d;
-  });
-  child.stderr?.setEncoding("utf8").on("data", (d: string) => {
-    err += d;
-  });
+  const output = captureOutput(child);
   const exit = new Promise<number | null>((resolve, reject) => {
     child.once("error", reject);
     child.once("close", (code) => resolve(code));
   });
-  return { child, stdout: () => out, stderr: () => err, exit };
+  return { child, ...output, exit };
 }
 
 /** Runs the CLI to its end (stdin closed) and returns its exit code and output. */
