@@ -105,9 +105,10 @@ try {
     for (const id of [account.accountId, second.accountId])
       await fake.setDefaultBehavior(id, { kind: "text", pauseAfterEvent: 2 });
     const held = await holdStreams(process.env.DRIVE_HOLD_BARE ? bare : gw, hold);
-    const rss = readFileSync(`/proc/${gateway.pid}/status`, "utf8").match(/VmRSS:\s+(\d+)/)?.[1];
+    const status = readFileSync(`/proc/${gateway.pid}/status`, "utf8");
+    const mb = (field: string) => (Number(status.match(new RegExp(`${field}:\\s+(\\d+)`))?.[1]) / 1024).toFixed(0);
     console.log(
-      `held ${held.opened} (failed ${held.failed}); gateway RSS ${(Number(rss) / 1024).toFixed(0)} MB`,
+      `held ${held.opened} (failed ${held.failed}); gateway RSS ${mb("VmRSS")} MB (anonymous ${mb("RssAnon")}, files ${mb("RssFile")})`,
     );
     if (process.env.DRIVE_SNAPSHOT) {
       process.kill(process.env.DRIVE_HOLD_BARE ? proxy.pid : gateway.pid, "SIGUSR2");

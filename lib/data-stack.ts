@@ -6,10 +6,8 @@ import { RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
 import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as kms from "aws-cdk-lib/aws-kms";
 import type { Construct } from "constructs";
-import { type TableNames, tableDefinitions } from "../src/adapters/dynamodb/tables.ts";
+import { type TableNames, TTL_ATTRIBUTE, tableDefinitions } from "../src/adapters/dynamodb/tables.ts";
 import type { Tables } from "./constructs/access.ts";
-
-export const TTL_ATTRIBUTE = "expiresAt";
 
 export interface DataStackProps extends StackProps {
   devMode: boolean;

@@ -46,6 +46,7 @@ const Env = z.object({
   POOLER_DYNAMODB_ENDPOINT: url("POOLER_DYNAMODB_ENDPOINT").optional(),
   POOLER_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(15_000),
   POOLER_WS_IDLE_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(1_800_000),
+  POOLER_EXPIRY_SWEEP_MINUTES: z.coerce.number().int().min(0).max(1_440).default(15),
   POOLER_ALERT_EVALUATE_SECONDS: z.coerce.number().int().min(60).max(86_400).default(300),
   POOLER_ALERT_WEBHOOK_ALLOW_INSECURE: z.enum(["0", "1", "true", "false"]).default("0"),
 });
@@ -75,6 +76,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     websocketIdleTimeoutMs: e.POOLER_WS_IDLE_TIMEOUT_MS,
     usagePollSeconds: e.POOLER_USAGE_POLL_SECONDS,
     dynamoEndpoint: e.POOLER_DYNAMODB_ENDPOINT,
+    expirySweepMinutes: e.POOLER_EXPIRY_SWEEP_MINUTES,
     alertEvaluateSeconds: e.POOLER_ALERT_EVALUATE_SECONDS,
     alertWebhookAllowInsecure:
       e.POOLER_ALERT_WEBHOOK_ALLOW_INSECURE === "1" || e.POOLER_ALERT_WEBHOOK_ALLOW_INSECURE === "true",

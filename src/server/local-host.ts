@@ -4,9 +4,12 @@ import { chmod, mkdir } from "node:fs/promises";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { serve } from "@hono/node-server";
 import { coalescingStore } from "../adapters/coalescing-store.ts";
 import { createDynamoStore, localEmulatorClient } from "../adapters/dynamodb/dynamo-store.ts";
+import { type ExpirySweepResult, expirySweeper } from "../adapters/dynamodb/expiry-sweep.ts";
+import { purgeExpiredRequestLogs } from "../adapters/dynamodb/request-log-retention.ts";
 import { ensureTables, tableNames } from "../adapters/dynamodb/tables.ts";
 import { nodeHttpFetch } from "../adapters/http/node-http-fetch.ts";
 import { jsonLogger } from "../adapters/observability/json-logger.ts";
@@ -37,7 +40,16 @@ export interface LocalGateway {
   gateway: Gateway;
   /** Set only when this start minted the first admin token (shown once). */
   bootstrapAdminToken?: string;
+  /** One run of the store's clean-up (also on a timer, POOLER_EXPIRY_SWEEP_MINUTES). */
+  housekeeping(): Promise<Housekeeping>;
   stop(): Promise<void>;
+}
+
+export interface Housekeeping {
+  /** Request-log rows of days past the retention window (what the scheduled function does on AWS). */
+  retention: { deleted: number; days: number };
+  /** Items past their `expiresAt` (what DynamoDB TTL does on AWS; the emulator has none). */
+  expired: ExpirySweepResult;
 }
 
 export async function startLocalGateway(
@@ -114,6 +126,42 @@ export async function startLocalGateway(
             });
         }, config.usagePollSeconds * 1000).unref()
       : undefined;
+  // The emulator has no TTL and no scheduler: without this the data directory keeps every pin,
+  // request-log row and rate window ever written. Runs never overlap; a failure waits for the next.
+  const documents = DynamoDBDocumentClient.from(client);
+  const sweepExpired = expirySweeper(documents, { tables: [tables.state, tables.requestLogs], clock });
+  let housekeeping: Promise<Housekeeping> | undefined;
+  const runHousekeeping = () =>
+    (housekeeping ??= (async () => {
+      const started = clock.now();
+      const retention = await purgeExpiredRequestLogs(documents, {
+        table: tables.requestLogs,
+        retentionDays: config.requestLogRetentionDays,
+        clock,
+      });
+      const expired = await sweepExpired();
+      if (retention.deleted + expired.deleted > 0) {
+        ctx.logger.info("expired items removed", {
+          requestLogsPastRetention: retention.deleted,
+          expiredItems: expired.deleted,
+          scanned: expired.scanned,
+          durationMs: clock.now() - started,
+        });
+      }
+      return { retention, expired };
+    })().finally(() => {
+      housekeeping = undefined;
+    }));
+  const sweeper =
+    config.expirySweepMinutes > 0
+      ? setInterval(
+          () =>
+            void runHousekeeping().catch((error) =>
+              ctx.logger.warn("store clean-up failed", { error: (error as Error).name }),
+            ),
+          config.expirySweepMinutes * 60_000,
+        ).unref()
+      : undefined;
   const app = createApp(gateway, {
     adminAuthenticator: bearerAdminAuthenticator(gateway, config.adminToken),
     version: VERSION,
@@ -140,9 +188,11 @@ export async function startLocalGateway(
     url: `http://${host}:${port}`,
     gateway,
     bootstrapAdminToken,
+    housekeeping: runHousekeeping,
     async stop() {
       draining = true;
       clearInterval(poller);
+      clearInterval(sweeper);
       websockets.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // Keep-alive connections go idle as their streams finish; close them then, not at Node's timeout.
@@ -154,7 +204,7 @@ export async function startLocalGateway(
       clearInterval(reaper);
       server.closeAllConnections();
       await counters.flush().catch(() => undefined);
-      await Promise.allSettled([...pending, polling]);
+      await Promise.allSettled([...pending, polling, housekeeping]);
       await counters.flush().catch(() => undefined);
       await dynamoStore.flushPuts().catch(() => undefined);
       client.destroy();

@@ -20,6 +20,9 @@ export const tableNames = (prefix: string): TableNames => ({
 
 export const GSI1 = "gsi1";
 
+/** Epoch seconds after which an item may be deleted (DynamoDB TTL on AWS, the expiry sweep locally). */
+export const TTL_ATTRIBUTE = "expiresAt";
+
 export function tableDefinitions(names: TableNames): CreateTableCommandInput[] {
   return [
     {
