@@ -152,16 +152,18 @@ export async function startLocalGateway(
     })().finally(() => {
       housekeeping = undefined;
     }));
-  const sweeper =
+  const sweepNow = () =>
+    void runHousekeeping().catch((error) =>
+      ctx.logger.warn("store clean-up failed", { error: (error as Error).name }),
+    );
+  // The first run a minute after start (a gateway started for short sessions still gets cleaned).
+  const sweepTimers =
     config.expirySweepMinutes > 0
-      ? setInterval(
-          () =>
-            void runHousekeeping().catch((error) =>
-              ctx.logger.warn("store clean-up failed", { error: (error as Error).name }),
-            ),
-          config.expirySweepMinutes * 60_000,
-        ).unref()
-      : undefined;
+      ? [
+          setTimeout(sweepNow, Math.min(60_000, config.expirySweepMinutes * 60_000)).unref(),
+          setInterval(sweepNow, config.expirySweepMinutes * 60_000).unref(),
+        ]
+      : [];
   const app = createApp(gateway, {
     adminAuthenticator: bearerAdminAuthenticator(gateway, config.adminToken),
     version: VERSION,
@@ -192,7 +194,7 @@ export async function startLocalGateway(
     async stop() {
       draining = true;
       clearInterval(poller);
-      clearInterval(sweeper);
+      for (const timer of sweepTimers) clearTimeout(timer);
       websockets.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // Keep-alive connections go idle as their streams finish; close them then, not at Node's timeout.
