@@ -106,7 +106,8 @@ try {
       await fake.setDefaultBehavior(id, { kind: "text", pauseAfterEvent: 2 });
     const held = await holdStreams(process.env.DRIVE_HOLD_BARE ? bare : gw, hold);
     const status = readFileSync(`/proc/${gateway.pid}/status`, "utf8");
-    const mb = (field: string) => (Number(status.match(new RegExp(`${field}:\\s+(\\d+)`))?.[1]) / 1024).toFixed(0);
+    const mb = (field: string) =>
+      (Number(status.match(new RegExp(`${field}:\\s+(\\d+)`))?.[1]) / 1024).toFixed(0);
     console.log(
       `held ${held.opened} (failed ${held.failed}); gateway RSS ${mb("VmRSS")} MB (anonymous ${mb("RssAnon")}, files ${mb("RssFile")})`,
     );

@@ -164,7 +164,16 @@ export function startGatewayProcess(options: {
 
 /** Resident set size of a process, in MB (Linux /proc). */
 export function rssMb(pid: number): number {
+  return rssParts(pid).rss;
+}
+
+/**
+ * RSS split into anonymous memory (heaps, buffers) and file-backed pages: the node binary, and the
+ * embedded store's LevelDB table files, which LevelDB maps into memory as it reads them.
+ */
+export function rssParts(pid: number): { rss: number; anon: number; file: number } {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
-  return kb / 1024;
+  const mb = (field: string) =>
+    Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? Number.NaN) / 1024;
+  return { rss: mb("VmRSS"), anon: mb("RssAnon"), file: mb("RssFile") + mb("RssShmem") };
 }

@@ -270,11 +270,11 @@ export function renderReport(r: BenchResults): { markdown: string; summary: stri
     "",
     "Open streams (the upstream holds each stream after its first events; RSS once all are open):",
     "",
-    "| Streams | Request body | Process | Opened | Completed after release | RSS idle before | RSS with streams open | Per stream |",
-    "|---|---|---|---|---|---|---|---|",
+    "| Streams | Request body | Process | Opened | Completed after release | RSS idle before | RSS with streams open | of which files | Per stream |",
+    "|---|---|---|---|---|---|---|---|---|",
     ...r.openStreams.map(
       (o) =>
-        `| ${o.streams} | ${o.bodyKb ? `${o.bodyKb} KB` : "small"} | ${o.target} | ${o.opened} | ${o.completed} | ${f(o.idleMb, 0)} MB | ${f(o.rssMb, 0)} MB | ${f(((o.rssMb - o.idleMb) * 1024) / o.streams, 0)} KB |`,
+        `| ${o.streams} | ${o.bodyKb ? `${o.bodyKb} KB` : "small"} | ${o.target} | ${o.opened} | ${o.completed} | ${f(o.idleMb, 0)} MB | ${f(o.rssMb, 0)} MB | ${o.fileMb === undefined ? "" : `${f(o.fileMb, 0)} MB`} | ${f(((o.rssMb - o.idleMb) * 1024) / o.streams, 0)} KB |`,
     ),
     "",
     "One long answer (2 KB deltas), RSS sampled every 20 ms while it streams. A fast reader lets",

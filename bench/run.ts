@@ -29,6 +29,7 @@ import {
   freePort,
   REPO_ROOT,
   rssMb,
+  rssParts,
   type ServerProcess,
   startBareProxy,
   startFakeProcess,
@@ -100,6 +101,9 @@ export interface OpenStreamsRow {
   completed: number;
   idleMb: number;
   rssMb: number;
+  /** Of rssMb: anonymous memory and file-backed pages (older results have neither). */
+  anonMb?: number;
+  fileMb?: number;
 }
 
 export interface BenchResults {
@@ -523,7 +527,7 @@ async function openStreamsPhase(
       const target = bodyKb ? { ...targets.codex[name], body: bigBody } : targets.codex[name];
       const held = await holdStreams(target, count);
       await new Promise((resolve) => setTimeout(resolve, 1000));
-      const rss = rssMb(server.pid);
+      const { rss, anon, file } = rssParts(server.pid);
       await fake.releasePaused();
       const { completed } = await held.finish(60_000);
       rows.push({
@@ -534,10 +538,12 @@ async function openStreamsPhase(
         completed,
         idleMb: idle,
         rssMb: rss,
+        anonMb: anon,
+        fileMb: file,
       });
       log(
         `  ${String(count).padStart(5)} streams ${name.padEnd(10)}${bodyKb ? ` (${bodyKb} KB bodies)` : ""} open ${held.opened}, completed ${completed}: ` +
-          `RSS ${fmt(rss, 0)} MB (idle before ${fmt(idle, 0)} MB)`,
+          `RSS ${fmt(rss, 0)} MB (anonymous ${fmt(anon, 0)}, files ${fmt(file, 0)}; idle before ${fmt(idle, 0)} MB)`,
       );
       await new Promise((resolve) => setTimeout(resolve, 1000));
     }

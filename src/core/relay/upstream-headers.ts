@@ -42,13 +42,27 @@ export function upstreamHeaderRecord(
   }
   headers.originator ??= "codex_cli_rs";
   headers["user-agent"] ??= `codex_cli_rs/${options.clientVersion}`;
-  headers.authorization = `Bearer ${accessToken}`;
+  headers.authorization = bearer(accessToken);
   // Synthetic ids (email_/local_) are not real workspaces; the upstream rejects them.
   const id = account.chatgptAccountId;
   if (id && !id.startsWith("email_") && !id.startsWith("local_")) headers["chatgpt-account-id"] = id;
   if (options.accept) headers.accept = options.accept;
   if (options.contentType) headers["content-type"] = options.contentType;
   return headers;
+}
+
+// One "Bearer …" string per access token, not one per request: an open stream's outgoing request
+// keeps its headers, and a ChatGPT access token is about 1 KB.
+const bearers = new Map<string, string>();
+function bearer(accessToken: string): string {
+  let value = bearers.get(accessToken);
+  if (value === undefined) {
+    // Tokens rotate; a small bound keeps retired ones from piling up.
+    if (bearers.size >= 256) bearers.clear();
+    value = `Bearer ${accessToken}`;
+    bearers.set(accessToken, value);
+  }
+  return value;
 }
 
 /** Upstream response headers worth relaying to Codex (§2.4): quota, turn state, catalog etag. */
