@@ -150,7 +150,10 @@ function reading(r: BenchResults): string[] {
       ((o.rssMb - o.idleMb) * 1024) / o.streams;
     lines.push(
       `- **Memory.** About ${f(per(big), 0)} KB per open stream (bare proxy ${f(per(bareBig), 0)} KB) on ` +
-        `top of ${f(big.idleMb, 0)} MB idle. ` +
+        `top of ${f(big.idleMb, 0)} MB idle` +
+        (big.fileMb === undefined
+          ? ". "
+          : `; ${f(big.fileMb, 0)} MB of the ${f(big.rssMb, 0)} MB are mapped files (the node binary and the embedded store's LevelDB tables, which LevelDB reads through memory maps). `) +
         (flat
           ? "A long answer does not grow memory with its length, and a slow reader holds the upstream back instead of buffering it."
           : "**A long answer's memory check failed: see the table below.**"),
