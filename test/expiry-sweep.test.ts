@@ -188,6 +188,27 @@ describe("expiry sweeper against the emulator", () => {
     expect((await sweep()).scanned).toBe(5);
   });
 
+  it("ends a run between pages once its signal aborts (a stopping host does not wait for a whole run)", async () => {
+    for (let i = 0; i < 4; i++) await put(`gone-${i}`, nowS - 10);
+    const stop = new AbortController();
+    const sweep = expirySweeper(db, { tables: [table], clock, pageSize: 1, pagesPerRun: 100 });
+    const stopping = Object.create(db) as DynamoDBDocumentClient;
+    stopping.send = (async (command: unknown) => {
+      const out = await db.send(command as ScanCommand);
+      if (command instanceof ScanCommand) stop.abort();
+      return out;
+    }) as DynamoDBDocumentClient["send"];
+    const first = await expirySweeper(stopping, { tables: [table], clock, pageSize: 1, pagesPerRun: 100 })(
+      stop.signal,
+    );
+    expect(first.scanned).toBe(1);
+    expect(first.completed).toBe(0);
+    // A sweeper that is not stopped finishes the table in one run.
+    const full = await sweep();
+    expect(full.completed).toBe(1);
+    expect((await keys()).filter((k) => k.startsWith("gone-"))).toEqual([]);
+  });
+
   it("keeps an item rewritten with a later expiry between the scan and the delete", async () => {
     await put("pin-renewed", nowS - 5);
     await put("pin-stale", nowS - 5);

@@ -131,6 +131,7 @@ export async function startLocalGateway(
   const documents = DynamoDBDocumentClient.from(client);
   const sweepExpired = expirySweeper(documents, { tables: [tables.state, tables.requestLogs], clock });
   let housekeeping: Promise<Housekeeping> | undefined;
+  const stopping = new AbortController();
   const runHousekeeping = () =>
     (housekeeping ??= (async () => {
       const started = clock.now();
@@ -138,8 +139,9 @@ export async function startLocalGateway(
         table: tables.requestLogs,
         retentionDays: config.requestLogRetentionDays,
         clock,
+        signal: stopping.signal,
       });
-      const expired = await sweepExpired();
+      const expired = await sweepExpired(stopping.signal);
       if (retention.deleted + expired.deleted > 0) {
         ctx.logger.info("expired items removed", {
           requestLogsPastRetention: retention.deleted,
@@ -195,6 +197,7 @@ export async function startLocalGateway(
       draining = true;
       clearInterval(poller);
       for (const timer of sweepTimers) clearTimeout(timer);
+      stopping.abort();
       websockets.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // Keep-alive connections go idle as their streams finish; close them then, not at Node's timeout.

@@ -65,11 +65,12 @@ export function expirySweeper(db: DynamoDBDocumentClient, options: ExpirySweepOp
     return deleted;
   };
 
-  return async function sweep(): Promise<ExpirySweepResult> {
+  /** One run; `signal` ends it between pages (a stopping host does not wait for a whole run). */
+  return async function sweep(signal?: AbortSignal): Promise<ExpirySweepResult> {
     const result: ExpirySweepResult = { scanned: 0, deleted: 0, completed: 0 };
     for (const table of options.tables) {
       let start = cursors.get(table);
-      for (let page = 0; page < pagesPerRun; page++) {
+      for (let page = 0; page < pagesPerRun && !signal?.aborted; page++) {
         const nowS = Math.floor(options.clock.now() / 1000);
         const out = await db.send(
           new ScanCommand({

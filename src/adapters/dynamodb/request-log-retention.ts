@@ -16,6 +16,8 @@ export interface RetentionOptions {
   lookbackDays?: number;
   /** Upper bound of rows deleted per run, to stay well inside the function timeout. */
   maxDeletes?: number;
+  /** Ends the run between pages (the local host stopping). */
+  signal?: AbortSignal;
 }
 
 export async function purgeExpiredRequestLogs(
@@ -46,7 +48,8 @@ export async function purgeExpiredRequestLogs(
       for (let i = 0; i < keys.length; i += 25) await deleteBatch(db, options.table, keys.slice(i, i + 25));
       deleted += keys.length;
       start = page.LastEvaluatedKey;
-    } while (start && deleted < maxDeletes);
+    } while (start && deleted < maxDeletes && !options.signal?.aborted);
+    if (options.signal?.aborted) break;
   }
   return { deleted, days };
 }
