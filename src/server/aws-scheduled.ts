@@ -1,7 +1,7 @@
 // The scheduled jobs on AWS. EventBridge rules deliver a scheduled-event-shaped input whose
 // `detail.task` names the job (lib/constructs/schedules.ts); each job is a core function any
 // scheduler can call (the local host runs the same ones on a timer).
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { documentClient } from "../adapters/dynamodb/dynamo-store.ts";
 import { purgeExpiredRequestLogs } from "../adapters/dynamodb/request-log-retention.ts";
 import { evaluateAlerts } from "../core/alerts/evaluate.ts";
 import { reportFleetGauges } from "../core/fleet-gauges.ts";
@@ -40,7 +40,7 @@ export function scheduledHandler(host: AwsHost) {
     },
     // Daily: request-log day partitions past the retention window.
     async retention() {
-      return purgeExpiredRequestLogs(DynamoDBDocumentClient.from(host.dynamo), {
+      return purgeExpiredRequestLogs(documentClient(host.dynamo), {
         table: config.tables.requestLogs,
         retentionDays: config.requestLogRetentionDays,
         clock: ctx.clock,

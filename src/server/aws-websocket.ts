@@ -1,13 +1,14 @@
 // Composition of the WebSocket API functions on top of the AWS host: the routes function
 // ($connect/$default/$disconnect) and the turn worker it invokes asynchronously. Connection items
 // live in the state table; replies go through the stage's management endpoint.
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+
 import { lambdaAsyncInvoker } from "../adapters/aws/lambda-invoker.ts";
 import {
   managementClients,
   managementEndpoint,
   managementSender,
 } from "../adapters/aws/websocket-management.ts";
+import { documentClient } from "../adapters/dynamodb/dynamo-store.ts";
 import { DynamoWebSocketConnectionRepository } from "../adapters/dynamodb/websocket-connection-repository.ts";
 import {
   type WebSocketHandlerOptions,
@@ -20,7 +21,7 @@ import type { AwsHost } from "./aws-host.ts";
 function shared(host: AwsHost, env: NodeJS.ProcessEnv): WebSocketHandlerOptions & { region: string } {
   const region = env.AWS_REGION || env.AWS_DEFAULT_REGION;
   if (!region) throw new Error("invalid function configuration: AWS_REGION is not set (Lambda sets it)");
-  const db = DynamoDBDocumentClient.from(host.dynamo, { marshallOptions: { removeUndefinedValues: true } });
+  const db = documentClient(host.dynamo);
   const clients = managementClients();
   // Only an emulator sets this; on AWS the endpoint follows from the event's API id and stage.
   const override = env.POOLER_WEBSOCKET_MANAGEMENT_ENDPOINT || undefined;

@@ -4,10 +4,9 @@ import { chmod, mkdir } from "node:fs/promises";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { serve } from "@hono/node-server";
 import { coalescingStore } from "../adapters/coalescing-store.ts";
-import { createDynamoStore, localEmulatorClient } from "../adapters/dynamodb/dynamo-store.ts";
+import { createDynamoStore, documentClient, localEmulatorClient } from "../adapters/dynamodb/dynamo-store.ts";
 import { type ExpirySweepResult, expirySweeper } from "../adapters/dynamodb/expiry-sweep.ts";
 import { purgeExpiredRequestLogs } from "../adapters/dynamodb/request-log-retention.ts";
 import { ensureTables, tableNames } from "../adapters/dynamodb/tables.ts";
@@ -128,7 +127,7 @@ export async function startLocalGateway(
       : undefined;
   // The emulator has no TTL and no scheduler: without this the data directory keeps every pin,
   // request-log row and rate window ever written. Runs never overlap; a failure waits for the next.
-  const documents = DynamoDBDocumentClient.from(client);
+  const documents = documentClient(client);
   const sweepExpired = expirySweeper(documents, { tables: [tables.state, tables.requestLogs], clock });
   let housekeeping: Promise<Housekeeping> | undefined;
   const stopping = new AbortController();

@@ -37,11 +37,19 @@ export interface DynamoStore extends Store {
   flushPuts(): Promise<void>;
 }
 
+/**
+ * The document client for a DynamoDB client. Every one must come from here: lib-dynamodb keeps its
+ * marshalling options on the DynamoDB client's shared config, so a second document client built with
+ * other options (or none) silently changes them for the store's too (optional fields left unset then
+ * fail every write).
+ */
+export function documentClient(client: DynamoDBClient): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+}
+
 /** The one data layer: the same code talks to DynamoDB on AWS and to the embedded emulator locally. */
 export function createDynamoStore(options: DynamoStoreOptions): DynamoStore {
-  const db = DynamoDBDocumentClient.from(options.client, {
-    marshallOptions: { removeUndefinedValues: true },
-  });
+  const db = documentClient(options.client);
   const writer = options.batchPutsMs
     ? batchingPutWriter(db, { flushMs: options.batchPutsMs })
     : directPutWriter(db);
