@@ -4,8 +4,8 @@
 // bundle is rebuilt on every start (well under a second), so edits to src/ take effect as before.
 // Packages stay external (resolved from node_modules); the MCP SDK and tools are split into a chunk
 // that loads on the first /mcp call. Without esbuild (a production-only install) it runs under tsx.
-import { readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -34,7 +34,7 @@ try {
 }
 
 if (esbuild) {
-  await esbuild.build({
+  const { outputFiles } = await esbuild.build({
     entryPoints: { main: join(root, "src/server/main.ts") },
     outdir,
     bundle: true,
@@ -46,9 +46,19 @@ if (esbuild) {
     sourcemap: "linked",
     logLevel: "warning",
     plugins: [keepImportMetaUrl],
+    write: false,
   });
-  // The build service is a child process; it is not needed once the bundle is written.
+  // The build service is a child process; it is not needed once the bundle is built.
   await esbuild.stop?.();
+  // Each file lands whole (write aside, then rename), chunks before the entry that imports them: a
+  // second gateway starting at the same moment never imports a file this one is halfway through.
+  mkdirSync(outdir, { recursive: true });
+  const entryLast = (file) => (basename(file.path).startsWith("main.") ? 1 : 0);
+  for (const file of [...outputFiles].sort((a, b) => entryLast(a) - entryLast(b))) {
+    const aside = `${file.path}.${process.pid}.tmp`;
+    writeFileSync(aside, file.contents);
+    renameSync(aside, file.path);
+  }
   await import(pathToFileURL(join(outdir, "main.js")).href);
 } else {
   const { register } = await import("tsx/esm/api");
