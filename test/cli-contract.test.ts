@@ -188,8 +188,26 @@ function route(method: string, path: string, body: unknown): Reply {
       return [200, { data: AUDIT_EVENTS, nextCursor: null }];
     case "GET /admin/v1/settings":
       return [200, { settings: { mcpEnabled: true, updatedAt: null } }];
-    case "PATCH /admin/v1/settings":
-      return [200, { settings: { mcpEnabled: b.mcpEnabled, updatedAt: "2026-11-25T10:00:00.000Z" } }];
+    case "PATCH /admin/v1/settings": {
+      const firewall = (b.firewall ?? {}) as { allow?: string[] };
+      return [
+        200,
+        {
+          settings: {
+            mcpEnabled: b.mcpEnabled ?? true,
+            firewall: {
+              allow: [],
+              trustedProxies: [],
+              clientIpSource: "x_forwarded_for",
+              proxyDepth: 0,
+              ...firewall,
+              enabled: (firewall.allow ?? []).length > 0,
+            },
+            updatedAt: "2026-11-25T10:00:00.000Z",
+          },
+        },
+      ];
+    }
     default:
       return apiError(404, `no route for ${method} ${path}`, "not_found");
   }
@@ -571,6 +589,44 @@ describe("pooler CLI routing (in-process)", () => {
     const bad = await poolerInProcess(["settings", "set", "--mcp", "maybe"], s.url);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toContain("expected on or off");
+    expect(s.requests()).toHaveLength(1);
+  });
+
+  it("settings set: firewall options become one firewall patch; bad values and no option are refused before a request", async () => {
+    const s = newScope();
+    const r = await poolerInProcess(
+      [
+        "settings",
+        "set",
+        "--firewall-allow",
+        "10.0.0.0/8, 192.0.2.7",
+        "--trusted-proxies",
+        "none",
+        "--client-ip-source",
+        "x_real_ip",
+        "--proxy-depth",
+        "2",
+      ],
+      s.url,
+    );
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("Firewall:            on, allows 10.0.0.0/8, 192.0.2.7");
+    expect(r.stdout).toContain("Client address from: x_real_ip, when the peer is a trusted proxy");
+    expect(s.requests()[0]?.body).toEqual({
+      firewall: {
+        allow: ["10.0.0.0/8", "192.0.2.7"],
+        trustedProxies: [],
+        clientIpSource: "x_real_ip",
+        proxyDepth: 2,
+      },
+    });
+    const depth = await poolerInProcess(["settings", "set", "--proxy-depth", "17"], s.url);
+    expect(depth.code).not.toBe(0);
+    expect(depth.stderr).toContain("expected 0–16");
+    const none = await poolerInProcess(["settings", "set"], s.url);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain("name at least one setting to change");
     expect(s.requests()).toHaveLength(1);
   });
 

@@ -77,6 +77,33 @@ describe("$connect", () => {
     expect(stack.emulator.connections.size).toBe(0);
   });
 
+  it("answers a client outside the runtime firewall 403 before its key is checked", async () => {
+    const set = (allow: string[]) => stack.admin("PATCH", "/settings", { firewall: { allow } });
+    expect((await set(["10.0.0.0/8"])).status).toBe(200);
+    try {
+      // The function's settings cache takes up to 5 s to see a change made through the admin function.
+      const denied = await waitFor(async () => {
+        const answer = await SmallFrameClient.connect(stack.emulator.url, {
+          authorization: `Bearer ${seeded.key}`,
+        });
+        if (isConnected(answer)) answer.close();
+        return !isConnected(answer) && answer.status === 403 ? answer : undefined;
+      }, 8_000);
+      expect(denied).toEqual({ status: 403 });
+      expect(await SmallFrameClient.connect(stack.emulator.url, {})).toEqual({ status: 403 });
+    } finally {
+      expect((await set([])).status).toBe(200);
+    }
+    await waitFor(async () => {
+      const answer = await SmallFrameClient.connect(stack.emulator.url, {
+        authorization: `Bearer ${seeded.key}`,
+      });
+      if (!isConnected(answer)) return undefined;
+      answer.close();
+      return true;
+    }, 8_000);
+  });
+
   it("answers a Codex client 426 (HTTP fallback at once) after checking its key", async () => {
     const answer = await SmallFrameClient.connect(stack.emulator.url, {
       authorization: `Bearer ${seeded.key}`,

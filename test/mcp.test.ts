@@ -749,7 +749,10 @@ describe("HTTP boundary", () => {
 
 describe("instance gate (GET/PATCH /admin/v1/settings)", () => {
   it("turns /mcp off for every token without revoking them, audited, and back on", async () => {
-    expect((await gw.admin("GET", "/settings")).body.settings).toEqual({ mcpEnabled: true, updatedAt: null });
+    expect((await gw.admin("GET", "/settings")).body.settings).toMatchObject({
+      mcpEnabled: true,
+      updatedAt: null,
+    });
 
     const off = await gw.admin("PATCH", "/settings", { mcpEnabled: false });
     expect(off.status).toBe(200);

@@ -121,7 +121,19 @@ const secret = z.string().regex(/^\S+$/, "expected a single-line secret");
 
 export const PoolResponse = z.object({ pool: PoolSchema });
 export const SettingsResponse = z.object({
-  settings: z.object({ mcpEnabled: z.boolean(), updatedAt: z.string().nullish() }),
+  settings: z.object({
+    mcpEnabled: z.boolean(),
+    firewall: z
+      .object({
+        enabled: z.boolean(),
+        allow: z.array(z.string()),
+        trustedProxies: z.array(z.string()),
+        clientIpSource: z.string(),
+        proxyDepth: z.number(),
+      })
+      .optional(),
+    updatedAt: z.string().nullish(),
+  }),
 });
 export const PoolListResponse = z.object({ data: z.array(PoolSchema) });
 export const AccountResponse = z.object({ account: AccountSchema });

@@ -2,6 +2,7 @@
 // for the local Node host; the core never imports an AWS SDK.
 
 import type { AlertRepositories } from "./alerts/ports.ts";
+import type { FirewallSettings } from "./firewall.ts";
 import type {
   Account,
   AuditEvent,
@@ -186,6 +187,8 @@ export interface SettingsRepository {
 export interface GatewaySettings {
   /** The instance MCP gate: when false, /mcp refuses every token (403). */
   mcpEnabled: boolean;
+  /** The runtime client-IP allow-list (src/core/firewall.ts); absent = off. */
+  firewall?: FirewallSettings;
   updatedAt?: number;
 }
 

@@ -1,45 +1,106 @@
-// Gateway-wide switches an operator changes at run time, shared by every instance through the store
-// and cached briefly (a change reaches the other instances within TTL_MS). Today one: the instance
-// MCP gate, which turns /mcp off for every token without revoking them (an incident, a freeze).
+// Gateway-wide settings an operator changes at run time, shared by every instance through the store
+// and cached briefly (a change reaches the other instances within TTL_MS): the instance MCP gate,
+// which turns /mcp off for every token without revoking them (an incident, a freeze), and the
+// runtime firewall (a client-IP allow-list).
 import { recordAudit } from "./audit.ts";
 import type { CoreContext } from "./context.ts";
+import { GatewayError } from "./errors.ts";
+import {
+  type CompiledFirewall,
+  compileFirewall,
+  DEFAULT_FIREWALL,
+  type FirewallSettings,
+} from "./firewall.ts";
 import type { GatewaySettings } from "./ports.ts";
 
 const TTL_MS = 5_000;
 
-export const DEFAULT_SETTINGS: GatewaySettings = { mcpEnabled: true };
+export const DEFAULT_SETTINGS: Required<Omit<GatewaySettings, "updatedAt">> = {
+  mcpEnabled: true,
+  firewall: DEFAULT_FIREWALL,
+};
 
-export type SettingsPatch = Partial<Pick<GatewaySettings, "mcpEnabled">>;
+export type SettingsPatch = {
+  mcpEnabled?: boolean;
+  /** Merged into the current firewall settings: name only what changes. */
+  firewall?: Partial<FirewallSettings>;
+};
+
+type Settings = typeof DEFAULT_SETTINGS & Pick<GatewaySettings, "updatedAt">;
+
+const withDefaults = (stored: GatewaySettings | undefined): Settings => ({
+  ...DEFAULT_SETTINGS,
+  ...stored,
+  firewall: { ...DEFAULT_FIREWALL, ...stored?.firewall },
+});
 
 export class SettingsService {
-  #cached: { settings: GatewaySettings; at: number } | undefined;
+  #cached: { settings: Settings; firewall: CompiledFirewall; at: number } | undefined;
 
   constructor(private readonly ctx: CoreContext) {}
 
-  async get(): Promise<GatewaySettings> {
+  async get(): Promise<Settings> {
+    return (await this.#current()).settings;
+  }
+
+  /** The runtime firewall as a matcher (compiled once per settings read). */
+  async firewall(): Promise<CompiledFirewall> {
+    return (await this.#current()).firewall;
+  }
+
+  async #current() {
     const now = this.ctx.clock.now();
-    if (this.#cached && now - this.#cached.at < TTL_MS) return this.#cached.settings;
-    const settings = { ...DEFAULT_SETTINGS, ...(await this.ctx.store.settings.get()) };
-    this.#cached = { settings, at: now };
-    return settings;
+    if (this.#cached && now - this.#cached.at < TTL_MS) return this.#cached;
+    let stored: GatewaySettings | undefined;
+    try {
+      stored = await this.ctx.store.settings.get();
+    } catch (error) {
+      // The store is unreachable: the last settings this instance read still hold (a firewall must
+      // not fall open, nor every request fail, because of a store hiccup). Cold: nothing to go on.
+      if (this.#cached) return this.#cached;
+      this.ctx.logger.warn("settings unavailable", { error: (error as Error).name });
+      throw new GatewayError(503, "settings_unavailable", "runtime settings are temporarily unavailable");
+    }
+    return this.#remember(withDefaults(stored));
+  }
+
+  #remember(settings: Settings) {
+    this.#cached = { settings, firewall: compileFirewall(settings.firewall), at: this.ctx.clock.now() };
+    return this.#cached;
   }
 
   /** Applies the fields given and audits the names and new values of those that changed. */
-  async update(patch: SettingsPatch, actor: string): Promise<GatewaySettings> {
-    const current = { ...DEFAULT_SETTINGS, ...(await this.ctx.store.settings.get()) };
-    const changed = (Object.keys(patch) as (keyof SettingsPatch)[]).filter(
-      (field) => patch[field] !== undefined && patch[field] !== current[field],
-    );
-    if (changed.length === 0) return current;
-    const next: GatewaySettings = { ...current, ...patch, updatedAt: this.ctx.clock.now() };
+  async update(patch: SettingsPatch, actor: string): Promise<Settings> {
+    const current = withDefaults(await this.ctx.store.settings.get());
+    const next: Settings = {
+      ...current,
+      ...(patch.mcpEnabled === undefined ? {} : { mcpEnabled: patch.mcpEnabled }),
+      firewall: { ...current.firewall, ...patch.firewall },
+    };
+    const details = auditDetails(current, next);
+    if (Object.keys(details).length === 0) return current;
+    next.updatedAt = this.ctx.clock.now();
     await this.ctx.store.settings.put(next);
-    this.#cached = { settings: next, at: this.ctx.clock.now() };
+    this.#remember(next);
     await recordAudit(this.ctx, {
       actor,
       action: "settings.update",
       targetType: "settings",
-      details: Object.fromEntries(changed.map((field) => [field, next[field]])),
+      details,
     });
     return next;
   }
+}
+
+/** The fields that changed, flat (audit details hold scalars): lists as comma-separated text. */
+function auditDetails(current: Settings, next: Settings): Record<string, string | number | boolean> {
+  const flat = (s: Settings): Record<string, string | number | boolean> => ({
+    mcpEnabled: s.mcpEnabled,
+    "firewall.allow": s.firewall.allow.join(","),
+    "firewall.trustedProxies": s.firewall.trustedProxies.join(","),
+    "firewall.clientIpSource": s.firewall.clientIpSource,
+    "firewall.proxyDepth": s.firewall.proxyDepth,
+  });
+  const before = flat(current);
+  return Object.fromEntries(Object.entries(flat(next)).filter(([field, value]) => before[field] !== value));
 }

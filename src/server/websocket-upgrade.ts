@@ -7,6 +7,7 @@ import { type IncomingHttpHeaders, type IncomingMessage, type Server, STATUS_COD
 import type { Duplex } from "node:stream";
 import WebSocket, { type RawData, WebSocketServer } from "ws";
 import { GatewayError } from "../core/errors.ts";
+import { FIREWALL_DENIED_MESSAGE } from "../core/firewall.ts";
 import type { Gateway } from "../core/gateway.ts";
 import { requestId } from "../core/ids.ts";
 import { authenticatePoolKey } from "../core/key-auth.ts";
@@ -149,8 +150,14 @@ export function attachWebSocketRelay(
         ).toResponse(),
       );
     }
+    const clientHeaders = toHeaders(req.headers);
     let auth: Awaited<ReturnType<typeof authenticatePoolKey>>;
     try {
+      // The runtime firewall first, as on the HTTP routes: a refused client learns nothing about keys.
+      if (!(await gw.settings.firewall()).allows(req.socket.remoteAddress, clientHeaders)) {
+        gw.ctx.metrics.count("firewall_denied", 1, { route: "backend-api" });
+        throw new GatewayError(403, "access_denied", FIREWALL_DENIED_MESSAGE);
+      }
       auth = await authenticatePoolKey(gw, req.headers.authorization, req.socket.remoteAddress);
     } catch (error) {
       if (error instanceof GatewayError) return writeResponse(socket, error.toResponse());
@@ -170,7 +177,8 @@ export function attachWebSocketRelay(
     const opened = await openWebSocketSession(gw, {
       auth,
       route: url.pathname,
-      clientHeaders: toHeaders(req.headers),
+      clientHeaders,
+      clientAddress: req.socket.remoteAddress,
       dial,
       limits,
       requestId: requestId(),

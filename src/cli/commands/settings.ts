@@ -1,6 +1,7 @@
-// `pooler settings`: gateway-wide switches (today: the instance MCP gate).
+// `pooler settings`: gateway-wide settings (the instance MCP gate, the runtime firewall).
 import type { Command } from "commander";
 import { InvalidArgumentError } from "commander";
+import type { z } from "zod";
 import type { CliDeps } from "../context.ts";
 import { CommandContext } from "../context.ts";
 import { printLines } from "../output.ts";
@@ -13,10 +14,38 @@ function parseOnOff(value: string): boolean {
   throw new InvalidArgumentError("expected on or off");
 }
 
-const describe = (s: { mcpEnabled: boolean; updatedAt?: string | null }) => [
-  `MCP endpoint (/mcp): ${s.mcpEnabled ? "on" : "off (every MCP token is refused with 403)"}`,
-  `Last changed:        ${s.updatedAt ?? "never (defaults)"}`,
-];
+/** "10.0.0.0/8, 192.0.2.7" → a list; "none" → [] (the gateway checks each entry). */
+function parseList(value: string): string[] {
+  if (value.trim().toLowerCase() === "none") return [];
+  const items = value
+    .split(",")
+    .map((item) => item.trim())
+    .filter(Boolean);
+  if (items.length === 0) throw new InvalidArgumentError('expected a comma-separated list, or "none"');
+  return items;
+}
+
+function parseDepth(value: string): number {
+  if (!/^\d+$/.test(value.trim()) || Number(value) > 16) throw new InvalidArgumentError("expected 0–16");
+  return Number(value);
+}
+
+type Shown = z.infer<typeof SettingsResponse>["settings"];
+
+const describe = (s: Shown) => {
+  const fw = s.firewall;
+  return [
+    `MCP endpoint (/mcp): ${s.mcpEnabled ? "on" : "off (every MCP token is refused with 403)"}`,
+    ...(fw
+      ? [
+          `Firewall:            ${fw.enabled ? `on, allows ${fw.allow.join(", ")}` : "off (every client address is allowed)"}`,
+          `Trusted proxies:     ${fw.trustedProxies.length ? fw.trustedProxies.join(", ") : "none"}`,
+          `Client address from: ${fw.clientIpSource}${fw.clientIpSource === "x_forwarded_for" ? ` (depth ${fw.proxyDepth})` : ""}, when the peer is a trusted proxy`,
+        ]
+      : []),
+    `Last changed:        ${s.updatedAt ?? "never (defaults)"}`,
+  ];
+};
 
 export function registerSettingsCommands(program: Command, deps: CliDeps): void {
   const settings = program.command("settings").description("show or change gateway-wide settings");
@@ -35,16 +64,58 @@ export function registerSettingsCommands(program: Command, deps: CliDeps): void 
   settings
     .command("set")
     .description("change gateway-wide settings (audited)")
-    .requiredOption(
-      "--mcp <on|off>",
-      "serve /mcp, or refuse every MCP token without revoking them",
-      parseOnOff,
+    .option("--mcp <on|off>", "serve /mcp, or refuse every MCP token without revoking them", parseOnOff)
+    .option(
+      "--firewall-allow <list>",
+      'IPs and CIDR ranges allowed to call /backend-api, /v1 and /mcp, comma-separated; "none" turns the firewall off',
+      parseList,
     )
-    .action(async (opts: { mcp: boolean }, cmd: Command) => {
-      const ctx = CommandContext.of(cmd, deps);
-      const raw = await ctx.client().patch("/admin/v1/settings", { mcpEnabled: opts.mcp });
-      ctx.emit(raw, SettingsResponse, "settings set", ({ settings: s }) =>
-        printLines(ctx.io, ...describe(s)),
-      );
-    });
+    .option(
+      "--trusted-proxies <list>",
+      'peers (a reverse proxy in front) whose forwarding headers are believed; "none" for none',
+      parseList,
+    )
+    .option(
+      "--client-ip-source <source>",
+      "where a trusted proxy puts the client's address: x_forwarded_for, x_real_ip, or peer (ignore headers)",
+    )
+    .option(
+      "--proxy-depth <n>",
+      "with x_forwarded_for: further entries to skip from the right (0–16)",
+      parseDepth,
+    )
+    .action(
+      async (
+        opts: {
+          mcp?: boolean;
+          firewallAllow?: string[];
+          trustedProxies?: string[];
+          clientIpSource?: string;
+          proxyDepth?: number;
+        },
+        cmd: Command,
+      ) => {
+        const ctx = CommandContext.of(cmd, deps);
+        const firewall = {
+          allow: opts.firewallAllow,
+          trustedProxies: opts.trustedProxies,
+          clientIpSource: opts.clientIpSource,
+          proxyDepth: opts.proxyDepth,
+        };
+        const anyFirewall = Object.values(firewall).some((v) => v !== undefined);
+        if (opts.mcp === undefined && !anyFirewall) {
+          cmd.error(
+            "error: name at least one setting to change (--mcp, --firewall-allow, --trusted-proxies, --client-ip-source, --proxy-depth)",
+            { exitCode: 2 },
+          );
+        }
+        const raw = await ctx.client().patch("/admin/v1/settings", {
+          mcpEnabled: opts.mcp,
+          firewall: anyFirewall ? firewall : undefined,
+        });
+        ctx.emit(raw, SettingsResponse, "settings set", ({ settings: s }) =>
+          printLines(ctx.io, ...describe(s)),
+        );
+      },
+    );
 }

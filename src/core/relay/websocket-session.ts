@@ -6,7 +6,9 @@
 // socket dies between turns, the next continuation is answered `previous_response_not_found`, so
 // the client resends the full history (on a fresh socket) and nothing is silently lost.
 // Transport-free: the host supplies the sockets (FrameSocket) and the upstream dialer.
+
 import { GatewayError } from "../errors.ts";
+import { FIREWALL_DENIED_MESSAGE } from "../firewall.ts";
 import type { Gateway } from "../gateway.ts";
 import type { PoolKeyAuth } from "../key-auth.ts";
 import { enforceKeyPolicy, MODEL_ID } from "../key-policy.ts";
@@ -75,6 +77,8 @@ export interface SessionInit {
   auth: PoolKeyAuth;
   route: string;
   clientHeaders: Headers;
+  /** The connection's peer address, for the runtime firewall (re-checked every turn). */
+  clientAddress?: string;
   dial: DialUpstream;
   limits: WebSocketLimits;
   requestId: string;
@@ -293,6 +297,12 @@ export class WebSocketSession {
       if (key?.status !== "active") {
         const why = !key ? "api key is no longer valid" : `api key is ${key.status}`;
         this.close(1008, why, "api_key_disabled", 401);
+        return;
+      }
+      // A firewall change reaches open sockets here, within the settings cache's few seconds.
+      const firewall = await this.#gw.settings.firewall();
+      if (!firewall.allows(this.#init.clientAddress, this.#init.clientHeaders)) {
+        this.close(1008, FIREWALL_DENIED_MESSAGE, "access_denied", 403);
         return;
       }
       if (turn.model !== undefined && !MODEL_ID.test(turn.model)) {

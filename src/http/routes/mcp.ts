@@ -4,12 +4,14 @@
 import { Hono } from "hono";
 import { authThrottle } from "../../core/auth-throttle.ts";
 import { GatewayError } from "../../core/errors.ts";
+import { FIREWALL_DENIED_MESSAGE } from "../../core/firewall.ts";
 import type { Gateway } from "../../core/gateway.ts";
 import type { Credential } from "../../core/model.ts";
 import { bearerToken, parseCredential } from "../../core/secrets-format.ts";
 import { DEFAULT_MCP_RATE_LIMIT, type RateLimit, TokenBuckets } from "../../mcp/rate-limit.ts";
 import { readBody } from "../body.ts";
 import { clientAddress } from "../client-address.ts";
+import { runtimeFirewall } from "../middleware/firewall.ts";
 import type { AppEnv } from "../types.ts";
 
 export const MCP_MAX_BODY_BYTES = 1024 * 1024;
@@ -116,6 +118,10 @@ export function mcpRoutes(gw: Gateway, options: McpRouteOptions) {
   const { metrics } = gw.ctx;
 
   return new Hono<AppEnv>()
+    .use(
+      "/mcp",
+      runtimeFirewall(gw, () => rpcError(403, -32000, FIREWALL_DENIED_MESSAGE)),
+    )
     .options(
       "/mcp",
       () => new Response(null, { status: 204, headers: { allow: ALLOW, "cache-control": "no-store" } }),

@@ -69,7 +69,7 @@ export function adminOpenApi(version: string) {
       },
       "/settings": {
         get: {
-          summary: "Gateway-wide settings (the instance MCP gate)",
+          summary: "Gateway-wide settings (the instance MCP gate, the runtime firewall)",
           responses: { "200": ok("Settings"), ...errors },
         },
         patch: {
