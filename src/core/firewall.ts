@@ -52,17 +52,25 @@ export function parseRule(rule: string): ParsedRule | undefined {
 /** A list of rules as a matcher, or undefined when any rule is invalid (one bad rule fails closed). */
 function compileList(rules: string[]): BlockList | undefined {
   const list = new BlockList();
-  for (const rule of rules) {
-    const parsed = parseRule(rule);
-    if (!parsed) return undefined;
-    list.addSubnet(parsed.address, parsed.prefix, parsed.family);
+  try {
+    for (const rule of rules) {
+      const parsed = parseRule(rule);
+      if (!parsed) return undefined;
+      list.addSubnet(parsed.address, parsed.prefix, parsed.family);
+    }
+  } catch {
+    return undefined;
   }
   return list;
 }
 
 const matches = (list: BlockList, address: string) => {
   const version = isIP(address);
-  return version !== 0 && list.check(address, version === 4 ? "ipv4" : "ipv6");
+  try {
+    return version !== 0 && list.check(address, version === 4 ? "ipv4" : "ipv6");
+  } catch {
+    return false;
+  }
 };
 
 /** "::ffff:192.0.2.7" → "192.0.2.7" (Node reports IPv4 peers on dual-stack sockets that way). */
