@@ -541,6 +541,19 @@ describe("the console in Chromium", () => {
     await page.locator('[data-mcp-state="on"]').waitFor();
     expect(await mcpCall()).toBe(200);
 
+    // The runtime firewall's state, as the CLI set it (the console itself is not behind it).
+    await expect.poll(() => page.locator('[data-firewall-state="off"]').count()).toBe(1);
+    const fw = await gw.admin("PATCH", "/settings", { firewall: { allow: ["127.0.0.1", "10.0.0.0/8"] } });
+    expect(fw.status).toBe(200);
+    try {
+      await page.reload();
+      const state = page.locator('[data-firewall-state="on"]');
+      await state.waitFor();
+      expect(await state.textContent()).toContain("Allows 127.0.0.1, 10.0.0.0/8.");
+    } finally {
+      await gw.admin("PATCH", "/settings", { firewall: { allow: [] } });
+    }
+
     // A second admin token for a teammate, then revoked: it stops working at once.
     const adminForm = page.locator('form[data-form="create-admin-token"]');
     await adminForm.getByLabel("Label (optional)").fill("teammate");

@@ -197,6 +197,15 @@ export function tokensPage(): Html {
       </p>
       <div data-mcp-gate>${loading}</div>
     </section>
+    <section aria-labelledby="h-firewall">
+      <h2 id="h-firewall">Runtime firewall</h2>
+      <p class="hint">
+        A client-IP allow-list in front of <code>/backend-api</code>, <code>/v1</code> and <code>/mcp</code> (this
+        console and the admin API are not behind it). Change it with
+        <code>pooler settings set --firewall-allow …</code>.
+      </p>
+      <div data-firewall>${loading}</div>
+    </section>
     <div data-reveal></div>
     <section aria-labelledby="h-mcp-tokens">
       <h2 id="h-mcp-tokens">MCP tokens</h2>

@@ -123,8 +123,22 @@ async function loadGate() {
         settings.updatedAt ? h("p", { class: "muted" }, "Changed ", timeEl(settings.updatedAt)) : null,
       ),
     );
+    const fw = settings.firewall;
+    replace(
+      "[data-firewall]",
+      h(
+        "p",
+        { "data-firewall-state": fw.enabled ? "on" : "off" },
+        badge(fw.enabled ? "on" : "off", fw.enabled ? "ok" : "muted"),
+        " ",
+        fw.enabled
+          ? `Allows ${fw.allow.join(", ")}. Trusted proxies: ${fw.trustedProxies.join(", ") || "none"}; behind them the client address comes from ${fw.clientIpSource}${fw.clientIpSource === "x_forwarded_for" ? ` (depth ${fw.proxyDepth})` : ""}.`
+          : "Every client address may call the runtime routes.",
+      ),
+    );
   } catch (error) {
     replace("[data-mcp-gate]", failed(error));
+    replace("[data-firewall]", failed(error));
   }
 }
 
