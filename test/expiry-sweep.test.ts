@@ -1,11 +1,12 @@
 // The local store's clean-up (the emulator has no TTL): expired pins, rate windows and request-log
 // rows past the retention window leave the data directory; nothing unexpired is touched; an item
 // rewritten with a later expiry between the scan and the delete survives; long scans resume.
-import { CreateTableCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient, PutCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { type DynamoDBDocumentClient, PutCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { localEmulatorClient } from "../src/adapters/dynamodb/dynamo-store.ts";
+import { documentClient, localEmulatorClient } from "../src/adapters/dynamodb/dynamo-store.ts";
 import { expirySweeper } from "../src/adapters/dynamodb/expiry-sweep.ts";
+import { ensureTables, tableNames } from "../src/adapters/dynamodb/tables.ts";
 import { ConfigError, loadConfig } from "../src/server/config.ts";
 import { type EmbeddedDynamo, startEmbeddedDynamo } from "../src/server/embedded-dynamo.ts";
 import {
@@ -59,7 +60,7 @@ describe("local store clean-up through the local host", () => {
     // A store the test can read directly, shared with the gateway through the documented endpoint.
     dynamo = await startEmbeddedDynamo(scratchDir("expiry-store"));
     client = localEmulatorClient(dynamo.endpoint);
-    db = DynamoDBDocumentClient.from(client);
+    db = documentClient(client);
     gw = await startTestGateway({ POOLER_DYNAMODB_ENDPOINT: dynamo.endpoint }, { clock });
     seeded = await gw.seed({ pool: "sweep", accounts: 2 });
     for (let i = 0; i < 3; i++) await turn();
@@ -136,7 +137,7 @@ describe("expiry sweeper against the emulator", () => {
   let dynamo: EmbeddedDynamo;
   let client: DynamoDBClient;
   let db: DynamoDBDocumentClient;
-  const table = "sweep-test";
+  const table = tableNames("sweep-").requestLogs;
   const now = Date.UTC(2026, 0, 10);
   const clock = { now: () => now };
   const nowS = now / 1000;
@@ -144,21 +145,9 @@ describe("expiry sweeper against the emulator", () => {
   beforeAll(async () => {
     dynamo = await startEmbeddedDynamo();
     client = localEmulatorClient(dynamo.endpoint);
-    db = DynamoDBDocumentClient.from(client);
-    await client.send(
-      new CreateTableCommand({
-        TableName: table,
-        BillingMode: "PAY_PER_REQUEST",
-        AttributeDefinitions: [
-          { AttributeName: "pk", AttributeType: "S" },
-          { AttributeName: "sk", AttributeType: "S" },
-        ],
-        KeySchema: [
-          { AttributeName: "pk", KeyType: "HASH" },
-          { AttributeName: "sk", KeyType: "RANGE" },
-        ],
-      }),
-    );
+    db = documentClient(client);
+    // The gateway's own table layout, under another prefix.
+    await ensureTables(client, tableNames("sweep-"));
   });
 
   afterAll(async () => {
