@@ -5,9 +5,13 @@
 // Anything that cannot be read (a malformed header, too many hops, a stored rule that does not
 // parse) denies: the firewall fails closed.
 import { BlockList, isIP } from "node:net";
+import { GatewayError } from "./errors.ts";
 
 /** What a refused client is told (403 `access_denied`, MCP's JSON-RPC error, a WebSocket 1008 close). */
 export const FIREWALL_DENIED_MESSAGE = "client IP is not allowed";
+
+/** The refusal on HTTP routes and WebSocket upgrades. */
+export const accessDenied = () => new GatewayError(403, "access_denied", FIREWALL_DENIED_MESSAGE);
 
 export type ClientIpSource = "peer" | "x_forwarded_for" | "x_real_ip";
 

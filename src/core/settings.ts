@@ -6,6 +6,8 @@ import { recordAudit } from "./audit.ts";
 import type { CoreContext } from "./context.ts";
 import { GatewayError } from "./errors.ts";
 import {
+  accessDenied,
+  type ClientHeaders,
   type CompiledFirewall,
   compileFirewall,
   DEFAULT_FIREWALL,
@@ -26,7 +28,7 @@ export type SettingsPatch = {
   firewall?: Partial<FirewallSettings>;
 };
 
-type Settings = typeof DEFAULT_SETTINGS & Pick<GatewaySettings, "updatedAt">;
+export type Settings = typeof DEFAULT_SETTINGS & Pick<GatewaySettings, "updatedAt">;
 
 const withDefaults = (stored: GatewaySettings | undefined): Settings => ({
   ...DEFAULT_SETTINGS,
@@ -43,9 +45,19 @@ export class SettingsService {
     return (await this.#current()).settings;
   }
 
-  /** The runtime firewall as a matcher (compiled once per settings read). */
-  async firewall(): Promise<CompiledFirewall> {
-    return (await this.#current()).firewall;
+  /**
+   * Whether the runtime firewall lets this client through (compiled once per settings read); a
+   * refusal is counted as `firewall_denied` by route family.
+   */
+  async admits(peer: string | undefined, headers: ClientHeaders, route: string): Promise<boolean> {
+    if ((await this.#current()).firewall.allows(peer, headers)) return true;
+    this.ctx.metrics.count("firewall_denied", 1, { route });
+    return false;
+  }
+
+  /** The same, throwing 403 `access_denied` for a refused client. */
+  async admit(peer: string | undefined, headers: ClientHeaders, route: string): Promise<void> {
+    if (!(await this.admits(peer, headers, route))) throw accessDenied();
   }
 
   async #current() {

@@ -1,7 +1,6 @@
 // Composition of the WebSocket API functions on top of the AWS host: the routes function
 // ($connect/$default/$disconnect) and the turn worker it invokes asynchronously. Connection items
 // live in the state table; replies go through the stage's management endpoint.
-
 import { lambdaAsyncInvoker } from "../adapters/aws/lambda-invoker.ts";
 import {
   managementClients,

@@ -161,7 +161,7 @@ export async function startLocalGateway(
   const sweepTimers =
     config.expirySweepMinutes > 0
       ? [
-          setTimeout(sweepNow, Math.min(60_000, config.expirySweepMinutes * 60_000)).unref(),
+          setTimeout(sweepNow, 60_000).unref(),
           setInterval(sweepNow, config.expirySweepMinutes * 60_000).unref(),
         ]
       : [];

@@ -7,7 +7,6 @@ import { type IncomingHttpHeaders, type IncomingMessage, type Server, STATUS_COD
 import type { Duplex } from "node:stream";
 import WebSocket, { type RawData, WebSocketServer } from "ws";
 import { GatewayError } from "../core/errors.ts";
-import { FIREWALL_DENIED_MESSAGE } from "../core/firewall.ts";
 import type { Gateway } from "../core/gateway.ts";
 import { requestId } from "../core/ids.ts";
 import { authenticatePoolKey } from "../core/key-auth.ts";
@@ -154,10 +153,7 @@ export function attachWebSocketRelay(
     let auth: Awaited<ReturnType<typeof authenticatePoolKey>>;
     try {
       // The runtime firewall first, as on the HTTP routes: a refused client learns nothing about keys.
-      if (!(await gw.settings.firewall()).allows(req.socket.remoteAddress, clientHeaders)) {
-        gw.ctx.metrics.count("firewall_denied", 1, { route: "backend-api" });
-        throw new GatewayError(403, "access_denied", FIREWALL_DENIED_MESSAGE);
-      }
+      await gw.settings.admit(req.socket.remoteAddress, clientHeaders, "backend-api");
       auth = await authenticatePoolKey(gw, req.headers.authorization, req.socket.remoteAddress);
     } catch (error) {
       if (error instanceof GatewayError) return writeResponse(socket, error.toResponse());

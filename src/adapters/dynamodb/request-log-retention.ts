@@ -30,7 +30,11 @@ export async function purgeExpiredRequestLogs(
   const maxDeletes = options.maxDeletes ?? 20_000;
   let deleted = 0;
   let days = 0;
-  for (let d = newestExpired; d > newestExpired - lookback && deleted < maxDeletes; d--) {
+  for (
+    let d = newestExpired;
+    d > newestExpired - lookback && deleted < maxDeletes && !options.signal?.aborted;
+    d--
+  ) {
     days++;
     let start: Record<string, unknown> | undefined;
     do {
@@ -49,7 +53,6 @@ export async function purgeExpiredRequestLogs(
       deleted += keys.length;
       start = page.LastEvaluatedKey;
     } while (start && deleted < maxDeletes && !options.signal?.aborted);
-    if (options.signal?.aborted) break;
   }
   return { deleted, days };
 }

@@ -8,7 +8,6 @@
 // no turn depends on how long the front waits for one call. Nothing of the conversation is stored.
 import { randomBytes } from "node:crypto";
 import { badRequest, GatewayError } from "../errors.ts";
-import { FIREWALL_DENIED_MESSAGE } from "../firewall.ts";
 import type { Gateway } from "../gateway.ts";
 import { authenticatePoolKey } from "../key-auth.ts";
 import { enforceKeyPolicy, MODEL_ID } from "../key-policy.ts";
@@ -65,10 +64,7 @@ export async function acceptConnection(
   let auth: Awaited<ReturnType<typeof authenticatePoolKey>>;
   try {
     // The runtime firewall first, as on the HTTP routes (API Gateway gives the caller's address).
-    if (!(await gw.settings.firewall()).allows(input.sourceIp, input.headers)) {
-      ctx.metrics.count("firewall_denied", 1, { route: "backend-api" });
-      throw new GatewayError(403, "access_denied", FIREWALL_DENIED_MESSAGE);
-    }
+    await gw.settings.admit(input.sourceIp, input.headers, "backend-api");
     auth = await authenticatePoolKey(gw, input.headers.get("authorization"), input.sourceIp);
   } catch (error) {
     if (!(error instanceof GatewayError)) throw error;

@@ -6,7 +6,6 @@
 // socket dies between turns, the next continuation is answered `previous_response_not_found`, so
 // the client resends the full history (on a fresh socket) and nothing is silently lost.
 // Transport-free: the host supplies the sockets (FrameSocket) and the upstream dialer.
-
 import { GatewayError } from "../errors.ts";
 import { FIREWALL_DENIED_MESSAGE } from "../firewall.ts";
 import type { Gateway } from "../gateway.ts";
@@ -300,8 +299,9 @@ export class WebSocketSession {
         return;
       }
       // A firewall change reaches open sockets here, within the settings cache's few seconds.
-      const firewall = await this.#gw.settings.firewall();
-      if (!firewall.allows(this.#init.clientAddress, this.#init.clientHeaders)) {
+      if (
+        !(await this.#gw.settings.admits(this.#init.clientAddress, this.#init.clientHeaders, "backend-api"))
+      ) {
         this.close(1008, FIREWALL_DENIED_MESSAGE, "access_denied", 403);
         return;
       }

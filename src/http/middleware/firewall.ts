@@ -1,8 +1,7 @@
 // The runtime firewall in front of the routes clients call: a client whose address is not on the
 // allow-list gets 403 `access_denied` before any authentication (src/core/firewall.ts decides).
 import type { Context, MiddlewareHandler } from "hono";
-import { GatewayError } from "../../core/errors.ts";
-import { FIREWALL_DENIED_MESSAGE } from "../../core/firewall.ts";
+import { accessDenied } from "../../core/firewall.ts";
 import type { Gateway } from "../../core/gateway.ts";
 import { clientAddress } from "../client-address.ts";
 import type { AppEnv } from "../types.ts";
@@ -10,13 +9,10 @@ import type { AppEnv } from "../types.ts";
 /** `refuse` answers a denied request in the route family's own error shape (MCP: JSON-RPC). */
 export function runtimeFirewall(
   gw: Gateway,
-  refuse: (c: Context) => Response = () =>
-    new GatewayError(403, "access_denied", FIREWALL_DENIED_MESSAGE).toResponse(),
+  refuse: (c: Context) => Response = () => accessDenied().toResponse(),
 ): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const firewall = await gw.settings.firewall();
-    if (!firewall.allows(clientAddress(c), c.req.raw.headers)) {
-      gw.ctx.metrics.count("firewall_denied", 1, { route: routeFamily(c.req.path) });
+    if (!(await gw.settings.admits(clientAddress(c), c.req.raw.headers, routeFamily(c.req.path)))) {
       return refuse(c);
     }
     await next();

@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { parseRule } from "../../../core/firewall.ts";
 import type { Gateway } from "../../../core/gateway.ts";
-import type { SettingsService } from "../../../core/settings.ts";
+import type { Settings } from "../../../core/settings.ts";
 import type { AppEnv } from "../../types.ts";
 import { jsonBody, validate } from "../../validate.ts";
 
@@ -29,7 +29,7 @@ export const UpdateSettings = z
   })
   .refine((v) => Object.keys(v).length > 0, { message: "name at least one setting to change" });
 
-const view = (s: Awaited<ReturnType<SettingsService["get"]>>) => ({
+const view = (s: Settings) => ({
   mcpEnabled: s.mcpEnabled,
   firewall: { ...s.firewall, enabled: s.firewall.allow.length > 0 },
   updatedAt: s.updatedAt === undefined ? null : new Date(s.updatedAt).toISOString(),
