@@ -34,7 +34,7 @@ const threads = (pid: number) => {
       const raw = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
       const name = raw.slice(raw.indexOf("(") + 1, raw.lastIndexOf(")"));
       const f = raw.slice(raw.lastIndexOf(") ") + 2).split(" ");
-      const key = tid === String(pid) ? "main" : name;
+      const key = tid === String(pid) ? "main" : process.env.DRIVE_TIDS ? `${name}#${tid}` : name;
       out.set(key, (out.get(key) ?? 0) + (Number(f[11]) + Number(f[12])) * 10);
     } catch {}
   }
@@ -105,11 +105,12 @@ try {
     for (const id of [account.accountId, second.accountId])
       await fake.setDefaultBehavior(id, { kind: "text", pauseAfterEvent: 2 });
     const held = await holdStreams(process.env.DRIVE_HOLD_BARE ? bare : gw, hold);
-    const status = readFileSync(`/proc/${gateway.pid}/status`, "utf8");
+    const holder = process.env.DRIVE_HOLD_BARE ? proxy.pid : gateway.pid;
+    const status = readFileSync(`/proc/${holder}/status`, "utf8");
     const mb = (field: string) =>
       (Number(status.match(new RegExp(`${field}:\\s+(\\d+)`))?.[1]) / 1024).toFixed(0);
     console.log(
-      `held ${held.opened} (failed ${held.failed}); gateway RSS ${mb("VmRSS")} MB (anonymous ${mb("RssAnon")}, files ${mb("RssFile")})`,
+      `held ${held.opened} (failed ${held.failed}); ${process.env.DRIVE_HOLD_BARE ? "bare proxy" : "gateway"} RSS ${mb("VmRSS")} MB (anonymous ${mb("RssAnon")}, files ${mb("RssFile")})`,
     );
     if (process.env.DRIVE_SNAPSHOT) {
       process.kill(process.env.DRIVE_HOLD_BARE ? proxy.pid : gateway.pid, "SIGUSR2");

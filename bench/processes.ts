@@ -162,6 +162,20 @@ export function startGatewayProcess(options: {
   );
 }
 
+/** Clock ticks per second in /proc's CPU times (USER_HZ, 100 on Linux). */
+const TICKS_PER_SECOND = 100;
+
+/** CPU time used so far by a process, in ms: all its threads, and its main thread alone (Linux /proc). */
+export function cpuTimes(pid: number): { all: number; main: number } {
+  const ms = (path: string) => {
+    const raw = readFileSync(path, "utf8");
+    // Fields after the parenthesised name; utime and stime are the 14th and 15th of the line.
+    const fields = raw.slice(raw.lastIndexOf(") ") + 2).split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+  };
+  return { all: ms(`/proc/${pid}/stat`), main: ms(`/proc/${pid}/task/${pid}/stat`) };
+}
+
 /** Resident set size of a process, in MB (Linux /proc). */
 export function rssMb(pid: number): number {
   return rssParts(pid).rss;

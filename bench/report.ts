@@ -162,6 +162,69 @@ function reading(r: BenchResults): string[] {
   return lines;
 }
 
+/**
+ * CPU per stream by process at the worst throughput level, and what a 0.9× throughput would leave the
+ * gateway to spend, when CPU is what bounds the bare proxy's run there.
+ */
+function cpuSection(r: BenchResults): string[] {
+  const out: string[] = [];
+  for (const endpoint of ["codex", "chat"] as const) {
+    const rows = r.latency.filter((x) => x.endpoint === endpoint && x.cpu);
+    const worst = throughputRatios(rows, endpoint).sort((a, b) => a.ratio - b.ratio)[0];
+    if (!worst) continue;
+    const at = (target: string) =>
+      rows.find((x) => x.concurrency === worst.concurrency && x.target === target);
+    const bare = at("bare proxy");
+    const gw = at("gateway");
+    if (!bare?.cpu?.server || !gw?.cpu?.server) continue;
+    if (out.length === 0) {
+      out.push(
+        "## Where the CPU goes",
+        "",
+        "CPU time per complete stream (ms) at each route's worst throughput level, by process (Linux",
+        "`/proc`); the proxy's own split into its event loop (main thread) and its other threads (on the",
+        "gateway: the embedded store's worker, LevelDB's threads and V8's garbage-collector threads).",
+        "",
+      );
+    }
+    out.push(`### ${ENDPOINT[endpoint]}, ${worst.concurrency} streams`, "");
+    out.push(
+      "| Target | req/s | Proxy, all threads | Main thread | Other threads | Upstream | Load generator | Cores busy |",
+      "|---|---|---|---|---|---|---|---|",
+    );
+    for (const row of [at("direct"), bare, gw]) {
+      const c = row?.cpu;
+      if (!row || !c) continue;
+      const main = c.serverMain ?? Number.NaN;
+      out.push(
+        `| ${row.target} | ${f(row.summary.throughput, 0)} | ${c.server === undefined ? "" : f(c.server, 3)} | ${c.server === undefined ? "" : f(main, 3)} | ${c.server === undefined ? "" : f(c.server - main, 3)} | ${f(c.upstream, 3)} | ${f(c.load, 3)} | ${f(c.cores, 2)} of ${r.cpus} |`,
+      );
+    }
+    out.push("");
+    if (bare.cpu.cores >= 0.9 * r.cpus) {
+      const others = gw.cpu.upstream + gw.cpu.load;
+      const budget = (r.cpus * 1000) / (TARGETS.throughputRatio * bare.summary.throughput) - others;
+      const main = gw.cpu.serverMain ?? Number.NaN;
+      out.push(
+        `The bare proxy's run kept ${f(bare.cpu.cores, 2)} of ${r.cpus} cores busy, so CPU is what bounds ` +
+          `throughput here. With the load generator and the upstream costing what they cost per stream in ` +
+          `the gateway's run (${f(others, 3)} ms), ${TARGETS.throughputRatio}× the bare proxy's ` +
+          `${f(bare.summary.throughput, 0)} req/s leaves the gateway **${f(budget, 3)} ms of CPU per ` +
+          `stream in all its threads**. It used ${f(gw.cpu.server, 3)} ms: ${f(main, 3)} on its event loop ` +
+          `and ${f(gw.cpu.server - main, 3)} on other threads. The bare proxy's whole stream costs ` +
+          `${f(bare.cpu.server, 3)} ms.`,
+        "",
+      );
+    } else {
+      out.push(
+        `The bare proxy's run kept only ${f(bare.cpu.cores, 2)} of ${r.cpus} cores busy: something other than CPU bounded it, so no CPU budget follows from it.`,
+        "",
+      );
+    }
+  }
+  return out;
+}
+
 function throughputRatios(rows: LatencyRow[], endpoint: EndpointName) {
   const levels = [...new Set(rows.filter((r) => r.endpoint === endpoint).map((r) => r.concurrency))];
   return levels.flatMap((concurrency) => {
@@ -265,6 +328,8 @@ export function renderReport(r: BenchResults): { markdown: string; summary: stri
     }
     md.push("");
   }
+
+  md.push(...cpuSection(r));
 
   md.push("## Memory", "");
   md.push(

@@ -25,6 +25,7 @@ import {
   type Target,
 } from "./load.ts";
 import {
+  cpuTimes,
   type FakeProcess,
   freePort,
   REPO_ROOT,
@@ -66,6 +67,21 @@ export interface LatencyRow {
   concurrency: number;
   target: TargetName;
   summary: Summary;
+  cpu?: CpuPerStream;
+}
+
+/** CPU time per complete stream of a closed loop (ms), by process, and how busy the machine was. */
+export interface CpuPerStream {
+  /** The proxy under test (bare proxy or gateway), all its threads; none for direct. */
+  server?: number;
+  /** Of `server`, its main thread (the event loop); the rest are worker and helper threads. */
+  serverMain?: number;
+  /** The fake upstream. */
+  upstream: number;
+  /** The load generator (this process). */
+  load: number;
+  /** Cores in use on average over the loop, all three processes together. */
+  cores: number;
 }
 
 export interface RateRow {
@@ -207,7 +223,12 @@ async function main(): Promise<void> {
       `idle RSS: gateway ${fmt(results.idleRssMb.gateway, 0)} MB, bare proxy ${fmt(results.idleRssMb.bareProxy, 0)} MB`,
     );
 
-    if (!SKIP.has("latency")) results.latency = await latencyPhase(targets);
+    if (!SKIP.has("latency")) {
+      results.latency = await latencyPhase(targets, {
+        upstream: fake.pid,
+        server: { "bare proxy": proxy.pid, gateway: gateway.pid },
+      });
+    }
     if (!SKIP.has("rates")) results.rates = await ratePhase(targets);
     if (!SKIP.has("memory"))
       results.streamMemory = await streamMemoryPhase(fake, accountIds, targets, await restart(), proxy);
@@ -339,7 +360,41 @@ async function warmUp(targets: Targets): Promise<void> {
   agent.destroy();
 }
 
-async function latencyPhase(targets: Targets): Promise<LatencyRow[]> {
+/** Process ids whose CPU the closed loops measure. */
+interface CpuSources {
+  upstream: number;
+  server: Record<Exclude<TargetName, "direct">, number>;
+}
+
+/** A closed loop, with the CPU each process spent per complete stream. */
+async function measuredLoop(
+  target: Target,
+  concurrency: number,
+  server: number | undefined,
+  upstream: number,
+) {
+  const before = { server: server ? cpuTimes(server) : undefined, upstream: cpuTimes(upstream).all };
+  const load = process.cpuUsage();
+  const started = performance.now();
+  const run = await closedLoop(target, concurrency, LEVEL_SECONDS);
+  const wallMs = performance.now() - started;
+  const loadUsage = process.cpuUsage(load);
+  const loadMs = (loadUsage.user + loadUsage.system) / 1000;
+  const after = server ? cpuTimes(server) : undefined;
+  const upstreamMs = cpuTimes(upstream).all - before.upstream;
+  const serverMs = after && before.server ? after.all - before.server.all : 0;
+  const streams = Math.max(1, run.completed ?? 0);
+  const cpu: CpuPerStream = {
+    server: after ? serverMs / streams : undefined,
+    serverMain: after && before.server ? (after.main - before.server.main) / streams : undefined,
+    upstream: upstreamMs / streams,
+    load: loadMs / streams,
+    cores: (serverMs + upstreamMs + loadMs) / wallMs,
+  };
+  return { summary: summarize(run), cpu };
+}
+
+async function latencyPhase(targets: Targets, pids: CpuSources): Promise<LatencyRow[]> {
   const rows: LatencyRow[] = [];
   for (const endpoint of ["codex", "chat"] as const) {
     log(
@@ -347,11 +402,18 @@ async function latencyPhase(targets: Targets): Promise<LatencyRow[]> {
     );
     for (const concurrency of CONCURRENCY) {
       for (const target of ["direct", "bare proxy", "gateway"] as const) {
-        const summary = summarize(await closedLoop(targets[endpoint][target], concurrency, LEVEL_SECONDS));
-        rows.push({ endpoint, concurrency, target, summary });
+        const server = target === "direct" ? undefined : pids.server[target];
+        const { summary, cpu } = await measuredLoop(
+          targets[endpoint][target],
+          concurrency,
+          server,
+          pids.upstream,
+        );
+        rows.push({ endpoint, concurrency, target, summary, cpu });
         log(
           `  c=${String(concurrency).padEnd(4)} ${target.padEnd(10)} ${fmt(summary.throughput, 0).padStart(6)} req/s  ` +
-            `ttfb p50 ${fmt(summary.ttfbP50)} p99 ${fmt(summary.ttfbP99)} ms  total p50 ${fmt(summary.totalP50)} p99 ${fmt(summary.totalP99)} ms` +
+            `ttfb p50 ${fmt(summary.ttfbP50)} p99 ${fmt(summary.ttfbP99)} ms  total p50 ${fmt(summary.totalP50)} p99 ${fmt(summary.totalP99)} ms  ` +
+            `cpu/stream ${cpu.server === undefined ? "" : `${target} ${fmt(cpu.server, 3)} (main ${fmt(cpu.serverMain ?? Number.NaN, 3)}), `}upstream ${fmt(cpu.upstream, 3)}, load ${fmt(cpu.load, 3)} ms; ${fmt(cpu.cores, 2)} cores` +
             (summary.errors ? `  errors ${summary.errors}` : ""),
         );
       }
