@@ -668,6 +668,56 @@ describe("fixed nasties", () => {
     }
   });
 
+  it("reads a body whole however it arrives: at once, in pieces, chunked", async () => {
+    const url = new URL(gw.url);
+    const body = Buffer.from(JSON.stringify(TEXT_TURN_BODY));
+    const head = (framing: string) =>
+      `POST /backend-api/codex/responses HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${seeded.key}\r\nContent-Type: application/json\r\n${framing}Connection: close\r\n\r\n`;
+    /** Sends the parts with a pause between them; resolves with the raw answer. */
+    const send = (parts: (string | Buffer)[]) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(url.port), url.hostname);
+        const chunks: Buffer[] = [];
+        socket.on("data", (chunk: Buffer) => chunks.push(chunk));
+        socket.on("error", reject);
+        socket.on("close", () => resolve(Buffer.concat(chunks).toString("utf8")));
+        void (async () => {
+          for (const [i, part] of parts.entries()) {
+            if (i > 0) await new Promise((r) => setTimeout(r, 60));
+            socket.write(part);
+          }
+        })();
+      });
+    const half = Math.floor(body.length / 2);
+    const withLength = head(`Content-Length: ${body.length}\r\n`);
+    const chunked = head("Transfer-Encoding: chunked\r\n");
+    const chunk = (b: Buffer) => `${b.length.toString(16)}\r\n${b.toString("utf8")}\r\n`;
+    const cases: [string, (string | Buffer)[]][] = [
+      ["at once", [Buffer.concat([Buffer.from(withLength), body])]],
+      ["headers, then the body", [withLength, body]],
+      [
+        "half the body, then the rest",
+        [withLength + body.subarray(0, half).toString("utf8"), body.subarray(half)],
+      ],
+      [
+        "one byte at a time at the end",
+        [
+          withLength + body.subarray(0, -3).toString("utf8"),
+          ...[...body.subarray(-3)].map((b) => Buffer.from([b])),
+        ],
+      ],
+      [
+        "chunked, in two chunks",
+        [chunked + chunk(body.subarray(0, half)), `${chunk(body.subarray(half))}0\r\n\r\n`],
+      ],
+    ];
+    for (const [name, parts] of cases) {
+      const answer = await send(parts);
+      expect(answer.split("\r\n")[0], name).toBe("HTTP/1.1 200 OK");
+      expect(answer, name).toContain("response.completed");
+    }
+  });
+
   it("keeps serving while slow clients trickle their requests and others never read", async () => {
     const url = new URL(gw.url);
     // Slow senders: headers, then a byte now and then.

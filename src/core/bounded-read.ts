@@ -25,11 +25,16 @@ export async function readPrefix(
 /** Reads the whole stream, or throws `tooLarge()` as soon as it passes `limit` bytes. */
 export async function readAll(
   // A web stream, or a Node stream (the local host reads request bodies straight from the socket).
-  body: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array> | null,
+  // …or the whole body, already read.
+  body: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array> | Uint8Array | null,
   limit: number,
   tooLarge: () => Error,
 ): Promise<Uint8Array<ArrayBuffer>> {
   if (!body) return new Uint8Array();
+  if (body instanceof Uint8Array) {
+    if (body.byteLength > limit) throw tooLarge();
+    return body as Uint8Array<ArrayBuffer>;
+  }
   const chunks: Uint8Array[] = [];
   let size = 0;
   // Leaving the loop early (too large) cancels a web stream and destroys a Node one.

@@ -19,10 +19,10 @@ const brotli = promisify(zlib.brotliDecompress);
 const tooLarge = (limit: number) =>
   new GatewayError(413, "request_too_large", `request body is larger than ${limit} bytes`);
 
-/** A web Request, or the local host's Node request (see node-request.ts). */
+/** A web Request, or the local host's Node request or its bytes (see node-request.ts). */
 export interface BodySource {
   headers: Headers;
-  body: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array> | null;
+  body: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array> | Uint8Array | null;
 }
 
 export async function readBody(request: BodySource, limits: BodyLimits): Promise<Uint8Array<ArrayBuffer>> {

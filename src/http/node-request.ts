@@ -21,7 +21,27 @@ function nodeBindings(c: Context): NodeBindings | undefined {
 export function bodySource(c: Context): BodySource {
   const node = nodeBindings(c);
   // Headers come from the lightweight request wrapper without building a web Request.
-  return node ? { headers: c.req.raw.headers, body: node.incoming } : c.req.raw;
+  return node ? { headers: c.req.raw.headers, body: arrivedBody(node.incoming) ?? node.incoming } : c.req.raw;
+}
+
+/**
+ * The bytes of a request whose body has all arrived already, taken at once: a small body comes in the
+ * same packets as the headers and sits in the request's buffer before the handler runs (though the
+ * parser has not yet marked the message complete). Reading it through the stream's async iterator and
+ * waiting for its 'end' took ~0.07 ms of every relay's time to first byte. A body still on its way (or
+ * too large to be buffered whole) is streamed as before, with the limit.
+ */
+function arrivedBody(incoming: IncomingMessage): Buffer | undefined {
+  if (incoming.readableFlowing || incoming.destroyed) return undefined;
+  if (!incoming.complete) {
+    // Without chunked framing, a body is whole once content-length bytes are here.
+    const declared = incoming.headers["content-length"];
+    if (declared === undefined || incoming.headers["transfer-encoding"] !== undefined) return undefined;
+    if (incoming.readableLength !== Number(declared)) return undefined;
+  }
+  const chunks: Buffer[] = [];
+  for (let chunk = incoming.read(); chunk !== null; chunk = incoming.read()) chunks.push(chunk);
+  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
 }
 
 /** Aborts when the client disconnects before the response has been fully written. */
