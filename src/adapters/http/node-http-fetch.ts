@@ -13,7 +13,7 @@ import https from "node:https";
 import type { Readable } from "node:stream";
 import { urlToHttpOptions } from "node:url";
 import zlib from "node:zlib";
-import { type ChunkReader, offerChunkReader, readerStream } from "../../core/relay/chunk-source.ts";
+import { type ChunkReader, readerResponse } from "../../core/relay/chunk-source.ts";
 
 const agents = {
   "http:": new http.Agent({ keepAlive: true, scheduling: "lifo" }),
@@ -158,11 +158,7 @@ function responseOf(res: http.IncomingMessage, method: string): Response {
     res.resume();
     return new Response(null, init);
   }
-  const reader = nodeReader(decoded(res));
-  const stream = readerStream(reader);
-  const response = new Response(stream, init);
-  offerChunkReader(response, reader, stream);
-  return response;
+  return readerResponse(nodeReader(decoded(res)), init);
 }
 
 /** A `fetch` for the upstream calls; see the header comment for what it leaves to `fetch`. */

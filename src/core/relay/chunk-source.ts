@@ -49,20 +49,100 @@ export function readerStream(reader: ChunkReader): ReadableStream<Uint8Array> {
   );
 }
 
-interface Offered<T> {
-  direct: T;
-  /** The Response's own body: the direct way is only taken while nobody has read this. */
-  stream: ReadableStream<Uint8Array>;
+const OPEN = Symbol("open");
+const STREAM = Symbol("stream");
+const CLAIMED = Symbol("claimed");
+
+/**
+ * A Response whose web body stream is built only if someone asks for it. On the relay path a host
+ * usually takes the bytes the direct way (`takeChunkSource`, `bodyReader`), so building a
+ * `ReadableStream` for every Response (twice per relay: the upstream's and the client's) was
+ * wasted: ~10 µs and a few objects each, before the first byte. Everything that reads a body
+ * (`body`, `text()`, `json()`, `arrayBuffer()`, `blob()`, `bytes()`, `formData()`, `clone()`) opens
+ * it.
+ */
+class LazyBodyResponse extends Response {
+  [OPEN]: () => ReadableStream<Uint8Array>;
+  [STREAM]: ReadableStream<Uint8Array> | undefined = undefined;
+  /** The bytes went the direct way: the web body, if opened later, is locked. */
+  [CLAIMED] = false;
+
+  constructor(open: () => ReadableStream<Uint8Array>, init: ResponseInit) {
+    super(null, init);
+    this[OPEN] = open;
+  }
+
+  /** Takes the direct way if nobody has read the web body; it cannot be read afterwards. */
+  claim(): boolean {
+    const stream = this[STREAM];
+    if (stream === undefined) {
+      this[CLAIMED] = true;
+      return true;
+    }
+    if (this[CLAIMED] || stream.locked) return false;
+    stream.getReader();
+    this[CLAIMED] = true;
+    return true;
+  }
+
+  #whole(): Response {
+    return new Response(this.body, { headers: this.headers });
+  }
+  override async arrayBuffer() {
+    return this.#whole().arrayBuffer();
+  }
+  override async blob() {
+    return this.#whole().blob();
+  }
+  override async bytes() {
+    return this.#whole().bytes();
+  }
+  override async formData() {
+    return this.#whole().formData();
+  }
+  override async json() {
+    return this.#whole().json();
+  }
+  override async text() {
+    return this.#whole().text();
+  }
+  override clone(): Response {
+    const [mine, theirs] = (this.body as ReadableStream<Uint8Array>).tee();
+    this[STREAM] = mine;
+    const { status, statusText } = this;
+    return new Response(theirs, { status, statusText, headers: new Headers(this.headers) });
+  }
 }
 
-const sources = new WeakMap<Response, Offered<ChunkSource>>();
-const readers = new WeakMap<Response, Offered<ChunkReader>>();
+// Accessors over what Response declares as properties (TypeScript allows that only this way).
+Object.defineProperties(LazyBodyResponse.prototype, {
+  body: {
+    get(this: LazyBodyResponse) {
+      let stream = this[STREAM];
+      if (stream === undefined) {
+        stream = this[OPEN]();
+        if (this[CLAIMED]) stream.getReader();
+        this[STREAM] = stream;
+      }
+      return stream;
+    },
+    configurable: true,
+  },
+  bodyUsed: {
+    get(this: LazyBodyResponse) {
+      return this[CLAIMED] || (this[STREAM]?.locked ?? false);
+    },
+    configurable: true,
+  },
+});
+
+const sources = new WeakMap<Response, ChunkSource>();
+const readers = new WeakMap<Response, ChunkReader>();
 
 /** A Response over `source` that a host may also write out directly (`takeChunkSource`). */
 export function sourcedResponse(source: ChunkSource, init: ResponseInit): Response {
-  const stream = toReadableStream(source);
-  const response = new Response(stream, init);
-  sources.set(response, { direct: source, stream });
+  const response = new LazyBodyResponse(() => toReadableStream(source), init);
+  sources.set(response, source);
   return response;
 }
 
@@ -71,13 +151,11 @@ export function takeChunkSource(response: Response): ChunkSource | undefined {
   return take(sources, response);
 }
 
-/** Marks `reader` as a direct way to read a Response built over `readerStream(reader)`. */
-export function offerChunkReader(
-  response: Response,
-  reader: ChunkReader,
-  stream: ReadableStream<Uint8Array>,
-) {
-  readers.set(response, { direct: reader, stream });
+/** A Response over `reader` (a transport's own), which `bodyReader` hands out directly. */
+export function readerResponse(reader: ChunkReader, init: ResponseInit): Response {
+  const response = new LazyBodyResponse(() => readerStream(reader), init);
+  readers.set(response, reader);
+  return response;
 }
 
 /**
@@ -100,12 +178,9 @@ function sourceReader(source: ChunkSource): ChunkReader {
   };
 }
 
-function take<T>(offers: WeakMap<Response, Offered<T>>, response: Response): T | undefined {
-  const offered = offers.get(response);
-  if (!offered) return undefined;
+function take<T>(offers: WeakMap<Response, T>, response: Response): T | undefined {
+  const direct = offers.get(response);
+  if (direct === undefined) return undefined;
   offers.delete(response);
-  // Lock the web body so the bytes cannot be read twice, by two different ways.
-  if (offered.stream.locked) return undefined;
-  offered.stream.getReader();
-  return offered.direct;
+  return response instanceof LazyBodyResponse && response.claim() ? direct : undefined;
 }
