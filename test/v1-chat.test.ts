@@ -308,6 +308,31 @@ describe("stream", () => {
   });
 });
 
+describe("headers sent upstream", () => {
+  it("sends the gateway's own Codex identity, not the SDK's, and still forwards the session", async () => {
+    const before = upstreamCount();
+    const response = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${seeded.key}`,
+        "content-type": "application/json",
+        "User-Agent": "OpenAI/JS 6.0.0",
+        Originator: "my-sdk",
+        version: "9.9.9",
+        "Session-Id": "chat-session-1",
+      },
+      body: JSON.stringify({ model: "gpt-5.5", messages: [{ role: "user", content: "hi" }] }),
+    });
+    expect(response.status).toBe(200);
+    await response.text();
+    const recorded = gw.fake.responsesFor(account())[before]!;
+    expect(recorded.headers.originator).toBe("codex_cli_rs");
+    expect(recorded.headers["user-agent"]).toMatch(/^codex_cli_rs\//);
+    expect(recorded.headers.version).toBeUndefined();
+    expect(recorded.headers["session-id"]).toBe("chat-session-1");
+  });
+});
+
 describe("errors before output", () => {
   it("answers 429 usage_limit_reached in the OpenAI envelope and tells SDKs not to retry", async () => {
     const fresh = await gw.seed({ accounts: 1 });

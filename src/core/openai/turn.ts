@@ -4,6 +4,7 @@
 // once is an HTTP error rather than a 200 stream holding one error.
 
 import { fileAnchors, fileUnavailable } from "../files.ts";
+import type { ClientHeaders } from "../firewall.ts";
 import type { Gateway } from "../gateway.ts";
 import { enforceKeyPolicy } from "../key-policy.ts";
 import type { Credential, Pool } from "../model.ts";
@@ -31,7 +32,12 @@ export interface TurnRequest {
 export type TurnStart = { kind: "error"; response: Response } | { kind: "events"; events: EventReader };
 
 /** Client fingerprints stay here: the relay sends its own Codex identity upstream. */
-const LOCAL_HEADERS = ["user-agent", "originator", "version"];
+const LOCAL_HEADERS = new Set(["user-agent", "originator", "version"]);
+
+/** The client's headers as the relay reads them, less the fingerprints (a view, not a copy). */
+const withoutLocal = (headers: Headers): ClientHeaders => ({
+  get: (name) => (LOCAL_HEADERS.has(name.toLowerCase()) ? null : headers.get(name)),
+});
 
 export async function startTurn(gw: Gateway, req: TurnRequest): Promise<TurnStart> {
   const upstream = req.plan.upstream;
@@ -52,8 +58,7 @@ export async function startTurn(gw: Gateway, req: TurnRequest): Promise<TurnStar
     req.plan.fileIds,
     anchorsFrom(req.clientHeaders, upstream),
   );
-  const clientHeaders = new Headers(req.clientHeaders);
-  for (const name of LOCAL_HEADERS) clientHeaders.delete(name);
+  const clientHeaders = withoutLocal(req.clientHeaders);
   let response: Response;
   try {
     response = await relayResponses(gw, {

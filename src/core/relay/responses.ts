@@ -4,6 +4,7 @@
 
 import { decodeText, readPrefix } from "../bounded-read.ts";
 import { GatewayError } from "../errors.ts";
+import type { ClientHeaders } from "../firewall.ts";
 import type { Gateway } from "../gateway.ts";
 import type { Account, Credential, Pool, TokenUsage } from "../model.ts";
 import { usageLimitFrom } from "../quota.ts";
@@ -27,7 +28,8 @@ export interface ResponsesRequest {
   body: Uint8Array<ArrayBuffer>;
   model?: string;
   anchors: Anchors;
-  clientHeaders: Headers;
+  /** Read by name only (the forwarded allow-list, continuity anchors). */
+  clientHeaders: ClientHeaders;
   /** Aborts when the client disconnects. */
   signal: AbortSignal;
   startedAt: number;
@@ -74,7 +76,7 @@ export const SESSION_HEADERS = [
   "x-codex-conversation-id",
 ];
 
-export function anchorsFrom(headers: Headers, body: Record<string, unknown>): Anchors {
+export function anchorsFrom(headers: ClientHeaders, body: Record<string, unknown>): Anchors {
   const text = (v: unknown) => (typeof v === "string" && v.trim() && v.length <= 512 ? v.trim() : undefined);
   let sessionKey: string | undefined;
   for (const name of SESSION_HEADERS) {

@@ -1,5 +1,6 @@
 // Headers sent upstream: the account's credentials plus the Codex client identity and the
 // allow-listed continuity headers. Inbound auth, hop-by-hop and forwarding headers never pass.
+import type { ClientHeaders } from "../firewall.ts";
 import type { Account } from "../model.ts";
 
 /** Client headers relayed as-is (codex-protocol §2.2; the original's allow-list plus session/thread ids). */
@@ -30,7 +31,7 @@ export function upstreamHeaders(
 
 /** The same as a plain record (lower-case names): the relay's hot path skips building a `Headers`. */
 export function upstreamHeaderRecord(
-  client: Headers,
+  client: ClientHeaders,
   account: Pick<Account, "chatgptAccountId">,
   accessToken: string,
   options: { accept?: string; clientVersion: string; contentType?: string },
