@@ -7,11 +7,21 @@
 // BENCH_GATEWAY_NODE_FLAGS=--heapsnapshot-signal=SIGUSR2); DRIVE_STRACE=1 (or f, for all threads)
 // counts system calls during each closed loop.
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { chatToCodex } from "../src/core/openai/chat-request.ts";
 import { closedLoop, holdStreams, newAgent, once, openLoop, summarize, type Target } from "./load.ts";
-import { freePort, REPO_ROOT, startBareProxy, startFakeProcess, startGatewayProcess } from "./processes.ts";
+import {
+  cpuTimes,
+  freePort,
+  REPO_ROOT,
+  rssMb,
+  rssParts,
+  startBareProxy,
+  startFakeProcess,
+  startGatewayProcess,
+  statCpu,
+} from "./processes.ts";
 
 const args = process.argv.slice(2);
 const profile = args.includes("--profile");
@@ -19,23 +29,14 @@ const endpoint = args.includes("--chat") ? "chat" : "codex";
 const levels = args.filter((a) => /^\d+$/.test(a)).map(Number);
 const seconds = 2;
 
-const cpuMs = (pid: number) => {
-  const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-  return (Number(f[11]) + Number(f[12])) * 10; // utime + stime in clock ticks (100/s)
-};
-
-import { readdirSync } from "node:fs";
-
 /** CPU ms per thread name of a process (main thread, libuv pool, V8 workers, worker_threads). */
 const threads = (pid: number) => {
   const out = new Map<string, number>();
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     try {
-      const raw = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
-      const name = raw.slice(raw.indexOf("(") + 1, raw.lastIndexOf(")"));
-      const f = raw.slice(raw.lastIndexOf(") ") + 2).split(" ");
+      const { ms, name } = statCpu(`/proc/${pid}/task/${tid}/stat`);
       const key = tid === String(pid) ? "main" : process.env.DRIVE_TIDS ? `${name}#${tid}` : name;
-      out.set(key, (out.get(key) ?? 0) + (Number(f[11]) + Number(f[12])) * 10);
+      out.set(key, (out.get(key) ?? 0) + ms);
     } catch {}
   }
   return out;
@@ -105,12 +106,9 @@ try {
     for (const id of [account.accountId, second.accountId])
       await fake.setDefaultBehavior(id, { kind: "text", pauseAfterEvent: 2 });
     const held = await holdStreams(process.env.DRIVE_HOLD_BARE ? bare : gw, hold);
-    const holder = process.env.DRIVE_HOLD_BARE ? proxy.pid : gateway.pid;
-    const status = readFileSync(`/proc/${holder}/status`, "utf8");
-    const mb = (field: string) =>
-      (Number(status.match(new RegExp(`${field}:\\s+(\\d+)`))?.[1]) / 1024).toFixed(0);
+    const rss = rssParts(process.env.DRIVE_HOLD_BARE ? proxy.pid : gateway.pid);
     console.log(
-      `held ${held.opened} (failed ${held.failed}); ${process.env.DRIVE_HOLD_BARE ? "bare proxy" : "gateway"} RSS ${mb("VmRSS")} MB (anonymous ${mb("RssAnon")}, files ${mb("RssFile")})`,
+      `held ${held.opened} (failed ${held.failed}); ${process.env.DRIVE_HOLD_BARE ? "bare proxy" : "gateway"} RSS ${rss.rss.toFixed(0)} MB (anonymous ${rss.anon.toFixed(0)}, files ${rss.file.toFixed(0)})`,
     );
     if (process.env.DRIVE_SNAPSHOT) {
       process.kill(process.env.DRIVE_HOLD_BARE ? proxy.pid : gateway.pid, "SIGUSR2");
@@ -124,7 +122,7 @@ try {
   for (const c of levels.length ? levels : [1, 50]) {
     for (const t of [bare, gw]) {
       const pid = t === gw ? gateway.pid : proxy.pid;
-      const before = cpuMs(pid);
+      const before = cpuTimes(pid).all;
       const beforeThreads = threads(pid);
       const tracer = process.env.DRIVE_STRACE
         ? (await import("node:child_process")).spawn(
@@ -141,7 +139,7 @@ try {
         tracer.kill("SIGINT");
         await new Promise((r) => tracer.once("exit", r));
       }
-      const used = cpuMs(pid) - before;
+      const used = cpuTimes(pid).all - before;
       const s = summarize(run);
       const perThread = [...threads(pid)]
         .map(([name, ms]) => [name, (ms - (beforeThreads.get(name) ?? 0)) / (run.completed ?? 1)] as const)
@@ -162,8 +160,7 @@ try {
     }
     console.log(`200 req/s ttfb: ${line.join(" | ")}`);
   }
-  const rss = readFileSync(`/proc/${gateway.pid}/status`, "utf8").match(/VmRSS:\s+(\d+)/)?.[1];
-  console.log(`gateway RSS ${(Number(rss) / 1024).toFixed(0)} MB`);
+  console.log(`gateway RSS ${rssMb(gateway.pid).toFixed(0)} MB`);
 } finally {
   await gateway.stop();
   await proxy.stop();

@@ -165,15 +165,20 @@ export function startGatewayProcess(options: {
 /** Clock ticks per second in /proc's CPU times (USER_HZ, 100 on Linux). */
 const TICKS_PER_SECOND = 100;
 
+/** CPU time (ms) and name in a /proc `stat` file: a process's, or one thread's under `task/`. */
+export function statCpu(path: string): { ms: number; name: string } {
+  const raw = readFileSync(path, "utf8");
+  // Fields after the parenthesised name; utime and stime are the 14th and 15th of the line.
+  const fields = raw.slice(raw.lastIndexOf(") ") + 2).split(" ");
+  return {
+    ms: ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND,
+    name: raw.slice(raw.indexOf("(") + 1, raw.lastIndexOf(")")),
+  };
+}
+
 /** CPU time used so far by a process, in ms: all its threads, and its main thread alone (Linux /proc). */
 export function cpuTimes(pid: number): { all: number; main: number } {
-  const ms = (path: string) => {
-    const raw = readFileSync(path, "utf8");
-    // Fields after the parenthesised name; utime and stime are the 14th and 15th of the line.
-    const fields = raw.slice(raw.lastIndexOf(") ") + 2).split(" ");
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
-  };
-  return { all: ms(`/proc/${pid}/stat`), main: ms(`/proc/${pid}/task/${pid}/stat`) };
+  return { all: statCpu(`/proc/${pid}/stat`).ms, main: statCpu(`/proc/${pid}/task/${pid}/stat`).ms };
 }
 
 /** Resident set size of a process, in MB (Linux /proc). */

@@ -195,9 +195,12 @@ function cpuSection(r: BenchResults): string[] {
     for (const row of [at("direct"), bare, gw]) {
       const c = row?.cpu;
       if (!row || !c) continue;
+      // Direct has no proxy: its three proxy cells stay empty.
       const main = c.serverMain ?? Number.NaN;
+      const proxy =
+        c.server === undefined ? ["", "", ""] : [c.server, main, c.server - main].map((x) => f(x, 3));
       out.push(
-        `| ${row.target} | ${f(row.summary.throughput, 0)} | ${c.server === undefined ? "" : f(c.server, 3)} | ${c.server === undefined ? "" : f(main, 3)} | ${c.server === undefined ? "" : f(c.server - main, 3)} | ${f(c.upstream, 3)} | ${f(c.load, 3)} | ${f(c.cores, 2)} of ${r.cpus} |`,
+        `| ${row.target} | ${f(row.summary.throughput, 0)} | ${proxy.join(" | ")} | ${f(c.upstream, 3)} | ${f(c.load, 3)} | ${f(c.cores, 2)} of ${r.cpus} |`,
       );
     }
     out.push("");

@@ -16,7 +16,6 @@ type FetchHandler = (request: Request, env: HttpBindings | Http2Bindings) => Res
  * the first chunk went out.
  */
 const ALREADY_SENT = new Response(null, { headers: { "x-hono-already-sent": "true" } });
-const alreadySent = () => ALREADY_SENT;
 
 export function withDirectRelayBodies(fetch: FetchHandler): FetchHandler {
   return async (request, env) => {
@@ -26,7 +25,7 @@ export function withDirectRelayBodies(fetch: FetchHandler): FetchHandler {
     const source = outgoing ? takeChunkSource(response) : undefined;
     if (!outgoing || !source) return response;
     void writeSource(source, response.status, headerRecord(response.headers), outgoing);
-    return alreadySent();
+    return ALREADY_SENT;
   };
 }
 
