@@ -2,7 +2,7 @@
 // transport per request, JSON answers, no sessions, no SSE). Only MCP tokens (mcp-cxp-…) get in; every
 // refusal is a JSON-RPC error body so MCP clients can show it.
 import { Hono } from "hono";
-import { authThrottle } from "../../core/auth-throttle.ts";
+import { authThrottle, credentialBucket } from "../../core/auth-throttle.ts";
 import { GatewayError } from "../../core/errors.ts";
 import { FIREWALL_DENIED_MESSAGE } from "../../core/firewall.ts";
 import type { Gateway } from "../../core/gateway.ts";
@@ -11,7 +11,6 @@ import { bearerToken, parseCredential } from "../../core/secrets-format.ts";
 import { DEFAULT_MCP_RATE_LIMIT, type RateLimit, TokenBuckets } from "../../mcp/rate-limit.ts";
 import { readBody } from "../body.ts";
 import { clientAddress } from "../client-address.ts";
-import { runtimeFirewall } from "../middleware/firewall.ts";
 import type { AppEnv } from "../types.ts";
 
 export const MCP_MAX_BODY_BYTES = 1024 * 1024;
@@ -53,6 +52,9 @@ function rpcError(status: number, code: number, message: string, headers: Record
   );
 }
 
+/** The runtime firewall's refusal on /mcp (middleware/firewall.ts), in JSON-RPC like every answer here. */
+export const mcpAccessDenied = () => rpcError(403, -32000, FIREWALL_DENIED_MESSAGE);
+
 const unauthorized = (message: string, invalid = true) =>
   rpcError(401, -32000, message, {
     "www-authenticate": invalid
@@ -82,12 +84,10 @@ async function authenticate(
       ),
     };
   }
-  const throttle = authThrottle(gw);
-  const blocked = throttle.blockedFor(client);
-  // Over its failure allowance, a client only gets in with a token verified here recently.
-  const token = await gw.credentials.verify("mcp_token", raw, { cachedOnly: blocked > 0 });
+  // Always checked: a token that verifies is never refused by the failed-auth throttle.
+  const token = await gw.credentials.verify("mcp_token", raw);
   if (!token) {
-    const wait = blocked > 0 ? blocked : throttle.failed(client, parseCredential(raw)?.id);
+    const wait = authThrottle(gw).failed(client, credentialBucket(raw));
     if (wait > 0) {
       return {
         refusal: rpcError(
@@ -118,10 +118,6 @@ export function mcpRoutes(gw: Gateway, options: McpRouteOptions) {
   const { metrics } = gw.ctx;
 
   return new Hono<AppEnv>()
-    .use(
-      "/mcp",
-      runtimeFirewall(gw, () => rpcError(403, -32000, FIREWALL_DENIED_MESSAGE)),
-    )
     .options(
       "/mcp",
       () => new Response(null, { status: 204, headers: { allow: ALLOW, "cache-control": "no-store" } }),
