@@ -5,23 +5,22 @@
 // and behind a configured trusted proxy (X-Forwarded-For).
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApp } from "../src/http/app.ts";
 import { waitFor } from "./helpers/gateway.ts";
 import { invoke, type LambdaHarness, ORIGIN_VALUE, startLambdaHarness } from "./helpers/lambda.ts";
+import {
+  appRoutes,
+  type CredentialKind,
+  concretePath,
+  firewallOpen,
+  guessCredential,
+  type RouteEntry,
+} from "./helpers/route-table.ts";
 
-type Kind = "pool_key" | "admin_token" | "mcp_token";
+type Kind = CredentialKind;
 type Answer = { status: number; body: any };
 type Entry = "runtime" | "console" | "mcp";
 
 const PROXY = "192.0.2.10";
-const SCHEMES: Record<Kind, string> = { pool_key: "sk-cxp-", admin_token: "adm-cxp-", mcp_token: "mcp-cxp-" };
-const guess = (kind: Kind) => `${SCHEMES[kind]}${randomBytes(6).toString("hex")}-${"Q".repeat(43)}`;
-const isOpen = (path: string) => path === "/healthz" || path === "/readyz" || path.startsWith("/admin/v1/");
-const concrete = (pattern: string) =>
-  pattern
-    .replace(/:model\b/g, "gpt-5.5")
-    .replace(/:[a-z]+/gi, "0123456789ab")
-    .replace(/\*/g, "x");
 /** The function CloudFront sends a path to. */
 const entryOf = (path: string): Entry =>
   path === "/mcp" ? "mcp" : path === "/admin" || path.startsWith("/admin/") ? "console" : "runtime";
@@ -29,7 +28,7 @@ const entryOf = (path: string): Entry =>
 let aws: LambdaHarness;
 const entries = {} as Record<Entry, unknown>;
 let websocket: (event: unknown) => Promise<{ statusCode: number; body?: string }>;
-let routes: { method: string; path: string; name: string }[];
+let routes: RouteEntry[];
 let pool = "";
 let poolKey = "";
 let adminToken = "";
@@ -50,7 +49,7 @@ async function call(
   if (viewer.forwardedFor) headers["x-forwarded-for"] = viewer.forwardedFor;
   const out = await invoke(entries[entryOf(route.path)], {
     method: route.method,
-    path: concrete(route.path),
+    path: concretePath(route.path),
     headers,
   });
   let body: unknown = out.body();
@@ -112,18 +111,7 @@ beforeAll(async () => {
   expect(
     (await aws.iamAdmin("PATCH", "/settings", { firewall: { allow: [], trustedProxies: [PROXY] } })).status,
   ).toBe(200);
-  const app = createApp({ ctx: { clock: { now: () => 0 } } } as never, {
-    adminAuthenticator: async () => undefined,
-    version: "test",
-  });
-  const seen = new Set<string>();
-  routes = [];
-  for (const { method, path } of app.routes) {
-    const name = `${method} ${path}`;
-    if (method === "ALL" || seen.has(name)) continue;
-    seen.add(name);
-    routes.push({ method, path, name });
-  }
+  routes = appRoutes();
 }, 60_000);
 
 afterAll(async () => {
@@ -168,14 +156,15 @@ describe("the failed-authentication throttle on AWS", () => {
         };
         const guesser = client();
         const statuses: number[] = [];
-        for (let i = 0; i < 31; i++) statuses.push((await call(route, guesser, guess(kind))).status);
+        for (let i = 0; i < 31; i++)
+          statuses.push((await call(route, guesser, guessCredential(kind))).status);
         expect(statuses).toEqual([...Array(30).fill(401), 429]);
-        expect(throttled(await call(route, guesser, guess(kind)))).toBe(true);
+        expect(throttled(await call(route, guesser, guessCredential(kind)))).toBe(true);
         // The same address, past its allowance: the credential that verifies still gets in.
         const own = await call(route, guesser, valid());
         expect([401, 429]).not.toContain(own.status);
         // Another client (behind the same proxy when forwarded) keeps its whole allowance.
-        expect((await call(route, client(), guess(kind))).status).toBe(401);
+        expect((await call(route, client(), guessCredential(kind))).status).toBe(401);
       });
     }
   }
@@ -186,14 +175,14 @@ describe("the failed-authentication throttle on AWS", () => {
       const attempt = (token: string) =>
         via === "direct" ? connect(address, token) : connect(PROXY, token, address);
       const statuses: number[] = [];
-      for (let i = 0; i < 31; i++) statuses.push(await attempt(guess("pool_key")));
+      for (let i = 0; i < 31; i++) statuses.push(await attempt(guessCredential("pool_key")));
       expect(statuses).toEqual([...Array(30).fill(401), 429]);
       expect(await attempt(poolKey)).toBe(200);
       const other = viewer("198.20");
       expect(
         await (via === "direct"
-          ? connect(other, guess("pool_key"))
-          : connect(PROXY, guess("pool_key"), other)),
+          ? connect(other, guessCredential("pool_key"))
+          : connect(PROXY, guessCredential("pool_key"), other)),
       ).toBe(401);
     });
   }
@@ -222,9 +211,9 @@ describe("the runtime firewall on AWS", () => {
         { address: viewer("198.19") },
         { address: PROXY, forwardedFor: viewer("198.19") },
       ]) {
-        for (const token of [undefined, guess("pool_key")]) {
+        for (const token of [undefined, guessCredential("pool_key")]) {
           const answer = await call(route, client, token);
-          if (denied(answer) === isOpen(route.path)) failures.push(`${route.name}: ${answer.status}`);
+          if (denied(answer) === firewallOpen(route.path)) failures.push(`${route.name}: ${answer.status}`);
         }
       }
       const allowed = await call(route, { address: PROXY, forwardedFor: "10.1.2.3" });

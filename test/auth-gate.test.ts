@@ -6,19 +6,23 @@
 import { randomBytes } from "node:crypto";
 import { request as httpRequest } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { setAuthThrottleLimits } from "../src/core/auth-throttle.ts";
-import { createApp } from "../src/http/app.ts";
-import { bearerAdminAuthenticator } from "../src/http/middleware/admin-auth.ts";
+import { DEFAULT_AUTH_THROTTLE, setAuthThrottleLimits } from "../src/core/auth-throttle.ts";
 import { type Seeded, startTestGateway, type TestGateway } from "./helpers/gateway.ts";
+import {
+  appRoutes,
+  type CredentialKind,
+  concretePath,
+  firewallOpen,
+  guessCredential,
+  type RouteEntry,
+} from "./helpers/route-table.ts";
 
-type Kind = "pool_key" | "admin_token" | "mcp_token";
+type Kind = CredentialKind;
 type Answer = { status: number; body: any };
 type Client = { via: "direct" | "forwarded"; address: string };
 type Transport = "http" | "upgrade";
 
 const ENV_TOKEN = `env-admin-${randomBytes(12).toString("hex")}`;
-/** The routes every address reaches whatever the allow-list says (docs/admin-api.md, firewall). */
-const isOpen = (path: string) => path === "/healthz" || path === "/readyz" || path.startsWith("/admin/v1/");
 /** Routes that take no credential at all: the probes, the console's page shells and files, MCP's preflight. */
 const UNCREDENTIALED = [
   "GET /healthz",
@@ -43,16 +47,12 @@ const UNCREDENTIALED = [
 
 let gw: TestGateway;
 let seeded: Seeded;
-let routes: { method: string; path: string; name: string }[];
+let routes: RouteEntry[];
 const valid: Record<Kind, { name: string; token: string }[]> = {
   pool_key: [],
   admin_token: [],
   mcp_token: [],
 };
-
-const SCHEMES: Record<Kind, string> = { pool_key: "sk-cxp-", admin_token: "adm-cxp-", mcp_token: "mcp-cxp-" };
-/** A well-formed credential of the kind whose id is unknown: a guess. */
-const guess = (kind: Kind) => `${SCHEMES[kind]}${randomBytes(6).toString("hex")}-${"Q".repeat(43)}`;
 
 let seq = 0;
 /** A client no earlier request came from: its own loopback address, or its own forwarded one. */
@@ -63,13 +63,6 @@ function freshClient(via: Client["via"], forwardedNet = "198.18"): Client {
     ? { via, address: `127.20.${hi}.${lo}` }
     : { via, address: `${forwardedNet}.${hi}.${lo}` };
 }
-
-/** A concrete path for a route pattern (`:id` a well-formed id nobody holds, `*` any segment). */
-const concrete = (pattern: string) =>
-  pattern
-    .replace(/:model\b/g, "gpt-5.5")
-    .replace(/:[a-z]+/gi, "0123456789ab")
-    .replace(/\*/g, "x");
 
 /** One request as `client`: forwarded ones come from 127.0.0.1, the configured trusted proxy. */
 function send(
@@ -91,7 +84,7 @@ function send(
       {
         host: url.hostname,
         port: url.port,
-        path: concrete(route.path),
+        path: concretePath(route.path),
         method: route.method,
         localAddress: client.via === "direct" ? client.address : "127.0.0.1",
         agent: false,
@@ -156,20 +149,7 @@ beforeAll(async () => {
     { name: "stored admin token", token: stored.body.secret },
   );
   valid.mcp_token.push({ name: "MCP token", token: mcp.body.secret });
-  // The same route table the local host serves (the app is built the same way).
-  const app = createApp(gw.local.gateway, {
-    adminAuthenticator: bearerAdminAuthenticator(gw.local.gateway, ENV_TOKEN),
-    version: "test",
-  });
-  const seen = new Set<string>();
-  routes = [];
-  for (const { method, path } of app.routes) {
-    const name = `${method} ${path}`;
-    // `ALL` entries are middleware (or the MCP route's method guard), not routes of their own.
-    if (method === "ALL" || seen.has(name)) continue;
-    seen.add(name);
-    routes.push({ method, path, name });
-  }
+  routes = appRoutes();
   expect(routes.length).toBeGreaterThan(90);
   await setFirewall({ allow: [], trustedProxies: ["127.0.0.1"], clientIpSource: "x_forwarded_for" });
 });
@@ -195,11 +175,7 @@ describe("the failed-authentication throttle on every route", () => {
   });
 
   afterAll(() => {
-    setAuthThrottleLimits(gw.local.gateway, {
-      client: { burst: 30, perMinute: 30 },
-      credential: { burst: 10, perMinute: 10 },
-      envToken: { burst: 10, perMinute: 10 },
-    });
+    setAuthThrottleLimits(gw.local.gateway, DEFAULT_AUTH_THROTTLE);
   });
 
   it("finds a credential on every route but the known open ones", () => {
@@ -220,15 +196,15 @@ describe("the failed-authentication throttle on every route", () => {
           if (!kind) continue;
           // An upgrade request on a route with a body is refused before any credential is read.
           if (transport === "upgrade" && route.method !== "GET") {
-            const answer = await send(route, freshClient(via), transport, guess(kind));
+            const answer = await send(route, freshClient(via), transport, guessCredential(kind));
             if (answer.status !== 400) failures.push(`${route.name}: upgrade answered ${answer.status}`);
             continue;
           }
           // Every case a client of its own: forwarded ones all arrive from the same proxy, so a
           // throttle keyed on the peer would refuse the first guess of every case after the first.
           const client = freshClient(via);
-          const first = await send(route, client, transport, guess(kind));
-          const second = await send(route, client, transport, guess(kind));
+          const first = await send(route, client, transport, guessCredential(kind));
+          const second = await send(route, client, transport, guessCredential(kind));
           if (first.status !== 401) failures.push(`${route.name}: first guess answered ${first.status}`);
           if (!throttled(second)) failures.push(`${route.name}: second guess answered ${second.status}`);
           // The address has spent its allowance; a credential that verifies is still never refused.
@@ -247,11 +223,7 @@ describe("the failed-authentication throttle on every route", () => {
 
 describe("the failed-authentication throttle between clients", () => {
   it("keys on the forwarded client: one client's guesses neither lock out another nor the valid keys", async () => {
-    setAuthThrottleLimits(gw.local.gateway, {
-      client: { burst: 30, perMinute: 30 },
-      credential: { burst: 10, perMinute: 10 },
-      envToken: { burst: 10, perMinute: 10 },
-    });
+    setAuthThrottleLimits(gw.local.gateway, DEFAULT_AUTH_THROTTLE);
     const keys = { method: "GET", path: "/admin/v1/keys" };
     const models = { method: "GET", path: "/v1/models" };
     const mallory = freshClient("forwarded", "198.20");
@@ -259,7 +231,7 @@ describe("the failed-authentication throttle between clients", () => {
     // The issue's case: 30 bad Pool keys from one address, then the 31st is refused.
     const statuses: number[] = [];
     for (let i = 0; i < 31; i++)
-      statuses.push((await send(models, mallory, "http", guess("pool_key"))).status);
+      statuses.push((await send(models, mallory, "http", guessCredential("pool_key"))).status);
     expect(statuses).toEqual([...Array(30).fill(401), 429]);
     // From that same address: a Pool key never used anywhere, the environment admin token and a
     // stored admin token all verify.
@@ -270,7 +242,7 @@ describe("the failed-authentication throttle between clients", () => {
       expect((await send(keys, mallory, "upgrade", token)).status).toBe(200);
     }
     // Another client behind the same proxy still has its whole allowance.
-    expect((await send(models, alice, "http", guess("pool_key"))).status).toBe(401);
+    expect((await send(models, alice, "http", guessCredential("pool_key"))).status).toBe(401);
     expect((await send(models, alice, "http", seeded.key)).status).toBe(200);
   });
 
@@ -302,11 +274,7 @@ describe("the failed-authentication throttle between clients", () => {
     expect(
       (await send(keys, freshClient("forwarded", "198.21"), "http", "another-wrong-token-0000")).status,
     ).toBe(401);
-    setAuthThrottleLimits(gw.local.gateway, {
-      client: { burst: 30, perMinute: 30 },
-      credential: { burst: 10, perMinute: 10 },
-      envToken: { burst: 10, perMinute: 10 },
-    });
+    setAuthThrottleLimits(gw.local.gateway, DEFAULT_AUTH_THROTTLE);
   });
 });
 
@@ -322,10 +290,10 @@ describe("the runtime firewall on every route", () => {
       for (const via of ["direct", "forwarded"] as const) {
         for (const route of routes) {
           // Refused before any credential is read: a guess gets the same answer as nothing at all.
-          for (const token of [undefined, guess("pool_key")]) {
+          for (const token of [undefined, guessCredential("pool_key")]) {
             const answer = await send(route, freshClient(via, "198.19"), transport, token);
             const refused = denied(answer);
-            if (refused === isOpen(route.path)) {
+            if (refused === firewallOpen(route.path)) {
               failures.push(`${route.name} (${transport}, ${via}): ${answer.status}`);
             }
           }
