@@ -246,6 +246,27 @@ describe("the failed-authentication throttle between clients", () => {
     expect((await send(models, alice, "http", seeded.key)).status).toBe(200);
   });
 
+  it("counts an IPv6 client by its /64: addresses in one prefix share an allowance, another prefix has its own", async () => {
+    setAuthThrottleLimits(gw.local.gateway, {
+      ...DEFAULT_AUTH_THROTTLE,
+      client: { burst: 1, perMinute: 0.0001 },
+    });
+    const models = { method: "GET", path: "/v1/models" };
+    const from = (address: string) => ({ via: "forwarded", address }) as const;
+    expect((await send(models, from("2001:db8:1:2::a"), "http", guessCredential("pool_key"))).status).toBe(
+      401,
+    );
+    expect(
+      throttled(await send(models, from("2001:db8:1:2:ffff::b"), "http", guessCredential("pool_key"))),
+    ).toBe(true);
+    expect((await send(models, from("2001:db8:1:3::a"), "http", guessCredential("pool_key"))).status).toBe(
+      401,
+    );
+    // Still never in the way of a key that verifies.
+    expect((await send(models, from("2001:db8:1:2::c"), "http", seeded.key)).status).toBe(200);
+    setAuthThrottleLimits(gw.local.gateway, DEFAULT_AUTH_THROTTLE);
+  });
+
   it("limits guesses at the environment admin token per address, on the upgrade path too, without locking out others", async () => {
     setAuthThrottleLimits(gw.local.gateway, {
       client: { burst: 100, perMinute: 30 },
