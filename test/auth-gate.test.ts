@@ -268,9 +268,11 @@ describe("the failed-authentication throttle between clients", () => {
   });
 
   it("limits guesses at the environment admin token per address, on the upgrade path too, without locking out others", async () => {
+    // The environment token's own bucket (all addresses) is smaller than one address's guesses, so
+    // the guesser spends it too.
     setAuthThrottleLimits(gw.local.gateway, {
       client: { burst: 100, perMinute: 30 },
-      credential: { burst: 100, perMinute: 10 },
+      credential: { burst: 3, perMinute: 0.0001 },
       envToken: { burst: 5, perMinute: 0.0001 },
     });
     // The issue's bypass: a wrong token on an admin GET with `Upgrade: websocket`.
@@ -282,19 +284,20 @@ describe("the failed-authentication throttle between clients", () => {
         (await send(keys, guesser, "upgrade", `not-the-env-token-${i}-${"x".repeat(16)}`)).status,
       );
     }
-    expect(statuses).toEqual([...Array(5).fill(401), 429, 429, 429]);
+    expect(statuses).toEqual([...Array(3).fill(401), ...Array(5).fill(429)]);
     // Past its guesses the address is not compared with the environment token at all, so even the
     // right one is refused from there: guesses at it are bounded.
     const fromGuesser = await send(keys, guesser, "http", ENV_TOKEN);
     expect(throttled(fromGuesser)).toBe(true);
-    // The operator is not locked out: a stored admin token from that address, the environment
-    // token from any other address, and other clients' guesses keep their own allowance.
+    // The operator is not locked out: a stored admin token from that address, and the environment
+    // token from any other address, though the token's own bucket is spent (another address's
+    // wrong token is answered 429 for it, and the right one from there still gets in).
     expect((await send(keys, guesser, "http", valid.admin_token[1]?.token)).status).toBe(200);
     expect((await send(keys, freshClient("forwarded", "198.21"), "upgrade", ENV_TOKEN)).status).toBe(200);
     expect((await send(keys, freshClient("direct"), "http", ENV_TOKEN)).status).toBe(200);
-    expect(
-      (await send(keys, freshClient("forwarded", "198.21"), "http", "another-wrong-token-0000")).status,
-    ).toBe(401);
+    const other = freshClient("forwarded", "198.21");
+    expect(throttled(await send(keys, other, "http", "another-wrong-token-0000"))).toBe(true);
+    expect((await send(keys, other, "http", ENV_TOKEN)).status).toBe(200);
     setAuthThrottleLimits(gw.local.gateway, DEFAULT_AUTH_THROTTLE);
   });
 });
