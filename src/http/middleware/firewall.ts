@@ -3,15 +3,15 @@
 // `access_denied` before any authentication (src/core/firewall.ts decides). It also resolves the
 // client's address once per request, for the failed-auth throttle (client-address.ts).
 import type { MiddlewareHandler } from "hono";
-import { accessDenied, isFirewallOpenPath } from "../../core/firewall.ts";
+import { accessDenied, FIREWALL_DENIED_MESSAGE, isFirewallOpenPath } from "../../core/firewall.ts";
 import type { Gateway } from "../../core/gateway.ts";
 import { peerAddress } from "../client-address.ts";
-import { mcpAccessDenied } from "../routes/mcp.ts";
+import { rpcError } from "../json-rpc.ts";
 import type { AppEnv } from "../types.ts";
 
 /** A denied request's answer, in the route family's own error shape (MCP: JSON-RPC). */
 export const firewallRefusal = (path: string): Response =>
-  path === "/mcp" ? mcpAccessDenied() : accessDenied().toResponse();
+  path === "/mcp" ? rpcError(403, -32000, FIREWALL_DENIED_MESSAGE) : accessDenied().toResponse();
 
 export function runtimeFirewall(gw: Gateway): MiddlewareHandler<AppEnv> {
   return async (c, next) => {

@@ -4,13 +4,13 @@
 import { Hono } from "hono";
 import { authThrottle, credentialBucket } from "../../core/auth-throttle.ts";
 import { GatewayError } from "../../core/errors.ts";
-import { FIREWALL_DENIED_MESSAGE } from "../../core/firewall.ts";
 import type { Gateway } from "../../core/gateway.ts";
 import type { Credential } from "../../core/model.ts";
 import { bearerToken, parseCredential } from "../../core/secrets-format.ts";
 import { DEFAULT_MCP_RATE_LIMIT, type RateLimit, TokenBuckets } from "../../mcp/rate-limit.ts";
 import { readBody } from "../body.ts";
 import { clientAddress } from "../client-address.ts";
+import { rpcError } from "../json-rpc.ts";
 import type { AppEnv } from "../types.ts";
 
 export const MCP_MAX_BODY_BYTES = 1024 * 1024;
@@ -43,17 +43,6 @@ export interface McpRouteOptions {
   rateLimit?: RateLimit;
   maxBodyBytes?: number;
 }
-
-/** JSON-RPC error with no request id (the request was refused before it was read). */
-function rpcError(status: number, code: number, message: string, headers: Record<string, string> = {}) {
-  return Response.json(
-    { jsonrpc: "2.0", error: { code, message }, id: null },
-    { status, headers: { ...headers, "cache-control": "no-store" } },
-  );
-}
-
-/** The runtime firewall's refusal on /mcp (middleware/firewall.ts), in JSON-RPC like every answer here. */
-export const mcpAccessDenied = () => rpcError(403, -32000, FIREWALL_DENIED_MESSAGE);
 
 const unauthorized = (message: string, invalid = true) =>
   rpcError(401, -32000, message, {
