@@ -1011,11 +1011,17 @@ describe("authentication", () => {
       param: null,
     });
     expect(Number(limited?.headers["retry-after"])).toBeGreaterThan(0);
-    // The blocked client is refused before any store read for an id it has not proven.
+    // Past its allowance a guess costs what it cost before (one lookup of a new id, none of a cached
+    // one), and is answered 429.
     store.calls.clear();
-    expect((await from(address, "/backend-api/codex/responses", unknownId("sk-cxp-"))).status).toBe(429);
-    expect(store.calls.get("credentials.get") ?? 0).toBe(0);
-    // A key this instance verifies from its cache still gets through, from the same client.
+    const fresh = unknownId("sk-cxp-");
+    expect((await from(address, "/backend-api/codex/responses", fresh)).status).toBe(429);
+    expect((await from(address, "/backend-api/codex/responses", fresh)).status).toBe(429);
+    expect(store.calls.get("credentials.get") ?? 0).toBe(1);
+    // A key that verifies still gets through from the same client: one never used (nor cached)
+    // anywhere, and one this instance already knows.
+    const unused = (await auth.admin("POST", "/keys", { pool: key.pool, label: "never used" })).body.secret;
+    expect((await from(address, "/backend-api/codex/responses", unused)).status).toBe(200);
     const ok = await from("127.0.2.2", "/backend-api/codex/responses", key.key);
     expect(ok.status).toBe(200);
     expect((await from(address, "/backend-api/codex/responses", key.key)).status).toBe(200);

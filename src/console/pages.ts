@@ -200,8 +200,9 @@ export function tokensPage(): Html {
     <section aria-labelledby="h-firewall">
       <h2 id="h-firewall">Runtime firewall</h2>
       <p class="hint">
-        A client-IP allow-list in front of <code>/backend-api</code>, <code>/v1</code> and <code>/mcp</code> (this
-        console and the admin API are not behind it). Change it with
+        A client-IP allow-list in front of every route (<code>/backend-api</code>, <code>/v1</code>,
+        <code>/mcp</code>, this console) except the health probes and the admin API, which stays open so
+        an operator can always undo a list that shuts them out. Change it with
         <code>pooler settings set --firewall-allow …</code>.
       </p>
       <div data-firewall>${loading}</div>

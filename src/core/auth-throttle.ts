@@ -1,11 +1,19 @@
 // Failed-authentication rate limiting for Pool keys, admin tokens and MCP tokens: token buckets per
-// client address and per credential id, in memory on each instance (no store write on any path).
-// Only failures spend tokens, so a client whose keys verify is never slowed down; once a client has
-// spent its allowance, its requests are refused before any store read, except a key this instance
-// verified recently (a cache hit costs nothing and proves the client holds a real key).
+// client address (as the firewall resolves it, behind trusted proxies too; IPv6 by /64) and per
+// credential, in memory on each instance (no store write on any path). Only failures spend tokens,
+// and the limit never stands between a client and a credential that verifies: every presented
+// credential is still checked (the same bounded work for an unknown id and a wrong secret: one cached
+// lookup by id and one constant-time SHA-256 compare), and only its failure is answered 429 instead
+// of 401. Stored credentials carry 256 random bits, so the answer is what is limited, not the odds.
+// The environment admin token is the exception: it has no id and may be any string of 16 characters
+// or more, so a client address that has spent its allowance of guesses at it (10, then 10 a minute)
+// is not compared against it at all until the allowance refills. Only that address is held back:
+// other addresses, and stored admin tokens from any address, are unaffected.
+import { isIP } from "node:net";
 import { GatewayError } from "./errors.ts";
 import type { Gateway } from "./gateway.ts";
 import type { Clock } from "./ports.ts";
+import { parseCredential } from "./secrets-format.ts";
 
 export interface BucketLimit {
   /** Failures allowed in a burst. */
@@ -15,14 +23,22 @@ export interface BucketLimit {
 }
 
 export interface AuthThrottleLimits {
+  /** Failures per client address, whatever was presented. */
   client: BucketLimit;
+  /** Failures per credential (a stored credential's id, or the environment admin token), from anywhere. */
   credential: BucketLimit;
+  /** Guesses at the environment admin token per client address, past which it is not compared. */
+  envToken: BucketLimit;
 }
 
 export const DEFAULT_AUTH_THROTTLE: AuthThrottleLimits = {
   client: { burst: 30, perMinute: 30 },
   credential: { burst: 10, perMinute: 10 },
+  envToken: { burst: 10, perMinute: 10 },
 };
+
+/** The credential bucket of guesses at the environment admin token (it has no id). */
+export const ENV_ADMIN_TOKEN = "admin_token:env";
 
 /** Buckets kept per map; the ones that refilled completely go first, then the oldest. */
 const MAX_BUCKETS = 10_000;
@@ -75,26 +91,58 @@ class Buckets {
 export class AuthThrottle {
   readonly #clients: Buckets;
   readonly #credentials: Buckets;
+  readonly #envGuesses: Buckets;
 
   constructor(clock: Clock, limits: AuthThrottleLimits = DEFAULT_AUTH_THROTTLE) {
     this.#clients = new Buckets(clock, limits.client);
     this.#credentials = new Buckets(clock, limits.credential);
-  }
-
-  /** Seconds a client must wait before it may try an unverified credential again (0: go ahead). */
-  blockedFor(client: string | undefined): number {
-    return client ? this.#clients.waitFor(client) : 0;
+    this.#envGuesses = new Buckets(clock, limits.envToken);
   }
 
   /**
-   * Counts a failed attempt against the client and the credential id it named (unknown ids too, so
-   * unknown and wrong keys are treated alike); returns seconds to wait when either is over its limit.
+   * Seconds before this client's bearer value may be compared with the environment admin token
+   * again (0: compare it). Past its guesses it is not, so the answer says nothing about that token.
    */
-  failed(client: string | undefined, credentialId: string | undefined): number {
-    const byClient = client ? this.#clients.spend(client) : 0;
-    const byCredential = credentialId ? this.#credentials.spend(credentialId) : 0;
-    return Math.max(byClient, byCredential);
+  envTokenWait(client: string | undefined): number {
+    return this.#envGuesses.waitFor(clientKey(client));
   }
+
+  /**
+   * Counts a failed attempt against the client and the credential it named (`kind:id`, unknown ids
+   * too, so unknown and wrong keys are treated alike; ENV_ADMIN_TOKEN for an admin bearer value that
+   * is no stored token's); returns seconds to wait when any of them is over its limit (the answer
+   * is then 429, not 401).
+   */
+  failed(client: string | undefined, credential: string | undefined): number {
+    const key = clientKey(client);
+    const byClient = this.#clients.spend(key);
+    const byCredential = credential ? this.#credentials.spend(credential) : 0;
+    const byEnvGuess = credential === ENV_ADMIN_TOKEN ? this.#envGuesses.spend(key) : 0;
+    return Math.max(byClient, byCredential, byEnvGuess);
+  }
+}
+
+/** The credential bucket a failed bearer value is charged to: `kind:id` when it has the shape of one. */
+export function credentialBucket(raw: string): string | undefined {
+  const parsed = parseCredential(raw);
+  return parsed ? `${parsed.kind}:${parsed.id}` : undefined;
+}
+
+/**
+ * The bucket of a client address: IPv6 by its /64 (one host usually holds the whole prefix), others
+ * as they are; hosts that know no address share one bucket.
+ */
+function clientKey(client: string | undefined): string {
+  if (client === undefined) return "unknown";
+  if (isIP(client) !== 6) return client;
+  const [head = "", tail] = client.split("::");
+  const left = head ? head.split(":") : [];
+  const right = tail ? tail.split(":") : [];
+  const groups = [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill("0"), ...right];
+  return `${groups
+    .slice(0, 4)
+    .map((g) => Number.parseInt(g || "0", 16).toString(16))
+    .join(":")}::/64`;
 }
 
 const throttles = new WeakMap<Gateway, AuthThrottle>();
@@ -118,7 +166,7 @@ export function tooManyAuthFailures(waitSeconds: number): GatewayError {
   return new GatewayError(
     429,
     "too_many_auth_failures",
-    `too many failed authentication attempts from this client or for this key; retry after ${waitSeconds} s with a valid key`,
+    `too many failed authentication attempts from this client or for this credential; retry after ${waitSeconds} s with a valid one`,
     { headers: { "retry-after": String(waitSeconds) } },
   );
 }

@@ -1,12 +1,20 @@
 // Pool API keys, MCP tokens and admin tokens: minting (raw value returned once), lifecycle, and
 // verification with a short in-memory cache so the hot path does not pay a store read per request.
+
+import { randomBytes } from "node:crypto";
 import { recordAudit } from "./audit.ts";
 import type { CoreContext } from "./context.ts";
 import { badRequest, GatewayError } from "./errors.ts";
 import { applyPolicy, type KeyPolicyInput } from "./key-policy.ts";
 import type { Credential, CredentialKind, CredentialStatus } from "./model.ts";
 import { requirePool } from "./pools.ts";
-import { credentialPrefix, mintCredential, parseCredential, secretMatches } from "./secrets-format.ts";
+import {
+  credentialPrefix,
+  hashSecret,
+  mintCredential,
+  parseCredential,
+  secretMatches,
+} from "./secrets-format.ts";
 import { TtlCache } from "./ttl-cache.ts";
 
 const CACHE_TTL_MS = 5_000;
@@ -18,6 +26,9 @@ const AUDIT_TARGET: Record<CredentialKind, string> = {
   mcp_token: "mcp_token",
   admin_token: "admin_token",
 };
+
+/** What an unknown id's secret is compared with: a digest of nothing anyone holds (and never a match). */
+const UNKNOWN_ID_HASH = hashSecret(randomBytes(32).toString("base64url"));
 
 /** Unknown ids cached at most; an id sprayer cannot grow memory past this. */
 const MAX_CACHED = 20_000;
@@ -192,23 +203,16 @@ export class CredentialService {
    * Resolves a raw bearer value to its credential, or undefined when it is malformed, unknown or the
    * secret does not match. Status is left to the caller (each surface words it differently).
    */
-  async verify(
-    kind: CredentialKind,
-    raw: string | undefined,
-    options: { cachedOnly?: boolean } = {},
-  ): Promise<Credential | undefined> {
+  async verify(kind: CredentialKind, raw: string | undefined): Promise<Credential | undefined> {
     const parsed = parseCredential(raw);
     if (!parsed || parsed.kind !== kind) return undefined;
-    const credential = await this.#cached(kind, parsed.id, options.cachedOnly === true);
-    if (!credential || !secretMatches(parsed.secret, credential.secretHash)) return undefined;
+    const key = `${kind}:${parsed.id}`;
+    const credential = await this.#cache.get(key, () => this.ctx.store.credentials.get(kind, parsed.id));
+    // An unknown id is compared against a stand-in hash, so it costs what a wrong secret costs.
+    const matches = secretMatches(parsed.secret, credential?.secretHash ?? UNKNOWN_ID_HASH);
+    if (!credential || !matches) return undefined;
     this.#touch(credential);
     return credential;
-  }
-
-  async #cached(kind: CredentialKind, id: string, cachedOnly: boolean): Promise<Credential | undefined> {
-    const key = `${kind}:${id}`;
-    if (cachedOnly) return this.#cache.fresh(key)?.value;
-    return this.#cache.get(key, () => this.ctx.store.credentials.get(kind, id));
   }
 
   #touch(credential: Credential): void {

@@ -1,9 +1,10 @@
-// The runtime firewall: a client-IP allow-list for the routes clients call (/backend-api, /v1, /mcp,
-// the Responses WebSocket). An empty list turns it off. The client's address is the connection's
-// peer unless that peer is a trusted proxy, in which case it comes from X-Forwarded-For (the
-// right-most entry that is not a trusted proxy, or `proxyDepth` entries further left) or X-Real-IP.
-// Anything that cannot be read (a malformed header, too many hops, a stored rule that does not
-// parse) denies: the firewall fails closed.
+// The runtime firewall: a client-IP allow-list in front of every route except the health probes and
+// the admin API (isFirewallOpenPath). An empty list turns it off. The client's address is the
+// connection's peer unless that peer is a trusted proxy, in which case it comes from X-Forwarded-For
+// (the right-most entry that is not a trusted proxy, or `proxyDepth` entries further left) or
+// X-Real-IP. The same resolved address keys the failed-authentication throttle, with the firewall on
+// or off. Anything that cannot be read (a malformed header, too many hops, a stored rule that does
+// not parse) denies: the firewall fails closed.
 import { BlockList, isIP } from "node:net";
 import { GatewayError } from "./errors.ts";
 
@@ -97,22 +98,31 @@ export interface ClientHeaders {
   get(name: string): string | null | undefined;
 }
 
-export interface CompiledFirewall {
+/** Who a request comes from, and whether the firewall lets it through. */
+export interface ClientVerdict {
+  /**
+   * The client's address as resolved through the trusted proxies; the peer's when no trusted proxy
+   * speaks for it; undefined when a trusted proxy's header cannot be read (or there is no peer).
+   */
+  address: string | undefined;
   /** False when the firewall is on and this client is not allowed (or cannot be identified). */
-  allows(peer: string | undefined, headers: ClientHeaders): boolean;
+  allowed: boolean;
 }
 
-const OPEN: CompiledFirewall = { allows: () => true };
-const CLOSED: CompiledFirewall = { allows: () => false };
+export interface CompiledFirewall {
+  check(peer: string | undefined, headers: ClientHeaders): ClientVerdict;
+}
 
 export function compileFirewall(settings: FirewallSettings): CompiledFirewall {
-  if (settings.allow.length === 0) return OPEN;
+  const on = settings.allow.length > 0;
   const allow = compileList(settings.allow);
   const proxies = compileList(settings.trustedProxies);
-  if (!allow || !proxies) return CLOSED;
+  // A stored rule that does not parse: the firewall (if on) refuses everyone; addresses are then
+  // resolved without believing any proxy (the throttle still needs a key).
+  const broken = !allow || !proxies;
   const clientOf = (peer: string | undefined, headers: ClientHeaders): string | undefined => {
     const direct = peer === undefined ? undefined : unmapped(peer);
-    if (direct === undefined || settings.clientIpSource === "peer" || !matches(proxies, direct))
+    if (direct === undefined || !proxies || settings.clientIpSource === "peer" || !matches(proxies, direct))
       return direct;
     if (settings.clientIpSource === "x_real_ip") {
       const real = headers.get("x-real-ip");
@@ -133,9 +143,19 @@ export function compileFirewall(settings: FirewallSettings): CompiledFirewall {
     return undefined;
   };
   return {
-    allows(peer, headers) {
-      const client = clientOf(peer, headers);
-      return client !== undefined && matches(allow, client);
+    check(peer, headers) {
+      const address = clientOf(peer, headers);
+      if (!on) return { address, allowed: true };
+      return { address, allowed: !broken && address !== undefined && matches(allow, address) };
     },
   };
+}
+
+/**
+ * Paths every client may reach whatever the allow-list says: the health probes (load balancers
+ * and uptime checks) and the admin API (authenticated, throttled, and the way an operator undoes an
+ * allow-list that shut them out). Everything else (runtime, MCP, console, unknown paths) is behind it.
+ */
+export function isFirewallOpenPath(path: string): boolean {
+  return path === "/healthz" || path === "/readyz" || path.startsWith("/admin/v1/") || path === "/admin/v1";
 }

@@ -1,10 +1,10 @@
 // Pool API key authentication shared by every runtime surface (the Hono middleware and the
 // WebSocket upgrade, which runs before Hono): OpenAI-shaped 401s that say what to do.
-import { authThrottle, tooManyAuthFailures } from "./auth-throttle.ts";
+import { authThrottle, credentialBucket, tooManyAuthFailures } from "./auth-throttle.ts";
 import { GatewayError } from "./errors.ts";
 import type { Gateway } from "./gateway.ts";
 import type { Credential, Pool } from "./model.ts";
-import { bearerToken, parseCredential } from "./secrets-format.ts";
+import { bearerToken } from "./secrets-format.ts";
 
 export interface PoolKeyAuth {
   key: Credential;
@@ -16,7 +16,7 @@ export interface PoolKeyAuth {
 export async function authenticatePoolKey(
   gw: Gateway,
   authorization: string | undefined | null,
-  /** The peer's address when the host knows it: failed attempts are rate limited per address. */
+  /** The client's address as the firewall resolves it (settings.admit): failures are limited per address. */
   client?: string,
 ): Promise<PoolKeyAuth> {
   const raw = bearerToken(authorization);
@@ -27,13 +27,10 @@ export async function authenticatePoolKey(
       "api key is required: send Authorization: Bearer sk-cxp-…",
     );
   }
-  const throttle = authThrottle(gw);
-  const blocked = throttle.blockedFor(client);
-  // A client over its failure allowance only gets in with a key verified here recently (no store read).
-  const key = await gw.credentials.verify("pool_key", raw, { cachedOnly: blocked > 0 });
+  // Always checked, whatever the client's failures: a key that verifies is never refused by the throttle.
+  const key = await gw.credentials.verify("pool_key", raw);
   if (!key) {
-    if (blocked > 0) throw tooManyAuthFailures(blocked);
-    const wait = throttle.failed(client, parseCredential(raw)?.id);
+    const wait = authThrottle(gw).failed(client, credentialBucket(raw));
     if (wait > 0) throw tooManyAuthFailures(wait);
     throw new GatewayError(
       401,

@@ -8,6 +8,7 @@ import { GatewayError } from "./errors.ts";
 import {
   accessDenied,
   type ClientHeaders,
+  type ClientVerdict,
   type CompiledFirewall,
   compileFirewall,
   DEFAULT_FIREWALL,
@@ -46,18 +47,28 @@ export class SettingsService {
   }
 
   /**
-   * Whether the runtime firewall lets this client through (compiled once per settings read); a
-   * refusal is counted as `firewall_denied` by route family.
+   * The client's resolved address and whether the runtime firewall lets it through (compiled once
+   * per settings read); with a route family, a refusal is counted as `firewall_denied` by it.
    */
-  async admits(peer: string | undefined, headers: ClientHeaders, route: string): Promise<boolean> {
-    if ((await this.#current()).firewall.allows(peer, headers)) return true;
-    this.ctx.metrics.count("firewall_denied", 1, { route });
-    return false;
+  async client(peer: string | undefined, headers: ClientHeaders, route?: string): Promise<ClientVerdict> {
+    const verdict = (await this.#current()).firewall.check(peer, headers);
+    if (!verdict.allowed && route) this.ctx.metrics.count("firewall_denied", 1, { route });
+    return verdict;
   }
 
-  /** The same, throwing 403 `access_denied` for a refused client. */
-  async admit(peer: string | undefined, headers: ClientHeaders, route: string): Promise<void> {
-    if (!(await this.admits(peer, headers, route))) throw accessDenied();
+  /** Whether the firewall lets this client through (an open WebSocket re-checks at each turn). */
+  async admits(peer: string | undefined, headers: ClientHeaders, route: string): Promise<boolean> {
+    return (await this.client(peer, headers, route)).allowed;
+  }
+
+  /**
+   * The address failed authentication is charged to (the resolved client, or the peer when a
+   * trusted proxy's header cannot be read), throwing 403 `access_denied` for a refused client.
+   */
+  async admit(peer: string | undefined, headers: ClientHeaders, route: string): Promise<string | undefined> {
+    const verdict = await this.client(peer, headers, route);
+    if (!verdict.allowed) throw accessDenied();
+    return verdict.address ?? peer;
   }
 
   async #current() {

@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { GatewayError } from "../core/errors.ts";
 import type { Gateway } from "../core/gateway.ts";
 import { requestId } from "../core/ids.ts";
+import { runtimeFirewall } from "./middleware/firewall.ts";
 import type { AppEnv } from "./types.ts";
 
 export function baseApp(gw: Gateway, notFoundMessage = "no such route"): Hono<AppEnv> {
@@ -12,6 +13,9 @@ export function baseApp(gw: Gateway, notFoundMessage = "no such route"): Hono<Ap
     c.set("startedAt", gw.ctx.clock.now());
     await next();
   });
+  // Every route behind the runtime firewall but the health probes and the admin API; /mcp answers
+  // in JSON-RPC. Unknown paths too: a refused client does not learn which routes exist.
+  app.use("*", runtimeFirewall(gw));
   app.notFound(() => new GatewayError(404, "not_found", notFoundMessage).toResponse());
   app.onError((error, c) => {
     if (error instanceof GatewayError) return error.toResponse();

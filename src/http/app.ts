@@ -4,7 +4,6 @@ import { consoleRoutes } from "../console/routes.ts";
 import type { Gateway } from "../core/gateway.ts";
 import { baseApp } from "./app-base.ts";
 import type { AdminAuthenticator } from "./middleware/admin-auth.ts";
-import { runtimeFirewall } from "./middleware/firewall.ts";
 import { adminRoutes } from "./routes/admin/index.ts";
 import { codexRoutes } from "./routes/codex.ts";
 import { healthRoutes } from "./routes/health.ts";
@@ -23,9 +22,6 @@ export function createApp(gw: Gateway, options: AppOptions) {
   app.route("/admin/v1", adminRoutes(gw, options.adminAuthenticator, options.version));
   // The web console: page shells and static files only; its data comes from /admin/v1 above.
   app.route("/admin", consoleRoutes());
-  // The client-IP allow-list, before authentication, on every route family clients call (/mcp has
-  // its own, answering in JSON-RPC).
-  for (const path of ["/backend-api/*", "/v1/*"]) app.use(path, runtimeFirewall(gw));
   // Before the Codex routes: the bridges here sit under /backend-api, which ends in a catch-all there.
   app.route("/", openaiRoutes(gw));
   app.route("/", codexRoutes(gw));

@@ -8,5 +8,7 @@ export type AppEnv = {
     key: Credential;
     pool: Pool;
     actor: string;
+    /** The client's address as the firewall resolves it (middleware/firewall.ts). */
+    client: string | undefined;
   };
 };

@@ -180,7 +180,7 @@ export async function startLocalGateway(
   server.headersTimeout = 60_000;
   // Responses WebSocket upgrades; other upgrade requests get the app's ordinary answer.
   const websockets = attachWebSocketRelay(server, gateway, {
-    fallback: (request) => app.fetch(request),
+    fallback: (request, incoming) => app.fetch(request, { incoming }),
     isDraining: () => draining,
     idleTimeoutMs: config.websocketIdleTimeoutMs,
   });

@@ -7,6 +7,7 @@ import { type IncomingHttpHeaders, type IncomingMessage, type Server, STATUS_COD
 import type { Duplex } from "node:stream";
 import WebSocket, { type RawData, WebSocketServer } from "ws";
 import { GatewayError } from "../core/errors.ts";
+import { isFirewallOpenPath } from "../core/firewall.ts";
 import type { Gateway } from "../core/gateway.ts";
 import { requestId } from "../core/ids.ts";
 import { authenticatePoolKey } from "../core/key-auth.ts";
@@ -17,6 +18,7 @@ import {
   openWebSocketSession,
   type WebSocketLimits,
 } from "../core/relay/websocket-session.ts";
+import { firewallRefusal } from "../http/middleware/firewall.ts";
 
 /** Codex's `{base_url}/responses` for both base URLs, and the narrow SDK-facing `/v1/responses`. */
 export const WEBSOCKET_ROUTES = new Set([
@@ -26,8 +28,11 @@ export const WEBSOCKET_ROUTES = new Set([
 ]);
 
 export interface WebSocketHostOptions {
-  /** Answers upgrade requests for other routes, as the HTTP app would without the Upgrade header. */
-  fallback(request: Request): Response | Promise<Response>;
+  /**
+   * Answers upgrade requests for other routes, as the HTTP app would without the Upgrade header;
+   * `incoming` carries the peer's socket (the firewall and the failed-auth throttle need it).
+   */
+  fallback(request: Request, incoming: IncomingMessage): Response | Promise<Response>;
   isDraining(): boolean;
   idleTimeoutMs: number;
   /** Default 55 minutes: the pair closes between turns before the upstream's 60-minute cut. */
@@ -119,19 +124,35 @@ export function attachWebSocketRelay(
 
   async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const url = new URL(req.url ?? "/", "http://localhost");
-    if (!WEBSOCKET_ROUTES.has(url.pathname)) {
-      // An upgrade request carries no body, so only bodiless methods can be answered as plain HTTP.
-      if (req.method !== "GET" && req.method !== "HEAD") {
-        return writeResponse(
-          socket,
-          new GatewayError(400, "invalid_request", "protocol upgrades are only accepted on GET").toResponse(),
-        );
-      }
+    const clientHeaders = toHeaders(req.headers);
+    const websocketRoute = WEBSOCKET_ROUTES.has(url.pathname);
+    if (!websocketRoute && (req.method === "GET" || req.method === "HEAD")) {
+      // The app's answer as if there were no Upgrade header, with this peer (firewall, auth throttle).
       const request = new Request(new URL(req.url ?? "/", `http://${req.headers.host ?? "localhost"}`), {
         method: req.method,
-        headers: toHeaders(req.headers),
+        headers: clientHeaders,
       });
-      return writeResponse(socket, await options.fallback(request));
+      return writeResponse(socket, await options.fallback(request, req));
+    }
+    // The runtime firewall first, as in the app: a refused client learns nothing about routes or keys.
+    let client: string | undefined;
+    if (!isFirewallOpenPath(url.pathname)) {
+      try {
+        client = await gw.settings.admit(req.socket.remoteAddress, clientHeaders, "backend-api");
+      } catch (error) {
+        if (!(error instanceof GatewayError)) throw error;
+        return writeResponse(
+          socket,
+          error.status === 403 ? firewallRefusal(url.pathname) : error.toResponse(),
+        );
+      }
+    }
+    if (!websocketRoute) {
+      // An upgrade request carries no body, so only bodiless methods can be answered as plain HTTP.
+      return writeResponse(
+        socket,
+        new GatewayError(400, "invalid_request", "protocol upgrades are only accepted on GET").toResponse(),
+      );
     }
     if (options.isDraining()) {
       return writeResponse(
@@ -149,12 +170,9 @@ export function attachWebSocketRelay(
         ).toResponse(),
       );
     }
-    const clientHeaders = toHeaders(req.headers);
     let auth: Awaited<ReturnType<typeof authenticatePoolKey>>;
     try {
-      // The runtime firewall first, as on the HTTP routes: a refused client learns nothing about keys.
-      await gw.settings.admit(req.socket.remoteAddress, clientHeaders, "backend-api");
-      auth = await authenticatePoolKey(gw, req.headers.authorization, req.socket.remoteAddress);
+      auth = await authenticatePoolKey(gw, req.headers.authorization, client);
     } catch (error) {
       if (error instanceof GatewayError) return writeResponse(socket, error.toResponse());
       throw error;

@@ -67,7 +67,7 @@ export function registerSettingsCommands(program: Command, deps: CliDeps): void 
     .option("--mcp <on|off>", "serve /mcp, or refuse every MCP token without revoking them", parseOnOff)
     .option(
       "--firewall-allow <list>",
-      'IPs and CIDR ranges allowed to call /backend-api, /v1 and /mcp, comma-separated; "none" turns the firewall off',
+      'IPs and CIDR ranges allowed to call every route but /healthz, /readyz and the admin API, comma-separated; "none" turns the firewall off',
       parseList,
     )
     .option(

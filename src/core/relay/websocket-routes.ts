@@ -64,8 +64,8 @@ export async function acceptConnection(
   let auth: Awaited<ReturnType<typeof authenticatePoolKey>>;
   try {
     // The runtime firewall first, as on the HTTP routes (API Gateway gives the caller's address).
-    await gw.settings.admit(input.sourceIp, input.headers, "backend-api");
-    auth = await authenticatePoolKey(gw, input.headers.get("authorization"), input.sourceIp);
+    const client = await gw.settings.admit(input.sourceIp, input.headers, "backend-api");
+    auth = await authenticatePoolKey(gw, input.headers.get("authorization"), client);
   } catch (error) {
     if (!(error instanceof GatewayError)) throw error;
     ctx.metrics.count("websocket_connections", 1, { outcome: "rejected" });

@@ -2,22 +2,28 @@
 // POOLER_ADMIN_TOKEN); the AWS host can plug IAM in front instead.
 import { createHash, timingSafeEqual } from "node:crypto";
 import { createMiddleware } from "hono/factory";
-import { authThrottle, tooManyAuthFailures } from "../../core/auth-throttle.ts";
+import { authThrottle, ENV_ADMIN_TOKEN, tooManyAuthFailures } from "../../core/auth-throttle.ts";
 import { GatewayError } from "../../core/errors.ts";
 import type { Gateway } from "../../core/gateway.ts";
 import { bearerToken, parseCredential } from "../../core/secrets-format.ts";
 import { clientAddress } from "../client-address.ts";
 import type { AppEnv } from "../types.ts";
 
-/** Resolves a request to an operator identity for audit, or undefined when not authorised. */
-export type AdminAuthenticator = (request: Request) => Promise<string | undefined>;
+/**
+ * Resolves a request to an operator identity for audit, or undefined when not authorised. `client`
+ * is the caller's address as the firewall resolves it (the failed-auth throttle's key).
+ */
+export type AdminAuthenticator = (request: Request, client?: string) => Promise<string | undefined>;
 
 export function bearerAdminAuthenticator(gw: Gateway, envToken?: string): AdminAuthenticator {
   const envDigest = envToken ? createHash("sha256").update(envToken).digest() : undefined;
-  return async (request) => {
+  return async (request, client) => {
     const raw = bearerToken(request.headers.get("authorization"));
     if (!raw) return undefined;
-    if (envDigest) {
+    // The environment token has no id to limit guesses by: an address past its guesses at it is
+    // not compared with it until they refill (auth-throttle.ts). Both sides are hashed first, so
+    // the compare takes the same time whatever was sent.
+    if (envDigest && authThrottle(gw).envTokenWait(client) === 0) {
       const digest = createHash("sha256").update(raw).digest();
       if (timingSafeEqual(digest, envDigest)) return "admin:env";
     }
@@ -26,17 +32,18 @@ export function bearerAdminAuthenticator(gw: Gateway, envToken?: string): AdminA
   };
 }
 
-/** With `gw`, failed attempts are rate limited per client address and token id (auth-throttle.ts). */
+/**
+ * With `gw`, failed attempts are rate limited per client address and per token (auth-throttle.ts):
+ * a stored token's id, or for any other value the environment token. A token that verifies is never
+ * refused by the throttle.
+ */
 export function adminAuth(authenticate: AdminAuthenticator, gw?: Gateway) {
   return createMiddleware<AppEnv>(async function adminAuth(c, next) {
-    const throttle = gw && authThrottle(gw);
     const client = clientAddress(c);
-    const blocked = throttle?.blockedFor(client) ?? 0;
-    if (blocked > 0) throw tooManyAuthFailures(blocked);
-    const actor = await authenticate(c.req.raw);
+    const actor = await authenticate(c.req.raw, client);
     if (!actor) {
       const presented = bearerToken(c.req.header("authorization"));
-      const wait = presented ? (throttle?.failed(client, parseCredential(presented)?.id) ?? 0) : 0;
+      const wait = presented && gw ? authThrottle(gw).failed(client, adminTokenBucket(presented)) : 0;
       if (wait > 0) throw tooManyAuthFailures(wait);
       throw new GatewayError(
         401,
@@ -47,4 +54,10 @@ export function adminAuth(authenticate: AdminAuthenticator, gw?: Gateway) {
     c.set("actor", actor);
     await next();
   });
+}
+
+/** A stored admin token's id, or for anything else a guess at the environment token. */
+function adminTokenBucket(raw: string): string {
+  const parsed = parseCredential(raw);
+  return parsed?.kind === "admin_token" ? `admin_token:${parsed.id}` : ENV_ADMIN_TOKEN;
 }

@@ -2,16 +2,15 @@
 // transport per request, JSON answers, no sessions, no SSE). Only MCP tokens (mcp-cxp-…) get in; every
 // refusal is a JSON-RPC error body so MCP clients can show it.
 import { Hono } from "hono";
-import { authThrottle } from "../../core/auth-throttle.ts";
+import { authThrottle, credentialBucket } from "../../core/auth-throttle.ts";
 import { GatewayError } from "../../core/errors.ts";
-import { FIREWALL_DENIED_MESSAGE } from "../../core/firewall.ts";
 import type { Gateway } from "../../core/gateway.ts";
 import type { Credential } from "../../core/model.ts";
 import { bearerToken, parseCredential } from "../../core/secrets-format.ts";
 import { DEFAULT_MCP_RATE_LIMIT, type RateLimit, TokenBuckets } from "../../mcp/rate-limit.ts";
 import { readBody } from "../body.ts";
 import { clientAddress } from "../client-address.ts";
-import { runtimeFirewall } from "../middleware/firewall.ts";
+import { rpcError } from "../json-rpc.ts";
 import type { AppEnv } from "../types.ts";
 
 export const MCP_MAX_BODY_BYTES = 1024 * 1024;
@@ -45,14 +44,6 @@ export interface McpRouteOptions {
   maxBodyBytes?: number;
 }
 
-/** JSON-RPC error with no request id (the request was refused before it was read). */
-function rpcError(status: number, code: number, message: string, headers: Record<string, string> = {}) {
-  return Response.json(
-    { jsonrpc: "2.0", error: { code, message }, id: null },
-    { status, headers: { ...headers, "cache-control": "no-store" } },
-  );
-}
-
 const unauthorized = (message: string, invalid = true) =>
   rpcError(401, -32000, message, {
     "www-authenticate": invalid
@@ -82,12 +73,10 @@ async function authenticate(
       ),
     };
   }
-  const throttle = authThrottle(gw);
-  const blocked = throttle.blockedFor(client);
-  // Over its failure allowance, a client only gets in with a token verified here recently.
-  const token = await gw.credentials.verify("mcp_token", raw, { cachedOnly: blocked > 0 });
+  // Always checked: a token that verifies is never refused by the failed-auth throttle.
+  const token = await gw.credentials.verify("mcp_token", raw);
   if (!token) {
-    const wait = blocked > 0 ? blocked : throttle.failed(client, parseCredential(raw)?.id);
+    const wait = authThrottle(gw).failed(client, credentialBucket(raw));
     if (wait > 0) {
       return {
         refusal: rpcError(
@@ -118,10 +107,6 @@ export function mcpRoutes(gw: Gateway, options: McpRouteOptions) {
   const { metrics } = gw.ctx;
 
   return new Hono<AppEnv>()
-    .use(
-      "/mcp",
-      runtimeFirewall(gw, () => rpcError(403, -32000, FIREWALL_DENIED_MESSAGE)),
-    )
     .options(
       "/mcp",
       () => new Response(null, { status: 204, headers: { allow: ALLOW, "cache-control": "no-store" } }),
