@@ -8,7 +8,7 @@ import type { ClientHeaders } from "../firewall.ts";
 import type { Gateway } from "../gateway.ts";
 import type { Account, Credential, Pool, TokenUsage } from "../model.ts";
 import { usageLimitFrom } from "../quota.ts";
-import { logRequest } from "../request-log.ts";
+import { requestLogger } from "../request-log.ts";
 import type { Anchors, RoutePlan } from "../routing/router.ts";
 import { Attempts, recordServed, UNAUTHORIZED, withAccessToken } from "./attempts.ts";
 import { bodyReader, type ChunkReader, sourcedResponse } from "./chunk-source.ts";
@@ -99,24 +99,17 @@ export async function relayResponses(gw: Gateway, req: ResponsesRequest): Promis
   // they hold the few fields they need, not `req`: its body carries the whole conversation and is
   // garbage once the stream has committed.
   const { startedAt, pool, anchors } = req;
-  const entry = {
+  const logRow = requestLogger(ctx, {
+    at: startedAt,
     pool: pool.name,
     keyId: req.key.id,
     route: req.route,
     method: req.method ?? "POST",
     transport: req.transport ?? "http_sse",
     model: req.model,
-  };
+  });
   const log = (account: Account | undefined, attempts: number, fields: LogFields) =>
-    logRequest(ctx, {
-      at: startedAt,
-      ...entry,
-      accountId: account?.id,
-      accountLabel: account?.label,
-      attempts,
-      durationMs: ctx.clock.now() - startedAt,
-      ...fields,
-    });
+    logRow({ account, attempts, ...fields });
 
   let plan: RoutePlan;
   try {

@@ -9,7 +9,7 @@ import { GatewayError } from "../errors.ts";
 import type { Gateway } from "../gateway.ts";
 import type { Account, Credential, Pool, TokenUsage } from "../model.ts";
 import { usageLimitFrom } from "../quota.ts";
-import { logRequest } from "../request-log.ts";
+import { requestLogger } from "../request-log.ts";
 import { type Anchors, usageLimitError } from "../routing/router.ts";
 import { Attempts, isRetry, recordServed, UNAUTHORIZED, withAccessToken } from "./attempts.ts";
 import { allRecovering, type Retry } from "./failover-ledger.ts";
@@ -170,20 +170,13 @@ export function logUnary(
   req: { key: Credential; pool: Pool; route: string; startedAt: number; model?: string },
   outcome: { status: number; errorCode?: string; account?: Account; attempts?: number; usage?: TokenUsage },
 ): void {
-  logRequest(gw.ctx, {
+  requestLogger(gw.ctx, {
     at: req.startedAt,
     pool: req.pool.name,
     keyId: req.key.id,
-    accountId: outcome.account?.id,
-    accountLabel: outcome.account?.label,
     route: req.route,
     method: "POST",
     transport: "http_json",
     model: req.model,
-    status: outcome.status,
-    errorCode: outcome.errorCode,
-    attempts: outcome.attempts ?? (outcome.account ? 1 : 0),
-    durationMs: gw.ctx.clock.now() - req.startedAt,
-    usage: outcome.usage,
-  });
+  })(outcome);
 }

@@ -13,7 +13,7 @@ import type { PoolKeyAuth } from "../key-auth.ts";
 import { enforceKeyPolicy, MODEL_ID } from "../key-policy.ts";
 import type { Account, TokenUsage } from "../model.ts";
 import { usageLimitFrom } from "../quota.ts";
-import { logRequest } from "../request-log.ts";
+import { requestLogger } from "../request-log.ts";
 import type { RoutePlan } from "../routing/router.ts";
 import { Attempts, recordServed, UNAUTHORIZED, withAccessToken } from "./attempts.ts";
 import type { Retry } from "./failover-ledger.ts";
@@ -788,20 +788,15 @@ export class WebSocketSession {
       usage?: TokenUsage;
     },
   ): void {
-    const { ctx } = this.#gw;
     const { auth, route } = this.#init;
-    logRequest(ctx, {
+    requestLogger(this.#gw.ctx, {
       at,
       pool: auth.pool.name,
       keyId: auth.key.id,
-      accountId: account?.id,
-      accountLabel: account?.label,
       route,
       method: "GET",
       transport: "websocket",
-      durationMs: ctx.clock.now() - at,
-      ...fields,
-    });
+    })({ account, ...fields });
   }
 }
 
