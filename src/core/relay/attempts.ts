@@ -55,6 +55,15 @@ export async function withAccessToken<T>(
   return second === UNAUTHORIZED ? { kind: "retry", status: 502, code: "upstream_auth_failed" } : second;
 }
 
+/** The upstream could not be reached (or the client left while we tried): the retry to note. */
+export const transportFailure = (signal: AbortSignal): Retry => ({
+  kind: "retry",
+  status: 502,
+  code: signal.aborted ? "client_closed" : "upstream_unreachable",
+  // A client that left says nothing about the account.
+  healthNeutral: signal.aborted,
+});
+
 export const isRetry = (value: unknown): value is Retry =>
   typeof value === "object" && value !== null && (value as { kind?: unknown }).kind === "retry";
 

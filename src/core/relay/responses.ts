@@ -10,7 +10,7 @@ import type { Account, Credential, Pool, TokenUsage } from "../model.ts";
 import { usageLimitFrom } from "../quota.ts";
 import { requestLogger } from "../request-log.ts";
 import type { Anchors, RoutePlan } from "../routing/router.ts";
-import { Attempts, recordServed, UNAUTHORIZED, withAccessToken } from "./attempts.ts";
+import { Attempts, recordServed, transportFailure, UNAUTHORIZED, withAccessToken } from "./attempts.ts";
 import { bodyReader, type ChunkReader, sourcedResponse } from "./chunk-source.ts";
 import { peekFirstEvent } from "./sse-peek.ts";
 import { relaySse, type StreamSummary } from "./sse-relay.ts";
@@ -206,13 +206,7 @@ async function tryAccount(gw: Gateway, req: ResponsesRequest, account: Account):
         });
       } catch {
         signal.removeEventListener("abort", onClientGone);
-        const clientGone = signal.aborted;
-        return {
-          kind: "retry",
-          status: 502,
-          code: clientGone ? "client_closed" : "upstream_unreachable",
-          healthNeutral: clientGone,
-        };
+        return transportFailure(signal);
       } finally {
         clearTimeout(headersTimer);
       }

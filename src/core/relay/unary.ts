@@ -11,7 +11,14 @@ import type { Account, Credential, Pool, TokenUsage } from "../model.ts";
 import { usageLimitFrom } from "../quota.ts";
 import { requestLogger } from "../request-log.ts";
 import { type Anchors, usageLimitError } from "../routing/router.ts";
-import { Attempts, isRetry, recordServed, UNAUTHORIZED, withAccessToken } from "./attempts.ts";
+import {
+  Attempts,
+  isRetry,
+  recordServed,
+  transportFailure,
+  UNAUTHORIZED,
+  withAccessToken,
+} from "./attempts.ts";
 import { allRecovering, type Retry } from "./failover-ledger.ts";
 import { upstreamHeaders } from "./upstream-headers.ts";
 
@@ -128,13 +135,7 @@ async function callAccount(gw: Gateway, account: Account, call: UnaryCall): Prom
         signal: AbortSignal.any([call.signal, timeout]),
       });
     } catch {
-      const gone = call.signal.aborted;
-      return {
-        kind: "retry",
-        status: 502,
-        code: gone ? "client_closed" : "upstream_unreachable",
-        healthNeutral: gone,
-      } satisfies Retry;
+      return transportFailure(call.signal);
     }
     gw.quota.observe(account, response.headers);
     if (response.status === 401 && !lastTry) {

@@ -15,7 +15,7 @@ import type { Account, TokenUsage } from "../model.ts";
 import { usageLimitFrom } from "../quota.ts";
 import { requestLogger } from "../request-log.ts";
 import type { RoutePlan } from "../routing/router.ts";
-import { Attempts, recordServed, UNAUTHORIZED, withAccessToken } from "./attempts.ts";
+import { Attempts, recordServed, transportFailure, UNAUTHORIZED, withAccessToken } from "./attempts.ts";
 import type { Retry } from "./failover-ledger.ts";
 import { type Attempt, anchorsFrom, classifyError } from "./responses.ts";
 import { PRE_CONTENT, RETRYABLE_FIRST_EVENT_CODES } from "./sse-peek.ts";
@@ -485,15 +485,7 @@ export class WebSocketSession {
         ctx.config.clientVersion,
       );
       const result = await this.#init.dial(url, headers, this.#abort.signal);
-      if (result.kind === "failed") {
-        const gone = this.#abort.signal.aborted;
-        return {
-          kind: "retry",
-          status: 502,
-          code: gone ? "client_closed" : "upstream_unreachable",
-          healthNeutral: gone,
-        } satisfies Retry;
-      }
+      if (result.kind === "failed") return transportFailure(this.#abort.signal);
       this.#gw.quota.observe(account, result.headers);
       if (result.kind === "open") return result;
       if (result.status === 401 && !lastTry) return UNAUTHORIZED;
