@@ -1,8 +1,10 @@
 // Starts the real local host (embedded store, encrypted secrets, Node HTTP server) against a fake
 // upstream, in a data directory under the repo (never /tmp: Codex refuses a CODEX_HOME there).
+
 import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
+import type { AlertSenders } from "../../src/core/alerts/delivery.ts";
 import type { Store } from "../../src/core/ports.ts";
 import { loadConfig } from "../../src/server/config.ts";
 import { type LocalGateway, startLocalGateway } from "../../src/server/local-host.ts";
@@ -42,7 +44,11 @@ export interface Seeded {
 
 export async function startTestGateway(
   env: Record<string, string> = {},
-  options: { clock?: { now(): number }; wrapStore?: (store: Store) => Store } = {},
+  options: {
+    clock?: { now(): number };
+    wrapStore?: (store: Store) => Store;
+    alertSenders?: AlertSenders;
+  } = {},
 ): Promise<TestGateway> {
   const fake = await startFakeUpstream();
   const dataDir = scratchDir("gw");
@@ -59,6 +65,7 @@ export async function startTestGateway(
   const local = await startLocalGateway(config, {
     clock: options.clock,
     wrapStore: options.wrapStore,
+    alertSenders: options.alertSenders,
     logger: {
       info: (m, f) => logLines.push(JSON.stringify({ m, ...f })),
       warn: (m, f) => logLines.push(JSON.stringify({ m, ...f })),
