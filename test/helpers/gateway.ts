@@ -9,6 +9,7 @@ import type { Store } from "../../src/core/ports.ts";
 import { loadConfig } from "../../src/server/config.ts";
 import { type LocalGateway, startLocalGateway } from "../../src/server/local-host.ts";
 import { type FakeUpstream, startFakeUpstream } from "../fake-upstream/index.ts";
+import { sseMessages } from "./sse.ts";
 
 export const REPO_ROOT = resolve(import.meta.dirname, "../..");
 
@@ -140,19 +141,10 @@ export const TEXT_TURN_BODY = {
 
 /** Reads an SSE response into its events (type + parsed data). */
 export async function readSse(response: Response): Promise<{ type: string; data: any }[]> {
-  const text = await response.text();
-  return text
-    .split("\n\n")
-    .filter((block) => block.includes("data:"))
-    .map((block) => {
-      const data = block
-        .split("\n")
-        .filter((l) => l.startsWith("data:"))
-        .map((l) => l.slice(5).trim())
-        .join("\n");
-      const parsed = JSON.parse(data);
-      return { type: parsed.type as string, data: parsed };
-    });
+  return sseMessages(await response.text()).map(({ data }) => {
+    const parsed = JSON.parse(data);
+    return { type: parsed.type as string, data: parsed };
+  });
 }
 
 export async function waitFor<T>(
