@@ -3,7 +3,7 @@
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { registerSnsAlertSender } from "../src/adapters/aws/sns-alert-sender.ts";
+import { snsAlertSender } from "../src/adapters/aws/sns-alert-sender.ts";
 import { startTestGateway, type TestGateway } from "./helpers/gateway.ts";
 
 const TOPIC = "arn:aws:sns:eu-west-1:123456789012:codex-pooler-alarms";
@@ -11,8 +11,10 @@ const sns = mockClient(SNSClient);
 let gw: TestGateway;
 
 beforeAll(async () => {
-  registerSnsAlertSender(new SNSClient({ region: "eu-west-1" }));
-  gw = await startTestGateway();
+  gw = await startTestGateway(
+    {},
+    { alertSenders: { sns: snsAlertSender(new SNSClient({ region: "eu-west-1" })) } },
+  );
 });
 afterAll(async () => {
   await gw?.stop();

@@ -14,7 +14,7 @@ import {
   ROUTE_PATHS,
   type RouteFamily,
   renderClientConfig,
-} from "../src/core/client-configs/index.ts";
+} from "../src/client-configs/index.ts";
 import {
   CLIENTS_DIR,
   type ClientHome,

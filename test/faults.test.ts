@@ -25,6 +25,7 @@ import {
   seedThroughAdmin,
   spawnPooler,
 } from "./helpers/process.ts";
+import { sseMessages } from "./helpers/sse.ts";
 
 /** Every client request is bounded by this; the gateway's own limits below are far shorter. */
 const CLIENT_TIMEOUT_MS = 10_000;
@@ -49,19 +50,10 @@ const tryJson = (text: string): any => {
   }
 };
 
-/** The SSE blocks' data, parsed where it is JSON (`[DONE]` kept as the string). */
+/** The SSE events' data, parsed where it is JSON (`[DONE]` kept as the string). */
 function sseData(text: string): unknown[] {
-  return text
-    .split(/\n\n/)
-    .map((block) =>
-      block
-        .split("\n")
-        .filter((line) => line.startsWith("data:"))
-        .map((line) => line.slice(5).trim())
-        .join("\n"),
-    )
-    .filter((data) => data !== "")
-    .map((data) => (data === "[DONE]" ? data : tryJson(data)))
+  return sseMessages(text)
+    .map(({ data }) => (data === "[DONE]" ? data : tryJson(data)))
     .filter((data) => data !== undefined);
 }
 

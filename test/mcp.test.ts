@@ -9,7 +9,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { LATEST_PROTOCOL_VERSION } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createMcpApp } from "../src/mcp/app.ts";
+import { createMcpApp } from "../src/server/aws-mcp.ts";
 import type { AuthJson } from "./fake-upstream/index.ts";
 import { REPO_ROOT, startTestGateway, TEXT_TURN_BODY, type TestGateway, waitFor } from "./helpers/gateway.ts";
 

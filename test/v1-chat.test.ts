@@ -3,6 +3,7 @@
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Seeded, startTestGateway, type TestGateway, waitFor } from "./helpers/gateway.ts";
+import { sseMessages } from "./helpers/sse.ts";
 
 let gw: TestGateway;
 let seeded: Seeded;
@@ -30,16 +31,7 @@ async function rawChat(body: unknown, key = seeded.key) {
 
 /** `data:` payloads of an SSE body, in order. */
 async function sseData(response: Response): Promise<string[]> {
-  const text = await response.text();
-  return text
-    .split("\n\n")
-    .map((block) =>
-      block
-        .split("\n")
-        .find((line) => line.startsWith("data: "))
-        ?.slice(6),
-    )
-    .filter((data): data is string => data !== undefined);
+  return sseMessages(await response.text()).map(({ data }) => data);
 }
 
 describe("non-stream", () => {

@@ -5,14 +5,14 @@ import { html } from "hono/html";
 import {
   CLIENT_TEMPLATES,
   type ClientConfig,
+  ClientConfigError,
   DEFAULT_CLIENT_MODEL,
   DEFAULT_KEY_ENV,
   isRouteFamily,
   ROUTE_FAMILIES,
   ROUTE_PATHS,
   renderClientConfig,
-} from "../core/client-configs/index.ts";
-import { GatewayError } from "../core/errors.ts";
+} from "../client-configs/index.ts";
 import { type Html, href } from "./layout.ts";
 
 export interface ClientSetupQuery {
@@ -40,7 +40,7 @@ export function clientSetupPage(q: ClientSetupQuery, origin: string): { body: Ht
   let error: string | undefined;
   try {
     if (route && !isRouteFamily(route)) {
-      throw new GatewayError(400, "invalid_request", `route must be one of: ${ROUTE_FAMILIES.join(", ")}`);
+      throw new ClientConfigError(`route must be one of: ${ROUTE_FAMILIES.join(", ")}`, "route");
     }
     config = renderClientConfig(client, {
       url,
@@ -49,7 +49,7 @@ export function clientSetupPage(q: ClientSetupQuery, origin: string): { body: Ht
       route: isRouteFamily(route) ? route : undefined,
     });
   } catch (e) {
-    if (!(e instanceof GatewayError)) throw e;
+    if (!(e instanceof ClientConfigError)) throw e;
     error = e.message;
   }
   const clientOptions = CLIENT_TEMPLATES.map(

@@ -5,7 +5,6 @@
 // ambient credential to forge requests with (no CSRF surface).
 import { type Context, Hono } from "hono";
 import { html } from "hono/html";
-import type { AppEnv } from "../http/types.ts";
 import { ASSET_NAME, consoleAssets } from "./assets.ts";
 import { clientSetupPage } from "./client-setup.ts";
 import { type Html, layout, NAV, signInLayout } from "./layout.ts";
@@ -47,7 +46,7 @@ const ASSET_TYPES = { js: "text/javascript; charset=utf-8", css: "text/css; char
 const IMMUTABLE = "public, max-age=31536000, immutable";
 
 function send(
-  c: Context<AppEnv>,
+  c: Context,
   body: string,
   type: string,
   status: 200 | 400 | 404 = 200,
@@ -56,7 +55,7 @@ function send(
   return c.body(body, status, { ...CONSOLE_HEADERS, "content-type": type, "cache-control": cacheControl });
 }
 
-async function page(c: Context<AppEnv>, markup: Html, status: 200 | 400 = 200) {
+async function page(c: Context, markup: Html, status: 200 | 400 = 200) {
   return send(c, (await markup).toString(), "text/html; charset=utf-8", status);
 }
 
@@ -71,7 +70,7 @@ const PAGE_BODIES: Record<string, () => Html> = {
   tokens: tokensPage,
 };
 
-function asset(c: Context<AppEnv>, name: string, cacheControl?: string) {
+function asset(c: Context, name: string, cacheControl?: string) {
   const match = ASSET_NAME.exec(name);
   const text = match ? consoleAssets().files.get(name) : undefined;
   if (!match || text === undefined) return send(c, "not found\n", "text/plain; charset=utf-8", 404);
@@ -79,7 +78,7 @@ function asset(c: Context<AppEnv>, name: string, cacheControl?: string) {
 }
 
 export function consoleRoutes(options: { host?: ConsoleHost } = {}) {
-  const app = new Hono<AppEnv>();
+  const app = new Hono();
   for (const item of NAV) {
     const body = PAGE_BODIES[item.page];
     if (!body) continue;

@@ -1,4 +1,5 @@
 // The composition root's product: everything the core's use cases need, injected by a host.
+import type { AlertSenders } from "./alerts/delivery.ts";
 import { instanceId } from "./ids.ts";
 import type { Clock, Metrics, SecretStore, Store, UpstreamFetch } from "./ports.ts";
 
@@ -44,6 +45,8 @@ export interface CoreContext {
   metrics: Metrics;
   logger: Logger;
   config: CoreConfig;
+  /** How each alert channel kind sends (`webhook`, on AWS `sns`); a kind without one is refused. */
+  alertSenders?: AlertSenders;
   /** Hands off work that must finish after the response (request logs); hosts await it on shutdown. */
   background(task: Promise<unknown>): void;
 }

@@ -12,7 +12,7 @@ import {
   type RequestLog,
 } from "./model.ts";
 import type { UsageCounts } from "./ports.ts";
-import { logRequest } from "./request-log.ts";
+import { requestLogger } from "./request-log.ts";
 
 export const MODEL_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 export const MAX_ALLOWED_MODELS = 100;
@@ -55,7 +55,7 @@ export async function enforceKeyPolicy(gw: Gateway, key: Credential, check: Poli
     await admit(ctx, key);
   } catch (error) {
     if (error instanceof GatewayError) {
-      logRequest(ctx, {
+      requestLogger(ctx, {
         at: check.startedAt,
         pool: key.pool,
         keyId: key.id,
@@ -63,11 +63,7 @@ export async function enforceKeyPolicy(gw: Gateway, key: Credential, check: Poli
         method: check.method ?? "POST",
         transport: check.transport ?? "http_sse",
         model: check.model,
-        status: error.status,
-        errorCode: error.code,
-        attempts: 0,
-        durationMs: ctx.clock.now() - check.startedAt,
-      });
+      })({ status: error.status, errorCode: error.code });
     }
     throw error;
   }

@@ -1,10 +1,42 @@
 import type { CoreContext } from "./context.ts";
 import { sortableId } from "./ids.ts";
 import { recordKeyTokens } from "./key-usage.ts";
-import type { RequestLog } from "./model.ts";
+import type { Account, RequestLog } from "./model.ts";
 import { recordUsageRollup } from "./usage/rollups.ts";
 
 export type RequestLogDraft = Omit<RequestLog, "id" | "expiresAt" | "at"> & { at: number };
+
+/** What a request's row knows before any account is tried. */
+export type RequestLogBase = Pick<
+  RequestLog,
+  "pool" | "keyId" | "route" | "method" | "transport" | "model"
+> & {
+  at: number;
+};
+
+/** How one request's outcome is told: the account that answered (if any), tries, and the rest. */
+export type RequestLogOutcome = Omit<
+  RequestLogDraft,
+  keyof RequestLogBase | "accountId" | "accountLabel" | "durationMs" | "attempts"
+> & { account?: Pick<Account, "id" | "label">; attempts?: number; model?: string };
+
+/**
+ * The one builder of a request's row, for every route that talks to the upstream or refuses before
+ * it: the account's id and label, attempts (1 when an account answered, else 0, unless told), and the
+ * duration from the request's start to now.
+ */
+export function requestLogger(ctx: CoreContext, base: RequestLogBase) {
+  return ({ account, attempts, model, ...fields }: RequestLogOutcome): void =>
+    logRequest(ctx, {
+      ...base,
+      ...(model !== undefined ? { model } : {}),
+      accountId: account?.id,
+      accountLabel: account?.label,
+      attempts: attempts ?? (account ? 1 : 0),
+      durationMs: ctx.clock.now() - base.at,
+      ...fields,
+    });
+}
 
 /** Writes one metadata-only row after the response, without holding the client up. */
 export function logRequest(ctx: CoreContext, draft: RequestLogDraft): void {

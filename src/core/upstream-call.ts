@@ -4,6 +4,8 @@ import { createHash } from "node:crypto";
 import { GatewayError } from "./errors.ts";
 import type { Gateway } from "./gateway.ts";
 import type { Account } from "./model.ts";
+import { Attempts, isRetry, UNAUTHORIZED, withAccessToken } from "./relay/attempts.ts";
+import type { Retry } from "./relay/failover-ledger.ts";
 import { upstreamHeaders } from "./relay/upstream-headers.ts";
 
 const TIMEOUT_MS = 15_000;
@@ -14,57 +16,66 @@ export async function getJsonFromPool(
   path: string,
   options: { accounts?: Account[] } = {},
 ): Promise<{ account: Account; body: unknown; headers: Headers }> {
-  // Catalog and usage reads cost no quota: any account with working credentials will do.
+  // Catalog and usage reads cost no quota: any account with working credentials will do. They judge
+  // no account's health (a failed read is health-neutral), so they never demote one.
   const accounts =
     options.accounts ??
     (await gw.directory.forPool(pool)).filter((a) => a.status === "active" || a.status === "refreshing");
   if (accounts.length === 0) throw noEligibleAccount();
+  const tries = new Attempts(gw, pool, "default", { candidates: accounts.slice(0, 3), halfOpen: new Set() });
   let lastError: unknown;
-  for (const account of accounts.slice(0, 3)) {
-    try {
-      return { account, ...(await getJsonAs(gw, account, path)) };
-    } catch (error) {
+  const served = await tries.firstServed(undefined, (account) =>
+    getJsonAs(gw, account, path).catch((error: unknown): Retry => {
       lastError = error;
-    }
-  }
+      const code = error instanceof GatewayError ? error.code : "upstream_unreachable";
+      return { kind: "retry", status: 502, code, healthNeutral: true };
+    }),
+  );
+  if (served) return { account: served.account, ...served.result };
   throw lastError instanceof GatewayError
     ? lastError
     : new GatewayError(502, "upstream_request_failed", "upstream request failed; try again shortly");
 }
 
+/** One account's JSON GET: its token, one refresh-and-retry on 401. Throws on any failure. */
 export async function getJsonAs(
   gw: Gateway,
   account: Account,
   path: string,
 ): Promise<{ body: unknown; headers: Headers }> {
   const { ctx } = gw;
-  let tokens = await gw.tokens.accessToken(account);
-  for (let attempt = 0; attempt < 2; attempt++) {
+  const result = await withAccessToken(gw, account, async (accessToken, lastTry) => {
     const response = await ctx.fetch(`${ctx.config.upstreamBaseUrl}${path}`, {
       method: "GET",
-      headers: upstreamHeaders(new Headers(), account, tokens.accessToken, {
+      headers: upstreamHeaders(new Headers(), account, accessToken, {
         accept: "application/json",
         clientVersion: ctx.config.clientVersion,
       }),
       signal: AbortSignal.timeout(TIMEOUT_MS),
     });
     gw.quota.observe(account, response.headers);
-    if (response.status === 401 && attempt === 0) {
+    if (response.status === 401) {
       await response.body?.cancel();
-      tokens = await gw.tokens.refresh(account, "unauthorized_recovery");
-      continue;
+      if (!lastTry) return UNAUTHORIZED;
+      throw new GatewayError(
+        502,
+        "upstream_auth_failed",
+        "upstream rejected the account's credentials after a refresh",
+      );
     }
     if (!response.ok) {
       await response.body?.cancel();
       throw new GatewayError(502, "upstream_request_failed", `upstream answered HTTP ${response.status}`);
     }
     return { body: await response.json(), headers: response.headers };
+  });
+  if (isRetry(result)) {
+    throw (
+      result.error ??
+      new GatewayError(result.status, result.code, "the account's credentials could not be used")
+    );
   }
-  throw new GatewayError(
-    502,
-    "upstream_auth_failed",
-    "upstream rejected the account's credentials after a refresh",
-  );
+  return result;
 }
 
 export function noEligibleAccount(): GatewayError {

@@ -4,12 +4,14 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SNSClient } from "@aws-sdk/client-sns";
-import { registerSnsAlertSender } from "../adapters/aws/sns-alert-sender.ts";
+import { postWebhook } from "../adapters/alerts/webhook-post.ts";
+import { snsAlertSender } from "../adapters/aws/sns-alert-sender.ts";
 import { createDynamoStore } from "../adapters/dynamodb/dynamo-store.ts";
 import type { TableNames } from "../adapters/dynamodb/tables.ts";
 import { EmfMetrics } from "../adapters/observability/emf-metrics.ts";
 import { powertoolsLogger } from "../adapters/observability/powertools-logger.ts";
 import { SecretsManagerSecretStore } from "../adapters/secrets/secrets-manager-secret-store.ts";
+import { webhookSender } from "../core/alerts/delivery.ts";
 import { buildCoreContext, type CoreContext, defaultCoreConfig, type Logger } from "../core/context.ts";
 import { createGateway, type Gateway } from "../core/gateway.ts";
 import type { Clock, Metrics } from "../core/ports.ts";
@@ -105,8 +107,6 @@ export function createAwsHost(config: AwsHostConfig, overrides: AwsHostOverrides
   // Region, credentials and endpoints come from the Lambda environment (the default chain).
   const dynamo = new DynamoDBClient({ maxAttempts: 3 });
   const secretsManager = new SecretsManagerClient({ maxAttempts: 3 });
-  // Alert channels of kind `sns` (the monitoring stack's topic) publish through this client.
-  registerSnsAlertSender(overrides.sns ?? new SNSClient({ maxAttempts: 3 }));
   const clock = overrides.clock ?? { now: () => Date.now() };
   const logger = overrides.logger ?? powertoolsLogger();
   const { ctx, pending } = buildCoreContext({
@@ -126,6 +126,11 @@ export function createAwsHost(config: AwsHostConfig, overrides: AwsHostOverrides
     fetch: overrides.fetch ?? fetch,
     metrics: overrides.metrics ?? new EmfMetrics({ namespace: config.metricsNamespace }),
     logger,
+    // Alert channels of kind `sns` (the monitoring stack's topic) publish through this client.
+    alertSenders: {
+      webhook: webhookSender(postWebhook),
+      sns: snsAlertSender(overrides.sns ?? new SNSClient({ maxAttempts: 3 })),
+    },
     instance: "lambda",
     settings: {
       upstreamBaseUrl: config.upstreamBaseUrl,

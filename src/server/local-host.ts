@@ -5,6 +5,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { serve } from "@hono/node-server";
+import { postWebhook } from "../adapters/alerts/webhook-post.ts";
 import { coalescingStore } from "../adapters/coalescing-store.ts";
 import { createDynamoStore, documentClient, localEmulatorClient } from "../adapters/dynamodb/dynamo-store.ts";
 import { type ExpirySweepResult, expirySweeper } from "../adapters/dynamodb/expiry-sweep.ts";
@@ -14,6 +15,7 @@ import { nodeHttpFetch } from "../adapters/http/node-http-fetch.ts";
 import { jsonLogger } from "../adapters/observability/json-logger.ts";
 import { MemoryMetrics } from "../adapters/observability/memory-metrics.ts";
 import { LocalFileSecretStore } from "../adapters/secrets/local-file-secret-store.ts";
+import { type AlertSenders, webhookSender } from "../core/alerts/delivery.ts";
 import { evaluateAlerts } from "../core/alerts/evaluate.ts";
 import { buildCoreContext, type Logger } from "../core/context.ts";
 import { createGateway, type Gateway } from "../core/gateway.ts";
@@ -59,6 +61,8 @@ export async function startLocalGateway(
     clock?: Clock;
     /** Wraps the store (tests inject faults or count calls through it). */
     wrapStore?: (store: Store) => Store;
+    /** Alert channel kinds beyond the built-in webhook (tests add `sns` with a mocked client). */
+    alertSenders?: AlertSenders;
   } = {},
 ): Promise<LocalGateway> {
   // Private before anything writes there: the store holds key hashes and account metadata.
@@ -89,6 +93,7 @@ export async function startLocalGateway(
     fetch: options.fetch ?? nodeHttpFetch,
     metrics: new MemoryMetrics(),
     logger: options.logger ?? jsonLogger(),
+    alertSenders: { webhook: webhookSender(postWebhook), ...options.alertSenders },
     instance: "local",
     settings: {
       upstreamBaseUrl: config.upstreamBaseUrl,

@@ -26,6 +26,8 @@ export interface ExtraRouteDeps {
   /** The fake's own bearer check: answers 401 itself and returns undefined when it fails. */
   authenticate(req: IncomingMessage, res: ServerResponse): { accountId: string } | undefined;
   baseUrl(): string;
+  /** The status an account's unary routes answer instead of serving (set by failUnary), if any. */
+  unaryFailure(accountId: string): number | undefined;
 }
 
 export interface ExtraRequest {
@@ -158,6 +160,13 @@ export function createExtraRoutes(deps: ExtraRouteDeps) {
     if (!known && !responses) return false;
     const acct = deps.authenticate(req, res);
     if (!acct) return true;
+    const failure = responses ? undefined : deps.unaryFailure(acct.accountId);
+    if (failure !== undefined) {
+      send(res, failure, {
+        error: { message: `fake unary failure (HTTP ${failure})`, type: "server_error", code: null },
+      });
+      return true;
+    }
 
     if (responses) {
       for (const id of fileIdsIn(r.body)) {

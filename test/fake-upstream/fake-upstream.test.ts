@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { deflateSync, gzipSync } from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { sseStream } from "../helpers/sse.ts";
 import {
   decodeJwtPayload,
   type FakeAccount,
@@ -58,36 +59,14 @@ function postResponses(
   });
 }
 
-function parseBlock(block: string): Ev {
-  let event = "";
-  let data = "";
-  for (const line of block.split("\n")) {
-    if (line.startsWith("event: ")) event = line.slice(7);
-    else if (line.startsWith("data: ")) data += line.slice(6);
-  }
-  return { event, data: JSON.parse(data) as Json };
-}
-
 /** The `response` object of an event (empty when absent). */
 function responseOf(ev: Ev | undefined): Json {
   return (ev?.data.response ?? {}) as Json;
 }
 
 async function* sseEvents(res: Response): AsyncGenerator<Ev> {
-  if (!res.body) return;
-  const reader = res.body.getReader();
-  const decoder = new TextDecoder();
-  let buf = "";
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    buf += decoder.decode(value, { stream: true });
-    for (let idx = buf.indexOf("\n\n"); idx >= 0; idx = buf.indexOf("\n\n")) {
-      const block = buf.slice(0, idx);
-      buf = buf.slice(idx + 2);
-      if (block.trim() !== "") yield parseBlock(block);
-    }
-  }
+  for await (const { event, data } of sseStream(res.body))
+    yield { event: event ?? "", data: JSON.parse(data) as Json };
 }
 
 async function allEvents(res: Response): Promise<Ev[]> {

@@ -48,6 +48,8 @@ interface AccountState extends TokenIdentity {
   secondaryUsed: number;
   /** Set by failRefresh: the token endpoint answers this status for the account's refresh token. */
   refreshFailureStatus?: number;
+  /** Set by failUnary: files, transcription, images and compaction answer this status. */
+  unaryFailureStatus?: number;
 }
 
 type Json = Record<string, unknown>;
@@ -156,7 +158,11 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
   const requests: RecordedRequest[] = [];
   const pausedWaiters = new Set<() => void>();
   let responseCounter = 0;
-  const extra = createExtraRoutes({ authenticate: (req, res) => authenticate(req, res), baseUrl: () => url });
+  const extra = createExtraRoutes({
+    authenticate: (req, res) => authenticate(req, res),
+    baseUrl: () => url,
+    unaryFailure: (accountId) => accounts.get(accountId)?.unaryFailureStatus,
+  });
   // Onboarding (device code, authorization code): the accounts it mints are ordinary fake accounts.
   const oauth = createOAuthRoutes({ issuer: () => url, createAccount: (opts) => fake.createAccount(opts) });
 
@@ -689,6 +695,10 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
       if (usage.primaryUsedPercent !== undefined) acct.primaryUsed = usage.primaryUsedPercent;
       if (usage.secondaryUsedPercent !== undefined) acct.secondaryUsed = usage.secondaryUsedPercent;
       if (usage.planType !== undefined) acct.planType = usage.planType;
+    },
+
+    failUnary(accountId: string, status?: number): void {
+      mustGet(accountId).unaryFailureStatus = status;
     },
 
     failRefresh(accountId: string, status?: number): void {

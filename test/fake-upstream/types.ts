@@ -86,6 +86,8 @@ export interface FakeUpstream extends FakeOAuthApi {
   setDefaultBehavior(accountId: string, behavior: Behavior): void;
   setUsage(accountId: string, usage: UsageSettings): void;
   expireAccessToken(accountId: string): void;
+  /** The account's unary routes (files, transcription, images, compaction) answer `status`; undefined heals. */
+  failUnary(accountId: string, status?: number): void;
   /** The token endpoint answers `status` (e.g. 500) for this account's refreshes; undefined heals it. */
   failRefresh(accountId: string, status?: number): void;
   refreshCount(accountId: string): number;

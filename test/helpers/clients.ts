@@ -4,7 +4,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import type { ClientConfigFile } from "../../src/core/client-configs/index.ts";
+import type { ClientConfigFile } from "../../src/client-configs/index.ts";
 import { REPO_ROOT } from "./gateway.ts";
 
 export const CLIENTS_DIR = join(REPO_ROOT, ".test-tmp", "clients");

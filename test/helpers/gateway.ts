@@ -1,12 +1,15 @@
 // Starts the real local host (embedded store, encrypted secrets, Node HTTP server) against a fake
 // upstream, in a data directory under the repo (never /tmp: Codex refuses a CODEX_HOME there).
+
 import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
+import type { AlertSenders } from "../../src/core/alerts/delivery.ts";
 import type { Store } from "../../src/core/ports.ts";
 import { loadConfig } from "../../src/server/config.ts";
 import { type LocalGateway, startLocalGateway } from "../../src/server/local-host.ts";
 import { type FakeUpstream, startFakeUpstream } from "../fake-upstream/index.ts";
+import { sseMessages } from "./sse.ts";
 
 export const REPO_ROOT = resolve(import.meta.dirname, "../..");
 
@@ -42,7 +45,11 @@ export interface Seeded {
 
 export async function startTestGateway(
   env: Record<string, string> = {},
-  options: { clock?: { now(): number }; wrapStore?: (store: Store) => Store } = {},
+  options: {
+    clock?: { now(): number };
+    wrapStore?: (store: Store) => Store;
+    alertSenders?: AlertSenders;
+  } = {},
 ): Promise<TestGateway> {
   const fake = await startFakeUpstream();
   const dataDir = scratchDir("gw");
@@ -59,6 +66,7 @@ export async function startTestGateway(
   const local = await startLocalGateway(config, {
     clock: options.clock,
     wrapStore: options.wrapStore,
+    alertSenders: options.alertSenders,
     logger: {
       info: (m, f) => logLines.push(JSON.stringify({ m, ...f })),
       warn: (m, f) => logLines.push(JSON.stringify({ m, ...f })),
@@ -133,19 +141,10 @@ export const TEXT_TURN_BODY = {
 
 /** Reads an SSE response into its events (type + parsed data). */
 export async function readSse(response: Response): Promise<{ type: string; data: any }[]> {
-  const text = await response.text();
-  return text
-    .split("\n\n")
-    .filter((block) => block.includes("data:"))
-    .map((block) => {
-      const data = block
-        .split("\n")
-        .filter((l) => l.startsWith("data:"))
-        .map((l) => l.slice(5).trim())
-        .join("\n");
-      const parsed = JSON.parse(data);
-      return { type: parsed.type as string, data: parsed };
-    });
+  return sseMessages(await response.text()).map(({ data }) => {
+    const parsed = JSON.parse(data);
+    return { type: parsed.type as string, data: parsed };
+  });
 }
 
 export async function waitFor<T>(

@@ -3,6 +3,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createServer as createHttpServer, request as httpRequest } from "node:http";
 import type { AddressInfo } from "node:net";
+import { createParser } from "eventsource-parser";
 import type { FakeUpstream } from "../fake-upstream/index.ts";
 import { REPO_ROOT, waitFor } from "./gateway.ts";
 
@@ -204,9 +205,14 @@ export function freshGet(url: string): Promise<{ status: number; body: string } 
 /** Incremental SSE reader: events as they arrive, so a test can act mid-stream. */
 export class SseReader {
   readonly events: { type: string; data: any }[] = [];
-  #buffer = "";
   #reader: ReadableStreamDefaultReader<Uint8Array>;
   #decoder = new TextDecoder();
+  #parser = createParser({
+    onEvent: ({ data }) => {
+      const parsed = JSON.parse(data);
+      this.events.push({ type: parsed.type as string, data: parsed });
+    },
+  });
   ended = false;
 
   constructor(response: Response) {
@@ -228,24 +234,9 @@ export class SseReader {
     const { done, value } = await this.#reader.read();
     if (done) {
       this.ended = true;
-      this.#buffer += this.#decoder.decode();
+      this.#parser.feed(this.#decoder.decode());
     } else {
-      this.#buffer += this.#decoder.decode(value, { stream: true });
-    }
-    let cut = this.#buffer.indexOf("\n\n");
-    while (cut !== -1) {
-      const block = this.#buffer.slice(0, cut);
-      this.#buffer = this.#buffer.slice(cut + 2);
-      const data = block
-        .split("\n")
-        .filter((l) => l.startsWith("data:"))
-        .map((l) => l.slice(5).trim())
-        .join("\n");
-      if (data !== "") {
-        const parsed = JSON.parse(data);
-        this.events.push({ type: parsed.type as string, data: parsed });
-      }
-      cut = this.#buffer.indexOf("\n\n");
+      this.#parser.feed(this.#decoder.decode(value, { stream: true }));
     }
   }
 

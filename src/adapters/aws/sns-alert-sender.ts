@@ -1,10 +1,10 @@
 // Alert channel kind `sns`: publishes the rendered event to an SNS topic (on AWS, the monitoring
-// stack's topic). Registered by the AWS host; the core knows only the sender interface.
+// stack's topic). Handed to the core by the AWS host; the core knows only the sender interface.
 import { PublishCommand, type SNSClient } from "@aws-sdk/client-sns";
-import { readChannelSecret, registerAlertSender } from "../../core/alerts/delivery.ts";
+import { type AlertSender, readChannelSecret } from "../../core/alerts/delivery.ts";
 
-export function registerSnsAlertSender(client: SNSClient): void {
-  registerAlertSender("sns", async (ctx, channel, { eventId, attemptId, body }) => {
+export function snsAlertSender(client: SNSClient): AlertSender {
+  return async (ctx, channel, { eventId, attemptId, body }) => {
     const started = ctx.clock.now();
     const target = await readChannelSecret(ctx, channel);
     if (!target?.url) return { outcome: "refused", errorCode: "channel_secret_missing", durationMs: 0 };
@@ -26,5 +26,5 @@ export function registerSnsAlertSender(client: SNSClient): void {
       const code = (error as { name?: string }).name ?? "sns_error";
       return { outcome: "http_error", errorCode: code.slice(0, 64), durationMs: ctx.clock.now() - started };
     }
-  });
+  };
 }

@@ -4,6 +4,7 @@ import { type Command, InvalidArgumentError, Option } from "commander";
 import {
   CLIENT_TEMPLATES,
   type ClientConfig,
+  ClientConfigError,
   type ClientConfigFile,
   clientCatalog,
   DEFAULT_KEY_ENV,
@@ -12,8 +13,7 @@ import {
   ROUTE_PATHS,
   type RouteFamily,
   renderClientConfig,
-} from "../../core/client-configs/index.ts";
-import { GatewayError } from "../../core/errors.ts";
+} from "../../client-configs/index.ts";
 import type { CliDeps, GlobalOptions } from "../context.ts";
 import { CliError } from "../errors.ts";
 import { type CliIO, printJson, printLines, printTable } from "../output.ts";
@@ -103,8 +103,8 @@ export function registerClientConfigCommand(program: Command, deps: CliDeps): vo
           model: opts.model,
         });
       } catch (err) {
-        // Validation errors are the core's OpenAI-shaped 400s; the CLI shows the message only.
-        if (err instanceof GatewayError) throw new CliError(err.message);
+        // Bad options: the CLI shows the message only.
+        if (err instanceof ClientConfigError) throw new CliError(err.message);
         throw err;
       }
       if (globals.json) printJson(deps.io, config);

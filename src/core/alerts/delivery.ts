@@ -4,9 +4,9 @@
 // back-off (30 s, 2 min, 10 min, 30 min, 2 h; six attempts in all) by later evaluation runs.
 import type { CoreContext } from "../context.ts";
 import { sortableId } from "../ids.ts";
-import { type PostResult, postWebhook } from "./http-post.ts";
 import type { AlertChannel, AlertDelivery, AlertEventType, AlertIncident, DeliveryAttempt } from "./model.ts";
 import { incidentEvent, renderBody, testEvent } from "./payload.ts";
+import type { PostResult, WebhookPost } from "./ports.ts";
 import { signedHeaders } from "./signing.ts";
 import { checkWebhookUrl } from "./webhook-url.ts";
 
@@ -43,8 +43,9 @@ export async function readChannelSecret(
 }
 
 /**
- * How one channel kind sends. `webhook` is built in; an SNS kind would register here (see
- * docs/alerts.md): it receives the same rendered body and ids and reports a PostResult.
+ * How one channel kind sends. The host hands the core its senders (`CoreContext.alertSenders`):
+ * `webhook` through `webhookSender`, and on AWS `sns` (see docs/alerts.md). Each receives the same
+ * rendered body and ids and reports a PostResult.
  */
 export type AlertSender = (
   ctx: CoreContext,
@@ -52,28 +53,27 @@ export type AlertSender = (
   send: { eventId: string; attemptId: string; body: string },
 ) => Promise<PostResult>;
 
-const senders = new Map<string, AlertSender>();
-
-export function registerAlertSender(kind: string, sender: AlertSender): void {
-  senders.set(kind, sender);
-}
+export type AlertSenders = Readonly<Record<string, AlertSender>>;
 
 const allowLocal = (ctx: CoreContext) => ctx.config.alertWebhookAllowInsecure === true;
 
-registerAlertSender("webhook", async (ctx, channel, { eventId, attemptId, body }) => {
-  const secret = await readChannelSecret(ctx, channel);
-  if (!secret) return { outcome: "refused", errorCode: "channel_secret_missing", durationMs: 0 };
-  let url: URL;
-  try {
-    url = checkWebhookUrl(secret.url, allowLocal(ctx));
-  } catch {
-    return { outcome: "refused", errorCode: "url_refused", durationMs: 0 };
-  }
-  return postWebhook(url, body, signedHeaders(secret.secret, eventId, attemptId, body), {
-    allowLocal: allowLocal(ctx),
-    timeoutMs: SEND_TIMEOUT_MS,
-  });
-});
+/** The built-in `webhook` kind: the channel's URL checked, the body signed, sent by the host's `post`. */
+export function webhookSender(post: WebhookPost): AlertSender {
+  return async (ctx, channel, { eventId, attemptId, body }) => {
+    const secret = await readChannelSecret(ctx, channel);
+    if (!secret) return { outcome: "refused", errorCode: "channel_secret_missing", durationMs: 0 };
+    let url: URL;
+    try {
+      url = checkWebhookUrl(secret.url, allowLocal(ctx));
+    } catch {
+      return { outcome: "refused", errorCode: "url_refused", durationMs: 0 };
+    }
+    return post(url, body, signedHeaders(secret.secret, eventId, attemptId, body), {
+      allowLocal: allowLocal(ctx),
+      timeoutMs: SEND_TIMEOUT_MS,
+    });
+  };
+}
 
 function newDelivery(
   ctx: CoreContext,
@@ -168,7 +168,7 @@ export async function attemptOnce(
   else if (channel.state !== "active" && delivery.eventType !== "channel.test")
     result = { outcome: "refused", errorCode: "channel_disabled", durationMs: 0 };
   else {
-    const sender = senders.get(channel.kind);
+    const sender = ctx.alertSenders?.[channel.kind];
     result = sender
       ? await sender(ctx, channel, {
           eventId: delivery.eventId,

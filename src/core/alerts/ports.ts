@@ -5,9 +5,30 @@ import type {
   AlertDelivery,
   AlertIncident,
   AlertRule,
+  AttemptOutcome,
   DeliveryAttempt,
   IncidentState,
 } from "./model.ts";
+
+/** How one delivery attempt went, as metadata. */
+export interface PostResult {
+  outcome: AttemptOutcome;
+  statusCode?: number;
+  /** A short code, never a message (messages may echo the URL). */
+  errorCode?: string;
+  durationMs: number;
+}
+
+/**
+ * One signed webhook POST, made by the host's adapter (on Node, with the SSRF guard at connect time).
+ * The core checks the URL and signs; the adapter only sends.
+ */
+export type WebhookPost = (
+  url: URL,
+  body: string,
+  headers: Record<string, string>,
+  options: { allowLocal: boolean; timeoutMs: number },
+) => Promise<PostResult>;
 
 export interface AlertRuleRepository {
   create(rule: AlertRule): Promise<void>;

@@ -2,7 +2,7 @@
 // carry no credentials, and name no address the gateway must never call: link-local and cloud
 // metadata endpoints, unspecified, multicast and reserved ranges always; loopback and private
 // ranges unless the local-development flag is on. Addresses are checked again at connect time
-// (http-post.ts), so a name that later resolves somewhere forbidden is refused too.
+// (adapters/alerts/webhook-post.ts), so a name that later resolves somewhere forbidden is refused too.
 import { createHash } from "node:crypto";
 import { BlockList, isIP } from "node:net";
 import { badRequest } from "../errors.ts";

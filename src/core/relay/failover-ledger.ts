@@ -14,6 +14,12 @@ export interface FailoverOutcome {
   code: string;
 }
 
+/** Every candidate was a half-open circuit already being probed elsewhere. */
+export const allRecovering = () =>
+  new GatewayError(503, "no_eligible_backend", "every candidate account is recovering; retry shortly", {
+    param: "model",
+  });
+
 export class FailoverLedger {
   readonly usageLimited: Account[] = [];
   #quotaHeaders?: Headers;
@@ -44,15 +50,7 @@ export class FailoverLedger {
   outcome(): FailoverOutcome {
     const last = this.#last;
     if (!last) {
-      // Every candidate was a half-open circuit already being probed elsewhere.
-      const error = new GatewayError(
-        503,
-        "no_eligible_backend",
-        "every candidate account is recovering; retry shortly",
-        {
-          param: "model",
-        },
-      );
+      const error = allRecovering();
       return { response: error.toResponse(), status: 503, code: error.code };
     }
     // Out of quota everywhere that could serve (the others were unusable): Codex shows the reset

@@ -8,10 +8,10 @@ import type { ClientHeaders } from "../firewall.ts";
 import type { Gateway } from "../gateway.ts";
 import type { Account, Credential, Pool, TokenUsage } from "../model.ts";
 import { usageLimitFrom } from "../quota.ts";
-import { logRequest } from "../request-log.ts";
+import { requestLogger } from "../request-log.ts";
 import type { Anchors, RoutePlan } from "../routing/router.ts";
+import { Attempts, recordServed, transportFailure, UNAUTHORIZED, withAccessToken } from "./attempts.ts";
 import { bodyReader, type ChunkReader, sourcedResponse } from "./chunk-source.ts";
-import { FailoverLedger } from "./failover-ledger.ts";
 import { peekFirstEvent } from "./sse-peek.ts";
 import { relaySse, type StreamSummary } from "./sse-relay.ts";
 import { relayedResponseHeaders, upstreamHeaderRecord } from "./upstream-headers.ts";
@@ -56,6 +56,8 @@ export type Attempt =
       /** The upstream's quota headers from a usage-limit answer. */
       quotaHeaders?: Headers;
       healthNeutral?: boolean;
+      /** The gateway's own error behind it (a token that could not be had), for callers that throw. */
+      error?: GatewayError;
     };
 
 interface LogFields {
@@ -97,24 +99,17 @@ export async function relayResponses(gw: Gateway, req: ResponsesRequest): Promis
   // they hold the few fields they need, not `req`: its body carries the whole conversation and is
   // garbage once the stream has committed.
   const { startedAt, pool, anchors } = req;
-  const entry = {
+  const logRow = requestLogger(ctx, {
+    at: startedAt,
     pool: pool.name,
     keyId: req.key.id,
     route: req.route,
     method: req.method ?? "POST",
     transport: req.transport ?? "http_sse",
     model: req.model,
-  };
+  });
   const log = (account: Account | undefined, attempts: number, fields: LogFields) =>
-    logRequest(ctx, {
-      at: startedAt,
-      ...entry,
-      accountId: account?.id,
-      accountLabel: account?.label,
-      attempts,
-      durationMs: ctx.clock.now() - startedAt,
-      ...fields,
-    });
+    logRow({ account, attempts, ...fields });
 
   let plan: RoutePlan;
   try {
@@ -130,20 +125,11 @@ export async function relayResponses(gw: Gateway, req: ResponsesRequest): Promis
     throw error;
   }
 
-  const ledger = new FailoverLedger(gw, req.pool.name, model);
-  let lastAccount: Account | undefined;
-  let attempts = 0;
-  for (const account of plan.candidates) {
-    if (req.signal.aborted) break;
-    if (plan.halfOpen.has(account.id) && !(await gw.router.acquireProbe(req.pool.name, account, model)))
-      continue;
-    attempts++;
-    lastAccount = account;
-    const attempt = await tryAccount(gw, req, account);
-    if (attempt.kind === "retry") {
-      await ledger.note(account, attempt);
-      continue;
-    }
+  const tries = new Attempts(gw, req.pool.name, model, plan);
+  const served = await tries.firstServed(req.signal, (account) => tryAccount(gw, req, account));
+  if (served) {
+    const { account, result: attempt } = served;
+    const attempts = tries.attempts;
     if (attempt.kind === "final") {
       log(account, attempts, { status: attempt.response.status, errorCode: attempt.errorCode });
       return attempt.response;
@@ -154,12 +140,16 @@ export async function relayResponses(gw: Gateway, req: ResponsesRequest): Promis
     });
   }
 
+  const lastAccount = tries.lastAccount;
   if (req.signal.aborted) {
-    log(lastAccount, attempts, { status: 499, errorCode: "client_closed" });
+    log(lastAccount, tries.attempts, { status: 499, errorCode: "client_closed" });
     return new GatewayError(499, "client_closed", "client closed the request").toResponse();
   }
-  const outcome = ledger.outcome();
-  log(attempts ? lastAccount : undefined, attempts, { status: outcome.status, errorCode: outcome.code });
+  const outcome = tries.outcome();
+  log(tries.attempts ? lastAccount : undefined, tries.attempts, {
+    status: outcome.status,
+    errorCode: outcome.code,
+  });
   return outcome.response;
 }
 
@@ -175,8 +165,7 @@ function settle(
   const { router } = gw;
   const work: Promise<unknown>[] = [];
   if (summary.outcome === "completed" || summary.outcome === "incomplete") {
-    gw.quota.succeeded(account);
-    work.push(router.recordSuccess(pool, account, model, strategy));
+    work.push(recordServed(gw, { name: pool, strategy }, account, model));
     if (summary.responseId) work.push(router.remember(pool, "response", summary.responseId, account.id));
     if (anchors.sessionKey) work.push(router.remember(pool, "session", anchors.sessionKey, account.id));
     if (anchors.promptCacheKey)
@@ -195,92 +184,64 @@ async function tryAccount(gw: Gateway, req: ResponsesRequest, account: Account):
   const { ctx } = gw;
   // Closures here stay reachable from the client's signal while the stream is open: not `req`.
   const { signal } = req;
-  let tokens: Awaited<ReturnType<typeof gw.tokens.accessToken>>;
-  try {
-    tokens = await gw.tokens.accessToken(account);
-  } catch (error) {
-    gw.directory.invalidate();
-    return {
-      kind: "retry",
-      status: 503,
-      code: error instanceof GatewayError ? error.code : "account_unavailable",
-      healthNeutral: true,
-    };
-  }
-  for (let authTry = 0; authTry < 2; authTry++) {
-    const abort = new AbortController();
-    const onClientGone = () => abort.abort();
-    req.signal.addEventListener("abort", onClientGone, { once: true });
-    const headersTimer = setTimeout(() => abort.abort(), ctx.config.upstreamHeadersTimeoutMs);
-    let response: Response;
-    try {
-      response = await ctx.fetch(`${ctx.config.upstreamBaseUrl}/codex/responses`, {
-        method: "POST",
-        headers: upstreamHeaderRecord(req.clientHeaders, account, tokens.accessToken, {
-          accept: "text/event-stream",
-          clientVersion: ctx.config.clientVersion,
-          contentType: "application/json",
-        }),
-        body: req.body,
-        signal: abort.signal,
-      });
-    } catch {
-      req.signal.removeEventListener("abort", onClientGone);
-      const clientGone = req.signal.aborted;
-      return {
-        kind: "retry",
-        status: 502,
-        code: clientGone ? "client_closed" : "upstream_unreachable",
-        healthNeutral: clientGone,
-      };
-    } finally {
-      clearTimeout(headersTimer);
-    }
-    gw.quota.observe(account, response.headers);
-
-    const reader = response.ok ? bodyReader(response) : undefined;
-    if (reader) {
-      const peek = await peekFirstEvent(reader, ctx.config.firstEventTimeoutMs).catch(() => ({
-        kind: "retry" as const,
-        code: signal.aborted ? "client_closed" : "stream_incomplete",
-        usageLimited: false,
-      }));
-      if (peek.kind === "retry") {
-        req.signal.removeEventListener("abort", onClientGone);
-        abort.abort();
-        await reader.cancel().catch(() => undefined);
-        if (peek.usageLimited) {
-          gw.quota.exhausted(
-            account,
-            { resetsAt: Math.floor(ctx.clock.now() / 1000) + 300 },
-            response.headers,
-          );
-        }
-        return { kind: "retry", status: 502, code: peek.code, usageLimited: peek.usageLimited };
-      }
-      return { kind: "stream", response, reader, abort, prefix: peek.prefix, pending: peek.pending };
-    }
-    req.signal.removeEventListener("abort", onClientGone);
-
-    if (response.status === 401 && authTry === 0) {
-      await response.body?.cancel().catch(() => undefined);
+  return withAccessToken(
+    gw,
+    account,
+    async (accessToken, lastTry): Promise<Attempt | typeof UNAUTHORIZED> => {
+      const abort = new AbortController();
+      const onClientGone = () => abort.abort();
+      signal.addEventListener("abort", onClientGone, { once: true });
+      const headersTimer = setTimeout(() => abort.abort(), ctx.config.upstreamHeadersTimeoutMs);
+      let response: Response;
       try {
-        tokens = await gw.tokens.refresh(account, "unauthorized_recovery");
-      } catch (error) {
-        gw.directory.invalidate();
-        // The account's login is the problem, not the upstream's health.
-        return {
-          kind: "retry",
-          status: 502,
-          code: error instanceof GatewayError ? error.code : "upstream_auth_failed",
-          healthNeutral: true,
-        };
+        response = await ctx.fetch(`${ctx.config.upstreamBaseUrl}/codex/responses`, {
+          method: "POST",
+          headers: upstreamHeaderRecord(req.clientHeaders, account, accessToken, {
+            accept: "text/event-stream",
+            clientVersion: ctx.config.clientVersion,
+            contentType: "application/json",
+          }),
+          body: req.body,
+          signal: abort.signal,
+        });
+      } catch {
+        signal.removeEventListener("abort", onClientGone);
+        return transportFailure(signal);
+      } finally {
+        clearTimeout(headersTimer);
       }
-      continue;
-    }
-    return classifyError(gw, account, response, req.model);
-  }
-  return { kind: "retry", status: 502, code: "upstream_auth_failed" };
+      gw.quota.observe(account, response.headers);
+
+      const reader = response.ok ? bodyReader(response) : undefined;
+      if (reader) {
+        const peek = await peekFirstEvent(reader, ctx.config.firstEventTimeoutMs).catch(() => ({
+          kind: "retry" as const,
+          code: signal.aborted ? "client_closed" : "stream_incomplete",
+          usageLimited: false,
+        }));
+        if (peek.kind === "retry") {
+          signal.removeEventListener("abort", onClientGone);
+          abort.abort();
+          await reader.cancel().catch(() => undefined);
+          if (peek.usageLimited) {
+            gw.quota.exhausted(
+              account,
+              { resetsAt: Math.floor(ctx.clock.now() / 1000) + 300 },
+              response.headers,
+            );
+          }
+          return { kind: "retry", status: 502, code: peek.code, usageLimited: peek.usageLimited };
+        }
+        return { kind: "stream", response, reader, abort, prefix: peek.prefix, pending: peek.pending };
+      }
+      signal.removeEventListener("abort", onClientGone);
+      if (response.status === 401 && !lastTry) {
+        await response.body?.cancel().catch(() => undefined);
+        return UNAUTHORIZED;
+      }
+      return classifyError(gw, account, response, req.model);
+    },
+  );
 }
 
 /** Sorts an upstream error answer: another account may serve it (retry), or it fails everywhere (final). */

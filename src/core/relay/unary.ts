@@ -9,8 +9,17 @@ import { GatewayError } from "../errors.ts";
 import type { Gateway } from "../gateway.ts";
 import type { Account, Credential, Pool, TokenUsage } from "../model.ts";
 import { usageLimitFrom } from "../quota.ts";
-import { logRequest } from "../request-log.ts";
+import { requestLogger } from "../request-log.ts";
 import { type Anchors, usageLimitError } from "../routing/router.ts";
+import {
+  Attempts,
+  isRetry,
+  recordServed,
+  transportFailure,
+  UNAUTHORIZED,
+  withAccessToken,
+} from "./attempts.ts";
+import { allRecovering, type Retry } from "./failover-ledger.ts";
 import { upstreamHeaders } from "./upstream-headers.ts";
 
 export interface UnaryCall {
@@ -29,7 +38,7 @@ export interface UnaryCall {
   clientHeaders?: Headers;
   signal: AbortSignal;
   requestId: string;
-  /** Legacy compaction is never replayed on another account. */
+  /** false: only the plan's first account (a step bound to the account that holds its state). */
   failover?: boolean;
   maxResponseBytes?: number;
 }
@@ -46,73 +55,92 @@ export interface UnaryResult {
 
 const DEFAULT_MAX_RESPONSE = 16 * 1024 * 1024;
 
-/** Tries the Pool's planned accounts; returns the first answer that is final (2xx or a 4xx that any account would give). */
+/**
+ * Tries the Pool's planned accounts through the shared attempt loop; returns the first answer that is
+ * final (2xx or a 4xx that any account would give). Throttling, quota, 403 and server errors demote
+ * the account and move on, like the relay; when every account failed, the last upstream answer is
+ * relayed (or a usage-limit error when all were out of quota).
+ */
 export async function callPool(gw: Gateway, call: UnaryCall): Promise<UnaryResult> {
   const now = gw.ctx.clock.now();
+  const model = call.model ?? "default";
   const plan = await gw.router.plan({
     pool: call.pool,
     keyId: call.key.id,
-    model: call.model ?? "default",
+    model,
     anchors: call.anchors ?? {},
     requestId: call.requestId,
   });
-  const candidates = call.failover === false ? plan.candidates.slice(0, 1) : plan.candidates;
-  const usageLimited: Account[] = [];
+  const tries = new Attempts(gw, call.pool.name, model, {
+    candidates: call.failover === false ? plan.candidates.slice(0, 1) : plan.candidates,
+    halfOpen: plan.halfOpen,
+  });
   let last: UnaryResult | undefined;
-  let attempts = 0;
-  for (const account of candidates) {
-    if (call.signal.aborted) break;
-    attempts++;
-    const result = await callAccount(gw, account, call).catch((error: unknown) => {
-      if (error instanceof GatewayError && error.code === "upstream_response_too_large") throw error;
-      return undefined; // transport or token failure: try the next account
-    });
-    if (!result) continue;
-    result.attempts = attempts;
-    last = result;
+  const served = await tries.firstServed(call.signal, async (account): Promise<UnaryResult | Retry> => {
+    const result = await callAccount(gw, account, call);
+    if (isRetry(result)) return result;
     const limit = usageLimitFrom(result.status, result.headers, result.json, now);
     if (limit) {
       gw.quota.exhausted(account, limit, result.headers);
-      usageLimited.push(account);
-      continue;
+      return { kind: "retry", status: 429, code: "usage_limit_reached", usageLimited: true };
     }
-    if (retryable(result.status)) continue;
+    if (!retryable(result.status)) return result;
+    last = result;
+    return { kind: "retry", status: result.status, code: `upstream_http_${result.status}` };
+  });
+  if (served) {
+    const { account, result } = served;
+    result.attempts = tries.attempts;
+    if (result.status >= 200 && result.status < 300) {
+      gw.ctx.background(
+        recordServed(gw, call.pool, account, model).catch((error) =>
+          gw.ctx.logger.warn("routing state write failed", { error: String(error) }),
+        ),
+      );
+    }
     return result;
   }
-  if (usageLimited.length > 0 && usageLimited.length === attempts) {
+  const { usageLimited } = tries.ledger;
+  if (usageLimited.length > 0 && usageLimited.length === tries.attempts) {
     throw usageLimitError(usageLimited, now);
   }
-  if (last) return last;
+  const answer = last as UnaryResult | undefined;
+  if (answer) return { ...answer, attempts: tries.attempts };
+  if (call.signal.aborted) throw new GatewayError(499, "client_closed", "client closed the request");
+  if (tries.attempts === 0) throw allRecovering();
   throw new GatewayError(
-    call.signal.aborted ? 499 : 502,
-    call.signal.aborted ? "client_closed" : "upstream_request_failed",
+    502,
+    "upstream_request_failed",
     "upstream request failed on every account tried; try again shortly",
   );
 }
 
 const retryable = (status: number) => status === 429 || status >= 500 || status === 403;
 
-/** One account: a proactive token, one refresh-and-retry on 401. Throws on transport failure. */
-export async function callAccount(gw: Gateway, account: Account, call: UnaryCall): Promise<UnaryResult> {
+/** One account: its token, the request, one refresh-and-retry on 401; transport failures are retries. */
+async function callAccount(gw: Gateway, account: Account, call: UnaryCall): Promise<UnaryResult | Retry> {
   const { ctx } = gw;
-  let tokens = await gw.tokens.accessToken(account);
-  for (let authTry = 0; ; authTry++) {
+  return withAccessToken(gw, account, async (accessToken, lastTry) => {
     const timeout = AbortSignal.timeout(ctx.config.upstreamHeadersTimeoutMs);
-    const response = await ctx.fetch(`${ctx.config.upstreamBaseUrl}${call.path}`, {
-      method: call.method ?? "POST",
-      headers: upstreamHeaders(call.clientHeaders ?? new Headers(), account, tokens.accessToken, {
-        accept: call.accept ?? "application/json",
-        clientVersion: ctx.config.clientVersion,
-        contentType: call.contentType,
-      }),
-      body: call.body?.(),
-      signal: AbortSignal.any([call.signal, timeout]),
-    });
+    let response: Response;
+    try {
+      response = await ctx.fetch(`${ctx.config.upstreamBaseUrl}${call.path}`, {
+        method: call.method ?? "POST",
+        headers: upstreamHeaders(call.clientHeaders ?? new Headers(), account, accessToken, {
+          accept: call.accept ?? "application/json",
+          clientVersion: ctx.config.clientVersion,
+          contentType: call.contentType,
+        }),
+        body: call.body?.(),
+        signal: AbortSignal.any([call.signal, timeout]),
+      });
+    } catch {
+      return transportFailure(call.signal);
+    }
     gw.quota.observe(account, response.headers);
-    if (response.status === 401 && authTry === 0) {
+    if (response.status === 401 && !lastTry) {
       await response.body?.cancel().catch(() => undefined);
-      tokens = await gw.tokens.refresh(account, "unauthorized_recovery");
-      continue;
+      return UNAUTHORIZED;
     }
     const limit = call.maxResponseBytes ?? DEFAULT_MAX_RESPONSE;
     const text = decodeText(
@@ -134,7 +162,7 @@ export async function callAccount(gw: Gateway, account: Account, call: UnaryCall
       json = undefined;
     }
     return { account, attempts: 1, status: response.status, headers: response.headers, text, json };
-  }
+  });
 }
 
 /** One metadata row for a unary route (the caller decides when the work is done). */
@@ -143,20 +171,13 @@ export function logUnary(
   req: { key: Credential; pool: Pool; route: string; startedAt: number; model?: string },
   outcome: { status: number; errorCode?: string; account?: Account; attempts?: number; usage?: TokenUsage },
 ): void {
-  logRequest(gw.ctx, {
+  requestLogger(gw.ctx, {
     at: req.startedAt,
     pool: req.pool.name,
     keyId: req.key.id,
-    accountId: outcome.account?.id,
-    accountLabel: outcome.account?.label,
     route: req.route,
     method: "POST",
     transport: "http_json",
     model: req.model,
-    status: outcome.status,
-    errorCode: outcome.errorCode,
-    attempts: outcome.attempts ?? (outcome.account ? 1 : 0),
-    durationMs: gw.ctx.clock.now() - req.startedAt,
-    usage: outcome.usage,
-  });
+  })(outcome);
 }

@@ -12,7 +12,7 @@ import type { Gateway } from "../gateway.ts";
 import { authenticatePoolKey } from "../key-auth.ts";
 import { enforceKeyPolicy, MODEL_ID } from "../key-policy.ts";
 import type { Credential } from "../model.ts";
-import { logRequest } from "../request-log.ts";
+import { requestLogger } from "../request-log.ts";
 import { SESSION_HEADERS } from "./responses.ts";
 import { FORWARDED_CLIENT_HEADERS } from "./upstream-headers.ts";
 import {
@@ -136,21 +136,17 @@ export async function receiveMessage(
 
   const text = (v: unknown) => (typeof v === "string" && v.trim() !== "" ? v : undefined);
   const model = text(frame.model);
+  const logRow = requestLogger(ctx, {
+    at: startedAt,
+    pool: connection.pool,
+    keyId: connection.keyId,
+    route: WEBSOCKET_API_ROUTE,
+    method: "GET",
+    transport: "websocket",
+    model,
+  });
   const log = (status: number, errorCode?: string) =>
-    logRequest(ctx, {
-      at: startedAt,
-      pool: connection.pool,
-      keyId: connection.keyId,
-      route: WEBSOCKET_API_ROUTE,
-      method: "GET",
-      transport: "websocket",
-      model,
-      status,
-      errorCode,
-      attempts: 0,
-      durationMs: ctx.clock.now() - startedAt,
-      ...(status === 200 ? { usage: ZERO_USAGE_LOG } : {}),
-    });
+    logRow({ status, errorCode, ...(status === 200 ? { usage: ZERO_USAGE_LOG } : {}) });
   const fail = async (error: GatewayError, logged = false) => {
     await post(gatewayErrorFrame(error));
     if (!logged) log(error.status, error.code);

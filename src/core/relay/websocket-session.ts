@@ -13,9 +13,10 @@ import type { PoolKeyAuth } from "../key-auth.ts";
 import { enforceKeyPolicy, MODEL_ID } from "../key-policy.ts";
 import type { Account, TokenUsage } from "../model.ts";
 import { usageLimitFrom } from "../quota.ts";
-import { logRequest } from "../request-log.ts";
+import { requestLogger } from "../request-log.ts";
 import type { RoutePlan } from "../routing/router.ts";
-import { FailoverLedger, type Retry } from "./failover-ledger.ts";
+import { Attempts, recordServed, transportFailure, UNAUTHORIZED, withAccessToken } from "./attempts.ts";
+import type { Retry } from "./failover-ledger.ts";
 import { type Attempt, anchorsFrom, classifyError } from "./responses.ts";
 import { PRE_CONTENT, RETRYABLE_FIRST_EVENT_CODES } from "./sse-peek.ts";
 import { usageFrom } from "./sse-relay.ts";
@@ -105,15 +106,6 @@ interface Upstream {
   ageTimer: NodeJS.Timeout;
 }
 
-interface Routing {
-  model: string;
-  candidates: Account[];
-  halfOpen: Set<string>;
-  attempts: number;
-  ledger: FailoverLedger;
-  lastAccount?: Account;
-}
-
 interface Turn {
   text: string;
   model?: string;
@@ -165,7 +157,7 @@ export class WebSocketSession {
   readonly #clientHolds = new Set<"queue" | "backpressure">();
   #client?: FrameSocket;
   #upstream?: Upstream;
-  #routing?: Routing;
+  #routing?: Attempts;
   #turn?: Turn;
   /** Upstream dials made since the last turn started (the handshake's count towards the first turn). */
   #dials = 0;
@@ -425,8 +417,7 @@ export class WebSocketSession {
     const pool = this.#init.auth.pool;
     const model = turn.model ?? "default";
     const anchors = anchorsFrom(this.#init.clientHeaders, {});
-    const work: Promise<unknown>[] = [router.recordSuccess(pool.name, account, model, pool.strategy)];
-    this.#gw.quota.succeeded(account);
+    const work: Promise<unknown>[] = [recordServed(this.#gw, pool, account, model)];
     if (anchors.sessionKey) work.push(router.remember(pool.name, "session", anchors.sessionKey, account.id));
     if (turn.promptCacheKey)
       work.push(router.remember(pool.name, "prompt_cache", turn.promptCacheKey, account.id));
@@ -451,13 +442,7 @@ export class WebSocketSession {
       anchors,
       requestId,
     });
-    this.#routing = {
-      model,
-      candidates: [...plan.candidates],
-      halfOpen: plan.halfOpen,
-      attempts: 0,
-      ledger: new FailoverLedger(this.#gw, this.#init.auth.pool.name, model),
-    };
+    this.#routing = new Attempts(this.#gw, auth.pool.name, model, plan);
   }
 
   /** Dials the plan's remaining candidates in order until one accepts. */
@@ -465,15 +450,8 @@ export class WebSocketSession {
     const routing = this.#routing;
     if (!routing)
       return failureFrom(new GatewayError(503, "no_eligible_backend", "no upstream account planned"));
-    const { router } = this.#gw;
-    for (let account = routing.candidates.shift(); account; account = routing.candidates.shift()) {
-      if (this.#abort.signal.aborted)
-        return failureFrom(new GatewayError(499, "client_closed", "client closed"));
-      const pool = this.#init.auth.pool.name;
-      if (routing.halfOpen.has(account.id) && !(await router.acquireProbe(pool, account, routing.model)))
-        continue;
-      routing.attempts++;
-      routing.lastAccount = account;
+    const signal = this.#abort.signal;
+    for (let account = await routing.next(signal); account; account = await routing.next(signal)) {
       if (turn) turn.attempts++;
       else this.#dials++;
       // "default" only orders the candidates; it is no model an upstream answer could be about.
@@ -490,80 +468,37 @@ export class WebSocketSession {
           code: attempt.errorCode ?? "upstream_error",
         };
       }
-      await this.#noteRetry(account, attempt);
+      await routing.note(account, attempt);
     }
-    return this.#exhausted();
+    if (signal.aborted) return failureFrom(new GatewayError(499, "client_closed", "client closed"));
+    return routing.outcome();
   }
 
-  async #dialAccount(account: Account, model: string | undefined): Promise<DialAttempt> {
+  #dialAccount(account: Account, model: string | undefined): Promise<DialAttempt> {
     const { ctx } = this.#gw;
-    let tokens: Awaited<ReturnType<Gateway["tokens"]["accessToken"]>>;
-    try {
-      tokens = await this.#gw.tokens.accessToken(account);
-    } catch (error) {
-      this.#gw.directory.invalidate();
-      const code = error instanceof GatewayError ? error.code : "account_unavailable";
-      return { kind: "retry", status: 503, code, healthNeutral: true };
-    }
     const url = `${ctx.config.upstreamBaseUrl.replace(/^http/, "ws")}/codex/responses`;
-    for (let authTry = 0; authTry < 2; authTry++) {
+    return withAccessToken(this.#gw, account, async (accessToken, lastTry) => {
       const headers = websocketUpstreamHeaders(
         this.#init.clientHeaders,
         account,
-        tokens.accessToken,
+        accessToken,
         ctx.config.clientVersion,
       );
       const result = await this.#init.dial(url, headers, this.#abort.signal);
-      if (result.kind === "failed") {
-        const gone = this.#abort.signal.aborted;
-        return {
-          kind: "retry",
-          status: 502,
-          code: gone ? "client_closed" : "upstream_unreachable",
-          healthNeutral: gone,
-        };
-      }
+      if (result.kind === "failed") return transportFailure(this.#abort.signal);
       this.#gw.quota.observe(account, result.headers);
       if (result.kind === "open") return result;
-      if (result.status === 401 && authTry === 0) {
-        try {
-          tokens = await this.#gw.tokens.refresh(account, "unauthorized_recovery");
-        } catch (error) {
-          this.#gw.directory.invalidate();
-          // The account's login is the problem, not the upstream's health.
-          return {
-            kind: "retry",
-            status: 502,
-            code: error instanceof GatewayError ? error.code : "upstream_auth_failed",
-            healthNeutral: true,
-          };
-        }
-        continue;
-      }
+      if (result.status === 401 && !lastTry) return UNAUTHORIZED;
       const status = result.status >= 200 && result.status <= 599 ? result.status : 502;
       const answer = new Response(result.body || null, { status, headers: result.headers });
       return judge(this.#gw, account, answer, model);
-    }
-    return { kind: "retry", status: 502, code: "upstream_auth_failed" };
+    });
   }
 
   async #noteRetry(account: Account, attempt: Retry): Promise<void> {
     const routing = this.#routing;
-    if (routing) await routing.ledger.note(account, attempt);
+    if (routing) await routing.note(account, attempt);
     else this.#gw.ctx.metrics.count("upstream_failover", 1, { code: attempt.code });
-  }
-
-  /** Every candidate failed: the same answer the HTTP relay gives. */
-  #exhausted(): Failure {
-    const routing = this.#routing;
-    if (!routing) {
-      return failureFrom(
-        new GatewayError(503, "no_eligible_backend", "every candidate account is recovering; retry shortly", {
-          param: "model",
-        }),
-      );
-    }
-    return routing.ledger.outcome();
   }
 
   #lastAccountTried(): Account | undefined {
@@ -665,7 +600,7 @@ export class WebSocketSession {
         .refresh(upstream.account, "unauthorized_recovery")
         .then(() => true)
         .catch(() => false);
-      if (refreshed) this.#routing?.candidates.unshift(upstream.account);
+      if (refreshed) this.#routing?.again(upstream.account);
       else await this.#noteRetry(upstream.account, retry);
     } else {
       await this.#noteRetry(upstream.account, retry);
@@ -845,20 +780,15 @@ export class WebSocketSession {
       usage?: TokenUsage;
     },
   ): void {
-    const { ctx } = this.#gw;
     const { auth, route } = this.#init;
-    logRequest(ctx, {
+    requestLogger(this.#gw.ctx, {
       at,
       pool: auth.pool.name,
       keyId: auth.key.id,
-      accountId: account?.id,
-      accountLabel: account?.label,
       route,
       method: "GET",
       transport: "websocket",
-      durationMs: ctx.clock.now() - at,
-      ...fields,
-    });
+    })({ account, ...fields });
   }
 }
 

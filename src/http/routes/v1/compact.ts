@@ -1,6 +1,7 @@
 // Legacy unary compaction (codex-protocol §7.2): POST /backend-api/codex/responses/compact and its
-// /v1 alias go to the upstream's /codex/responses/compact on the session's account. Never replayed
-// on another account: the encrypted output is bound to the account that produced it.
+// /v1 alias go to the upstream's /codex/responses/compact, on the session's account first. An account
+// that fails before answering (transport error, 5xx, 429, 403, quota) is demoted and the next one tried,
+// as on every route: nothing was produced yet, so nothing bound to that account is lost.
 import { Hono } from "hono";
 import { badRequest } from "../../../core/errors.ts";
 import type { Gateway } from "../../../core/gateway.ts";
@@ -45,7 +46,6 @@ export function compactRoutes(gw: Gateway) {
           model: body.model,
           anchors: anchorsFrom(c.req.raw.headers, body),
           clientHeaders: c.req.raw.headers,
-          failover: false,
           maxResponseBytes: COMPACT_MAX_RESPONSE,
         },
         (json) => usageFrom((json as { usage?: unknown } | undefined)?.usage),

@@ -5,16 +5,9 @@ import { lookup as dnsLookup, type LookupAddress } from "node:dns";
 import http from "node:http";
 import https from "node:https";
 import type { LookupFunction } from "node:net";
-import type { AttemptOutcome } from "./model.ts";
-import { forbiddenAddress } from "./webhook-url.ts";
-
-export interface PostResult {
-  outcome: AttemptOutcome;
-  statusCode?: number;
-  /** A short code, never a message (messages may echo the URL). */
-  errorCode?: string;
-  durationMs: number;
-}
+import type { AttemptOutcome } from "../../core/alerts/model.ts";
+import type { PostResult, WebhookPost } from "../../core/alerts/ports.ts";
+import { forbiddenAddress } from "../../core/alerts/webhook-url.ts";
 
 const MAX_ANSWER_BYTES = 64 * 1024;
 const REFUSED = "E_WEBHOOK_ADDRESS_REFUSED";
@@ -58,12 +51,7 @@ function errorCodeOf(error: NodeJS.ErrnoException): { outcome: AttemptOutcome; e
   }
 }
 
-export function postWebhook(
-  url: URL,
-  body: string,
-  headers: Record<string, string>,
-  options: { allowLocal: boolean; timeoutMs: number },
-): Promise<PostResult> {
+export const postWebhook: WebhookPost = (url, body, headers, options): Promise<PostResult> => {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   return new Promise((resolve) => {
@@ -105,4 +93,4 @@ export function postWebhook(
     request.on("error", (error: NodeJS.ErrnoException) => finish(errorCodeOf(error)));
     request.end(body);
   });
-}
+};

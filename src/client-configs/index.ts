@@ -1,7 +1,6 @@
-// Ready-to-save configs for the clients the gateway supports. Pure and side-effect free: the CLI
-// (`pooler client-config`), the MCP setup-help tool and a web console all render from here.
+// Ready-to-save configs for the clients the gateway supports. Pure and side-effect free, with no
+// import from any layer: the CLI (`pooler client-config`) and the web console both render from here.
 // Rendered text never holds a key: only environment variable references or placeholders.
-import { badRequest } from "../errors.ts";
 import { aider } from "./aider.ts";
 import { cline } from "./cline.ts";
 import { codexCli } from "./codex-cli.ts";
@@ -33,6 +32,19 @@ export type {
   RouteFamily,
 } from "./types.ts";
 export { ROUTE_FAMILIES, ROUTE_PATHS } from "./types.ts";
+
+/** Bad options: `param` names the option (url, key_env, model, route, client). */
+export class ClientConfigError extends Error {
+  constructor(
+    message: string,
+    readonly param: string,
+  ) {
+    super(message);
+    this.name = "ClientConfigError";
+  }
+}
+
+const badRequest = (message: string, param: string) => new ClientConfigError(message, param);
 
 export const DEFAULT_CLIENT_URL = "http://localhost:4000";
 export const DEFAULT_KEY_ENV = "CODEX_POOLER_API_KEY";
@@ -92,7 +104,7 @@ export function isRouteFamily(value: string): value is RouteFamily {
   return (ROUTE_FAMILIES as readonly string[]).includes(value);
 }
 
-/** Renders the config files for one client; throws a 400 `GatewayError` for bad options. */
+/** Renders the config files for one client; throws a `ClientConfigError` for bad options. */
 export function renderClientConfig(clientId: string, options: ClientConfigOptions = {}): ClientConfig {
   const template = findClientTemplate(clientId);
   if (!template) {
