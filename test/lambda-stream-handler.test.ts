@@ -6,6 +6,12 @@ import { streamHandler } from "../src/adapters/lambda/stream-handler.ts";
 import { invoke } from "./helpers/lambda.ts";
 
 describe("function URL stream adapter", () => {
+  // `npm run test:node24` runs this file again on the Lambda runtime's Node major: its workers must
+  // really be on Node 24, not on the Node that started the script.
+  it.runIf(process.env.POOLER_NODE24_RUN === "1")("runs on Node 24 in the Node 24 run", () => {
+    expect(process.versions.node.split(".")[0]).toBe("24");
+  });
+
   it("builds the web Request from the event: method, raw query, headers, cookies, base64 body", async () => {
     // Prepare
     let seen:
