@@ -64,7 +64,7 @@ export function findChromium(env: NodeJS.ProcessEnv = process.env): BrowserLooku
   if (system) return { found: { source: system, executable: async () => system, env: {} } };
   const packaged = packagedChromium();
   if (packaged) return { found: packaged };
-  const pkg = `@sparticuz/chromium (${existsSync(PACKAGE_DIR) ? `present, but built for Linux x64, not ${process.platform} ${process.arch}` : "not installed"})`;
+  const pkg = `@sparticuz/chromium (${existsSync(PACKAGE_DIR) ? `present, but built for Linux x64 with glibc, not ${process.platform} ${process.arch}` : "not installed"})`;
   return {
     found: undefined,
     reason: `no Chromium: $POOLER_CHROMIUM unset, none at ${SYSTEM_PATHS.join(", ")}, ${pkg}; to run them ${HOW_TO_ENABLE}`,
@@ -89,7 +89,7 @@ export function browserSkipLine(files: string[]): string {
 }
 
 function packagedChromium(): BrowserChoice | undefined {
-  if (process.platform !== "linux" || process.arch !== "x64") return undefined;
+  if (process.platform !== "linux" || process.arch !== "x64" || !hasGlibc()) return undefined;
   const bin = join(PACKAGE_DIR, "bin");
   if (!existsSync(join(bin, "chromium.br"))) return undefined;
   let version = "unknown";
@@ -109,6 +109,12 @@ function packagedChromium(): BrowserChoice | undefined {
       FONTCONFIG_FILE: join(dir, "fonts.conf"),
     },
   };
+}
+
+/** The packaged build is linked against glibc (a musl system such as Alpine cannot run it). */
+function hasGlibc(): boolean {
+  const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined;
+  return Boolean(report?.header?.glibcVersionRuntime);
 }
 
 /** Unpacks the package's brotli files into `dir` once; concurrent test files race safely (rename). */
