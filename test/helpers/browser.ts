@@ -81,11 +81,19 @@ export function browserForTests(env: NodeJS.ProcessEnv = process.env): BrowserCh
   return undefined;
 }
 
-/** One line for the end of a run in which the browser tests were skipped. */
-export function browserSkipLine(files: string[]): string {
-  const lookup = findChromium();
-  const why = lookup.found ? "" : `: ${lookup.reason}`;
-  return `Skipped ${files.join(" and ")} (the web console in a real browser)${why}`;
+/**
+ * One line for the end of a run in which the browser test files were skipped for want of a browser;
+ * undefined when a browser is there (they were skipped some other way, e.g. a name filter).
+ */
+export function browserSkipLine(files: string[]): string | undefined {
+  let lookup: BrowserLookup;
+  try {
+    lookup = findChromium();
+  } catch {
+    return undefined; // a wrong $POOLER_CHROMIUM: those files failed, and said why
+  }
+  if (lookup.found) return undefined;
+  return `Skipped ${files.join(" and ")} (the web console in a real browser): ${lookup.reason}`;
 }
 
 function packagedChromium(): BrowserChoice | undefined {

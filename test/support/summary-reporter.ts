@@ -34,7 +34,8 @@ export default class SummaryReporter implements Reporter {
         browserSkipped.push(file);
       }
     }
-    if (browserSkipped.length > 0) process.stdout.write(`\n${browserSkipLine(browserSkipped)}\n`);
+    const skipLine = browserSkipped.length > 0 ? browserSkipLine(browserSkipped) : undefined;
+    if (skipLine) process.stdout.write(`\n${skipLine}\n`);
     process.stdout.write(`\nTests: ${passed} passed, ${failed} failed, ${skipped} skipped\n`);
   }
 }
