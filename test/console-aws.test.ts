@@ -1,7 +1,7 @@
 // The web console as AWS serves it: the console entry bundled exactly as the stack deploys it
 // (scripts/build-lambdas.ts, static files beside index.mjs), behind a stand-in for CloudFront that
-// adds the origin header and runs the distribution's real viewer-request function. Debian's
-// Chromium signs in with an admin token minted over the IAM admin entry (as `pooler --aws` would),
+// adds the origin header and runs the distribution's real viewer-request function. Headless
+// Chromium (test/helpers/browser.ts) signs in with an admin token minted over the IAM admin entry (as `pooler --aws` would),
 // sets up a pool, an account and a key, and finds a turn the runtime entry served in the logs.
 // DynamoDB is the embedded emulator, Secrets Manager is mocked, the upstream is the fake.
 import { rmSync } from "node:fs";

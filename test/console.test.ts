@@ -1,6 +1,7 @@
-// The operator web console in a real browser: Debian's Chromium, driven by playwright-core, against
-// the real local host and the fake upstream. One browser for the whole file; each step goes through
-// the console's pages as an operator would, and checks the outcome through the admin API too.
+// The operator web console in a real browser: headless Chromium (test/helpers/browser.ts finds one),
+// driven by playwright-core, against the real local host and the fake upstream. One browser for the
+// whole file; each step goes through the console's pages as an operator would, and checks the
+// outcome through the admin API too.
 // Screenshots of every page land in .test-tmp/console-screenshots/ (kept as test artifacts).
 import { mkdirSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
