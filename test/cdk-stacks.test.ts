@@ -679,6 +679,36 @@ describe("viewer-request function", () => {
     }
   });
 
+  it("lets an unauthenticated GET /bootstrap/status through to the runtime function, uncached", () => {
+    const [, dist] = ofType("AWS::CloudFront::Distribution")[0]!;
+    const config = dist.Properties.DistributionConfig;
+    // CloudFront takes the first behaviour whose pattern matches (`*` any run, `?` one character).
+    const glob = (pattern: string) =>
+      new RegExp(
+        `^${pattern
+          .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+          .replace(/\*/g, ".*")
+          .replace(/\?/g, ".")}$`,
+      );
+    const behaviorFor = (path: string) =>
+      config.CacheBehaviors.find((b: { PathPattern: string }) => glob(b.PathPattern).test(path)) ??
+      config.DefaultCacheBehavior;
+    expect(behaviorFor("/admin/v1/pools")).not.toBe(config.DefaultCacheBehavior); // the matcher works
+    const behavior = behaviorFor("/bootstrap/status");
+    expect(behavior).toBe(config.DefaultCacheBehavior);
+    expect(behavior.CachePolicyId).toBe(CACHING_DISABLED);
+    expect(behavior.AllowedMethods).toContain("GET");
+    const origin = config.Origins.find((o: any) => o.Id === behavior.TargetOriginId);
+    expect(JSON.stringify(origin.DomainName)).toMatch(/"RuntimeFunction/);
+    // The viewer-request function forwards it (a request, not an answer of its own), path unchanged.
+    const out = run({
+      viewer: { ip: "203.0.113.9" },
+      request: { method: "GET", uri: "/bootstrap/status", headers: { host: { value: "gw.example.com" } } },
+    });
+    expect(out).toMatchObject({ method: "GET", uri: "/bootstrap/status" });
+    expect(out).not.toHaveProperty("statusCode");
+  });
+
   it("passes the viewer's host and address on, overwriting anything the viewer sent under those names", () => {
     const out = run({
       viewer: { ip: "203.0.113.9" },

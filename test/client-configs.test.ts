@@ -1,14 +1,16 @@
 // Every rendered client config parses with a real parser (TOML, YAML, JSON, JSONC, shell, Python,
 // JavaScript), points at the route family it claims, and never carries a key.
 import { spawnSync } from "node:child_process";
-import { existsSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Readable } from "node:stream";
+import { isDeepStrictEqual } from "node:util";
 import { type ParseError, parse as parseJsonc } from "jsonc-parser";
 import { parse as parseToml } from "smol-toml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { runCli } from "../src/cli/program.ts";
+import { consoleRoutes } from "../src/console/routes.ts";
 import {
   CLIENT_TEMPLATES,
   type ClientConfig,
@@ -121,7 +123,7 @@ const EXTRACT: Record<string, Extractor> = {
     expect(ws.env_key).toBe(http.env_key);
     return { baseUrl: http.base_url, wire: "responses", keyRef: http.env_key };
   },
-  "openai-sdk": (files) => {
+  "openai-compatible": (files) => {
     const py = files.get("codex_pooler_example.py") as string;
     const js = files.get("codex-pooler-example.mjs") as string;
     const sh = files.get("shell") as string;
@@ -245,7 +247,7 @@ function piTarget(conf: any): Target {
 /** The wire protocol each client must be configured with, per route family. */
 const WIRE: Record<string, Partial<Record<RouteFamily, string>>> = {
   "codex-cli": { codex: "responses" },
-  "openai-sdk": { chat: "chat", responses: "responses" },
+  "openai-compatible": { chat: "chat", responses: "responses" },
   aider: { chat: "litellm-openai" },
   continue: { chat: "chat", responses: "responses" },
   cline: { chat: "openai", responses: "openai-native" },
@@ -436,4 +438,85 @@ describe("pooler client-config", () => {
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toContain("Must be one of: chat, responses, codex.");
   });
+});
+
+describe("the documented client name openai-compatible", () => {
+  it("prints a ready config, and openai-sdk stays an alias for the same client", async () => {
+    const documented = await pooler(["client-config", "openai-compatible"]);
+    expect(documented).toMatchObject({ code: 0, stderr: "" });
+    expect(documented.stdout).toContain("# OpenAI-compatible SDKs (Python, Node): /v1/responses at ");
+    expect(documented.stdout).toContain("# ==> codex_pooler_example.py\n");
+    expect(documented.stdout).toContain('base_url="http://localhost:4000/v1"');
+    expect(await pooler(["client-config", "openai-sdk"])).toEqual(documented);
+    const json = await pooler(["--json", "client-config", "OpenAI-SDK", "--route", "chat"]);
+    expect(JSON.parse(json.stdout)).toMatchObject({ client: "openai-compatible", route: "chat" });
+    const list = await pooler(["client-config"]);
+    expect(list.stdout).toMatch(/^openai-compatible\s/m);
+    expect(list.stdout).toContain("Also accepted: openai-sdk = openai-compatible");
+  });
+
+  it("is the client the console's setup page picks for either name", async () => {
+    const app = consoleRoutes();
+    for (const name of ["openai-compatible", "openai-sdk"]) {
+      const res = await app.request(`/clients?client=${name}`);
+      expect(res.status).toBe(200);
+      const page = await res.text();
+      expect(page).toContain('<option value="openai-compatible" selected>');
+      expect(page).toContain("OPENAI_BASE_URL");
+      expect(page).toContain("docs/clients/openai-compatible.md");
+    }
+  });
+});
+
+/** The fenced code blocks of a Markdown page, de-indented (blocks inside list items included). */
+function codeBlocks(markdown: string): string[] {
+  return [...markdown.matchAll(/^( *)```[^\n]*\n([\s\S]*?)^\1```$/gm)].map(([, indent, body]) =>
+    body!
+      .split("\n")
+      .map((line) => (line.startsWith(indent!) ? line.slice(indent!.length) : line))
+      .join("\n"),
+  );
+}
+
+/** JSON files may differ in layout only: Biome formats the JSON code blocks of Markdown pages. */
+function sameJson(file: ClientConfigFile, block: string): boolean {
+  if (file.format !== "json" && file.format !== "jsonc") return false;
+  const errors: ParseError[] = [];
+  const shown = parseJsonc(block, errors);
+  return errors.length === 0 && isDeepStrictEqual(shown, parseJsonc(file.content));
+}
+
+describe("docs/clients", () => {
+  const pages = readdirSync(join(REPO_ROOT, "docs/clients")).filter(
+    (f) => f.endsWith(".md") && f !== "README.md",
+  );
+
+  it("has one page per client, each listed in the index", () => {
+    expect(pages.map((f) => `docs/clients/${f}`).sort()).toEqual(CLIENT_TEMPLATES.map((t) => t.doc).sort());
+    const index = readFileSync(join(REPO_ROOT, "docs/clients/README.md"), "utf8");
+    for (const template of CLIENT_TEMPLATES)
+      expect(index).toContain(`](${template.doc.slice("docs/clients/".length)})`);
+  });
+
+  it.each(CLIENT_TEMPLATES.map((t) => ({ client: t.id, doc: t.doc, routes: t.routes })))(
+    "$doc shows exactly what pooler client-config $client prints",
+    async ({ client, doc, routes }) => {
+      const page = readFileSync(join(REPO_ROOT, doc), "utf8");
+      const blocks = codeBlocks(page);
+      expect(page).toContain(`pooler client-config ${client}`);
+      // Every file and snippet of the default output, verbatim, in one of the page's code blocks.
+      const printed = await pooler(["--json", "client-config", client]);
+      expect(printed.code).toBe(0);
+      const config = JSON.parse(printed.stdout) as ClientConfig;
+      for (const file of config.files) {
+        const text = file.content.trimEnd();
+        expect(
+          blocks.some((block) => block.includes(text) || sameJson(file, block)),
+          `${doc} lacks ${file.path} as printed:\n${text}`,
+        ).toBe(true);
+      }
+      // The other route families are named with the flag that prints them.
+      for (const route of routes.slice(1)) expect(page).toContain(`--route ${route}`);
+    },
+  );
 });

@@ -252,7 +252,7 @@ const DEV_CLIENTS: SmokeClient[] = [
     },
   },
   {
-    id: "openai-sdk",
+    id: "openai-compatible",
     routes: ["chat", "responses"],
     quiet: {},
     run(ctx) {

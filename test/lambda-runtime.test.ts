@@ -2,7 +2,9 @@
 // streaming adapter into a recording response stream, DynamoDB on the embedded emulator, Secrets
 // Manager mocked, the fake ChatGPT upstream behind. Data is seeded through the admin entry.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { VIEWER_REQUEST_CODE } from "../lib/constructs/viewer-request.ts";
 import type { FakeUpstream } from "./fake-upstream/index.ts";
+import { startFunctionUrlServer } from "./helpers/function-url-server.ts";
 import { TEXT_TURN_BODY, waitFor } from "./helpers/gateway.ts";
 import {
   type AwsCallRecorder,
@@ -23,6 +25,8 @@ let stdout: LambdaHarness["output"];
 let runtime: unknown;
 let seeded: { pool: string; key: string; keyId: string; accountId: string };
 let recorder: AwsCallRecorder;
+/** `GET /bootstrap/status` before any Pool existed: through the adapter, and through CloudFront. */
+let firstRun: { direct: MockResponseStream; viaCloudFront: FrontAnswer };
 
 const origin = { "x-origin-verify": ORIGIN_VALUE };
 
@@ -56,10 +60,33 @@ async function closedLogs(): Promise<number> {
   return body.data.filter((l: { errorCode?: string }) => l.errorCode === "client_closed").length;
 }
 
+/** One GET through a stand-in for the distribution: its viewer-request function and origin header. */
+async function throughCloudFront(path: string): Promise<FrontAnswer> {
+  const front = await startFunctionUrlServer(runtime, {
+    originHeaders: origin,
+    viewerRequest: VIEWER_REQUEST_CODE,
+  });
+  try {
+    const res = await fetch(`${front.url}${path}`);
+    return { status: res.status, cacheControl: res.headers.get("cache-control"), body: await res.json() };
+  } finally {
+    await front.close();
+  }
+}
+interface FrontAnswer {
+  status: number;
+  cacheControl: string | null;
+  body: unknown;
+}
+
 beforeAll(async () => {
   aws = await startLambdaHarness();
   ({ fake, secrets, recorder, output: stdout } = aws);
   runtime = await aws.entry("runtime", () => import("../lambdas/runtime.ts"));
+  firstRun = {
+    direct: await invoke(runtime, { method: "GET", path: "/bootstrap/status", headers: origin }),
+    viaCloudFront: await throughCloudFront("/bootstrap/status"),
+  };
   const pool = "lambda";
   expect((await adminCall("POST", "/pools", { name: pool })).status).toBe(201);
   const account = fake.createAccount();
@@ -76,6 +103,28 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await aws?.close();
+});
+
+describe("first-run status on AWS", () => {
+  it("answers GET /bootstrap/status without a token behind CloudFront: pending, then complete once a Pool exists", async () => {
+    const pending = { status: "ok", bootstrap: "pending" };
+    expect(firstRun.direct.prelude().statusCode).toBe(200);
+    expect(firstRun.direct.json()).toEqual(pending);
+    expect(firstRun.viaCloudFront).toEqual({ status: 200, cacheControl: "no-store", body: pending });
+
+    // beforeAll has created the Pool since.
+    const complete = { status: "ok", bootstrap: "complete" };
+    const now = await invoke(runtime, { method: "GET", path: "/bootstrap/status", headers: origin });
+    expect(now.json()).toEqual(complete);
+    expect(await throughCloudFront("/bootstrap/status")).toEqual({
+      status: 200,
+      cacheControl: "no-store",
+      body: complete,
+    });
+    // Straight at the function URL, without CloudFront's origin header: refused like every path.
+    const bypass = await invoke(runtime, { method: "GET", path: "/bootstrap/status" });
+    expect(bypass.prelude().statusCode).toBe(403);
+  });
 });
 
 describe("runtime function URL streaming", () => {

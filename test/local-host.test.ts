@@ -75,12 +75,23 @@ describe("first start, restart and the admin token", () => {
     expect(first.stdout()).toContain(`then point Codex at ${url}/backend-api/codex`);
     expect(first.stderr()).toBe("");
 
+    // A script asks "is this instance set up?" without a token: not until a Pool exists.
+    const status = async (base: string) => {
+      const res = await fetch(`${base}/bootstrap/status`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get("cache-control")).toBe("no-store");
+      return res.json();
+    };
+    expect(await status(url)).toEqual({ status: "ok", bootstrap: "pending" });
+
     const admin = adminClient(url, token!);
     const pools = await admin("GET", "/pools");
     expect(pools.status).toBe(200);
     const wrong = await adminClient(url, `adm-cxp-000000000000-${"A".repeat(43)}`)("GET", "/pools");
     expect(wrong.status).toBe(401);
+    expect(await status(url)).toEqual({ status: "ok", bootstrap: "pending" });
     expect((await admin("POST", "/pools", { name: "persisted" })).status).toBe(201);
+    expect(await status(url)).toEqual({ status: "ok", bootstrap: "complete" });
     const audit = await admin("GET", "/audit-events");
     expect(audit.body.data.map((e: { action: string }) => e.action)).toContain("admin_token.create");
 
@@ -98,6 +109,7 @@ describe("first start, restart and the admin token", () => {
     const second = start(poolerEnv(fake, dir));
     const url2 = await second.listening();
     expect(second.bootstrapToken()).toBeUndefined();
+    expect(await status(url2)).toEqual({ status: "ok", bootstrap: "complete" });
     expect(second.stdout()).not.toContain("adm-cxp-");
     expect(second.stdout()).not.toContain("First start");
     const again = await adminClient(url2, token!)("GET", "/pools");

@@ -8,7 +8,7 @@ import { continueDev } from "./continue.ts";
 import { goose } from "./goose.ts";
 import { hermes } from "./hermes.ts";
 import { kilo } from "./kilo.ts";
-import { openaiSdk } from "./openai-sdk.ts";
+import { openaiCompatible } from "./openai-compatible.ts";
 import { openclaw } from "./openclaw.ts";
 import { opencode } from "./opencode.ts";
 import { openhands } from "./openhands.ts";
@@ -52,7 +52,7 @@ export const DEFAULT_CLIENT_MODEL = "gpt-5.5";
 
 export const CLIENT_TEMPLATES: readonly ClientTemplate[] = [
   codexCli,
-  openaiSdk,
+  openaiCompatible,
   aider,
   continueDev,
   cline,
@@ -72,9 +72,10 @@ export function clientCatalog(): Omit<ClientTemplate, "render">[] {
   return CLIENT_TEMPLATES.map(({ render: _render, ...entry }) => ({ ...entry, routes: [...entry.routes] }));
 }
 
+/** The template for a client id or one of its aliases (case and surrounding space ignored). */
 export function findClientTemplate(id: string): ClientTemplate | undefined {
   const wanted = id.trim().toLowerCase();
-  return CLIENT_TEMPLATES.find((t) => t.id === wanted);
+  return CLIENT_TEMPLATES.find((t) => t.id === wanted || t.aliases?.includes(wanted));
 }
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;

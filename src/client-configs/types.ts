@@ -43,6 +43,8 @@ export interface RenderInput {
 
 export interface ClientTemplate {
   id: string;
+  /** Other names accepted for this client (older or documented elsewhere); output always uses `id`. */
+  aliases?: readonly string[];
   name: string;
   /** Route families the client can use through the gateway; the first one is the default. */
   routes: readonly RouteFamily[];

@@ -8,6 +8,7 @@ import {
   ClientConfigError,
   DEFAULT_CLIENT_MODEL,
   DEFAULT_KEY_ENV,
+  findClientTemplate,
   isRouteFamily,
   ROUTE_FAMILIES,
   ROUTE_PATHS,
@@ -31,7 +32,9 @@ const ROUTE_LABELS: Record<string, string> = {
 
 /** Renders the picker and, when a client is chosen, its files; `status` is 400 for bad input. */
 export function clientSetupPage(q: ClientSetupQuery, origin: string): { body: Html; status: 200 | 400 } {
-  const client = q.client?.trim() || "codex-cli";
+  const asked = q.client?.trim() || "codex-cli";
+  // An alias (`openai-sdk`) selects its client (`openai-compatible`) in the picker.
+  const client = findClientTemplate(asked)?.id ?? asked;
   const url = q.url?.trim() || origin;
   const model = q.model?.trim() || DEFAULT_CLIENT_MODEL;
   const keyEnv = q.keyEnv?.trim() || DEFAULT_KEY_ENV;

@@ -59,14 +59,23 @@ function printClientList(io: CliIO): void {
     ],
     "No clients.",
   );
-  printLines(io, "", "Print one with: pooler client-config <client> [--route chat|responses|codex]");
+  const aliases = CLIENT_TEMPLATES.flatMap((t) => (t.aliases ?? []).map((alias) => `${alias} = ${t.id}`));
+  printLines(
+    io,
+    ...(aliases.length > 0 ? ["", `Also accepted: ${aliases.join(", ")}`] : []),
+    "",
+    "Print one with: pooler client-config <client> [--route chat|responses|codex]",
+  );
 }
 
 export function registerClientConfigCommand(program: Command, deps: CliDeps): void {
   program
     .command("client-config")
     .description("print ready config files for a client (no key: the key stays in an environment variable)")
-    .argument("[client]", `one of: ${CLIENT_TEMPLATES.map((t) => t.id).join(", ")}; omit to list them`)
+    .argument(
+      "[client]",
+      `one of: ${CLIENT_TEMPLATES.map((t) => [t.id, ...(t.aliases ?? [])].join(" | ")).join(", ")}; omit to list them`,
+    )
     .addOption(
       new Option("--key-env <name>", "environment variable that holds the Pool API key").default(
         DEFAULT_KEY_ENV,

@@ -1,4 +1,6 @@
-// OpenAI SDKs (Python and Node): base URL `…/v1`, key read from the environment at run time.
+// OpenAI-compatible SDKs (the official Python and Node SDKs; the original product's docs call this
+// page `openai-compatible`, earlier releases here `openai-sdk`, kept as an alias): base URL `…/v1`,
+// key read from the environment at run time.
 import { lines, quoted, v1Base } from "./text.ts";
 import type { ClientTemplate, RenderInput } from "./types.ts";
 
@@ -56,12 +58,13 @@ function node(input: RenderInput): string {
   );
 }
 
-export const openaiSdk: ClientTemplate = {
-  id: "openai-sdk",
-  name: "OpenAI SDKs (Python, Node)",
+export const openaiCompatible: ClientTemplate = {
+  id: "openai-compatible",
+  aliases: ["openai-sdk"],
+  name: "OpenAI-compatible SDKs (Python, Node)",
   routes: ["responses", "chat"],
   configFile: "none (base_url / baseURL in code, or OPENAI_BASE_URL)",
-  doc: "docs/clients/openai-sdk.md",
+  doc: "docs/clients/openai-compatible.md",
   render(input) {
     return [
       {
