@@ -10,7 +10,6 @@ import { parse as parseToml } from "smol-toml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { runCli } from "../src/cli/program.ts";
-import { consoleRoutes } from "../src/console/routes.ts";
 import {
   CLIENT_TEMPLATES,
   type ClientConfig,
@@ -19,6 +18,7 @@ import {
   type RouteFamily,
   renderClientConfig,
 } from "../src/client-configs/index.ts";
+import { consoleRoutes } from "../src/console/routes.ts";
 import { REPO_ROOT, scratchDir } from "./helpers/gateway.ts";
 
 const PUBLIC_URL = "https://codex-pooler.example.com";

@@ -1,5 +1,5 @@
 // The composition root's product: everything the core's use cases need, injected by a host.
-import type { AlertSenders } from "./alerts/delivery.ts";
+import type { AlertSenders } from "./alerts/sender.ts";
 import { instanceId } from "./ids.ts";
 import type { Clock, Metrics, SecretStore, Store, UpstreamFetch } from "./ports.ts";
 

@@ -12,6 +12,7 @@ import type {
   RequestLog,
   StoredFile,
 } from "./model.ts";
+import type { Page } from "./page.ts";
 import type {
   RecentBucket,
   RecentIncrement,
@@ -49,10 +50,7 @@ export interface Metrics {
   timing(name: string, milliseconds: number, dimensions?: MetricDimensions): void;
 }
 
-export interface Page<T> {
-  items: T[];
-  nextCursor?: string;
-}
+export type { Page } from "./page.ts";
 
 export interface PoolRepository {
   /** Fails with ConflictError when the name is taken. */

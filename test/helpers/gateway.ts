@@ -4,7 +4,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
-import type { AlertSenders } from "../../src/core/alerts/delivery.ts";
+import type { AlertSenders } from "../../src/core/alerts/sender.ts";
 import type { Store } from "../../src/core/ports.ts";
 import { loadConfig } from "../../src/server/config.ts";
 import { type LocalGateway, startLocalGateway } from "../../src/server/local-host.ts";

@@ -6,7 +6,7 @@ import http from "node:http";
 import https from "node:https";
 import type { LookupFunction } from "node:net";
 import type { AttemptOutcome } from "../../core/alerts/model.ts";
-import type { PostResult, WebhookPost } from "../../core/alerts/ports.ts";
+import type { PostResult, WebhookPost } from "../../core/alerts/sender.ts";
 import { forbiddenAddress } from "../../core/alerts/webhook-url.ts";
 
 const MAX_ANSWER_BYTES = 64 * 1024;

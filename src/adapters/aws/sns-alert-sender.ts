@@ -1,7 +1,8 @@
 // Alert channel kind `sns`: publishes the rendered event to an SNS topic (on AWS, the monitoring
 // stack's topic). Handed to the core by the AWS host; the core knows only the sender interface.
 import { PublishCommand, type SNSClient } from "@aws-sdk/client-sns";
-import { type AlertSender, readChannelSecret } from "../../core/alerts/delivery.ts";
+import { readChannelSecret } from "../../core/alerts/delivery.ts";
+import type { AlertSender } from "../../core/alerts/sender.ts";
 
 export function snsAlertSender(client: SNSClient): AlertSender {
   return async (ctx, channel, { eventId, attemptId, body }) => {

@@ -6,7 +6,7 @@ import type { CoreContext } from "../context.ts";
 import { sortableId } from "../ids.ts";
 import type { AlertChannel, AlertDelivery, AlertEventType, AlertIncident, DeliveryAttempt } from "./model.ts";
 import { incidentEvent, renderBody, testEvent } from "./payload.ts";
-import type { PostResult, WebhookPost } from "./ports.ts";
+import type { AlertSender, AlertSenderDeps, PostResult, WebhookPost } from "./sender.ts";
 import { signedHeaders } from "./signing.ts";
 import { checkWebhookUrl } from "./webhook-url.ts";
 
@@ -27,7 +27,7 @@ export interface ChannelSecret {
 export const channelSecretName = (id: string) => `alert-channels/${id}`;
 
 export async function readChannelSecret(
-  ctx: CoreContext,
+  ctx: Pick<CoreContext, "secrets">,
   channel: AlertChannel,
 ): Promise<ChannelSecret | undefined> {
   const raw = await ctx.secrets.get(channel.secretName, { fresh: true });
@@ -42,20 +42,7 @@ export async function readChannelSecret(
   }
 }
 
-/**
- * How one channel kind sends. The host hands the core its senders (`CoreContext.alertSenders`):
- * `webhook` through `webhookSender`, and on AWS `sns` (see docs/alerts.md). Each receives the same
- * rendered body and ids and reports a PostResult.
- */
-export type AlertSender = (
-  ctx: CoreContext,
-  channel: AlertChannel,
-  send: { eventId: string; attemptId: string; body: string },
-) => Promise<PostResult>;
-
-export type AlertSenders = Readonly<Record<string, AlertSender>>;
-
-const allowLocal = (ctx: CoreContext) => ctx.config.alertWebhookAllowInsecure === true;
+const allowLocal = (deps: AlertSenderDeps) => deps.config.alertWebhookAllowInsecure === true;
 
 /** The built-in `webhook` kind: the channel's URL checked, the body signed, sent by the host's `post`. */
 export function webhookSender(post: WebhookPost): AlertSender {

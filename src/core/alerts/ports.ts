@@ -1,34 +1,13 @@
 // Storage ports of the alerting feature; `Store.alerts` holds one of each.
-import type { Page } from "../ports.ts";
+import type { Page } from "../page.ts";
 import type {
   AlertChannel,
   AlertDelivery,
   AlertIncident,
   AlertRule,
-  AttemptOutcome,
   DeliveryAttempt,
   IncidentState,
 } from "./model.ts";
-
-/** How one delivery attempt went, as metadata. */
-export interface PostResult {
-  outcome: AttemptOutcome;
-  statusCode?: number;
-  /** A short code, never a message (messages may echo the URL). */
-  errorCode?: string;
-  durationMs: number;
-}
-
-/**
- * One signed webhook POST, made by the host's adapter (on Node, with the SSRF guard at connect time).
- * The core checks the URL and signs; the adapter only sends.
- */
-export type WebhookPost = (
-  url: URL,
-  body: string,
-  headers: Record<string, string>,
-  options: { allowLocal: boolean; timeoutMs: number },
-) => Promise<PostResult>;
 
 export interface AlertRuleRepository {
   create(rule: AlertRule): Promise<void>;
