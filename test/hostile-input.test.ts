@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { createApp } from "../src/http/app.ts";
 import { bearerAdminAuthenticator } from "../src/http/middleware/admin-auth.ts";
+import { zstdRleBomb } from "./fake-upstream/index.ts";
 import { faultyStore } from "./helpers/faulty-store.ts";
 import { type Seeded, startTestGateway, TEXT_TURN_BODY, type TestGateway } from "./helpers/gateway.ts";
 
@@ -173,17 +174,6 @@ const responsesLike = fc.record(
   },
   { requiredKeys: [] },
 );
-
-/** A zstd frame of RLE blocks: `blocks` × 128 KiB of one byte, in a few bytes each. */
-function zstdBomb(blocks: number): Buffer {
-  const parts = [Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x38])]; // magic, no content size, 128 KiB window
-  const size = 128 * 1024;
-  for (let i = 0; i < blocks; i++) {
-    const header = (size << 3) | (1 << 1) | (i === blocks - 1 ? 1 : 0);
-    parts.push(Buffer.from([header & 0xff, (header >> 8) & 0xff, (header >> 16) & 0xff, 0x61]));
-  }
-  return Buffer.concat(parts);
-}
 
 let gw: TestGateway;
 let app: App;
@@ -612,7 +602,7 @@ describe("fixed nasties", () => {
       ["gzip", gzipSync(zeros, { level: 1 })],
       ["deflate", deflateSync(zeros, { level: 1 })],
       ["br", brotliCompressSync(zeros, { params: { [constants.BROTLI_PARAM_QUALITY]: 1 } })],
-      ["zstd", zstdBomb(640)],
+      ["zstd", zstdRleBomb(640)],
     ];
     for (const [encoding, bomb] of bombs) {
       expect(bomb.byteLength, encoding).toBeLessThan(MiB);
