@@ -6,7 +6,6 @@
 // zstd frame that declares a 1 GB window, three at once against a spawned gateway whose peak RSS and
 // /healthz are watched meanwhile.
 import { readFileSync } from "node:fs";
-import { request as httpRequest } from "node:http";
 import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from "node:zlib";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -23,6 +22,7 @@ import {
   zstdSkippableFrame,
 } from "./fake-upstream/index.ts";
 import {
+  postDeclaredLength,
   type Seeded,
   scratchDir,
   startTestGateway,
@@ -57,6 +57,18 @@ async function expectRefused(response: Response, statuses: number[], what: strin
   expect(body.error, what).toMatchObject({ type: "invalid_request_error", param: null });
   expect(typeof body.error.message === "string" && typeof body.error.code === "string", what).toBe(true);
 }
+
+/** A turn on the Codex route whose body is `body` as sent, under `content-encoding: encoding`. */
+const postEncoded = (url: string, key: string, body: Uint8Array, encoding: string) =>
+  fetch(`${url}/backend-api/codex/responses`, {
+    method: "POST",
+    headers: {
+      authorization: `Bearer ${key}`,
+      "content-type": "application/json",
+      "content-encoding": encoding,
+    },
+    body: new Uint8Array(body),
+  });
 
 /** `size` bytes of one value as run-length blocks (at most `max` each). */
 function runBlocks(byte: number, size: number, max = BLOCK): ZstdBlock[] {
@@ -304,16 +316,7 @@ describe("compressed bodies on the local host", () => {
     await gw?.stop();
   });
 
-  const send = (body: Uint8Array, encoding: string, path = "/backend-api/codex/responses") =>
-    fetch(`${gw.url}${path}`, {
-      method: "POST",
-      headers: {
-        authorization: `Bearer ${seeded.key}`,
-        "content-type": "application/json",
-        "content-encoding": encoding,
-      },
-      body: new Uint8Array(body),
-    });
+  const send = (body: Uint8Array, encoding: string) => postEncoded(gw.url, seeded.key, body, encoding);
 
   it("decodes valid zstd however it is framed: frames with and without sizes, skippable frames, whitespace runs", async () => {
     await fc.assert(
@@ -378,34 +381,13 @@ describe("compressed bodies on the local host", () => {
       } as RequestInit);
 
     it("refuses a declared 40 MiB body from its content-length, before reading it", async () => {
-      const declared = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-        const url = new URL(`${gw.url}/admin/v1/pools`);
-        const req = httpRequest(
-          {
-            host: url.hostname,
-            port: url.port,
-            path: url.pathname,
-            method: "POST",
-            headers: {
-              authorization: `Bearer ${gw.adminToken}`,
-              "content-type": "application/json",
-              "content-length": String(40 * MiB),
-            },
-          },
-          (res) => {
-            let body = "";
-            res.setEncoding("utf8").on("data", (c: string) => {
-              body += c;
-            });
-            res.on("end", () => {
-              req.destroy();
-              resolve({ status: res.statusCode ?? 0, body });
-            });
-          },
-        );
-        req.on("error", reject);
-        req.write('{"name":"'); // the rest never comes: the declared size alone is refused
-      });
+      // The rest never comes: the declared size alone is refused.
+      const declared = await postDeclaredLength(
+        `${gw.url}/admin/v1/pools`,
+        { authorization: `Bearer ${gw.adminToken}`, "content-type": "application/json" },
+        40 * MiB,
+        '{"name":"',
+      );
       await expectRefused(new Response(declared.body, { status: declared.status }), [413], "declared");
       expect(JSON.parse(declared.body).error.code).toBe("request_too_large");
     });
@@ -468,16 +450,7 @@ describe("the 100-byte zstd frame that declares a 1 GB window, on a spawned gate
     const admin = adminClient(url, proc.bootstrapToken() as string);
     const seeded = await seedThroughAdmin(admin, fake, "zstd", 1);
     const pid = proc.child.pid as number;
-    const turn = (body: Uint8Array, encoding = "zstd") =>
-      fetch(`${url}/backend-api/codex/responses`, {
-        method: "POST",
-        headers: {
-          authorization: `Bearer ${seeded.key}`,
-          "content-type": "application/json",
-          "content-encoding": encoding,
-        },
-        body: new Uint8Array(body),
-      });
+    const turn = (body: Uint8Array, encoding = "zstd") => postEncoded(url, seeded.key, body, encoding);
     // Warm: one zstd turn and one gzip bomb, so the baseline holds what a normal refusal costs.
     const warm = await turn(zstdFrame({ blocks: [{ type: "raw", data: TURN }] }));
     expect(warm.status).toBe(200);

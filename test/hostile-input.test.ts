@@ -16,7 +16,13 @@ import { createApp } from "../src/http/app.ts";
 import { bearerAdminAuthenticator } from "../src/http/middleware/admin-auth.ts";
 import { zstdRleBomb } from "./fake-upstream/index.ts";
 import { faultyStore } from "./helpers/faulty-store.ts";
-import { type Seeded, startTestGateway, TEXT_TURN_BODY, type TestGateway } from "./helpers/gateway.ts";
+import {
+  postDeclaredLength,
+  type Seeded,
+  startTestGateway,
+  TEXT_TURN_BODY,
+  type TestGateway,
+} from "./helpers/gateway.ts";
 
 const MiB = 1024 * 1024;
 let cases = 0;
@@ -533,34 +539,12 @@ describe("fixed nasties", () => {
     } as RequestInit);
 
   it("refuses oversized bodies with an OpenAI-shaped 413, declared or streamed", async () => {
-    const declared = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const url = new URL(`${gw.url}/v1/chat/completions`);
-      const req = httpRequest(
-        {
-          host: url.hostname,
-          port: url.port,
-          path: url.pathname,
-          method: "POST",
-          headers: {
-            authorization: `Bearer ${seeded.key}`,
-            "content-type": "application/json",
-            "content-length": String(65 * MiB),
-          },
-        },
-        (res) => {
-          let body = "";
-          res.setEncoding("utf8").on("data", (c: string) => {
-            body += c;
-          });
-          res.on("end", () => {
-            req.destroy();
-            resolve({ status: res.statusCode ?? 0, body });
-          });
-        },
-      );
-      req.on("error", reject);
-      req.write("{"); // the rest never comes: the declared size alone is refused
-    });
+    // The rest never comes: the declared size alone is refused.
+    const declared = await postDeclaredLength(
+      `${gw.url}/v1/chat/completions`,
+      { authorization: `Bearer ${seeded.key}`, "content-type": "application/json" },
+      65 * MiB,
+    );
 
     expect(declared.status).toBe(413);
     await expectSane(new Response(declared.body, { status: 413 }), "declared 413");

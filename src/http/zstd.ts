@@ -11,7 +11,7 @@ import zlib from "node:zlib";
 import { Decompress, decompress } from "fzstd";
 import { badRequest, GatewayError } from "../core/errors.ts";
 
-/** The largest window (back-reference distance) of a frame that does not declare its content size. */
+/** The largest window (back-reference distance) a frame may declare; a single-segment frame's is its size. */
 export const ZSTD_MAX_WINDOW_BYTES = 8 * 1024 * 1024;
 /** Frames, skippable ones included, in one body. */
 export const ZSTD_MAX_FRAMES = 1024;
@@ -140,7 +140,7 @@ function readLE(bytes: Uint8Array, at: number, length: number): number {
  * Walks every frame and block header and refuses, before decoding: anything that is not zstd,
  * dictionaries, reserved bits and block types, blocks larger than their frame allows, truncation,
  * trailing bytes, a declared content size or run-length output beyond `max`, a window beyond
- * ZSTD_MAX_WINDOW_BYTES in a frame that does not declare its size, and more block-by-block work
+ * ZSTD_MAX_WINDOW_BYTES (single-segment frames: their size, within `max`), and more block-by-block work
  * than a body of `max` bytes in full-size blocks needs.
  */
 function scanFrames(raw: Uint8Array, max: number): Frame[] {
@@ -193,9 +193,9 @@ function scanFrames(raw: Uint8Array, max: number): Frame[] {
     if (contentSize !== undefined && total + contentSize > max) {
       throw tooLarge(`request body is larger than ${max} bytes when decoded (its zstd frame says so)`);
     }
-    if (!contentSize && window > ZSTD_MAX_WINDOW_BYTES) {
+    if (!single && window > ZSTD_MAX_WINDOW_BYTES) {
       throw tooLarge(
-        `the zstd frame needs a ${window}-byte window; the gateway decodes windows up to ${ZSTD_MAX_WINDOW_BYTES} bytes (compress with a level up to 19 and without long-distance matching, or include the content size)`,
+        `the zstd frame needs a ${window}-byte window; the gateway decodes windows up to ${ZSTD_MAX_WINDOW_BYTES} bytes (compress with a level up to 19 and without long-distance matching)`,
       );
     }
     const blockMax = Math.min(window, MAX_BLOCK);
