@@ -371,6 +371,34 @@ describe("compressed bodies on the local host", () => {
     expect(body.error.message).toContain(String(ZSTD_MAX_WINDOW_BYTES));
   });
 
+  it("bounds block-by-block work: a sized frame of many empty blocks decodes in one go, an unsized one is refused", async () => {
+    // 9 MiB of whitespace after the turn as one single-segment frame: its window is its size, over
+    // the 8 MiB a streamed frame may have, so it is decoded in one go into a buffer of that size.
+    const spaces = runBlocks(0x20, 9 * MiB);
+    const content: ZstdBlock[] = [{ type: "raw", data: TURN }, ...spaces];
+    const large = await send(
+      zstdFrame({ singleSegment: true, contentSize: contentOf(content), blocks: content }),
+      "zstd",
+    );
+    expect(large.status).toBe(200);
+    await large.text();
+
+    // 100,000 empty blocks behind an 8 MiB window would move the window 100,000 times.
+    const empty: ZstdBlock[] = Array.from({ length: 100_000 }, () => ({
+      type: "raw",
+      data: new Uint8Array(),
+    }));
+    const blocks: ZstdBlock[] = [{ type: "raw", data: TURN }, ...empty];
+    const sized = await send(
+      zstdFrame({ windowDescriptor: 13 << 3, contentSize: TURN.length, blocks }),
+      "zstd",
+    );
+    expect(sized.status).toBe(200);
+    await sized.text();
+    const unsized = await send(zstdFrame({ windowDescriptor: 13 << 3, blocks }), "zstd");
+    await expectRefused(unsized, [413], "unsized, 100,000 blocks");
+  });
+
   describe("admin API body limit", () => {
     const adminPost = (body: BodyInit | Uint8Array, headers: Record<string, string> = {}) =>
       fetch(`${gw.url}/admin/v1/pools`, {

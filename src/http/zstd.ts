@@ -3,9 +3,10 @@
 // the limit, a window larger than the gateway decodes, more run-length output than the limit, or
 // more decoding work than a body of the limit needs is refused before a byte is allocated for it.
 // Then Node's own zstd (Node ≥ 22.15, 23.8) decodes it off the event loop with an output cap; on
-// older Node `fzstd` does, frame by frame: a frame that declares its content size straight into a
-// buffer of that size (at ~50 MB/s, in one go), one that does not block by block through a window
-// the scan has bounded, yielding to the event loop as it goes. Format: RFC 8878.
+// older Node `fzstd` does (~50 MB/s), frame by frame: block by block through a window the scan has
+// bounded, yielding to the event loop as it goes; only a single-segment frame larger than that window
+// (its window is its whole content) is decoded in one go, straight into a buffer of its declared
+// size. Format: RFC 8878.
 import { promisify } from "node:util";
 import zlib from "node:zlib";
 import { Decompress, decompress } from "fzstd";
@@ -30,8 +31,8 @@ interface Frame {
   start: number;
   end: number;
   skippable: boolean;
-  /** Frame_Content_Size, when the frame declares it (a frame that declares 0 is decoded as one without). */
-  contentSize?: number;
+  /** Decoded block by block with yields; otherwise in one go into a buffer of its declared size. */
+  streamed: boolean;
   window: number;
 }
 
@@ -49,7 +50,7 @@ export async function decodeZstd(raw: Uint8Array, max: number): Promise<Uint8Arr
   const frames = scanFrames(raw, max);
   if (native) {
     try {
-      return new Uint8Array(await native(raw, { maxOutputLength: max })) as Uint8Array<ArrayBuffer>;
+      return (await native(raw, { maxOutputLength: max })) as Uint8Array<ArrayBuffer>;
     } catch (error) {
       if (error instanceof RangeError)
         throw tooLarge(`request body is larger than ${max} bytes when decoded`);
@@ -63,8 +64,8 @@ export async function decodeZstd(raw: Uint8Array, max: number): Promise<Uint8Arr
     const bytes = raw.subarray(frame.start, frame.end);
     let part: Uint8Array;
     try {
-      // With a content size fzstd decodes straight into a buffer of that size (its window).
-      part = frame.contentSize ? decompress(bytes) : await decodeStreamed(bytes, frame, max - size);
+      // In one go, fzstd decodes straight into a buffer of the declared size (its window).
+      part = frame.streamed ? await decodeStreamed(bytes, frame, max - size) : decompress(bytes);
     } catch (error) {
       if (error instanceof GatewayError) throw error;
       throw corrupt("the data is corrupt");
@@ -160,7 +161,7 @@ function scanFrames(raw: Uint8Array, max: number): Frame[] {
       if (length - at < 8) throw truncated();
       const end = at + 8 + readLE(raw, at + 4, 4);
       if (end > length) throw truncated();
-      frames.push({ start: at, end, skippable: true, window: 0 });
+      frames.push({ start: at, end, skippable: true, streamed: false, window: 0 });
       at = end;
       continue;
     }
@@ -221,15 +222,19 @@ function scanFrames(raw: Uint8Array, max: number): Frame[] {
     }
     total += contentSize ?? known;
     if (total > max) throw tooLarge(`request body is larger than ${max} bytes when decoded`);
-    if (!contentSize) {
-      work += window + blocks * (window + BLOCK_OVERHEAD);
+    // Block by block (yielding) when the window is small and the work fits; a frame with a content
+    // size can go in one go instead, one without cannot.
+    const frameWork = window + blocks * (window + BLOCK_OVERHEAD);
+    const streamed = !contentSize || (window <= ZSTD_MAX_WINDOW_BYTES && work + frameWork <= workLimit);
+    if (streamed) {
+      work += frameWork;
       if (work > workLimit) {
         throw tooLarge(
           "the zstd body has too many blocks for its window to decode within the limits; compress it in one pass (full 128 KiB blocks) or include the content size",
         );
       }
     }
-    frames.push({ start: at, end: p, skippable: false, contentSize, window });
+    frames.push({ start: at, end: p, skippable: false, streamed, window });
     at = p;
   }
   return frames;
