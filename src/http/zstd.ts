@@ -80,8 +80,8 @@ export async function decodeZstd(raw: Uint8Array, max: number): Promise<Uint8Arr
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
- * A frame without a declared size, pushed one block at a time so that the output is capped as it
- * grows and the event loop gets a turn every few milliseconds (fzstd moves its window per block).
+ * One frame pushed one block at a time, so that the output is capped as it grows and the event loop
+ * gets a turn every few milliseconds (fzstd moves its whole window once per block).
  */
 async function decodeStreamed(bytes: Uint8Array, frame: Frame, room: number): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
@@ -155,7 +155,8 @@ function scanFrames(raw: Uint8Array, max: number): Frame[] {
     if (frames.length === ZSTD_MAX_FRAMES) {
       throw corrupt(`more than ${ZSTD_MAX_FRAMES} frames; compress the body as one frame`);
     }
-    if (length - at < 4) throw corrupt("trailing bytes after the last frame");
+    if (length - at < 4)
+      throw corrupt(frames.length ? "trailing bytes after the last frame" : "not a zstd stream");
     const magic = readLE(raw, at, 4);
     if ((magic & SKIPPABLE_MASK) >>> 0 === SKIPPABLE_MAGIC) {
       if (length - at < 8) throw truncated();
