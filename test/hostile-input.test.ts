@@ -14,8 +14,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { createApp } from "../src/http/app.ts";
 import { bearerAdminAuthenticator } from "../src/http/middleware/admin-auth.ts";
+import { zstdRleBomb } from "./fake-upstream/index.ts";
 import { faultyStore } from "./helpers/faulty-store.ts";
-import { type Seeded, startTestGateway, TEXT_TURN_BODY, type TestGateway } from "./helpers/gateway.ts";
+import {
+  postDeclaredLength,
+  type Seeded,
+  startTestGateway,
+  TEXT_TURN_BODY,
+  type TestGateway,
+} from "./helpers/gateway.ts";
 
 const MiB = 1024 * 1024;
 let cases = 0;
@@ -173,17 +180,6 @@ const responsesLike = fc.record(
   },
   { requiredKeys: [] },
 );
-
-/** A zstd frame of RLE blocks: `blocks` × 128 KiB of one byte, in a few bytes each. */
-function zstdBomb(blocks: number): Buffer {
-  const parts = [Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x38])]; // magic, no content size, 128 KiB window
-  const size = 128 * 1024;
-  for (let i = 0; i < blocks; i++) {
-    const header = (size << 3) | (1 << 1) | (i === blocks - 1 ? 1 : 0);
-    parts.push(Buffer.from([header & 0xff, (header >> 8) & 0xff, (header >> 16) & 0xff, 0x61]));
-  }
-  return Buffer.concat(parts);
-}
 
 let gw: TestGateway;
 let app: App;
@@ -543,34 +539,12 @@ describe("fixed nasties", () => {
     } as RequestInit);
 
   it("refuses oversized bodies with an OpenAI-shaped 413, declared or streamed", async () => {
-    const declared = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const url = new URL(`${gw.url}/v1/chat/completions`);
-      const req = httpRequest(
-        {
-          host: url.hostname,
-          port: url.port,
-          path: url.pathname,
-          method: "POST",
-          headers: {
-            authorization: `Bearer ${seeded.key}`,
-            "content-type": "application/json",
-            "content-length": String(65 * MiB),
-          },
-        },
-        (res) => {
-          let body = "";
-          res.setEncoding("utf8").on("data", (c: string) => {
-            body += c;
-          });
-          res.on("end", () => {
-            req.destroy();
-            resolve({ status: res.statusCode ?? 0, body });
-          });
-        },
-      );
-      req.on("error", reject);
-      req.write("{"); // the rest never comes: the declared size alone is refused
-    });
+    // The rest never comes: the declared size alone is refused.
+    const declared = await postDeclaredLength(
+      `${gw.url}/v1/chat/completions`,
+      { authorization: `Bearer ${seeded.key}`, "content-type": "application/json" },
+      65 * MiB,
+    );
 
     expect(declared.status).toBe(413);
     await expectSane(new Response(declared.body, { status: 413 }), "declared 413");
@@ -612,7 +586,7 @@ describe("fixed nasties", () => {
       ["gzip", gzipSync(zeros, { level: 1 })],
       ["deflate", deflateSync(zeros, { level: 1 })],
       ["br", brotliCompressSync(zeros, { params: { [constants.BROTLI_PARAM_QUALITY]: 1 } })],
-      ["zstd", zstdBomb(640)],
+      ["zstd", zstdRleBomb(640)],
     ];
     for (const [encoding, bomb] of bombs) {
       expect(bomb.byteLength, encoding).toBeLessThan(MiB);

@@ -1,9 +1,11 @@
 // The runtime entry (lambdas/runtime.ts) as Lambda runs it: function URL events through the
 // streaming adapter into a recording response stream, DynamoDB on the embedded emulator, Secrets
 // Manager mocked, the fake ChatGPT upstream behind. Data is seeded through the admin entry.
+import { readFileSync } from "node:fs";
+import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { VIEWER_REQUEST_CODE } from "../lib/constructs/viewer-request.ts";
-import type { FakeUpstream } from "./fake-upstream/index.ts";
+import { type FakeUpstream, zstdRawFrame, zstdRleBomb, zstdSkippableFrame } from "./fake-upstream/index.ts";
 import { startFunctionUrlServer } from "./helpers/function-url-server.ts";
 import { TEXT_TURN_BODY, waitFor } from "./helpers/gateway.ts";
 import {
@@ -29,6 +31,9 @@ let recorder: AwsCallRecorder;
 let firstRun: { direct: MockResponseStream; viaCloudFront: FrontAnswer };
 
 const origin = { "x-origin-verify": ORIGIN_VALUE };
+
+/** This process's peak resident memory (VmHWM), in bytes. */
+const peakRss = () => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"))?.[1]) * 1024;
 
 const adminCall = (method: string, path: string, body?: unknown) => aws.iamAdmin(method, path, body);
 
@@ -288,6 +293,56 @@ describe("runtime function URL streaming", () => {
       headers: { ...origin, "x-pooler-viewer-address": "192.0.2.46", authorization: `Bearer ${seeded.key}` },
     });
     expect(served.prelude().statusCode).toBe(200);
+  });
+
+  it("holds compressed base64 bodies to the same limits: zstd declared sizes and windows, run-length and gzip bombs", async () => {
+    // Prepare: what a function URL delivers base64-encoded, each under 6 MB as Lambda requires.
+    const zeros = gzipSync(Buffer.alloc(8 * 1024 * 1024), { level: 9 });
+    const bombs: [string, string, Buffer][] = [
+      ["zstd", "1 GB content size", zstdRleBomb(20, { singleSegment: true, contentSize: 1_000_000_000 })],
+      ["zstd", "1 GB window", zstdRleBomb(20, { windowDescriptor: 20 << 3 })],
+      ["zstd", "run-length bomb", zstdRleBomb(600)],
+      ["gzip", "multi-member bomb", Buffer.concat(Array.from({ length: 12 }, () => zeros))],
+    ];
+    const before = peakRss();
+    for (const [encoding, what, body] of bombs) {
+      // Act
+      const out = await invoke(runtime, {
+        ...turn({ ...origin, "content-encoding": encoding }),
+        body,
+        base64: true,
+      });
+
+      // Assess
+      expect(out.prelude().statusCode, what).toBe(413);
+      expect(out.json().error, what).toMatchObject({
+        code: "request_too_large",
+        type: "invalid_request_error",
+      });
+    }
+    expect(peakRss() - before).toBeLessThan(256 * 1024 * 1024);
+
+    // A valid zstd body in two frames with a skippable one between still makes a turn.
+    fake.enqueue(seeded.accountId, { kind: "text", text: "zstd through lambda" });
+    const json = Buffer.from(JSON.stringify(TEXT_TURN_BODY));
+    const framed = Buffer.concat([
+      zstdRawFrame(json.subarray(0, 10)),
+      zstdSkippableFrame(Buffer.from("metadata")),
+      zstdRawFrame(json.subarray(10)),
+    ]);
+    const ok = await invoke(runtime, {
+      ...turn({ ...origin, "content-encoding": "zstd" }),
+      body: framed,
+      base64: true,
+    });
+    expect(ok.prelude().statusCode).toBe(200);
+    expect(ok.body()).toContain("zstd through lambda");
+  });
+
+  it("refuses an admin body over 1 MiB on the admin entry", async () => {
+    const out = await adminCall("POST", "/pools", { name: "big", padding: " ".repeat(2 * 1024 * 1024) });
+    expect(out.status).toBe(413);
+    expect(out.body.error).toMatchObject({ code: "request_too_large", type: "invalid_request_error" });
   });
 
   it("emits bounded EMF metrics and JSON logs without secrets", async () => {

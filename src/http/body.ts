@@ -1,10 +1,12 @@
 // Request bodies: bounded reads and decoding of gzip, deflate, br and zstd (Codex sends zstd when
-// signed in with ChatGPT), with output limits so a small bomb cannot expand without bound.
+// signed in with ChatGPT), with output limits so a small bomb cannot expand without bound. zlib
+// decodes off the event loop and stops at the output limit; zstd is checked frame by frame before
+// it is decoded (zstd.ts).
 import { promisify } from "node:util";
 import zlib from "node:zlib";
-import { Decompress } from "fzstd";
 import { readAll } from "../core/bounded-read.ts";
 import { badRequest, GatewayError } from "../core/errors.ts";
+import { decodeZstd } from "./zstd.ts";
 
 export interface BodyLimits {
   maxCompressedBodyBytes: number;
@@ -48,12 +50,14 @@ export async function readBody(request: BodySource, limits: BodyLimits): Promise
       case "br":
         return await brotli(raw, { maxOutputLength: max });
       case "zstd":
-        return zstdDecode(raw, max);
+        return await decodeZstd(raw, max);
       default:
         throw new GatewayError(
           415,
           "unsupported_content_encoding",
-          "content-encoding must be gzip, deflate, br or zstd",
+          encoding.includes(",")
+            ? "content-encoding must be one encoding (gzip, deflate, br or zstd), not a list; compress the body once"
+            : "content-encoding must be gzip, deflate, br or zstd; or send the body uncompressed",
         );
     }
   } catch (error) {
@@ -63,18 +67,6 @@ export async function readBody(request: BodySource, limits: BodyLimits): Promise
     }
     throw badRequest(`request body could not be decoded as ${encoding}`);
   }
-}
-
-function zstdDecode(raw: Uint8Array, max: number): Uint8Array<ArrayBuffer> {
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const stream = new Decompress((chunk) => {
-    size += chunk.byteLength;
-    if (size > max) throw new RangeError("zstd output too large");
-    chunks.push(chunk);
-  });
-  stream.push(raw, true);
-  return Buffer.concat(chunks);
 }
 
 /** Parses a JSON object body; the message never echoes the body. */

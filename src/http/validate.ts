@@ -1,5 +1,14 @@
 import type { z } from "zod";
+import { decodeText } from "../core/bounded-read.ts";
 import { badRequest } from "../core/errors.ts";
+import { readBody } from "./body.ts";
+
+/** Admin API bodies are small JSON documents; a larger one is refused (413) while it is read. */
+export const ADMIN_MAX_BODY_BYTES = 1024 * 1024;
+const ADMIN_BODY_LIMITS = {
+  maxBodyBytes: ADMIN_MAX_BODY_BYTES,
+  maxCompressedBodyBytes: ADMIN_MAX_BODY_BYTES,
+};
 
 /** Validates with zod and turns the first issue into an OpenAI-shaped 400 naming the field. */
 export function validate<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
@@ -10,9 +19,12 @@ export function validate<T extends z.ZodType>(schema: T, value: unknown): z.infe
   throw badRequest(`${param ?? "body"}: ${issue?.message ?? "invalid"}`, param);
 }
 
-export async function jsonBody(request: Request): Promise<unknown> {
+/** The JSON of an admin request, read up to ADMIN_MAX_BODY_BYTES; `optional`: an empty body is `{}`. */
+export async function jsonBody(request: Request, options: { optional?: boolean } = {}): Promise<unknown> {
+  const text = decodeText(await readBody(request, ADMIN_BODY_LIMITS));
+  if (options.optional && text.trim() === "") return {};
   try {
-    return await request.json();
+    return JSON.parse(text);
   } catch {
     throw badRequest("request body must be valid JSON");
   }

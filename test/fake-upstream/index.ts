@@ -13,4 +13,11 @@ export type {
   RecordedRequest,
   UsageSettings,
 } from "./types.ts";
-export { zstdRawFrame } from "./zstd-raw.ts";
+export {
+  type ZstdBlock,
+  type ZstdFrameSpec,
+  zstdFrame,
+  zstdRawFrame,
+  zstdRleBomb,
+  zstdSkippableFrame,
+} from "./zstd-raw.ts";

@@ -3,6 +3,7 @@
 
 import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
+import { request as httpRequest } from "node:http";
 import { join, resolve } from "node:path";
 import type { AlertSenders } from "../../src/core/alerts/sender.ts";
 import type { Store } from "../../src/core/ports.ts";
@@ -158,4 +159,40 @@ export async function waitFor<T>(
     if (Date.now() > deadline) throw new Error("waitFor timed out");
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/**
+ * A POST that declares `contentLength` bytes and sends only `start`: the answer the server gives from
+ * the declared size alone (the socket is closed once it has answered).
+ */
+export function postDeclaredLength(
+  url: string,
+  headers: Record<string, string>,
+  contentLength: number,
+  start = "{",
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const target = new URL(url);
+    const req = httpRequest(
+      {
+        host: target.hostname,
+        port: target.port,
+        path: target.pathname,
+        method: "POST",
+        headers: { ...headers, "content-length": String(contentLength) },
+      },
+      (res) => {
+        let body = "";
+        res.setEncoding("utf8").on("data", (c: string) => {
+          body += c;
+        });
+        res.on("end", () => {
+          req.destroy();
+          resolve({ status: res.statusCode ?? 0, body });
+        });
+      },
+    );
+    req.on("error", reject);
+    req.write(start);
+  });
 }

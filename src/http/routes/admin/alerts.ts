@@ -17,7 +17,7 @@ import {
   resolveIncidentByOperator,
 } from "../../../core/alerts/incidents.ts";
 import { createRule, deleteRule, requireRule, setRuleState, updateRule } from "../../../core/alerts/rules.ts";
-import { badRequest, GatewayError } from "../../../core/errors.ts";
+import { GatewayError } from "../../../core/errors.ts";
 import type { Gateway } from "../../../core/gateway.ts";
 import type { AppEnv } from "../../types.ts";
 import { jsonBody, validate } from "../../validate.ts";
@@ -31,17 +31,6 @@ import {
   UpdateAlertRule,
 } from "./alert-schemas.ts";
 import { channelView, deliveryView, incidentView, ruleView } from "./alert-views.ts";
-
-/** An action body is optional; when present it must be a JSON object the schema accepts. */
-async function optionalBody(request: Request): Promise<unknown> {
-  const text = await request.text();
-  if (text.trim() === "") return {};
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw badRequest("request body must be valid JSON");
-  }
-}
 
 export function alertAdminRoutes(gw: Gateway) {
   const { ctx } = gw;
@@ -126,7 +115,7 @@ export function alertAdminRoutes(gw: Gateway) {
     });
 
   app.post("/alerts/evaluate", async (c) => {
-    validate(EvaluateBody, await optionalBody(c.req.raw));
+    validate(EvaluateBody, await jsonBody(c.req.raw, { optional: true }));
     const result = await evaluateAlerts(gw, { force: true });
     if (result.status === "busy") {
       throw new GatewayError(
