@@ -6,6 +6,7 @@
 import { type IncomingHttpHeaders, type IncomingMessage, type Server, STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
 import WebSocket, { type RawData, WebSocketServer } from "ws";
+import type { Logger } from "../core/context.ts";
 import { GatewayError } from "../core/errors.ts";
 import type { Gateway } from "../core/gateway.ts";
 import { requestId } from "../core/ids.ts";
@@ -15,6 +16,7 @@ import {
   type DialResult,
   type FrameSocket,
   openWebSocketSession,
+  type SocketFailure,
   type WebSocketLimits,
 } from "../core/relay/websocket-session.ts";
 
@@ -101,7 +103,7 @@ export function attachWebSocketRelay(
       ws.once("open", () => {
         ws.pause(); // frames wait until the session listens
         heartbeat.track(ws);
-        done({ kind: "open", socket: frameSocket(ws), headers: upgradeHeaders });
+        done({ kind: "open", socket: frameSocket(ws, "upstream", ctx.logger), headers: upgradeHeaders });
       });
       ws.once("unexpected-response", (request, res) => {
         readBounded(res, ERROR_BODY_LIMIT).then(
@@ -202,7 +204,7 @@ export function attachWebSocketRelay(
       attached = true;
       ctx.metrics.count("websocket_connections", 1, { outcome: "accepted" });
       heartbeat.track(ws);
-      session.attach(frameSocket(ws));
+      session.attach(frameSocket(ws, "client", ctx.logger));
     });
   }
 
@@ -228,9 +230,19 @@ export function attachWebSocketRelay(
   };
 }
 
-/** Adapts a `ws` socket to the session's FrameSocket. */
-function frameSocket(ws: WebSocket): FrameSocket {
+/**
+ * Adapts a `ws` socket to the session's FrameSocket. Every socket gets an 'error' listener: `ws`
+ * emits one for a frame that breaks the protocol (invalid UTF-8, an unmasked client frame, a reserved
+ * opcode or RSV bit, a bad close code, a message over maxPayload) after it has already closed with
+ * the matching code (1002, 1007, 1009); without a listener that event would end the process.
+ */
+function frameSocket(ws: WebSocket, side: "client" | "upstream", logger: Logger): FrameSocket {
   let waiters: (() => void)[] = [];
+  let failure: SocketFailure | undefined;
+  ws.on("error", (error: Error & { code?: string }) => {
+    failure ??= socketFailure(error);
+    logger.warn("websocket error", { side, error: error.code ?? error.name });
+  });
   const wake = () => {
     if (waiters.length === 0 || ws.bufferedAmount > 0) return;
     const ready = waiters;
@@ -240,7 +252,7 @@ function frameSocket(ws: WebSocket): FrameSocket {
   return {
     listen(handlers) {
       ws.on("message", (data, isBinary) => handlers.frame(isBinary ? "" : rawText(data), isBinary));
-      ws.once("close", (code, reason) => handlers.closed(code, reason.toString("utf8")));
+      ws.once("close", (code, reason) => handlers.closed(code, reason.toString("utf8"), failure));
       if (ws.isPaused) ws.resume();
     },
     send(text) {
@@ -262,6 +274,15 @@ function frameSocket(ws: WebSocket): FrameSocket {
       wake();
     },
   };
+}
+
+/** What a socket's error says about the peer: a protocol violation, or nothing (a reset is a close). */
+function socketFailure(error: Error & { code?: string }): SocketFailure | undefined {
+  if (!error.code?.startsWith("WS_ERR_")) return undefined;
+  if (error.code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH") {
+    return { status: 413, errorCode: "websocket_message_too_large" };
+  }
+  return { status: 400, errorCode: "websocket_protocol_error" };
 }
 
 /** Pings every socket; one that did not answer the previous ping is cut (a dead peer or path). */

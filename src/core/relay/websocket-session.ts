@@ -37,7 +37,14 @@ import {
 /** What the session is told about one side of the relay. */
 export interface FrameHandlers {
   frame(text: string, binary: boolean): void;
-  closed(code: number, reason: string): void;
+  /** `failure` when the peer broke the protocol (the host's library already closed with its code). */
+  closed(code: number, reason: string, failure?: SocketFailure): void;
+}
+
+/** A peer that broke the WebSocket protocol, as the request log records it. */
+export interface SocketFailure {
+  status: number;
+  errorCode: string;
 }
 
 /** One WebSocket as the host's library exposes it. */
@@ -223,7 +230,10 @@ export class WebSocketSession {
     this.#client = client;
     client.listen({
       frame: (text, binary) => this.#onClientFrame(text, binary),
-      closed: () => this.#shutdown(499, "client_closed", 1000, "client closed"),
+      closed: (_code, _reason, failure) =>
+        failure
+          ? this.#shutdown(failure.status, failure.errorCode, 1002, "protocol error")
+          : this.#shutdown(499, "client_closed", 1000, "client closed"),
     });
     this.#touch();
     this.#armIdle();

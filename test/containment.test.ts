@@ -1,0 +1,155 @@
+// No client can take the shared gateway down (issue 16): raw WebSocket frames no library would send,
+// written over a bare TCP socket after a real handshake, close that one socket with the right code
+// while another stream on the same process finishes.
+import fc from "fast-check";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import {
+  type Seeded,
+  startTestGateway,
+  TEXT_TURN_BODY,
+  type TestGateway,
+  waitFor,
+} from "./helpers/gateway.ts";
+import { closePayload, encodeFrame, openRawWebSocket, type RawFrame } from "./helpers/raw-websocket.ts";
+
+const PATH = "/backend-api/codex/responses";
+let gw: TestGateway;
+let seeded: Seeded;
+/** Errors nothing handled: in a gateway process each of these would have ended it. */
+const uncaught: unknown[] = [];
+const onUncaught = (error: unknown) => uncaught.push(error);
+
+beforeAll(async () => {
+  process.on("uncaughtException", onUncaught);
+  gw = await startTestGateway({ POOLER_SSE_KEEPALIVE_MS: "0" });
+  seeded = await gw.seed({ accounts: 2 });
+}, 60_000);
+
+afterEach(() => {
+  expect(uncaught.splice(0).map((e) => (e as { code?: string }).code ?? String(e))).toEqual([]);
+});
+
+afterAll(async () => {
+  process.off("uncaughtException", onUncaught);
+  gw?.fake.releasePaused();
+  await gw?.stop();
+});
+
+const openRaw = () => openRawWebSocket(gw.url, PATH, { Authorization: `Bearer ${seeded.key}` });
+
+/** A normal client's turn, slowed down so it is still streaming while the hostile frames arrive. */
+function slowTurn(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`${gw.url.replace("http", "ws")}${PATH}`, {
+      headers: { authorization: `Bearer ${seeded.key}` },
+    });
+    ws.once("error", reject);
+    ws.once("close", (code) => reject(new Error(`closed with ${code} before the turn ended`)));
+    ws.on("message", (data) => {
+      const event = JSON.parse(data.toString());
+      if (event.type === "response.completed" || event.type === "error") {
+        ws.removeAllListeners("close");
+        ws.close();
+        resolve(event.type);
+      }
+    });
+    ws.once("open", () => ws.send(JSON.stringify({ type: "response.create", ...TEXT_TURN_BODY })));
+  });
+}
+
+const text = (payload: number[] | string): Uint8Array =>
+  typeof payload === "string" ? Buffer.from(payload) : Uint8Array.from(payload);
+
+describe("hostile WebSocket frames from the client", () => {
+  const cases: [string, RawFrame, number][] = [
+    ["a text frame with invalid UTF-8", { opcode: 1, payload: text([0x7b, 0xff, 0xfe, 0x7d]) }, 1007],
+    ["an unmasked client frame", { opcode: 1, masked: false, payload: text("{}") }, 1002],
+    ["a reserved opcode (0x3)", { opcode: 3, payload: text("{}") }, 1002],
+    ["a close code of 999", { opcode: 8, payload: closePayload(999) }, 1002],
+    ["RSV1 without negotiated compression", { opcode: 1, rsv: 4, payload: text("{}") }, 1002],
+    [
+      "a message over the size limit",
+      { opcode: 1, payload: text("{"), declaredLength: 64 * 1024 * 1024 + 1 },
+      1009,
+    ],
+    [
+      "a close reason with invalid UTF-8",
+      { opcode: 8, payload: Buffer.concat([closePayload(1000), Buffer.from([0xff])]) },
+      1007,
+    ],
+    ["a fragmented control frame", { opcode: 9, fin: false, payload: text("x") }, 1002],
+    ["a continuation with nothing to continue", { opcode: 0, payload: text("x") }, 1002],
+  ];
+
+  for (const [name, frame, code] of cases) {
+    it(`${name}: that socket closes with ${code}, another stream finishes`, async () => {
+      for (const a of seeded.accounts)
+        gw.fake.setDefaultBehavior(a.accountId, { kind: "text", delayMsBetweenEvents: 20 });
+      const other = slowTurn();
+      const raw = await openRaw();
+      raw.write(encodeFrame(frame));
+      await raw.ended;
+      expect(raw.closeCode).toBe(code);
+      expect(await other).toBe("response.completed");
+    });
+  }
+
+  it("a bad frame in the middle of a turn: the turn is logged, the process keeps serving", async () => {
+    const mine = await gw.seed({ accounts: 1 });
+    gw.fake.setDefaultBehavior(mine.accounts[0]!.accountId, { kind: "text", delayMsBetweenEvents: 50 });
+    const raw = await openRawWebSocket(gw.url, PATH, { Authorization: `Bearer ${mine.key}` });
+    raw.sendText(JSON.stringify({ type: "response.create", ...TEXT_TURN_BODY }));
+    await waitFor(() => raw.texts.length > 0);
+    raw.write(encodeFrame({ opcode: 1, payload: text([0x7b, 0xff, 0xfe, 0x7d]) }));
+    await raw.ended;
+    expect(raw.closeCode).toBe(1007);
+    const row = await waitFor(async () => {
+      const rows = (await gw.admin("GET", `/request-logs?key=${mine.keyId}`)).body.data as Record<
+        string,
+        any
+      >[];
+      return rows[0];
+    });
+    expect(row).toMatchObject({ transport: "websocket", errorCode: "websocket_protocol_error" });
+  });
+
+  it("arbitrary raw frames never crash the process (property)", async () => {
+    for (const a of seeded.accounts) gw.fake.setDefaultBehavior(a.accountId, { kind: "text" });
+    const frame = fc.record({
+      fin: fc.boolean(),
+      rsv: fc.integer({ min: 0, max: 7 }),
+      opcode: fc.integer({ min: 0, max: 15 }),
+      masked: fc.boolean(),
+      payload: fc.oneof(
+        fc.uint8Array({ maxLength: 200 }),
+        fc.integer({ min: 0, max: 5000 }).map((n) => closePayload(n)),
+        fc.string({ maxLength: 100 }).map((s) => Buffer.from(s)),
+      ),
+      declaredLength: fc.option(
+        fc.oneof(
+          fc.integer({ min: 0, max: 300 }),
+          fc.constantFrom(125, 126, 65535, 65536, 2 ** 32, 2 ** 53 - 1),
+        ),
+        { nil: undefined },
+      ),
+    });
+    const other = slowTurn();
+    await fc.assert(
+      fc.asyncProperty(fc.array(frame, { minLength: 1, maxLength: 3 }), async (frames) => {
+        const raw = await openRaw();
+        for (const f of frames) raw.write(encodeFrame(f));
+        // Either the gateway closes it (a protocol error) or it is still open and serving: end it.
+        const settled = await Promise.race([raw.ended.then(() => true), sleep(150).then(() => false)]);
+        if (!settled) raw.socket.destroy();
+        if (raw.closeCode !== undefined) expect([1000, 1002, 1007, 1008, 1009]).toContain(raw.closeCode);
+      }),
+      { numRuns: 150 },
+    );
+    expect(await other).toBe("response.completed");
+    // And a fresh turn on a fresh socket.
+    expect(await slowTurn()).toBe("response.completed");
+  });
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
