@@ -1,6 +1,7 @@
 // No client can take the shared gateway down (issue 16): raw WebSocket frames no library would send,
 // written over a bare TCP socket after a real handshake, close that one socket with the right code
 // while another stream on the same process finishes.
+import { connect } from "node:net";
 import fc from "fast-check";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
@@ -153,3 +154,54 @@ describe("hostile WebSocket frames from the client", () => {
 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Writes `request` on a fresh TCP connection and returns everything the server answers. */
+function exchange(request: string): Promise<string> {
+  const url = new URL(gw.url);
+  return new Promise((resolve) => {
+    const socket = connect(Number(url.port), url.hostname);
+    let answer = "";
+    socket.on("data", (chunk) => {
+      answer += chunk.toString("latin1");
+    });
+    socket.on("error", () => undefined);
+    socket.on("close", () => resolve(answer));
+    socket.write(request);
+  });
+}
+
+describe("gateway-made errors that were not the gateway's", () => {
+  it("an invalid Host with an Upgrade header gets 400, not 500", async () => {
+    for (const path of ["/healthz", "/v1/models", PATH]) {
+      const answer = await exchange(
+        `GET ${path} HTTP/1.1\r\nHost: a b\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${"A".repeat(22)}==\r\nSec-WebSocket-Version: 13\r\nAuthorization: Bearer ${seeded.key}\r\n\r\n`,
+      );
+      expect(answer.split("\r\n")[0], path).toMatch(/^HTTP\/1\.1 400 /);
+      const body = JSON.parse(answer.slice(answer.indexOf("\r\n\r\n") + 4));
+      expect(body.error, path).toMatchObject({ type: "invalid_request_error", code: "invalid_request" });
+    }
+    expect(gw.logLines.filter((line) => line.includes("upgrade failed"))).toEqual([]);
+  });
+
+  it("a client that leaves mid-body is a client abort, not an error", async () => {
+    const url = new URL(gw.url);
+    const before = gw.logLines.length;
+    const routes = ["/v1/chat/completions", "/backend-api/codex/responses", "/v1/responses"];
+    await Promise.all(
+      Array.from({ length: 30 }, (_, i) => {
+        const socket = connect(Number(url.port), url.hostname);
+        socket.on("error", () => undefined);
+        socket.write(
+          `POST ${routes[i % routes.length]} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${seeded.key}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"model":`,
+        );
+        return sleep(100).then(() => {
+          socket.destroy();
+          return sleep(100);
+        });
+      }),
+    );
+    await sleep(300);
+    const errors = gw.logLines.slice(before).filter((line) => JSON.parse(line).m === "unhandled error");
+    expect(errors).toEqual([]);
+  });
+});

@@ -120,7 +120,14 @@ export function attachWebSocketRelay(
     });
 
   async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    const url = new URL(req.url ?? "/", "http://localhost");
+    const url = requestUrl(req);
+    // The HTTP app refuses the same Host (or path) with the same 400.
+    if (!url) {
+      return writeResponse(
+        socket,
+        new GatewayError(400, "invalid_request", "invalid Host header or request target").toResponse(),
+      );
+    }
     if (!WEBSOCKET_ROUTES.has(url.pathname)) {
       // An upgrade request carries no body, so only bodiless methods can be answered as plain HTTP.
       if (req.method !== "GET" && req.method !== "HEAD") {
@@ -129,7 +136,7 @@ export function attachWebSocketRelay(
           new GatewayError(400, "invalid_request", "protocol upgrades are only accepted on GET").toResponse(),
         );
       }
-      const request = new Request(new URL(req.url ?? "/", `http://${req.headers.host ?? "localhost"}`), {
+      const request = new Request(url, {
         method: req.method,
         headers: toHeaders(req.headers),
       });
@@ -326,6 +333,22 @@ function rawText(data: RawData): string {
   if (Buffer.isBuffer(data)) return data.toString("utf8");
   if (Array.isArray(data)) return Buffer.concat(data).toString("utf8");
   return Buffer.from(data).toString("utf8");
+}
+
+/** The request's URL from its Host and target; undefined when they do not make one (`Host: a b`). */
+function requestUrl(req: IncomingMessage): URL | undefined {
+  const host = req.headers.host || "localhost";
+  if (!req.url?.startsWith("/")) return undefined;
+  try {
+    const url = new URL(`http://${host}${req.url}`);
+    // As @hono/node-server checks it: the parsed host must be the whole Host header.
+    if (url.host !== host.toLowerCase() && url.hostname !== host.replace(/:\d+$/, "").toLowerCase()) {
+      return undefined;
+    }
+    return url;
+  } catch {
+    return undefined;
+  }
 }
 
 function toHeaders(raw: IncomingHttpHeaders): Headers {
