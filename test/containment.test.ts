@@ -5,7 +5,9 @@ import { connect } from "node:net";
 import fc from "fast-check";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
+import { loadConfig } from "../src/server/config.ts";
 import {
+  readSse,
   type Seeded,
   startTestGateway,
   TEXT_TURN_BODY,
@@ -203,5 +205,101 @@ describe("gateway-made errors that were not the gateway's", () => {
     await sleep(300);
     const errors = gw.logLines.slice(before).filter((line) => JSON.parse(line).m === "unhandled error");
     expect(errors).toEqual([]);
+  });
+});
+
+describe("request timeouts (POOLER_REQUEST_TIMEOUT_MS, POOLER_HEADERS_TIMEOUT_MS)", () => {
+  let slow: TestGateway;
+  let key: string;
+  beforeAll(async () => {
+    slow = await startTestGateway({ POOLER_REQUEST_TIMEOUT_MS: "1500", POOLER_HEADERS_TIMEOUT_MS: "1000" });
+    key = (await slow.seed({ accounts: 1 })).key;
+  }, 60_000);
+  afterAll(async () => {
+    await slow?.stop();
+  });
+
+  /** Sends `head`, then one byte every `everyMs` until the server closes; its answer and how long it took. */
+  function trickle(head: string, everyMs: number): Promise<{ answer: string; ms: number }> {
+    const url = new URL(slow.url);
+    const started = Date.now();
+    return new Promise((resolve) => {
+      const socket = connect(Number(url.port), url.hostname);
+      let answer = "";
+      socket.on("data", (chunk) => {
+        answer += chunk.toString("latin1");
+      });
+      socket.on("error", () => undefined);
+      const timer = setInterval(() => socket.write(" "), everyMs);
+      // Far past the limits: the gateway never cut it.
+      setTimeout(() => socket.destroy(), 8_000).unref();
+      socket.on("close", () => {
+        clearInterval(timer);
+        resolve({ answer, ms: Date.now() - started });
+      });
+      socket.write(head);
+    });
+  }
+
+  it("a body that does not arrive in time gets 408 and its connection is freed", async () => {
+    const head = `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${key}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{`;
+    const results = await Promise.all(Array.from({ length: 20 }, () => trickle(head, 200)));
+    for (const { answer, ms } of results) {
+      expect(answer.split("\r\n")[0]).toBe("HTTP/1.1 408 Request Timeout");
+      const body = JSON.parse(answer.slice(answer.indexOf("\r\n\r\n") + 4));
+      expect(body.error).toMatchObject({ code: "request_timeout", type: "invalid_request_error" });
+      expect(ms).toBeLessThan(10_000);
+    }
+    // Counted as clients that left, not logged as the gateway failing.
+    expect(slow.logLines.filter((line) => JSON.parse(line).m === "unhandled error")).toEqual([]);
+  });
+
+  it("headers that do not arrive in time get 408 too", async () => {
+    const { answer } = await trickle("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nX-Slow: ", 200);
+    expect(answer.split("\r\n")[0]).toBe("HTTP/1.1 408 Request Timeout");
+  });
+
+  it("a long SSE turn is not cut once its request has arrived", async () => {
+    const account = (await slow.seed({ accounts: 1 })) as Seeded;
+    slow.fake.setDefaultBehavior(account.accounts[0]!.accountId, { kind: "text", delayMsBetweenEvents: 400 });
+    const started = Date.now();
+    const response = await fetch(`${slow.url}/backend-api/codex/responses`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${account.key}`, "content-type": "application/json" },
+      body: JSON.stringify(TEXT_TURN_BODY),
+    });
+    expect(response.status).toBe(200);
+    const events = await readSse(response);
+    expect(Date.now() - started).toBeGreaterThan(3_000);
+    expect(events.at(-1)?.type).toBe("response.completed");
+  });
+
+  it("an open WebSocket outlives both limits and still serves a turn", async () => {
+    const ws = new WebSocket(`${slow.url.replace("http", "ws")}${PATH}`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
+    await new Promise((resolve, reject) => {
+      ws.once("open", resolve);
+      ws.once("error", reject);
+    });
+    await sleep(2_500);
+    const done = new Promise<string>((resolve) => {
+      ws.on("message", (data) => {
+        const event = JSON.parse(data.toString());
+        if (event.type === "response.completed" || event.type === "error") resolve(event.type);
+      });
+    });
+    ws.send(JSON.stringify({ type: "response.create", ...TEXT_TURN_BODY }));
+    expect(await done).toBe("response.completed");
+    ws.close();
+  });
+});
+
+describe("timeout configuration", () => {
+  it("refuses a headers timeout longer than the request timeout at start", () => {
+    expect(() =>
+      loadConfig({ POOLER_HEADERS_TIMEOUT_MS: "5000", POOLER_REQUEST_TIMEOUT_MS: "2000" }),
+    ).toThrow(/POOLER_HEADERS_TIMEOUT_MS must not be larger than POOLER_REQUEST_TIMEOUT_MS/);
+    expect(loadConfig({})).toMatchObject({ requestTimeoutMs: 120_000, headersTimeoutMs: 30_000 });
   });
 });

@@ -1,9 +1,10 @@
 // Composition root for the local Node host: embedded store, encrypted file secrets, the Hono app on
 // @hono/node-server, graceful drain on stop.
 import { chmod, mkdir } from "node:fs/promises";
-import type { Server } from "node:http";
+import { type Server, type ServerOptions, STATUS_CODES } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import type { Duplex } from "node:stream";
 import { serve } from "@hono/node-server";
 import { coalescingStore } from "../adapters/coalescing-store.ts";
 import { createDynamoStore, documentClient, localEmulatorClient } from "../adapters/dynamodb/dynamo-store.ts";
@@ -16,6 +17,7 @@ import { MemoryMetrics } from "../adapters/observability/memory-metrics.ts";
 import { LocalFileSecretStore } from "../adapters/secrets/local-file-secret-store.ts";
 import { evaluateAlerts } from "../core/alerts/evaluate.ts";
 import { buildCoreContext, type Logger } from "../core/context.ts";
+import { GatewayError } from "../core/errors.ts";
 import { createGateway, type Gateway } from "../core/gateway.ts";
 import type { Clock, Store } from "../core/ports.ts";
 import { refreshDueAccounts } from "../core/refresh-sweep.ts";
@@ -172,12 +174,14 @@ export async function startLocalGateway(
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const fetch = withDirectRelayBodies(app.fetch);
-    const s = serve({ fetch, port: config.port, hostname: config.host }, () => resolve(s as Server));
+    const s = serve(
+      { fetch, port: config.port, hostname: config.host, serverOptions: requestTimeouts(config) },
+      () => resolve(s as Server),
+    );
     s.once("error", reject);
   });
-  // Long SSE turns must not be cut by Node's default request timeouts.
-  server.requestTimeout = 0;
-  server.headersTimeout = 60_000;
+  // A request Node refuses before the app sees it (too slow, malformed) gets an OpenAI-shaped answer.
+  server.on("clientError", answerClientError);
   // Responses WebSocket upgrades; other upgrade requests get the app's ordinary answer.
   const websockets = attachWebSocketRelay(server, gateway, {
     fallback: (request) => app.fetch(request),
@@ -215,4 +219,44 @@ export async function startLocalGateway(
       await dynamo.close();
     },
   };
+}
+
+/**
+ * Node's own limits on how long a request may take to arrive: its headers, and the whole request with
+ * its body (slow senders get 408 and their connection is freed). They stop applying once the request
+ * has arrived, so a long SSE answer is never cut by them. Checked a few times per headers timeout.
+ */
+function requestTimeouts(config: LocalConfig): ServerOptions {
+  const shortest = Math.min(config.headersTimeoutMs, config.requestTimeoutMs);
+  return {
+    requestTimeout: config.requestTimeoutMs,
+    headersTimeout: config.headersTimeoutMs,
+    connectionsCheckingInterval: Math.max(100, Math.min(5_000, Math.floor(shortest / 4))),
+  };
+}
+
+const CLIENT_ERRORS: Record<string, [status: number, code: string, message: string]> = {
+  ERR_HTTP_REQUEST_TIMEOUT: [
+    408,
+    "request_timeout",
+    "the request did not arrive in time (POOLER_REQUEST_TIMEOUT_MS / POOLER_HEADERS_TIMEOUT_MS); send it again",
+  ],
+  HPE_HEADER_OVERFLOW: [431, "request_header_fields_too_large", "the request headers are too large"],
+};
+
+/** Node's 'clientError': answer when nothing of a response went out yet, then free the connection. */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  const inFlight = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (socket.writable && !inFlight?.headersSent && error.code !== "ECONNRESET") {
+    const [status, code, message] = CLIENT_ERRORS[error.code ?? ""] ?? [
+      400,
+      "invalid_request",
+      "malformed HTTP request",
+    ];
+    const body = JSON.stringify(new GatewayError(status, code, message).toJSON());
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\ncache-control: no-store\r\nconnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
 }
