@@ -32,6 +32,10 @@ import { attachWebSocketRelay } from "./websocket-upgrade.ts";
 
 /** How long counter writes are summed, and rows and pins gathered, before they are written. */
 const COUNTER_FLUSH_MS = 100;
+/** After the shutdown grace: time for the streams' terminal error events to be written out. */
+const FINAL_WRITE_MS = 2_000;
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 // The local host supports Node 20; the SDK's Node-22 notice is noise for a local gateway.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -84,7 +88,11 @@ export async function startLocalGateway(
     batchPutsMs: COUNTER_FLUSH_MS,
   });
   const counters = coalescingStore(dynamoStore, { flushMs: COUNTER_FLUSH_MS });
-  const { ctx, pending } = buildCoreContext({
+  const {
+    ctx,
+    pending,
+    stop: endStreams,
+  } = buildCoreContext({
     store: (options.wrapStore ?? ((store: Store) => store))(counters),
     secrets: await LocalFileSecretStore.open(config.dataDir),
     clock,
@@ -201,14 +209,18 @@ export async function startLocalGateway(
       clearInterval(poller);
       for (const timer of sweepTimers) clearTimeout(timer);
       stopping.abort();
-      websockets.close();
+      // Idle WebSockets close with 1001 now; the others when their turn ends.
+      websockets.drain();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // Keep-alive connections go idle as their streams finish; close them then, not at Node's timeout.
       const reaper = setInterval(() => server.closeIdleConnections(), 100);
       server.closeIdleConnections();
-      // Open streams get a bounded grace period, then are cut.
-      const grace = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownGraceMs).unref());
-      await Promise.race([closed, grace]);
+      // Open streams get a bounded grace period...
+      await Promise.race([closed, delay(config.shutdownGraceMs)]);
+      // ...then each ends with a well-formed terminal error (SSE: response.failed, or the /v1
+      // translation's error; WebSocket: an error event and 1001), written before connections close.
+      endStreams();
+      await Promise.race([Promise.all([closed, websockets.close()]), delay(FINAL_WRITE_MS)]);
       clearInterval(reaper);
       server.closeAllConnections();
       await counters.flush().catch(() => undefined);

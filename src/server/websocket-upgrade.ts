@@ -40,8 +40,13 @@ export interface WebSocketHostOptions {
 
 export interface WebSocketHost {
   registry: WebSocketRegistry;
-  /** Closes every open connection with 1001 (shutdown); cut after a short grace. */
-  close(): void;
+  /** Shutdown begins: idle connections close with 1001 now, the others once their turn in flight ends. */
+  drain(): void;
+  /**
+   * The shutdown grace is over: turns still in flight get an error event, every connection closes
+   * with 1001 (cut after a short grace); resolves once they are closed.
+   */
+  close(): Promise<void>;
 }
 
 const HIGH_WATER_BYTES = 1024 * 1024;
@@ -212,6 +217,8 @@ export function attachWebSocketRelay(
       ctx.metrics.count("websocket_connections", 1, { outcome: "accepted" });
       heartbeat.track(ws);
       session.attach(frameSocket(ws, "client", ctx.logger));
+      // Accepted while the host began to stop: served like the other open connections.
+      if (options.isDraining()) session.drain();
     });
   }
 
@@ -228,11 +235,13 @@ export function attachWebSocketRelay(
 
   return {
     registry,
-    close() {
-      registry.closeAll(1001, "server shutting down; reconnect", "shutdown");
-      heartbeat.stop(CLOSE_GRACE_MS);
+    drain: () => registry.drainAll(),
+    async close() {
+      registry.stopAll();
+      const closed = heartbeat.stop(CLOSE_GRACE_MS);
       wss.close();
       registry.dispose();
+      await closed;
     },
   };
 }
@@ -308,12 +317,18 @@ class Heartbeat {
     ws.once("close", () => this.#alive.delete(ws));
   }
 
-  stop(graceMs: number): void {
+  /** Stops pinging; sockets still open after `graceMs` are cut. Resolves once all are closed. */
+  stop(graceMs: number): Promise<void> {
     clearInterval(this.#timer);
     const open = [...this.#alive.keys()];
-    setTimeout(() => {
+    const timer = setTimeout(() => {
       for (const ws of open) ws.terminate();
-    }, graceMs).unref();
+    }, graceMs);
+    timer.unref();
+    const closed = open.map((ws) =>
+      ws.readyState === WebSocket.CLOSED ? undefined : new Promise((resolve) => ws.once("close", resolve)),
+    );
+    return Promise.all(closed).then(() => clearTimeout(timer));
   }
 
   #beat(): void {

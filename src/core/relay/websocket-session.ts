@@ -151,6 +151,8 @@ interface Failure {
   code: string;
 }
 
+const DRAIN_REASON = "server shutting down; reconnect";
+
 /** Authenticates nothing (the host did): plans, dials the upstream with failover, and returns the pair's first half. */
 export async function openWebSocketSession(gw: Gateway, init: SessionInit): Promise<OpenResult> {
   const session = new WebSocketSession(gw, init);
@@ -178,6 +180,8 @@ export class WebSocketSession {
   #dials = 0;
   #upstreamHeld = false;
   #closed = false;
+  /** The host is stopping: close with 1001 once the turn in flight ends (queued turns are dropped). */
+  #draining = false;
   #lastActivity = 0;
   #idleTimer?: NodeJS.Timeout;
   /** Upstream events are handled one at a time, in order, even when judging one has to wait. */
@@ -242,6 +246,27 @@ export class WebSocketSession {
   /** Closes both sides; a turn in flight is logged with `turnStatus` and `errorCode`. */
   close(code: number, reason: string, errorCode: string, turnStatus = 499): void {
     this.#shutdown(turnStatus, errorCode, code, reason);
+  }
+
+  /** The host is stopping: close with 1001 now if no turn is in flight, else as soon as it ends. */
+  drain(): void {
+    this.#draining = true;
+    if (!this.#turn) this.#shutdown(499, "shutdown", 1001, DRAIN_REASON);
+  }
+
+  /**
+   * The host's grace period is over: a turn still in flight gets a terminal error event (Codex retries
+   * it on a new connection), is logged as 503 `server_shutting_down`, and the socket closes with 1001.
+   */
+  stop(): void {
+    if (this.#closed) return;
+    const error = new GatewayError(
+      503,
+      "server_shutting_down",
+      "the gateway is shutting down; reconnect and send the request again",
+    );
+    if (this.#turn) this.#toClient(gatewayErrorFrame(error));
+    this.#shutdown(error.status, error.code, 1001, DRAIN_REASON);
   }
 
   /** The downstream handshake never completed: release the upstream socket. */
@@ -413,6 +438,10 @@ export class WebSocketSession {
     }
     if (turn.completed && turn.account) this.#settle(turn, turn.account);
     if (this.#closed) return;
+    if (this.#draining) {
+      this.#shutdown(499, "shutdown", 1001, DRAIN_REASON);
+      return;
+    }
     if (this.#upstream?.aged) {
       this.close(
         1000,
