@@ -334,12 +334,17 @@ class Heartbeat {
   #beat(): void {
     for (const [ws, alive] of this.#alive) {
       if (ws.isPaused) continue; // a paused socket reads no pongs (backpressure), so it is not judged
-      if (!alive) {
-        ws.terminate();
-        continue;
+      try {
+        if (!alive) {
+          ws.terminate();
+          continue;
+        }
+        this.#alive.set(ws, false);
+        ws.ping();
+      } catch {
+        // A socket that cannot be pinged is going away; its close event cleans up. Others still beat.
+        this.#alive.delete(ws);
       }
-      this.#alive.set(ws, false);
-      ws.ping();
     }
   }
 }

@@ -1,6 +1,7 @@
-// Shutdown never truncates silently (issue 16): a gateway process with a short grace gets SIGTERM
-// while streams are open on every streaming surface. Each ends with a well-formed terminal error in
-// its own protocol before the connection closes, and the process exits 0.
+// A gateway process contains what goes wrong (issue 16). Shutdown never truncates silently: with a
+// short grace it gets SIGTERM while streams are open on every streaming surface, and each ends with
+// a well-formed terminal error in its own protocol before the connection closes. And an exception or
+// rejection that escaped every handler is logged (metadata only) while the process keeps serving.
 import { randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -18,7 +19,7 @@ import {
 
 let fake: FakeUpstream;
 let proc: PoolerProcess | undefined;
-const dir = scratchDir("shutdown");
+const dirs: string[] = [];
 
 beforeAll(async () => {
   fake = await startFakeUpstream();
@@ -28,12 +29,14 @@ afterAll(async () => {
   proc?.kill();
   fake?.releasePaused();
   await fake?.close();
-  rmSync(dir, { recursive: true, force: true });
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
 it("every stream open at the end of the grace ends with its terminal error, then the process exits 0", async () => {
   const graceMs = 1_000;
   const token = `env-admin-token-${randomBytes(12).toString("hex")}`;
+  const dir = scratchDir("shutdown");
+  dirs.push(dir);
   proc = spawnPooler(
     poolerEnv(fake, dir, { POOLER_ADMIN_TOKEN: token, POOLER_SHUTDOWN_GRACE_MS: String(graceMs) }),
   );
@@ -114,5 +117,41 @@ it("every stream open at the end of the grace ends with its terminal error, then
   expect(await wsClosed).toBe(1001);
   expect(frames.at(-1)).toMatchObject({ type: "error", error: { code: "server_shutting_down" } });
   expect(frames.some((f) => f.type === "response.completed")).toBe(false);
+  expect(await proc.waitForExit(15_000)).toEqual({ code: 0, signal: null });
+});
+
+it("an exception or rejection that escaped every handler is logged, and the process keeps serving", async () => {
+  const dir = scratchDir("stray");
+  dirs.push(dir);
+  const token = `env-admin-token-${randomBytes(12).toString("hex")}`;
+  proc = spawnPooler(
+    poolerEnv(fake, dir, {
+      POOLER_ADMIN_TOKEN: token,
+      NODE_OPTIONS: "--import ./test/support/stray-errors.mjs",
+    }),
+  );
+  const url = await proc.listening();
+  const seeded = await seedThroughAdmin(adminClient(url, token), fake, "stray");
+  const lines = () =>
+    proc!
+      .stdout()
+      .split("\n")
+      .filter((line) => line.includes("uncaught error contained"));
+  await waitFor(() => lines().length >= 2, 10_000);
+  expect(lines().map((line) => JSON.parse(line))).toMatchObject([
+    { level: "error", kind: "exception", error: "TypeError", code: "E_STRAY_TEST" },
+    { level: "error", kind: "rejection", error: "RangeError" },
+  ]);
+  expect(proc.stdout() + proc.stderr()).not.toContain("stray-error-canary");
+  // Still serving.
+  const response = await fetch(`${url}/backend-api/codex/responses`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${seeded.key}`, "content-type": "application/json" },
+    body: JSON.stringify(TEXT_TURN_BODY),
+  });
+  expect(response.status).toBe(200);
+  expect(await response.text()).toContain("response.completed");
+  expect(proc.child.exitCode).toBeNull();
+  proc.child.kill("SIGTERM");
   expect(await proc.waitForExit(15_000)).toEqual({ code: 0, signal: null });
 });
