@@ -1,11 +1,15 @@
 // No client can take the shared gateway down (issue 16): raw WebSocket frames no library would send,
 // written over a bare TCP socket after a real handshake, close that one socket with the right code
 // while another stream on the same process finishes.
-import { connect } from "node:net";
+import { createHash, randomBytes } from "node:crypto";
+import { createServer, type IncomingMessage } from "node:http";
+import { type AddressInfo, connect } from "node:net";
+import type { Duplex } from "node:stream";
 import fc from "fast-check";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { loadConfig } from "../src/server/config.ts";
+import { startFakeUpstream } from "./fake-upstream/index.ts";
 import {
   readSse,
   type Seeded,
@@ -302,4 +306,123 @@ describe("timeout configuration", () => {
     ).toThrow(/POOLER_HEADERS_TIMEOUT_MS must not be larger than POOLER_REQUEST_TIMEOUT_MS/);
     expect(loadConfig({})).toMatchObject({ requestTimeoutMs: 120_000, headersTimeoutMs: 30_000 });
   });
+});
+
+/** An upstream whose WebSocket answers a turn with a few good frames and then `bad` (raw bytes). */
+async function startHostileUpstream(fakeBase: string) {
+  const state: { bad: Buffer; committed: boolean } = { bad: Buffer.alloc(0), committed: false };
+  const server = createServer(async (req, res) => {
+    // Everything but the WebSocket goes to the fake upstream (usage, models, …).
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (value !== undefined && !["host", "connection", "content-length"].includes(name))
+        headers.set(name, Array.isArray(value) ? value.join(", ") : value);
+    }
+    const answer = await fetch(`${fakeBase}${req.url}`, {
+      method: req.method,
+      headers,
+      body: chunks.length > 0 ? Buffer.concat(chunks) : undefined,
+    });
+    res.writeHead(answer.status, { "content-type": answer.headers.get("content-type") ?? "text/plain" });
+    res.end(Buffer.from(await answer.arrayBuffer()));
+  });
+  server.on("upgrade", (req: IncomingMessage, socket: Duplex) => {
+    socket.on("error", () => undefined);
+    const accept = createHash("sha1")
+      .update(`${req.headers["sec-websocket-key"]}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`)
+      .digest("base64");
+    socket.write(
+      `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
+    );
+    const frame = (event: unknown) =>
+      encodeFrame({ opcode: 1, masked: false, payload: Buffer.from(JSON.stringify(event)) });
+    let answered = false;
+    socket.on("data", () => {
+      if (answered) return;
+      answered = true;
+      const id = `resp_${randomBytes(4).toString("hex")}`;
+      socket.write(frame({ type: "response.created", response: { id, status: "in_progress", output: [] } }));
+      if (state.committed) {
+        socket.write(
+          frame({
+            type: "response.output_text.delta",
+            item_id: "m",
+            output_index: 0,
+            content_index: 0,
+            delta: "Hi",
+          }),
+        );
+      }
+      socket.write(state.bad);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    state,
+    baseUrl: `http://127.0.0.1:${port}/backend-api`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+describe("hostile WebSocket frames from the upstream", () => {
+  let hostile: Awaited<ReturnType<typeof startHostileUpstream>>;
+  let local: TestGateway;
+  beforeAll(async () => {
+    // The gateway's upstream is the hostile server, which hands everything but WebSockets to a fake.
+    const fake = await startFakeUpstream();
+    hostile = await startHostileUpstream(fake.upstreamBaseUrl.replace(/\/backend-api$/, ""));
+    local = await startTestGateway({ CODEX_UPSTREAM_BASE_URL: hostile.baseUrl });
+    afterAll(async () => {
+      await local?.stop();
+      await hostile?.close();
+      await fake.close();
+    });
+  }, 60_000);
+
+  const cases: [string, RawFrame][] = [
+    ["invalid UTF-8", { opcode: 1, masked: false, payload: text([0x7b, 0xff, 0xfe, 0x7d]) }],
+    ["a masked server frame", { opcode: 1, masked: true, payload: text("{}") }],
+    ["a reserved opcode", { opcode: 0xb, masked: false, payload: text("x") }],
+    ["RSV2 set", { opcode: 1, rsv: 2, masked: false, payload: text("{}") }],
+    ["a close code of 999", { opcode: 8, masked: false, payload: closePayload(999) }],
+    ["a message over the limit", { opcode: 1, masked: false, payload: text("{"), declaredLength: 2 ** 40 }],
+  ];
+  for (const [name, bad] of cases) {
+    for (const committed of [false, true]) {
+      it(`${name} ${committed ? "after output" : "before any output"}: the client gets an answer, the process stays up`, async () => {
+        hostile.state.bad = encodeFrame(bad);
+        hostile.state.committed = committed;
+        // Fresh accounts: the failures below count against the ones they happen on.
+        const { key } = await local.seed({ accounts: 2 });
+        const ws = new WebSocket(`${local.url.replace("http", "ws")}${PATH}`, {
+          headers: { authorization: `Bearer ${key}` },
+        });
+        await new Promise((resolve, reject) => {
+          ws.once("open", resolve);
+          ws.once("error", reject);
+        });
+        const frames: any[] = [];
+        ws.on("message", (data) => frames.push(JSON.parse(data.toString())));
+        const closed = new Promise<number>((resolve) => ws.once("close", (code) => resolve(code)));
+        ws.send(JSON.stringify({ type: "response.create", ...TEXT_TURN_BODY }));
+        if (committed) {
+          // Output already reached the client: nothing can be replayed, the socket closes with 1011.
+          // At once, not when the upstream gets round to closing its end (it never does here).
+          expect(await Promise.race([closed, sleep(10_000).then(() => "still open")])).toBe(1011);
+          expect(frames.some((f) => f.type === "response.output_text.delta")).toBe(true);
+        } else {
+          // Nothing reached the client: every account is tried, then one error event.
+          await waitFor(() => frames.some((f) => f.type === "error"), 10_000);
+          ws.close();
+        }
+      });
+    }
+  }
 });

@@ -14,6 +14,7 @@ import { authenticatePoolKey } from "../core/key-auth.ts";
 import { WebSocketRegistry } from "../core/relay/websocket-registry.ts";
 import {
   type DialResult,
+  type FrameHandlers,
   type FrameSocket,
   openWebSocketSession,
   type SocketFailure,
@@ -255,9 +256,22 @@ export function attachWebSocketRelay(
 function frameSocket(ws: WebSocket, side: "client" | "upstream", logger: Logger): FrameSocket {
   let waiters: (() => void)[] = [];
   let failure: SocketFailure | undefined;
+  let handlers: FrameHandlers | undefined;
+  let reported = false;
+  const closed = (code: number, reason: string) => {
+    if (reported || !handlers) return;
+    reported = true;
+    handlers.closed(code, reason, failure);
+  };
   ws.on("error", (error: Error & { code?: string }) => {
-    failure ??= socketFailure(error);
     logger.warn("websocket error", { side, error: error.code ?? error.name });
+    if (failure) return;
+    failure = socketFailure(error);
+    if (!failure) return;
+    // The peer broke the protocol: `ws` sent its close frame and reads nothing more. The relay learns
+    // it now, and a peer that never closes its end is cut after the usual grace (not ws's 30 s).
+    closed(1006, "");
+    setTimeout(() => ws.terminate(), CLOSE_GRACE_MS).unref();
   });
   const wake = () => {
     if (waiters.length === 0 || ws.bufferedAmount > 0) return;
@@ -266,10 +280,14 @@ function frameSocket(ws: WebSocket, side: "client" | "upstream", logger: Logger)
     for (const callback of ready) callback();
   };
   return {
-    listen(handlers) {
-      ws.on("message", (data, isBinary) => handlers.frame(isBinary ? "" : rawText(data), isBinary));
-      ws.once("close", (code, reason) => handlers.closed(code, reason.toString("utf8"), failure));
-      if (ws.isPaused) ws.resume();
+    listen(listener) {
+      handlers = listener;
+      ws.on("message", (data, isBinary) => listener.frame(isBinary ? "" : rawText(data), isBinary));
+      ws.once("close", (code, reason) => closed(code, reason.toString("utf8")));
+      // It failed or closed before anyone listened.
+      if (failure) closed(1006, "");
+      else if (ws.readyState === WebSocket.CLOSED) closed(1006, "");
+      else if (ws.isPaused) ws.resume();
     },
     send(text) {
       ws.send(text, wake);
