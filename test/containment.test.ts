@@ -161,9 +161,13 @@ describe("hostile WebSocket frames from the client", () => {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Writes `request` on a fresh TCP connection and returns everything the server answers. */
-function exchange(request: string): Promise<string> {
-  const url = new URL(gw.url);
+/**
+ * Writes `head` on a fresh TCP connection, then one byte every `everyMs` if given, until the server
+ * closes it (or 8 s pass, far beyond any limit under test): what it answered and how long it took.
+ */
+function talk(baseUrl: string, head: string, everyMs?: number): Promise<{ answer: string; ms: number }> {
+  const url = new URL(baseUrl);
+  const started = Date.now();
   return new Promise((resolve) => {
     const socket = connect(Number(url.port), url.hostname);
     let answer = "";
@@ -171,15 +175,21 @@ function exchange(request: string): Promise<string> {
       answer += chunk.toString("latin1");
     });
     socket.on("error", () => undefined);
-    socket.on("close", () => resolve(answer));
-    socket.write(request);
+    const timer = everyMs ? setInterval(() => socket.write(" "), everyMs) : undefined;
+    setTimeout(() => socket.destroy(), 8_000).unref();
+    socket.on("close", () => {
+      clearInterval(timer);
+      resolve({ answer, ms: Date.now() - started });
+    });
+    socket.write(head);
   });
 }
 
 describe("gateway-made errors that were not the gateway's", () => {
   it("an invalid Host with an Upgrade header gets 400, not 500", async () => {
     for (const path of ["/healthz", "/v1/models", PATH]) {
-      const answer = await exchange(
+      const { answer } = await talk(
+        gw.url,
         `GET ${path} HTTP/1.1\r\nHost: a b\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${"A".repeat(22)}==\r\nSec-WebSocket-Version: 13\r\nAuthorization: Bearer ${seeded.key}\r\n\r\n`,
       );
       expect(answer.split("\r\n")[0], path).toMatch(/^HTTP\/1\.1 400 /);
@@ -223,31 +233,9 @@ describe("request timeouts (POOLER_REQUEST_TIMEOUT_MS, POOLER_HEADERS_TIMEOUT_MS
     await slow?.stop();
   });
 
-  /** Sends `head`, then one byte every `everyMs` until the server closes; its answer and how long it took. */
-  function trickle(head: string, everyMs: number): Promise<{ answer: string; ms: number }> {
-    const url = new URL(slow.url);
-    const started = Date.now();
-    return new Promise((resolve) => {
-      const socket = connect(Number(url.port), url.hostname);
-      let answer = "";
-      socket.on("data", (chunk) => {
-        answer += chunk.toString("latin1");
-      });
-      socket.on("error", () => undefined);
-      const timer = setInterval(() => socket.write(" "), everyMs);
-      // Far past the limits: the gateway never cut it.
-      setTimeout(() => socket.destroy(), 8_000).unref();
-      socket.on("close", () => {
-        clearInterval(timer);
-        resolve({ answer, ms: Date.now() - started });
-      });
-      socket.write(head);
-    });
-  }
-
   it("a body that does not arrive in time gets 408 and its connection is freed", async () => {
     const head = `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${key}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{`;
-    const results = await Promise.all(Array.from({ length: 20 }, () => trickle(head, 200)));
+    const results = await Promise.all(Array.from({ length: 20 }, () => talk(slow.url, head, 200)));
     for (const { answer, ms } of results) {
       expect(answer.split("\r\n")[0]).toBe("HTTP/1.1 408 Request Timeout");
       const body = JSON.parse(answer.slice(answer.indexOf("\r\n\r\n") + 4));
@@ -259,7 +247,7 @@ describe("request timeouts (POOLER_REQUEST_TIMEOUT_MS, POOLER_HEADERS_TIMEOUT_MS
   });
 
   it("headers that do not arrive in time get 408 too", async () => {
-    const { answer } = await trickle("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nX-Slow: ", 200);
+    const { answer } = await talk(slow.url, "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nX-Slow: ", 200);
     expect(answer.split("\r\n")[0]).toBe("HTTP/1.1 408 Request Timeout");
   });
 

@@ -124,24 +124,36 @@ export function openRawWebSocket(
 /** Takes every whole server frame off the front of `buffer`; returns what is left. */
 function readFrames(buffer: Buffer, raw: RawWebSocket): Buffer {
   let rest = buffer;
-  for (;;) {
-    if (rest.length < 2) return rest;
-    const opcode = (rest[0] as number) & 0x0f;
-    let length = (rest[1] as number) & 0x7f;
-    let offset = 2;
-    if (length === 126) {
-      if (rest.length < 4) return rest;
-      length = rest.readUInt16BE(2);
-      offset = 4;
-    } else if (length === 127) {
-      if (rest.length < 10) return rest;
-      length = Number(rest.readBigUInt64BE(2));
-      offset = 10;
-    }
-    if (rest.length < offset + length) return rest;
-    const payload = rest.subarray(offset, offset + length);
-    if (opcode === 1) raw.texts.push(payload.toString("utf8"));
-    if (opcode === 8) raw.closeCode ??= payload.length >= 2 ? payload.readUInt16BE(0) : 1005;
-    rest = rest.subarray(offset + length);
+  for (let header = parseFrameHeader(rest); header; header = parseFrameHeader(rest)) {
+    const end = header.headerBytes + header.length;
+    if (rest.length < end) return rest;
+    const payload = rest.subarray(header.headerBytes, end);
+    if (header.opcode === 1) raw.texts.push(payload.toString("utf8"));
+    if (header.opcode === 8) raw.closeCode ??= payload.length >= 2 ? payload.readUInt16BE(0) : 1005;
+    rest = rest.subarray(end);
   }
+  return rest;
+}
+
+/** A frame's opcode, payload length and header size, once the whole header is in `buffer`. */
+export function parseFrameHeader(
+  buffer: Buffer,
+): { opcode: number; length: number; headerBytes: number } | undefined {
+  if (buffer.length < 2) return undefined;
+  const opcode = buffer[0]! & 0x0f;
+  const masked = (buffer[1]! & 0x80) !== 0;
+  let length = buffer[1]! & 0x7f;
+  let offset = 2;
+  if (length === 126) {
+    if (buffer.length < 4) return undefined;
+    length = buffer.readUInt16BE(2);
+    offset = 4;
+  } else if (length === 127) {
+    if (buffer.length < 10) return undefined;
+    length = Number(buffer.readBigUInt64BE(2));
+    offset = 10;
+  }
+  if (masked) offset += 4;
+  if (buffer.length < offset) return undefined;
+  return { opcode, length, headerBytes: offset };
 }
