@@ -47,10 +47,17 @@ export interface CoreContext {
   /** Hands off work that must finish after the response (request logs); hosts await it on shutdown. */
   background(task: Promise<unknown>): void;
   /**
-   * Aborted when the host stops for good (its shutdown grace is over): streams still open end with
-   * a well-formed terminal error event rather than a cut connection.
+   * Fires when the host stops for good (its shutdown grace is over): streams still open end with a
+   * well-formed terminal error event rather than a cut connection.
    */
-  stopping: AbortSignal;
+  stopping: StopSignal;
+}
+
+/** One listener per open stream, so a set rather than an AbortSignal (which warns past 10). */
+export interface StopSignal {
+  readonly stopped: boolean;
+  /** Calls `listener` once when the host stops (at once if it has); returns how to stop listening. */
+  onStop(listener: () => void): () => void;
 }
 
 export const defaultCoreConfig: Omit<CoreConfig, "instanceId"> = {
@@ -89,7 +96,15 @@ export function buildCoreContext(parts: HostParts): {
 } {
   const { instance, settings, ...adapters } = parts;
   const pending = new Set<Promise<unknown>>();
-  const stopping = new AbortController();
+  const listeners = new Set<() => void>();
+  const stopping = {
+    stopped: false,
+    onStop(listener: () => void) {
+      if (stopping.stopped) listener();
+      else listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
   const ctx: CoreContext = {
     ...adapters,
     config: { ...defaultCoreConfig, ...settings, instanceId: instanceId(instance) },
@@ -101,7 +116,12 @@ export function buildCoreContext(parts: HostParts): {
         )
         .finally(() => pending.delete(task));
     },
-    stopping: stopping.signal,
+    stopping,
   };
-  return { ctx, pending, stop: () => stopping.abort() };
+  const stop = () => {
+    stopping.stopped = true;
+    for (const listener of [...listeners]) listener();
+    listeners.clear();
+  };
+  return { ctx, pending, stop };
 }

@@ -3,6 +3,7 @@
 // an upstream drop or error after output becomes a well-formed `response.failed` event, and when
 // the client goes away the upstream read is aborted.
 import { createParser, type EventSourceMessage } from "eventsource-parser";
+import type { StopSignal } from "../context.ts";
 import type { TokenUsage } from "../model.ts";
 import type { ChunkReader, ChunkSource } from "./chunk-source.ts";
 import { eventType } from "./sse-peek.ts";
@@ -34,7 +35,7 @@ export interface RelayOptions {
   /** Aborts the upstream fetch; called when the client disconnects. */
   abortUpstream(): void;
   /** The host stops: the stream ends with a `response.failed` (`server_shutting_down`). */
-  stopping?: AbortSignal;
+  stopping?: StopSignal;
   onDone(summary: StreamSummary): void;
 }
 
@@ -106,12 +107,12 @@ export function relaySse(reader: ChunkReader, options: RelayOptions): ChunkSourc
     abortUpstream();
     void reader.cancel().catch(() => undefined);
   };
-  stopping?.addEventListener("abort", stop, { once: true });
+  const unsubscribe = stopping?.onStop(stop);
 
   const finish = (outcome: StreamOutcome) => {
     if (finished) return;
     finished = true;
-    stopping?.removeEventListener("abort", stop);
+    unsubscribe?.();
     if (!terminal || outcome === "client_closed") summary.outcome = outcome;
     onDone(summary);
   };
