@@ -102,6 +102,16 @@ describe("hostile WebSocket frames from the client", () => {
     });
   }
 
+  it("with compression negotiated, a compressed message that does not inflate closes with 1007", async () => {
+    const raw = await openRawWebSocket(gw.url, PATH, {
+      Authorization: `Bearer ${seeded.key}`,
+      "Sec-WebSocket-Extensions": "permessage-deflate",
+    });
+    raw.write(encodeFrame({ opcode: 1, rsv: 4, payload: text([0xff, 0xfe, 0xfd, 0xfc, 0x00, 0x01]) }));
+    await raw.ended;
+    expect(raw.closeCode).toBe(1007);
+  });
+
   it("a bad frame in the middle of a turn: the turn is logged, the process keeps serving", async () => {
     const mine = await gw.seed({ accounts: 1 });
     gw.fake.setDefaultBehavior(mine.accounts[0]!.accountId, { kind: "text", delayMsBetweenEvents: 50 });
@@ -143,14 +153,22 @@ describe("hostile WebSocket frames from the client", () => {
     });
     const other = slowTurn();
     await fc.assert(
-      fc.asyncProperty(fc.array(frame, { minLength: 1, maxLength: 3 }), async (frames) => {
-        const raw = await openRaw();
-        for (const f of frames) raw.write(encodeFrame(f));
-        // Either the gateway closes it (a protocol error) or it is still open and serving: end it.
-        const settled = await Promise.race([raw.ended.then(() => true), sleep(150).then(() => false)]);
-        if (!settled) raw.socket.destroy();
-        if (raw.closeCode !== undefined) expect([1000, 1002, 1007, 1008, 1009]).toContain(raw.closeCode);
-      }),
+      fc.asyncProperty(
+        fc.array(frame, { minLength: 1, maxLength: 3 }),
+        fc.boolean(),
+        async (frames, deflate) => {
+          // With permessage-deflate negotiated, RSV1 frames are inflated (or fail to).
+          const raw = await openRawWebSocket(gw.url, PATH, {
+            Authorization: `Bearer ${seeded.key}`,
+            ...(deflate ? { "Sec-WebSocket-Extensions": "permessage-deflate" } : {}),
+          });
+          for (const f of frames) raw.write(encodeFrame(f));
+          // Either the gateway closes it (a protocol error) or it is still open and serving: end it.
+          const settled = await Promise.race([raw.ended.then(() => true), sleep(150).then(() => false)]);
+          if (!settled) raw.socket.destroy();
+          if (raw.closeCode !== undefined) expect([1000, 1002, 1007, 1008, 1009]).toContain(raw.closeCode);
+        },
+      ),
       { numRuns: 150 },
     );
     expect(await other).toBe("response.completed");

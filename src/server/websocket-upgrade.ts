@@ -267,7 +267,6 @@ function frameSocket(ws: WebSocket, side: "client" | "upstream", logger: Logger)
     logger.warn("websocket error", { side, error: error.code ?? error.name });
     if (failure) return;
     failure = socketFailure(error);
-    if (!failure) return;
     // The peer broke the protocol: `ws` sent its close frame and reads nothing more. The relay learns
     // it now, and a peer that never closes its end is cut after the usual grace (not ws's 30 s).
     closed(1006, "");
@@ -310,9 +309,12 @@ function frameSocket(ws: WebSocket, side: "client" | "upstream", logger: Logger)
   };
 }
 
-/** What a socket's error says about the peer: a protocol violation, or nothing (a reset is a close). */
-function socketFailure(error: Error & { code?: string }): SocketFailure | undefined {
-  if (!error.code?.startsWith("WS_ERR_")) return undefined;
+/**
+ * What a socket's error says about the peer. `ws` emits 'error' on an open socket only for what the
+ * peer sent (a frame breaking the protocol, a compressed message that does not inflate, one over the
+ * limit); a reset just closes it.
+ */
+function socketFailure(error: Error & { code?: string }): SocketFailure {
   if (error.code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH") {
     return { status: 413, errorCode: "websocket_message_too_large" };
   }
