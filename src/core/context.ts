@@ -49,6 +49,18 @@ export interface CoreContext {
   alertSenders?: AlertSenders;
   /** Hands off work that must finish after the response (request logs); hosts await it on shutdown. */
   background(task: Promise<unknown>): void;
+  /**
+   * Fires when the host stops for good (its shutdown grace is over): streams still open end with a
+   * well-formed terminal error event rather than a cut connection.
+   */
+  stopping: StopSignal;
+}
+
+/** One listener per open stream, so a set rather than an AbortSignal (which warns past 10). */
+export interface StopSignal {
+  readonly stopped: boolean;
+  /** Calls `listener` once when the host stops (at once if it has); returns how to stop listening. */
+  onStop(listener: () => void): () => void;
 }
 
 export const defaultCoreConfig: Omit<CoreConfig, "instanceId"> = {
@@ -68,7 +80,7 @@ export const defaultCoreConfig: Omit<CoreConfig, "instanceId"> = {
 };
 
 /** What a host supplies: its adapters, a name for its instances and the settings it reads. */
-export interface HostParts extends Omit<CoreContext, "config" | "background"> {
+export interface HostParts extends Omit<CoreContext, "config" | "background" | "stopping"> {
   /** Prefix of the instance id in refresh leases (`local`, `lambda`). */
   instance: string;
   settings: Partial<Omit<CoreConfig, "instanceId">>;
@@ -76,18 +88,43 @@ export interface HostParts extends Omit<CoreContext, "config" | "background"> {
 
 /**
  * The context every host builds the same way: default settings under its own, a random instance id,
- * and background work tracked in `pending` so the host can wait for it (shutdown, a Lambda freeze).
+ * background work tracked in `pending` so the host can wait for it (shutdown, a Lambda freeze), and
+ * `stop()` to end the streams still open when the host stops. A background task that fails is
+ * logged (metadata only) and goes no further: it never becomes an unhandled rejection.
  */
-export function buildCoreContext(parts: HostParts): { ctx: CoreContext; pending: Set<Promise<unknown>> } {
+export function buildCoreContext(parts: HostParts): {
+  ctx: CoreContext;
+  pending: Set<Promise<unknown>>;
+  stop(): void;
+} {
   const { instance, settings, ...adapters } = parts;
   const pending = new Set<Promise<unknown>>();
+  const listeners = new Set<() => void>();
+  const stopping = {
+    stopped: false,
+    onStop(listener: () => void) {
+      if (stopping.stopped) listener();
+      else listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
   const ctx: CoreContext = {
     ...adapters,
     config: { ...defaultCoreConfig, ...settings, instanceId: instanceId(instance) },
     background(task) {
       pending.add(task);
-      void task.finally(() => pending.delete(task)).catch(() => undefined);
+      void task
+        .catch((error: unknown) =>
+          adapters.logger.warn("background task failed", { error: (error as Error)?.name ?? typeof error }),
+        )
+        .finally(() => pending.delete(task));
     },
+    stopping,
   };
-  return { ctx, pending };
+  const stop = () => {
+    stopping.stopped = true;
+    for (const listener of [...listeners]) listener();
+    listeners.clear();
+  };
+  return { ctx, pending, stop };
 }

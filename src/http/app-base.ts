@@ -4,6 +4,7 @@ import { GatewayError } from "../core/errors.ts";
 import type { Gateway } from "../core/gateway.ts";
 import { requestId } from "../core/ids.ts";
 import { runtimeFirewall } from "./middleware/firewall.ts";
+import { requestCutShort } from "./node-request.ts";
 import type { AppEnv } from "./types.ts";
 
 export function baseApp(gw: Gateway, notFoundMessage = "no such route"): Hono<AppEnv> {
@@ -19,6 +20,12 @@ export function baseApp(gw: Gateway, notFoundMessage = "no such route"): Hono<Ap
   app.notFound(() => new GatewayError(404, "not_found", notFoundMessage).toResponse());
   app.onError((error, c) => {
     if (error instanceof GatewayError) return error.toResponse();
+    // A client that left mid-body is not the gateway failing: counted, not logged as an error (the
+    // answer reaches no one; 499 is what the request was).
+    if (requestCutShort(c)) {
+      gw.ctx.metrics.count("client_aborts", 1, { phase: "request_body" });
+      return new GatewayError(499, "client_closed", "the client closed the connection").toResponse();
+    }
     // Metadata only: the route and the error class and message, never the request.
     gw.ctx.logger.error("unhandled error", {
       route: c.req.routePath,

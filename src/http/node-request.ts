@@ -56,3 +56,13 @@ export function clientSignal(c: Context): AbortSignal {
   });
   return controller.signal;
 }
+
+/**
+ * The client closed the connection before its request had fully arrived (it left mid-upload, or the
+ * host cut a body that took too long): a read of the body then fails, and that is the client's doing.
+ */
+export function requestCutShort(c: Context): boolean {
+  const node = nodeBindings(c);
+  if (node) return node.incoming.destroyed && !node.incoming.complete;
+  return c.req.raw.signal.aborted;
+}

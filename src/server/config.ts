@@ -45,6 +45,8 @@ const Env = z.object({
   POOLER_USAGE_POLL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
   POOLER_DYNAMODB_ENDPOINT: url("POOLER_DYNAMODB_ENDPOINT").optional(),
   POOLER_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(15_000),
+  POOLER_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(120_000),
+  POOLER_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
   POOLER_WS_IDLE_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(1_800_000),
   POOLER_EXPIRY_SWEEP_MINUTES: z.coerce.number().int().min(0).max(1_440).default(15),
   POOLER_ALERT_EVALUATE_SECONDS: z.coerce.number().int().min(60).max(86_400).default(300),
@@ -60,6 +62,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     throw new ConfigError(`invalid configuration: ${issue?.path.join(".")}: ${issue?.message}`);
   }
   const e = result.data;
+  if (e.POOLER_HEADERS_TIMEOUT_MS > e.POOLER_REQUEST_TIMEOUT_MS) {
+    throw new ConfigError(
+      "invalid configuration: POOLER_HEADERS_TIMEOUT_MS must not be larger than POOLER_REQUEST_TIMEOUT_MS",
+    );
+  }
   return {
     port: e.PORT,
     host: e.HOST,
@@ -73,6 +80,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     streamIdleTimeoutMs: e.POOLER_STREAM_IDLE_TIMEOUT_MS,
     upstreamHeadersTimeoutMs: e.POOLER_UPSTREAM_HEADERS_TIMEOUT_MS,
     shutdownGraceMs: e.POOLER_SHUTDOWN_GRACE_MS,
+    requestTimeoutMs: e.POOLER_REQUEST_TIMEOUT_MS,
+    headersTimeoutMs: e.POOLER_HEADERS_TIMEOUT_MS,
     websocketIdleTimeoutMs: e.POOLER_WS_IDLE_TIMEOUT_MS,
     usagePollSeconds: e.POOLER_USAGE_POLL_SECONDS,
     dynamoEndpoint: e.POOLER_DYNAMODB_ENDPOINT,

@@ -1,9 +1,10 @@
 // Composition root for the local Node host: embedded store, encrypted file secrets, the Hono app on
 // @hono/node-server, graceful drain on stop.
 import { chmod, mkdir } from "node:fs/promises";
-import type { Server } from "node:http";
+import { type Server, type ServerOptions, STATUS_CODES } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import type { Duplex } from "node:stream";
 import { serve } from "@hono/node-server";
 import { postWebhook } from "../adapters/alerts/webhook-post.ts";
 import { coalescingStore } from "../adapters/coalescing-store.ts";
@@ -19,6 +20,7 @@ import { webhookSender } from "../core/alerts/delivery.ts";
 import { evaluateAlerts } from "../core/alerts/evaluate.ts";
 import type { AlertSenders } from "../core/alerts/sender.ts";
 import { buildCoreContext, type Logger } from "../core/context.ts";
+import { GatewayError } from "../core/errors.ts";
 import { createGateway, type Gateway } from "../core/gateway.ts";
 import type { Clock, Store } from "../core/ports.ts";
 import { refreshDueAccounts } from "../core/refresh-sweep.ts";
@@ -33,6 +35,10 @@ import { attachWebSocketRelay } from "./websocket-upgrade.ts";
 
 /** How long counter writes are summed, and rows and pins gathered, before they are written. */
 const COUNTER_FLUSH_MS = 100;
+/** After the shutdown grace: time for the streams' terminal error events to be written out. */
+const FINAL_WRITE_MS = 2_000;
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 // The local host supports Node 20; the SDK's Node-22 notice is noise for a local gateway.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -87,7 +93,11 @@ export async function startLocalGateway(
     batchPutsMs: COUNTER_FLUSH_MS,
   });
   const counters = coalescingStore(dynamoStore, { flushMs: COUNTER_FLUSH_MS });
-  const { ctx, pending } = buildCoreContext({
+  const {
+    ctx,
+    pending,
+    stop: endStreams,
+  } = buildCoreContext({
     store: (options.wrapStore ?? ((store: Store) => store))(counters),
     secrets: await LocalFileSecretStore.open(config.dataDir),
     clock,
@@ -178,12 +188,14 @@ export async function startLocalGateway(
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const fetch = withDirectRelayBodies(app.fetch);
-    const s = serve({ fetch, port: config.port, hostname: config.host }, () => resolve(s as Server));
+    const s = serve(
+      { fetch, port: config.port, hostname: config.host, serverOptions: requestTimeouts(config) },
+      () => resolve(s as Server),
+    );
     s.once("error", reject);
   });
-  // Long SSE turns must not be cut by Node's default request timeouts.
-  server.requestTimeout = 0;
-  server.headersTimeout = 60_000;
+  // A request Node refuses before the app sees it (too slow, malformed) gets an OpenAI-shaped answer.
+  server.on("clientError", answerClientError);
   // Responses WebSocket upgrades; other upgrade requests get the app's ordinary answer.
   const websockets = attachWebSocketRelay(server, gateway, {
     fallback: (request, incoming) => app.fetch(request, { incoming }),
@@ -203,14 +215,18 @@ export async function startLocalGateway(
       clearInterval(poller);
       for (const timer of sweepTimers) clearTimeout(timer);
       stopping.abort();
-      websockets.close();
+      // Idle WebSockets close with 1001 now; the others when their turn ends.
+      websockets.drain();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // Keep-alive connections go idle as their streams finish; close them then, not at Node's timeout.
       const reaper = setInterval(() => server.closeIdleConnections(), 100);
       server.closeIdleConnections();
-      // Open streams get a bounded grace period, then are cut.
-      const grace = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownGraceMs).unref());
-      await Promise.race([closed, grace]);
+      // Open streams get a bounded grace period...
+      await Promise.race([closed, delay(config.shutdownGraceMs)]);
+      // ...then each ends with a well-formed terminal error (SSE: response.failed, or the /v1
+      // translation's error; WebSocket: an error event and 1001), written before connections close.
+      endStreams();
+      await Promise.race([Promise.all([closed, websockets.close()]), delay(FINAL_WRITE_MS)]);
       clearInterval(reaper);
       server.closeAllConnections();
       await counters.flush().catch(() => undefined);
@@ -221,4 +237,44 @@ export async function startLocalGateway(
       await dynamo.close();
     },
   };
+}
+
+/**
+ * Node's own limits on how long a request may take to arrive: its headers, and the whole request with
+ * its body (slow senders get 408 and their connection is freed). They stop applying once the request
+ * has arrived, so a long SSE answer is never cut by them. Checked a few times per headers timeout.
+ */
+function requestTimeouts(config: LocalConfig): ServerOptions {
+  const shortest = Math.min(config.headersTimeoutMs, config.requestTimeoutMs);
+  return {
+    requestTimeout: config.requestTimeoutMs,
+    headersTimeout: config.headersTimeoutMs,
+    connectionsCheckingInterval: Math.max(100, Math.min(5_000, Math.floor(shortest / 4))),
+  };
+}
+
+const CLIENT_ERRORS: Record<string, [status: number, code: string, message: string]> = {
+  ERR_HTTP_REQUEST_TIMEOUT: [
+    408,
+    "request_timeout",
+    "the request did not arrive in time (POOLER_REQUEST_TIMEOUT_MS / POOLER_HEADERS_TIMEOUT_MS); send it again",
+  ],
+  HPE_HEADER_OVERFLOW: [431, "request_header_fields_too_large", "the request headers are too large"],
+};
+
+/** Node's 'clientError': answer when nothing of a response went out yet, then free the connection. */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  const inFlight = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (socket.writable && !inFlight?.headersSent && error.code !== "ECONNRESET") {
+    const [status, code, message] = CLIENT_ERRORS[error.code ?? ""] ?? [
+      400,
+      "invalid_request",
+      "malformed HTTP request",
+    ];
+    const body = JSON.stringify(new GatewayError(status, code, message).toJSON());
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\ncache-control: no-store\r\nconnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
 }

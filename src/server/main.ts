@@ -1,4 +1,6 @@
 // `npm start`: the local gateway on :4000 with the embedded store.
+import { jsonLogger } from "../adapters/observability/json-logger.ts";
+import type { Logger } from "../core/context.ts";
 import { ConfigError, loadConfig } from "./config.ts";
 import { startLocalGateway } from "./local-host.ts";
 
@@ -13,7 +15,9 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const gateway = await startLocalGateway(config).catch((error: NodeJS.ErrnoException) => {
+  const logger = jsonLogger();
+  containStrayErrors(logger);
+  const gateway = await startLocalGateway(config, { logger }).catch((error: NodeJS.ErrnoException) => {
     const reason =
       error.code === "EADDRINUSE"
         ? `port ${config.port} is already in use; set PORT to another port`
@@ -46,6 +50,24 @@ async function main(): Promise<void> {
   };
   process.on("SIGINT", () => void stop("SIGINT"));
   process.on("SIGTERM", () => void stop("SIGTERM"));
+}
+
+/**
+ * The last resort, in addition to the handling where each failure arises: an exception or rejection
+ * that escaped every handler is logged (its class and code only; messages can quote input) and the
+ * gateway keeps serving the other clients. Counted, so a bug that lands here stays visible.
+ */
+function containStrayErrors(logger: Logger): void {
+  const log = (kind: string) => (error: unknown) => {
+    const { name, code } = (error ?? {}) as { name?: unknown; code?: unknown };
+    logger.error("uncaught error contained", {
+      kind,
+      error: typeof name === "string" ? name : typeof error,
+      code: typeof code === "string" ? code : undefined,
+    });
+  };
+  process.on("uncaughtException", log("exception"));
+  process.on("unhandledRejection", log("rejection"));
 }
 
 await main();

@@ -6,6 +6,7 @@
 import { type IncomingHttpHeaders, type IncomingMessage, type Server, STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
 import WebSocket, { type RawData, WebSocketServer } from "ws";
+import type { Logger } from "../core/context.ts";
 import { GatewayError } from "../core/errors.ts";
 import { isFirewallOpenPath } from "../core/firewall.ts";
 import type { Gateway } from "../core/gateway.ts";
@@ -14,8 +15,10 @@ import { authenticatePoolKey } from "../core/key-auth.ts";
 import { WebSocketRegistry } from "../core/relay/websocket-registry.ts";
 import {
   type DialResult,
+  type FrameHandlers,
   type FrameSocket,
   openWebSocketSession,
+  type SocketFailure,
   type WebSocketLimits,
 } from "../core/relay/websocket-session.ts";
 import { firewallRefusal } from "../http/middleware/firewall.ts";
@@ -43,8 +46,13 @@ export interface WebSocketHostOptions {
 
 export interface WebSocketHost {
   registry: WebSocketRegistry;
-  /** Closes every open connection with 1001 (shutdown); cut after a short grace. */
-  close(): void;
+  /** Shutdown begins: idle connections close with 1001 now, the others once their turn in flight ends. */
+  drain(): void;
+  /**
+   * The shutdown grace is over: turns still in flight get an error event, every connection closes
+   * with 1001 (cut after a short grace); resolves once they are closed.
+   */
+  close(): Promise<void>;
 }
 
 const HIGH_WATER_BYTES = 1024 * 1024;
@@ -106,7 +114,7 @@ export function attachWebSocketRelay(
       ws.once("open", () => {
         ws.pause(); // frames wait until the session listens
         heartbeat.track(ws);
-        done({ kind: "open", socket: frameSocket(ws), headers: upgradeHeaders });
+        done({ kind: "open", socket: frameSocket(ws, "upstream", ctx.logger), headers: upgradeHeaders });
       });
       ws.once("unexpected-response", (request, res) => {
         readBounded(res, ERROR_BODY_LIMIT).then(
@@ -123,12 +131,19 @@ export function attachWebSocketRelay(
     });
 
   async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    const url = new URL(req.url ?? "/", "http://localhost");
+    const url = requestUrl(req);
+    // The HTTP app refuses the same Host (or path) with the same 400.
+    if (!url) {
+      return writeResponse(
+        socket,
+        new GatewayError(400, "invalid_request", "invalid Host header or request target").toResponse(),
+      );
+    }
     const clientHeaders = toHeaders(req.headers);
     const websocketRoute = WEBSOCKET_ROUTES.has(url.pathname);
     if (!websocketRoute && (req.method === "GET" || req.method === "HEAD")) {
       // The app's answer as if there were no Upgrade header, with this peer (firewall, auth throttle).
-      const request = new Request(new URL(req.url ?? "/", `http://${req.headers.host ?? "localhost"}`), {
+      const request = new Request(url, {
         method: req.method,
         headers: clientHeaders,
       });
@@ -220,7 +235,9 @@ export function attachWebSocketRelay(
       attached = true;
       ctx.metrics.count("websocket_connections", 1, { outcome: "accepted" });
       heartbeat.track(ws);
-      session.attach(frameSocket(ws));
+      session.attach(frameSocket(ws, "client", ctx.logger));
+      // Accepted while the host began to stop: served like the other open connections.
+      if (options.isDraining()) session.drain();
     });
   }
 
@@ -237,18 +254,42 @@ export function attachWebSocketRelay(
 
   return {
     registry,
-    close() {
-      registry.closeAll(1001, "server shutting down; reconnect", "shutdown");
-      heartbeat.stop(CLOSE_GRACE_MS);
+    drain: () => registry.drainAll(),
+    async close() {
+      registry.stopAll();
+      const closed = heartbeat.stop(CLOSE_GRACE_MS);
       wss.close();
       registry.dispose();
+      await closed;
     },
   };
 }
 
-/** Adapts a `ws` socket to the session's FrameSocket. */
-function frameSocket(ws: WebSocket): FrameSocket {
+/**
+ * Adapts a `ws` socket to the session's FrameSocket. Every socket gets an 'error' listener: `ws`
+ * emits one for a frame that breaks the protocol (invalid UTF-8, an unmasked client frame, a reserved
+ * opcode or RSV bit, a bad close code, a message over maxPayload) after it has already closed with
+ * the matching code (1002, 1007, 1009); without a listener that event would end the process.
+ */
+function frameSocket(ws: WebSocket, side: "client" | "upstream", logger: Logger): FrameSocket {
   let waiters: (() => void)[] = [];
+  let failure: SocketFailure | undefined;
+  let handlers: FrameHandlers | undefined;
+  let reported = false;
+  const closed = (code: number, reason: string) => {
+    if (reported || !handlers) return;
+    reported = true;
+    handlers.closed(code, reason, failure);
+  };
+  ws.on("error", (error: Error & { code?: string }) => {
+    logger.warn("websocket error", { side, error: error.code ?? error.name });
+    if (failure) return;
+    failure = socketFailure(error);
+    // The peer broke the protocol: `ws` sent its close frame and reads nothing more. The relay learns
+    // it now, and a peer that never closes its end is cut after the usual grace (not ws's 30 s).
+    closed(1006, "");
+    setTimeout(() => ws.terminate(), CLOSE_GRACE_MS).unref();
+  });
   const wake = () => {
     if (waiters.length === 0 || ws.bufferedAmount > 0) return;
     const ready = waiters;
@@ -256,10 +297,14 @@ function frameSocket(ws: WebSocket): FrameSocket {
     for (const callback of ready) callback();
   };
   return {
-    listen(handlers) {
-      ws.on("message", (data, isBinary) => handlers.frame(isBinary ? "" : rawText(data), isBinary));
-      ws.once("close", (code, reason) => handlers.closed(code, reason.toString("utf8")));
-      if (ws.isPaused) ws.resume();
+    listen(listener) {
+      handlers = listener;
+      ws.on("message", (data, isBinary) => listener.frame(isBinary ? "" : rawText(data), isBinary));
+      ws.once("close", (code, reason) => closed(code, reason.toString("utf8")));
+      // It failed or closed before anyone listened.
+      if (failure) closed(1006, "");
+      else if (ws.readyState === WebSocket.CLOSED) closed(1006, "");
+      else if (ws.isPaused) ws.resume();
     },
     send(text) {
       ws.send(text, wake);
@@ -282,6 +327,18 @@ function frameSocket(ws: WebSocket): FrameSocket {
   };
 }
 
+/**
+ * What a socket's error says about the peer. `ws` emits 'error' on an open socket only for what the
+ * peer sent (a frame breaking the protocol, a compressed message that does not inflate, one over the
+ * limit); a reset just closes it.
+ */
+function socketFailure(error: Error & { code?: string }): SocketFailure {
+  if (error.code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH") {
+    return { status: 413, errorCode: "websocket_message_too_large" };
+  }
+  return { status: 400, errorCode: "websocket_protocol_error" };
+}
+
 /** Pings every socket; one that did not answer the previous ping is cut (a dead peer or path). */
 class Heartbeat {
   readonly #alive = new Map<WebSocket, boolean>();
@@ -298,23 +355,34 @@ class Heartbeat {
     ws.once("close", () => this.#alive.delete(ws));
   }
 
-  stop(graceMs: number): void {
+  /** Stops pinging; sockets still open after `graceMs` are cut. Resolves once all are closed. */
+  stop(graceMs: number): Promise<void> {
     clearInterval(this.#timer);
     const open = [...this.#alive.keys()];
-    setTimeout(() => {
+    const timer = setTimeout(() => {
       for (const ws of open) ws.terminate();
-    }, graceMs).unref();
+    }, graceMs);
+    timer.unref();
+    const closed = open.map((ws) =>
+      ws.readyState === WebSocket.CLOSED ? undefined : new Promise((resolve) => ws.once("close", resolve)),
+    );
+    return Promise.all(closed).then(() => clearTimeout(timer));
   }
 
   #beat(): void {
     for (const [ws, alive] of this.#alive) {
       if (ws.isPaused) continue; // a paused socket reads no pongs (backpressure), so it is not judged
-      if (!alive) {
-        ws.terminate();
-        continue;
+      try {
+        if (!alive) {
+          ws.terminate();
+          continue;
+        }
+        this.#alive.set(ws, false);
+        ws.ping();
+      } catch {
+        // A socket that cannot be pinged is going away; its close event cleans up. Others still beat.
+        this.#alive.delete(ws);
       }
-      this.#alive.set(ws, false);
-      ws.ping();
     }
   }
 }
@@ -323,6 +391,22 @@ function rawText(data: RawData): string {
   if (Buffer.isBuffer(data)) return data.toString("utf8");
   if (Array.isArray(data)) return Buffer.concat(data).toString("utf8");
   return Buffer.from(data).toString("utf8");
+}
+
+/** The request's URL from its Host and target; undefined when they do not make one (`Host: a b`). */
+function requestUrl(req: IncomingMessage): URL | undefined {
+  const host = req.headers.host || "localhost";
+  if (!req.url?.startsWith("/")) return undefined;
+  try {
+    const url = new URL(`http://${host}${req.url}`);
+    // As @hono/node-server checks it: the parsed host must be the whole Host header.
+    if (url.host !== host.toLowerCase() && url.hostname !== host.replace(/:\d+$/, "").toLowerCase()) {
+      return undefined;
+    }
+    return url;
+  } catch {
+    return undefined;
+  }
 }
 
 function toHeaders(raw: IncomingHttpHeaders): Headers {

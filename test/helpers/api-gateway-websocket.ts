@@ -21,6 +21,7 @@ import type { Duplex } from "node:stream";
 import WebSocket, { WebSocketServer } from "ws";
 import type { LambdaContext } from "../../src/adapters/lambda/lambda-runtime.ts";
 import { lambdaContext } from "./lambda.ts";
+import { parseFrameHeader } from "./raw-websocket.ts";
 
 export interface EmulatorLimits {
   frameBytes: number;
@@ -429,28 +430,6 @@ class FrameScanner {
       data = buffer.subarray(header.headerBytes);
     }
   }
-}
-
-function parseFrameHeader(
-  buffer: Buffer,
-): { opcode: number; length: number; headerBytes: number } | undefined {
-  if (buffer.length < 2) return undefined;
-  const opcode = buffer[0]! & 0x0f;
-  const masked = (buffer[1]! & 0x80) !== 0;
-  let length = buffer[1]! & 0x7f;
-  let offset = 2;
-  if (length === 126) {
-    if (buffer.length < 4) return undefined;
-    length = buffer.readUInt16BE(2);
-    offset = 4;
-  } else if (length === 127) {
-    if (buffer.length < 10) return undefined;
-    length = Number(buffer.readBigUInt64BE(2));
-    offset = 10;
-  }
-  if (masked) offset += 4;
-  if (buffer.length < offset) return undefined;
-  return { opcode, length, headerBytes: offset };
 }
 
 function normalizeStatus(status: number): number {

@@ -38,6 +38,7 @@ const CLIENT_CODES: Record<string, number> = {
   insufficient_quota: 429,
   usage_not_included: 403,
   server_is_overloaded: 503,
+  server_shutting_down: 503,
   slow_down: 503,
 };
 

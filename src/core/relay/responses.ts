@@ -350,6 +350,7 @@ function streamToClient(
     keepAliveMs: ctx.config.sseKeepAliveMs,
     idleTimeoutMs: ctx.config.streamIdleTimeoutMs ?? 0,
     abortUpstream: () => abort.abort(),
+    stopping: ctx.stopping,
     onRateLimits: (event) => gw.quota.observeEvent(account, event),
     onDone(summary) {
       const ok = summary.outcome === "completed" || summary.outcome === "incomplete";

@@ -3,6 +3,7 @@
 // an upstream drop or error after output becomes a well-formed `response.failed` event, and when
 // the client goes away the upstream read is aborted.
 import { createParser, type EventSourceMessage } from "eventsource-parser";
+import type { StopSignal } from "../context.ts";
 import type { TokenUsage } from "../model.ts";
 import type { ChunkReader, ChunkSource } from "./chunk-source.ts";
 import { eventType } from "./sse-peek.ts";
@@ -33,6 +34,8 @@ export interface RelayOptions {
   idleTimeoutMs?: number;
   /** Aborts the upstream fetch; called when the client disconnects. */
   abortUpstream(): void;
+  /** The host stops: the stream ends with a `response.failed` (`server_shutting_down`). */
+  stopping?: StopSignal;
   onDone(summary: StreamSummary): void;
 }
 
@@ -59,7 +62,7 @@ export function failedEvent(code: string, message: string, responseId?: string):
 
 export function relaySse(reader: ChunkReader, options: RelayOptions): ChunkSource {
   // Only what the stream needs from here on: `options` also carries the held first events.
-  const { now, keepAliveMs, abortUpstream, onRateLimits, onDone } = options;
+  const { now, keepAliveMs, abortUpstream, onRateLimits, onDone, stopping } = options;
   const decoder = new TextDecoder();
   const summary: StreamSummary = { outcome: "interrupted" };
   let terminal = false;
@@ -97,15 +100,29 @@ export function relaySse(reader: ChunkReader, options: RelayOptions): ChunkSourc
     out.push(first);
   }
 
+  // On stop the upstream is released; the read that was waiting on it ends, and so does the stream.
+  let stopped = false;
+  const stop = () => {
+    stopped = true;
+    abortUpstream();
+    void reader.cancel().catch(() => undefined);
+  };
+  const unsubscribe = stopping?.onStop(stop);
+
   const finish = (outcome: StreamOutcome) => {
     if (finished) return;
     finished = true;
+    unsubscribe?.();
     if (!terminal || outcome === "client_closed") summary.outcome = outcome;
     onDone(summary);
   };
 
   /** Ends the body; an upstream that stopped short gets a well-formed `response.failed` first. */
   const end = (outcome: StreamOutcome, code: string, message: string) => {
+    if (stopped) {
+      code = "server_shutting_down";
+      message = "the gateway is shutting down; send the request again";
+    }
     if (!terminal) {
       // An upstream event cut off mid-way is closed first, so the failure event stays well-formed.
       if (!atBoundary) out.push(encoder.encode("\n\n"));

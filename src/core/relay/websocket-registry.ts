@@ -35,10 +35,21 @@ export class WebSocketRegistry {
     if (sessions?.size === 0) this.#byKey.delete(session.keyId);
   }
 
-  /** Closes every session (shutdown: 1001 "going away" makes clients reconnect elsewhere). */
-  closeAll(code: number, reason: string, errorCode: string): void {
-    for (const sessions of [...this.#byKey.values()])
-      for (const session of [...sessions]) session.close(code, reason, errorCode);
+  /**
+   * Shutdown begins: idle sessions close now with 1001 ("going away" makes clients reconnect
+   * elsewhere), the others as soon as their turn in flight ends.
+   */
+  drainAll(): void {
+    for (const session of this.#all()) session.drain();
+  }
+
+  /** The shutdown grace is over: turns still in flight end with an error event, then 1001. */
+  stopAll(): void {
+    for (const session of this.#all()) session.stop();
+  }
+
+  #all(): WebSocketSession[] {
+    return [...this.#byKey.values()].flatMap((sessions) => [...sessions]);
   }
 
   dispose(): void {

@@ -38,7 +38,14 @@ import {
 /** What the session is told about one side of the relay. */
 export interface FrameHandlers {
   frame(text: string, binary: boolean): void;
-  closed(code: number, reason: string): void;
+  /** `failure` when the peer broke the protocol (the host's library already closed with its code). */
+  closed(code: number, reason: string, failure?: SocketFailure): void;
+}
+
+/** A peer that broke the WebSocket protocol, as the request log records it. */
+export interface SocketFailure {
+  status: number;
+  errorCode: string;
 }
 
 /** One WebSocket as the host's library exposes it. */
@@ -136,6 +143,8 @@ interface Failure {
   code: string;
 }
 
+const DRAIN_REASON = "server shutting down; reconnect";
+
 /** Authenticates nothing (the host did): plans, dials the upstream with failover, and returns the pair's first half. */
 export async function openWebSocketSession(gw: Gateway, init: SessionInit): Promise<OpenResult> {
   const session = new WebSocketSession(gw, init);
@@ -163,6 +172,8 @@ export class WebSocketSession {
   #dials = 0;
   #upstreamHeld = false;
   #closed = false;
+  /** The host is stopping: close with 1001 once the turn in flight ends (queued turns are dropped). */
+  #draining = false;
   #lastActivity = 0;
   #idleTimer?: NodeJS.Timeout;
   /** Upstream events are handled one at a time, in order, even when judging one has to wait. */
@@ -215,7 +226,10 @@ export class WebSocketSession {
     this.#client = client;
     client.listen({
       frame: (text, binary) => this.#onClientFrame(text, binary),
-      closed: () => this.#shutdown(499, "client_closed", 1000, "client closed"),
+      closed: (_code, _reason, failure) =>
+        failure
+          ? this.#shutdown(failure.status, failure.errorCode, 1002, "protocol error")
+          : this.#shutdown(499, "client_closed", 1000, "client closed"),
     });
     this.#touch();
     this.#armIdle();
@@ -224,6 +238,27 @@ export class WebSocketSession {
   /** Closes both sides; a turn in flight is logged with `turnStatus` and `errorCode`. */
   close(code: number, reason: string, errorCode: string, turnStatus = 499): void {
     this.#shutdown(turnStatus, errorCode, code, reason);
+  }
+
+  /** The host is stopping: close with 1001 now if no turn is in flight, else as soon as it ends. */
+  drain(): void {
+    this.#draining = true;
+    if (!this.#turn) this.#shutdown(499, "shutdown", 1001, DRAIN_REASON);
+  }
+
+  /**
+   * The host's grace period is over: a turn still in flight gets a terminal error event (Codex retries
+   * it on a new connection), is logged as 503 `server_shutting_down`, and the socket closes with 1001.
+   */
+  stop(): void {
+    if (this.#closed) return;
+    const error = new GatewayError(
+      503,
+      "server_shutting_down",
+      "the gateway is shutting down; reconnect and send the request again",
+    );
+    if (this.#turn) this.#toClient(gatewayErrorFrame(error));
+    this.#shutdown(error.status, error.code, 1001, DRAIN_REASON);
   }
 
   /** The downstream handshake never completed: release the upstream socket. */
@@ -395,6 +430,10 @@ export class WebSocketSession {
     }
     if (turn.completed && turn.account) this.#settle(turn, turn.account);
     if (this.#closed) return;
+    if (this.#draining) {
+      this.#shutdown(499, "shutdown", 1001, DRAIN_REASON);
+      return;
+    }
     if (this.#upstream?.aged) {
       this.close(
         1000,
