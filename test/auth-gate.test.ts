@@ -26,6 +26,8 @@ const ENV_TOKEN = `env-admin-${randomBytes(12).toString("hex")}`;
 /** Routes that take no credential at all: the probes, the console's page shells and files, MCP's preflight. */
 const UNCREDENTIALED = [
   "GET /healthz",
+  // First-run status for scripts: leaks only "pending" or "complete" (routes/health.ts).
+  "GET /bootstrap/status",
   "GET /readyz",
   "GET /admin",
   "GET /admin/*",

@@ -4,7 +4,7 @@ import { GatewayError } from "../core/errors.ts";
 import type { Gateway } from "../core/gateway.ts";
 import { requestId } from "../core/ids.ts";
 import { runtimeFirewall } from "./middleware/firewall.ts";
-import { requestCutShort } from "./node-request.ts";
+import { requestCutShort } from "./request-io.ts";
 import type { AppEnv } from "./types.ts";
 
 export function baseApp(gw: Gateway, notFoundMessage = "no such route"): Hono<AppEnv> {

@@ -21,7 +21,7 @@ const brotli = promisify(zlib.brotliDecompress);
 const tooLarge = (limit: number) =>
   new GatewayError(413, "request_too_large", `request body is larger than ${limit} bytes`);
 
-/** A web Request, or the local host's Node request or its bytes (see node-request.ts). */
+/** A web Request, or the local host's Node request or its bytes (see src/server/node-request-io.ts). */
 export interface BodySource {
   headers: Headers;
   body: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array> | Uint8Array | null;

@@ -7,19 +7,20 @@ import { GatewayError } from "../core/errors.ts";
 import { failedEvent } from "../core/relay/sse-relay.ts";
 import { createApp } from "../http/app.ts";
 import type { AdminAuthenticator } from "../http/middleware/admin-auth.ts";
+import type { HostBindings } from "../http/types.ts";
 import type { AwsHost } from "./aws-host.ts";
 
-type Fetch = (request: Request) => Promise<Response>;
+type Fetch = (request: Request, bindings?: HostBindings) => Promise<Response>;
 
 /** An app behind one function URL: paths it does not serve get a 404 that says where to go instead. */
 export function servingOnly(
-  app: { fetch(request: Request): Response | Promise<Response> },
+  app: { fetch(request: Request, bindings?: HostBindings): Response | Promise<Response> },
   serves: (path: string) => boolean,
   elsewhere: string,
 ): Fetch {
-  return async (request) =>
+  return async (request, bindings) =>
     serves(new URL(request.url).pathname)
-      ? app.fetch(request)
+      ? app.fetch(request, bindings)
       : new GatewayError(404, "not_found", elsewhere).toResponse();
 }
 

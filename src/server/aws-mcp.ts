@@ -71,7 +71,7 @@ export function awsMcpStreamOptions(env: NodeJS.ProcessEnv = process.env): Strea
     clock,
   });
   return {
-    fetch: async (request) => app.fetch(request),
+    fetch: async (request, bindings) => app.fetch(request, bindings),
     origin: { header: origin.header, verify: (value) => origin.verify(value) },
     // A frozen container would drop the background writes (the token's lastUsedAt touch).
     settle: async () => {

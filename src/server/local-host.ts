@@ -5,7 +5,7 @@ import { type Server, type ServerOptions, STATUS_CODES } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import type { Duplex } from "node:stream";
-import { serve } from "@hono/node-server";
+import { type HttpBindings, serve } from "@hono/node-server";
 import { postWebhook } from "../adapters/alerts/webhook-post.ts";
 import { coalescingStore } from "../adapters/coalescing-store.ts";
 import { createDynamoStore, documentClient, localEmulatorClient } from "../adapters/dynamodb/dynamo-store.ts";
@@ -30,6 +30,7 @@ import { bearerAdminAuthenticator } from "../http/middleware/admin-auth.ts";
 import type { LocalConfig } from "./config.ts";
 import { startEmbeddedDynamo } from "./embedded-dynamo.ts";
 import { withDirectRelayBodies } from "./node-relay-writer.ts";
+import { nodeHostBindings } from "./node-request-io.ts";
 import { VERSION } from "./version.ts";
 import { attachWebSocketRelay } from "./websocket-upgrade.ts";
 
@@ -187,7 +188,10 @@ export async function startLocalGateway(
     isDraining: () => draining,
   });
   const server = await new Promise<Server>((resolve, reject) => {
-    const fetch = withDirectRelayBodies(app.fetch);
+    // The local host serves HTTP/1.1 only.
+    const fetch = withDirectRelayBodies((request, env) =>
+      app.fetch(request, nodeHostBindings(request, env as HttpBindings)),
+    );
     const s = serve(
       { fetch, port: config.port, hostname: config.host, serverOptions: requestTimeouts(config) },
       () => resolve(s as Server),
@@ -198,7 +202,7 @@ export async function startLocalGateway(
   server.on("clientError", answerClientError);
   // Responses WebSocket upgrades; other upgrade requests get the app's ordinary answer.
   const websockets = attachWebSocketRelay(server, gateway, {
-    fallback: (request, incoming) => app.fetch(request, { incoming }),
+    fallback: (request, incoming) => app.fetch(request, { peerAddress: incoming.socket?.remoteAddress }),
     isDraining: () => draining,
     idleTimeoutMs: config.websocketIdleTimeoutMs,
   });

@@ -1,6 +1,5 @@
 // Lambda function URL events (payload format 2.0) → web-standard `Request`, so the Hono app serves
 // Lambda exactly as it serves the local Node host.
-import { setViewerAddress } from "../../http/client-address.ts";
 
 export interface FunctionUrlIamIdentity {
   accessKey?: string;
@@ -50,6 +49,14 @@ export function functionUrlEventOf(request: Request): FunctionUrlEvent | undefin
   return events.get(request);
 }
 
+/**
+ * What the adapter hands the app beside the Request (Hono's `c.env`; the http layer's HostBindings):
+ * the viewer's address, trusted only once the origin header is verified.
+ */
+export interface RequestBindings {
+  peerAddress?: string;
+}
+
 export function toRequest(
   event: FunctionUrlEvent,
   options: {
@@ -58,7 +65,7 @@ export function toRequest(
     /** The request came through CloudFront (origin header verified): honour its forwarded host and viewer address. */
     fromCloudFront?: boolean;
   } = {},
-): Request {
+): { request: Request; bindings: RequestBindings } {
   const method = event.requestContext.http.method.toUpperCase();
   const query = event.rawQueryString ? `?${event.rawQueryString}` : "";
   const headers = new Headers();
@@ -84,8 +91,7 @@ export function toRequest(
     : undefined;
   const request = new Request(url, { method, headers, body, signal: options.signal });
   events.set(request, event);
-  if (options.fromCloudFront && viewerAddress && ADDRESS.test(viewerAddress)) {
-    setViewerAddress(request, viewerAddress);
-  }
-  return request;
+  const peerAddress =
+    options.fromCloudFront && viewerAddress && ADDRESS.test(viewerAddress) ? viewerAddress : undefined;
+  return { request, bindings: { peerAddress } };
 }

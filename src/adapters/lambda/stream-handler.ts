@@ -8,7 +8,7 @@ import { pipeline } from "node:stream/promises";
 import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 import { GatewayError } from "../../core/errors.ts";
 import { headerFields } from "../http/header-fields.ts";
-import { type FunctionUrlEvent, toRequest } from "./function-url-event.ts";
+import { type FunctionUrlEvent, type RequestBindings, toRequest } from "./function-url-event.ts";
 import {
   httpResponseStream,
   type LambdaContext,
@@ -25,7 +25,7 @@ export interface OriginCheck {
 }
 
 export interface StreamHandlerOptions {
-  fetch(request: Request): Response | Promise<Response>;
+  fetch(request: Request, bindings: RequestBindings): Response | Promise<Response>;
   /** Required on the public (auth NONE) URLs behind CloudFront; omitted on IAM-authenticated URLs. */
   origin?: OriginCheck;
   /** Awaited after the response has ended and before the invocation returns (request logs, metrics). */
@@ -102,7 +102,8 @@ async function respond(
   }
   try {
     const dropHeaders = options.origin ? [options.origin.header] : [];
-    return await options.fetch(toRequest(event, { signal, dropHeaders, fromCloudFront: !!options.origin }));
+    const { request, bindings } = toRequest(event, { signal, dropHeaders, fromCloudFront: !!options.origin });
+    return await options.fetch(request, bindings);
   } catch (error) {
     options.onError?.(error, "before_headers");
     return new GatewayError(500, "internal_error", "internal error; see the gateway log").toResponse();

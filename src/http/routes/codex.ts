@@ -7,7 +7,7 @@ import { enforceKeyPolicy } from "../../core/key-policy.ts";
 import { anchorsFrom, relayResponses } from "../../core/relay/responses.ts";
 import { parseJsonObject, readBody } from "../body.ts";
 import { poolKeyAuth } from "../middleware/pool-key-auth.ts";
-import { bodySource, clientSignal } from "../node-request.ts";
+import { bodySource, clientSignal } from "../request-io.ts";
 import type { AppEnv } from "../types.ts";
 
 const MODEL = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;

@@ -14,7 +14,7 @@ import { publicResponsesTranslator } from "../../../core/openai/responses-stream
 import { translated } from "../../../core/openai/sse-events.ts";
 import { holdHead, startTurn } from "../../../core/openai/turn.ts";
 import { poolKeyAuth } from "../../middleware/pool-key-auth.ts";
-import { bodySource, clientSignal } from "../../node-request.ts";
+import { bodySource, clientSignal } from "../../request-io.ts";
 import type { AppEnv } from "../../types.ts";
 import { imageGenerationDisabled, jsonObject, sseResponse } from "./request.ts";
 

@@ -1,0 +1,116 @@
+// Writes the layer table of docs/architecture.md into biome.json as `noRestrictedImports` overrides,
+// so a wrong-layer import fails `npm run lint` (and `npm test`). Run it (`npx tsx
+// scripts/layer-rules.ts`) after changing LAYERS; test/layer-rules.test.ts checks that biome.json
+// matches and that the rule bites. Relative imports are matched per folder depth ("../" * depth + "<layer>/**"), since an
+// import path does not say which layer it leaves from.
+import { readFileSync, writeFileSync } from "node:fs";
+
+const NODE_HOST = [
+  "node:http",
+  "node:https",
+  "node:http2",
+  "node:dns",
+  "node:fs",
+  "node:fs/*",
+  "node:tls",
+  "node:os",
+];
+const NODE_PROCESS = [
+  "node:worker_threads",
+  "node:child_process",
+  "node:stream",
+  "node:stream/*",
+  "node:zlib",
+];
+const AWS = ["@aws-sdk/*", "@aws-lambda-powertools/*", "@smithy/*"];
+const HONO = ["hono", "hono/*", "@hono/*"];
+const SERVERS = ["ws", "dynalite", "commander"];
+const MAX_DEPTH = 4;
+
+/** layer folder under src/ → the src/ folders and packages it may not import, and why. */
+export const LAYERS: Record<string, { folders: string[]; packages: string[]; why: string }> = {
+  core: {
+    folders: ["adapters", "http", "mcp", "console", "server", "cli", "client-configs"],
+    packages: [
+      ...HONO,
+      ...AWS,
+      "@modelcontextprotocol/*",
+      "fzstd",
+      ...SERVERS,
+      ...NODE_HOST,
+      ...NODE_PROCESS,
+    ],
+    why: "src/core knows no AWS, no Hono, no Node host and no outer layer; it may use itself, node:crypto, node:net (address math), jose and eventsource-parser",
+  },
+  adapters: {
+    folders: ["http", "mcp", "console", "server", "cli"],
+    packages: [...HONO, "@modelcontextprotocol/*", "commander"],
+    why: "src/adapters implement the core's ports with the core and the AWS SDK; never http, mcp, console, server or cli",
+  },
+  http: {
+    folders: ["adapters", "server", "cli"],
+    packages: [...AWS, ...SERVERS, ...NODE_HOST, "node:net", "node:worker_threads", "node:child_process"],
+    why: "src/http is web-standard Request/Response on the core (it mounts mcp and console); the host hands it what it needs (HostBindings), so no adapters, server, cli, AWS SDK or Node host",
+  },
+  mcp: {
+    folders: ["adapters", "http", "console", "server", "cli"],
+    packages: [...AWS, ...HONO, ...SERVERS],
+    why: "src/mcp is the core and the MCP SDK only; the http layer mounts it",
+  },
+  console: {
+    folders: ["adapters", "http", "mcp", "server", "cli"],
+    packages: [...AWS, ...SERVERS, "@modelcontextprotocol/*"],
+    why: "src/console renders pages from core names and client configs with hono/html; the http layer mounts it",
+  },
+  cli: {
+    folders: ["core", "adapters", "http", "mcp", "console", "server"],
+    packages: [...HONO, "ws", "dynalite", "@modelcontextprotocol/*", "@aws-sdk/client-*", "@aws-sdk/lib-*"],
+    why: "src/cli is an HTTP client of the admin API: no core or gateway import",
+  },
+  "client-configs": {
+    folders: ["core", "adapters", "http", "mcp", "console", "server", "cli"],
+    packages: [...HONO, ...AWS, ...SERVERS],
+    why: "src/client-configs is a leaf: pure templates, no import from any layer",
+  },
+};
+
+const rule = (group: string[], message: string) => ({
+  linter: {
+    rules: {
+      style: {
+        noRestrictedImports: { level: "error", options: { patterns: [{ group, message }] } },
+      },
+    },
+  },
+});
+
+export function layerOverrides(): object[] {
+  const overrides: object[] = [];
+  for (const [layer, { folders, packages, why }] of Object.entries(LAYERS)) {
+    for (let depth = 1; depth <= MAX_DEPTH; depth++) {
+      const up = "../".repeat(depth);
+      overrides.push({
+        includes: [`src/${layer}/${"*/".repeat(depth - 1)}*.{ts,js}`],
+        ...rule([...folders.map((f) => `${up}${f}/**`), ...packages], `${why} (docs/architecture.md)`),
+      });
+    }
+  }
+  overrides.push({
+    includes: ["lambdas/*.ts"],
+    ...rule(
+      ["core", "http", "mcp", "console", "cli", "client-configs"].map((f) => `../src/${f}/**`),
+      "lambdas/ are thin entries: they compose through src/server and wrap it with the Lambda adapters (docs/architecture.md)",
+    ),
+  });
+  return overrides;
+}
+
+export const isLayerOverride = (o: unknown): boolean => JSON.stringify(o).includes("noRestrictedImports");
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const path = new URL("../biome.json", import.meta.url);
+  const config = JSON.parse(readFileSync(path, "utf8"));
+  config.overrides = [...(config.overrides ?? []).filter((o: unknown) => !isLayerOverride(o)), ...layerOverrides()];
+  writeFileSync(path, `${JSON.stringify(config, null, 2)}\n`);
+  console.log(`biome.json: ${layerOverrides().length} layer overrides written`);
+}
