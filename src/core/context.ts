@@ -80,6 +80,7 @@ export function buildCoreContext(parts: HostParts): { ctx: CoreContext; pending:
   const pending = new Set<Promise<unknown>>();
   const ctx: CoreContext = {
     ...adapters,
+    fetch: usualAnswersOnly(adapters.fetch),
     config: { ...defaultCoreConfig, ...settings, instanceId: instanceId(instance) },
     background(task) {
       pending.add(task);
@@ -87,4 +88,22 @@ export function buildCoreContext(parts: HostParts): { ctx: CoreContext; pending:
     },
   };
   return { ctx, pending };
+}
+
+/**
+ * The upstream fetch every use case gets: redirects are not followed (nothing upstream redirects;
+ * one would send the call elsewhere), and an answer that is neither 2xx, 4xx nor 5xx (a 3xx, or a
+ * status a transport let through, such as 600 or 999) rejects like a broken connection, so each
+ * caller fails over or fails the way it does for an unreachable upstream.
+ */
+export function usualAnswersOnly(fetch: UpstreamFetch): UpstreamFetch {
+  return async (url, init) => {
+    const response = await fetch(url, { ...init, redirect: "manual" });
+    const kind = Math.floor(response.status / 100);
+    if (kind === 2 || kind === 4 || kind === 5) return response;
+    response.body?.cancel().catch(() => undefined);
+    throw new TypeError("fetch failed", {
+      cause: new Error(`upstream answered with status ${response.status}`),
+    });
+  };
 }

@@ -7,6 +7,7 @@ import { randomBytes } from "node:crypto";
 import { type ImportResult, requireAccount, saveAccountLogin } from "./accounts.ts";
 import { recordAudit } from "./audit.ts";
 import { describeLogin } from "./auth-json.ts";
+import { readUpstreamJson } from "./bounded-read.ts";
 import type { CoreContext } from "./context.ts";
 import { GatewayError } from "./errors.ts";
 import type { Account } from "./model.ts";
@@ -251,7 +252,7 @@ export async function callProvider(
 }
 
 async function readJson(response: Response): Promise<Record<string, unknown> | undefined> {
-  const value: unknown = await response.json().catch(() => undefined);
+  const value = await readUpstreamJson(response);
   return typeof value === "object" && value !== null && !Array.isArray(value)
     ? (value as Record<string, unknown>)
     : undefined;

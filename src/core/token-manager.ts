@@ -3,6 +3,7 @@
 // map for this instance plus a conditional-write lease on the account item for the others.
 import { randomBytes } from "node:crypto";
 import { readTokenFacts } from "./auth-json.ts";
+import { readUpstreamJson } from "./bounded-read.ts";
 import type { CoreContext } from "./context.ts";
 import { GatewayError } from "./errors.ts";
 import type { Account, AccountTokens } from "./model.ts";
@@ -153,7 +154,7 @@ export class TokenManager {
       await this.#fail(account, "refresh_failed", "refresh_network_error");
       throw refreshError("refresh_failed", "refresh_network_error");
     }
-    const body = (await response.json().catch(() => undefined)) as Record<string, unknown> | undefined;
+    const body = (await readUpstreamJson(response)) as Record<string, unknown> | null | undefined;
     if (!response.ok) {
       const code = errorCode(body) ?? `http_${response.status}`;
       const permanent = response.status === 401 || PERMANENT_CODES.has(code);
@@ -211,7 +212,7 @@ const statusDuringRefresh = (account: Account) => (account.status === "paused" ?
 
 const str = (v: unknown) => (typeof v === "string" && v.length > 0 ? v : undefined);
 
-function errorCode(body: Record<string, unknown> | undefined): string | undefined {
+function errorCode(body: Record<string, unknown> | null | undefined): string | undefined {
   if (!body) return undefined;
   const error = body.error;
   if (typeof error === "string") return error;

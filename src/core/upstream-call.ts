@@ -1,6 +1,7 @@
 // A JSON GET against the upstream on behalf of one of a Pool's accounts, with one refresh-and-retry
 // on 401 and failover to the next routable account. Used by the catalog and usage reads.
 import { createHash } from "node:crypto";
+import { readUpstreamJson } from "./bounded-read.ts";
 import { GatewayError } from "./errors.ts";
 import type { Gateway } from "./gateway.ts";
 import type { Account } from "./model.ts";
@@ -12,7 +13,7 @@ export async function getJsonFromPool(
   gw: Gateway,
   pool: string,
   path: string,
-  options: { accounts?: Account[] } = {},
+  options: { accounts?: Account[]; usable?: (body: unknown) => boolean } = {},
 ): Promise<{ account: Account; body: unknown; headers: Headers }> {
   // Catalog and usage reads cost no quota: any account with working credentials will do.
   const accounts =
@@ -22,7 +23,12 @@ export async function getJsonFromPool(
   let lastError: unknown;
   for (const account of accounts.slice(0, 3)) {
     try {
-      return { account, ...(await getJsonAs(gw, account, path)) };
+      const answer = await getJsonAs(gw, account, path);
+      // A 2xx whose body is not what the path answers is this account's upstream misbehaving.
+      if (options.usable && !options.usable(answer.body)) {
+        throw new GatewayError(502, "upstream_response_invalid", "upstream answered with an unexpected body");
+      }
+      return { account, ...answer };
     } catch (error) {
       lastError = error;
     }
@@ -58,7 +64,11 @@ export async function getJsonAs(
       await response.body?.cancel();
       throw new GatewayError(502, "upstream_request_failed", `upstream answered HTTP ${response.status}`);
     }
-    return { body: await response.json(), headers: response.headers };
+    const body = await readUpstreamJson(response);
+    if (body === undefined) {
+      throw new GatewayError(502, "upstream_response_invalid", "upstream answered with no usable JSON");
+    }
+    return { body, headers: response.headers };
   }
   throw new GatewayError(
     502,

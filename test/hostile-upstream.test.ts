@@ -1,0 +1,280 @@
+// Hostile upstreams: property-based fuzzing (fast-check) of the upstream's status line — any three
+// digits 000–999, a reason phrase of arbitrary bytes — through every upstream caller of the running
+// local host (Codex SSE relay, /v1 chat completions and responses, model catalog, token refresh,
+// files, audio, images) and of the Lambda runtime entry, from a raw TCP upstream (node:net) that
+// writes what node:http never would. Then odd headers and framing, the background usage poll, and the
+// caps on what the gateway holds from an upstream that never finishes an event. Nothing may crash the
+// process; each client answer is well-formed: another account takes the turn when one is healthy,
+// and when none is left the client gets a clear OpenAI-shaped error (502 for an answer that is not
+// HTTP at all).
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type HostileRequest, rawAnswer, startHostileUpstream } from "./fake-upstream/hostile.ts";
+import { formatSse } from "./fake-upstream/index.ts";
+import {
+  type Seeded,
+  startTestGateway,
+  TEXT_TURN_BODY,
+  type TestGateway,
+  waitFor,
+} from "./helpers/gateway.ts";
+
+/** The upstream's error body for every generated answer: OpenAI-shaped, so a relayed 4xx is too. */
+const ERROR_BODY = JSON.stringify({
+  error: { message: "hostile upstream", type: "invalid_request_error", param: null, code: "hostile" },
+});
+
+/** A gateway that lost a request (an exception in a socket listener) must not hang the suite. */
+const CLIENT_TIMEOUT_MS = 10_000;
+
+const pad3 = (n: number) => String(n).padStart(3, "0");
+
+/** Any three digits and a reason phrase of any bytes (CR and LF included). */
+const statusLine = fc.record({
+  status: fc.integer({ min: 0, max: 999 }),
+  reason: fc.uint8Array({ maxLength: 24 }).map((bytes) => Buffer.from(bytes).toString("latin1")),
+});
+type StatusLine = { status: number; reason: string };
+/** The cases the issue names, always run first. */
+const NAMED: [StatusLine][] = [
+  [{ status: 600, reason: "Weird" }],
+  [{ status: 999, reason: "X" }],
+  [{ status: 0, reason: "Zero" }],
+  [{ status: 99, reason: "Low" }],
+  [{ status: 101, reason: "Switching Protocols" }],
+  [{ status: 200, reason: "O\x01K\x7f" }],
+  [{ status: 503, reason: "\x00\x1b[31m" }],
+  [{ status: 302, reason: "Found" }],
+];
+
+const answerOf = ({ status, reason }: StatusLine) => rawAnswer(pad3(status), reason, ERROR_BODY);
+
+/** What the client got: status and text; throws unless a refusal is OpenAI-shaped JSON. */
+async function wellFormed(response: Response, what: string): Promise<{ status: number; text: string }> {
+  const text = await response.text();
+  if (response.status >= 400) {
+    let body: any;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw new Error(`${what}: HTTP ${response.status} with a body that is not JSON: ${text.slice(0, 200)}`);
+    }
+    const e = body?.error;
+    expect(typeof e?.message === "string" && typeof e?.type === "string", `${what}: ${text}`).toBe(true);
+    expect("code" in e && "param" in e, `${what}: ${text}`).toBe(true);
+  }
+  return { status: response.status, text };
+}
+
+/** Any 2xx, 4xx or 5xx status line is an answer of the usual kind; anything else is not HTTP. */
+const usual = (status: number) => [2, 4, 5].includes(Math.floor(status / 100));
+
+interface Caller {
+  name: string;
+  /** The upstream request the hostile answer replaces. */
+  upstream: (req: HostileRequest) => boolean;
+  /** Mint access tokens already expired, so the turn refreshes first. */
+  expired?: boolean;
+  call(gwUrl: string, key: string): Promise<Response>;
+  /** A successful answer looks like this (beyond a 2xx). */
+  success(text: string): boolean;
+  /** The status when the upstream cannot be reached at all and no account is left (default 502). */
+  unreachable?: number;
+  /** A 2xx with a body that is not the answer may not be replayed elsewhere (the work may be done). */
+  noReplayOf2xx?: boolean;
+}
+
+const json = (url: string, key: string, body: unknown) =>
+  fetch(url, {
+    method: "POST",
+    headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(CLIENT_TIMEOUT_MS),
+  });
+const form = (url: string, key: string, build: (f: FormData) => void) => {
+  const f = new FormData();
+  build(f);
+  return fetch(url, {
+    method: "POST",
+    headers: { authorization: `Bearer ${key}` },
+    body: f,
+    signal: AbortSignal.timeout(CLIENT_TIMEOUT_MS),
+  });
+};
+const path = (re: RegExp) => (req: HostileRequest) => re.test(req.path);
+const completedSse = (text: string) => text.includes("response.completed");
+const anyJson = (text: string) => {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const CALLERS: Caller[] = [
+  {
+    name: "Codex SSE relay",
+    upstream: path(/^\/backend-api\/codex\/responses$/),
+    call: (url, key) => json(`${url}/backend-api/codex/responses`, key, TEXT_TURN_BODY),
+    success: completedSse,
+  },
+  {
+    name: "/v1/chat/completions",
+    upstream: path(/^\/backend-api\/codex\/responses$/),
+    call: (url, key) =>
+      json(`${url}/v1/chat/completions`, key, {
+        model: "gpt-5.5",
+        messages: [{ role: "user", content: "hi" }],
+      }),
+    success: (text) => JSON.parse(text).object === "chat.completion",
+  },
+  {
+    name: "/v1/chat/completions stream",
+    upstream: path(/^\/backend-api\/codex\/responses$/),
+    call: (url, key) =>
+      json(`${url}/v1/chat/completions`, key, {
+        model: "gpt-5.5",
+        stream: true,
+        messages: [{ role: "user", content: "hi" }],
+      }),
+    success: (text) => text.includes("data: [DONE]"),
+  },
+  {
+    name: "/v1/responses",
+    upstream: path(/^\/backend-api\/codex\/responses$/),
+    call: (url, key) => json(`${url}/v1/responses`, key, { model: "gpt-5.5", input: "hi" }),
+    success: (text) => JSON.parse(text).status === "completed",
+  },
+  {
+    name: "model catalog",
+    upstream: path(/^\/backend-api\/codex\/models/),
+    call: (url, key) =>
+      fetch(`${url}/v1/models`, {
+        headers: { authorization: `Bearer ${key}` },
+        signal: AbortSignal.timeout(CLIENT_TIMEOUT_MS),
+      }),
+    success: (text) => JSON.parse(text).data.length > 0,
+  },
+  {
+    name: "token refresh",
+    upstream: path(/^\/oauth\/token$/),
+    expired: true,
+    // The account's login failed, as when the auth server cannot be reached.
+    unreachable: 503,
+    call: (url, key) => json(`${url}/backend-api/codex/responses`, key, TEXT_TURN_BODY),
+    success: completedSse,
+  },
+  {
+    name: "files",
+    noReplayOf2xx: true,
+    upstream: path(/^\/backend-api\/files$/),
+    call: (url, key) =>
+      form(`${url}/v1/files`, key, (f) => {
+        f.append("purpose", "user_data");
+        f.append("file", new Blob([Buffer.from("notes")], { type: "text/plain" }), "notes.txt");
+      }),
+    success: (text) => JSON.parse(text).object === "file",
+  },
+  {
+    name: "audio",
+    noReplayOf2xx: true,
+    upstream: path(/^\/backend-api\/transcribe$/),
+    call: (url, key) =>
+      form(`${url}/v1/audio/transcriptions`, key, (f) => {
+        f.append("model", "gpt-4o-mini-transcribe");
+        f.append("file", new Blob([Buffer.from("fake")], { type: "audio/mpeg" }), "a.mp3");
+      }),
+    success: (text) => typeof JSON.parse(text).text === "string",
+  },
+  {
+    name: "/v1/images/generations",
+    upstream: path(/^\/backend-api\/codex\/responses$/),
+    call: (url, key) => json(`${url}/v1/images/generations`, key, { prompt: "a cat" }),
+    success: (text) => JSON.parse(text).data.length === 1,
+  },
+  {
+    name: "native images",
+    noReplayOf2xx: true,
+    upstream: path(/^\/backend-api\/codex\/images\/generations$/),
+    call: (url, key) => json(`${url}/backend-api/codex/images/generations`, key, { prompt: "a cat" }),
+    success: anyJson,
+  },
+];
+
+describe("odd upstream status lines, local host", () => {
+  let gw: TestGateway;
+  const hostile = { current: undefined as Awaited<ReturnType<typeof startHostileUpstream>> | undefined };
+
+  beforeAll(async () => {
+    const front = await startHostileUpstream();
+    hostile.current = front;
+    gw = await startTestGateway({
+      CODEX_UPSTREAM_BASE_URL: front.upstreamBaseUrl,
+      CODEX_AUTH_BASE_URL: front.authBaseUrl,
+    });
+    front.target = gw.fake.url;
+  });
+  afterAll(async () => {
+    await gw?.stop();
+    await hostile.current?.close();
+  });
+
+  async function seed(caller: Caller, accounts: number): Promise<Seeded> {
+    return gw.seed({ accounts, initialAccessTokenTtlSeconds: caller.expired ? 0 : undefined });
+  }
+
+  for (const caller of CALLERS) {
+    it(`${caller.name}: another account takes over from any status line`, async () => {
+      const front = hostile.current!;
+      await fc.assert(
+        fc.asyncProperty(statusLine, async (line) => {
+          const { key } = await seed(caller, 2);
+          let spent = false;
+          front.rule = (req) => {
+            if (spent || !caller.upstream(req)) return undefined;
+            spent = true;
+            return answerOf(line);
+          };
+          const what = `${caller.name} after ${JSON.stringify(line)}`;
+          const { status, text } = await wellFormed(await caller.call(gw.url, key), what);
+          expect(spent, `${what}: the hostile answer was used`).toBe(true);
+          // A 4xx may be the request's own fault (relayed as is); anything else moves on.
+          if (Math.floor(line.status / 100) === 4 && status === line.status) return;
+          // A unary call the upstream answered 2xx is not sent again; its odd body is a clear 502.
+          if (caller.noReplayOf2xx && Math.floor(line.status / 100) === 2 && status === 502) return;
+          expect(status, `${what}: ${text.slice(0, 300)}`).toBeLessThan(300);
+          expect(caller.success(text), `${what}: ${text.slice(0, 300)}`).toBe(true);
+        }),
+        { numRuns: 12, examples: NAMED },
+      );
+    });
+
+    it(`${caller.name}: a clear error when no account is left`, async () => {
+      const front = hostile.current!;
+      await fc.assert(
+        fc.asyncProperty(statusLine, async (line) => {
+          const { key } = await seed(caller, 1);
+          front.rule = (req) => (caller.upstream(req) ? answerOf(line) : undefined);
+          const what = `${caller.name} after ${JSON.stringify(line)}`;
+          const { status, text } = await wellFormed(await caller.call(gw.url, key), what);
+          if (!usual(line.status)) {
+            expect(status, `${what}: ${text.slice(0, 300)}`).toBe(caller.unreachable ?? 502);
+          }
+          // The gateway's own 500 means something threw; an upstream 500 may be relayed.
+          else if (line.status !== 500) expect(status, `${what}: ${text.slice(0, 300)}`).not.toBe(500);
+        }),
+        { numRuns: 8, examples: NAMED },
+      );
+      front.rule = undefined;
+    });
+  }
+
+  it("still serves a turn afterwards", async () => {
+    hostile.current!.rule = undefined;
+    const { key } = await gw.seed({ accounts: 1 });
+    const response = await json(`${gw.url}/backend-api/codex/responses`, key, TEXT_TURN_BODY);
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain("response.completed");
+  });
+});
