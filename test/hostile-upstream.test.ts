@@ -47,6 +47,30 @@ const NAMED: [StatusLine][] = [
   [{ status: 302, reason: "Found" }],
 ];
 
+/** The cap the local host runs with here (POOLER_MAX_UPSTREAM_EVENT_BYTES), small to keep tests quick. */
+const EVENT_CAP = 65_536;
+
+/** A 200 SSE head with no length: the body runs until the connection closes. */
+const SSE_HEAD = "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n";
+
+const many = (n: number) => Array.from({ length: n }, (_, i) => `x-h${i}: v\r\n`).join("");
+/** Answers whose status is fine but whose headers or framing are not. */
+const ODD_ANSWERS: [string, string][] = [
+  ["3000 headers", `HTTP/1.1 200 OK\r\n${many(3000)}content-length: 2\r\n\r\n{}`],
+  ["a header value with control bytes", "HTTP/1.1 200 OK\r\nx-bad: a\x01b\r\ncontent-length: 2\r\n\r\n{}"],
+  ["a header name with a space", "HTTP/1.1 200 OK\r\nbad name: x\r\ncontent-length: 2\r\n\r\n{}"],
+  ["two different content-lengths", "HTTP/1.1 200 OK\r\ncontent-length: 2\r\ncontent-length: 5\r\n\r\n{}"],
+  ["gzip that is not", "HTTP/1.1 200 OK\r\ncontent-encoding: gzip\r\ncontent-length: 9\r\n\r\nnot gzip!"],
+  ["brotli that is not", "HTTP/1.1 200 OK\r\ncontent-encoding: br\r\ncontent-length: 9\r\n\r\nnot br!!!"],
+  ["deflate that is not", "HTTP/1.1 200 OK\r\ncontent-encoding: deflate\r\ncontent-length: 4\r\n\r\nnope"],
+  ["an unknown content-encoding", "HTTP/1.1 200 OK\r\ncontent-encoding: zz\r\ncontent-length: 2\r\n\r\n{}"],
+  ["truncated chunked encoding", "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n10\r\nabc"],
+  ["a close mid-headers", "HTTP/1.1 200 OK\r\ncontent-ty"],
+  ["a close before the status line ends", "HTTP/1.1 20"],
+  ["not HTTP at all", "SSH-2.0-OpenSSH_9.6\r\n"],
+  ["nothing at all", ""],
+];
+
 const answerOf = ({ status, reason }: StatusLine) => rawAnswer(pad3(status), reason, ERROR_BODY);
 
 /** What the client got: status and text; throws unless a refusal is OpenAI-shaped JSON. */
@@ -212,6 +236,7 @@ describe("odd upstream status lines, local host", () => {
     gw = await startTestGateway({
       CODEX_UPSTREAM_BASE_URL: front.upstreamBaseUrl,
       CODEX_AUTH_BASE_URL: front.authBaseUrl,
+      POOLER_MAX_UPSTREAM_EVENT_BYTES: String(EVENT_CAP),
     });
     front.target = gw.fake.url;
   });
@@ -269,6 +294,100 @@ describe("odd upstream status lines, local host", () => {
       front.rule = undefined;
     });
   }
+
+  for (const caller of CALLERS) {
+    it(`${caller.name}: odd headers and framing are an upstream failure like any other`, async () => {
+      const front = hostile.current!;
+      for (const [kind, answer] of ODD_ANSWERS) {
+        const { key } = await seed(caller, 2);
+        let spent = false;
+        front.rule = (req) => {
+          if (spent || !caller.upstream(req)) return undefined;
+          spent = true;
+          return answer;
+        };
+        const what = `${caller.name} after ${kind}`;
+        const { status, text } = await wellFormed(await caller.call(gw.url, key), what);
+        expect(spent, `${what}: the hostile answer was used`).toBe(true);
+        // A lenient parse may read some of these as a 2xx with an odd body (see above).
+        if (caller.noReplayOf2xx && status === 502) continue;
+        expect(status, `${what}: ${text.slice(0, 300)}`).toBeLessThan(300);
+        expect(caller.success(text), `${what}: ${text.slice(0, 300)}`).toBe(true);
+      }
+      front.rule = undefined;
+    });
+  }
+
+  describe("what the gateway holds of an upstream event that never ends", () => {
+    const turnCallers = CALLERS.filter((c) =>
+      ["Codex SSE relay", "/v1/chat/completions", "/v1/responses"].includes(c.name),
+    );
+    const cases: [string, string][] = [
+      // Opening events only, never a decisive one, and the connection stays open.
+      [
+        "opening events past the cap",
+        formatSse({ type: "response.in_progress", pad: "x".repeat(1000) }).repeat(100),
+      ],
+      // One line with no end.
+      [
+        "an unterminated line past the cap",
+        `data: {"type":"response.created","pad":"${"y".repeat(2 * EVENT_CAP)}`,
+      ],
+    ];
+    for (const caller of turnCallers) {
+      it(`${caller.name}: held-back bytes past the cap fail over before the first byte`, async () => {
+        const front = hostile.current!;
+        for (const [kind, body] of cases) {
+          const { key } = await seed(caller, 2);
+          let spent = false;
+          front.rule = (req) => {
+            if (spent || !caller.upstream(req)) return undefined;
+            spent = true;
+            return { bytes: SSE_HEAD + body, hold: true };
+          };
+          const what = `${caller.name} after ${kind}`;
+          const { status, text } = await wellFormed(await caller.call(gw.url, key), what);
+          expect(spent, what).toBe(true);
+          expect(status, `${what}: ${text.slice(0, 300)}`).toBe(200);
+          expect(caller.success(text), `${what}: ${text.slice(0, 300)}`).toBe(true);
+          expect(text, what).not.toContain("pad");
+        }
+        front.rule = undefined;
+      });
+    }
+
+    it("Codex SSE relay: an event past the cap after the first byte ends with a well-formed failure", async () => {
+      const front = hostile.current!;
+      const { key } = await seed(CALLERS[0]!, 1);
+      const opening = formatSse({
+        type: "response.output_item.added",
+        output_index: 0,
+        item: { id: "msg_1", type: "message", status: "in_progress", role: "assistant", content: [] },
+      });
+      front.rule = (req) =>
+        CALLERS[0]!.upstream(req)
+          ? {
+              bytes: `${SSE_HEAD}${opening}data: {"type":"response.output_text.delta","delta":"${"z".repeat(3 * EVENT_CAP)}`,
+              hold: true,
+            }
+          : undefined;
+      const response = await json(`${gw.url}/backend-api/codex/responses`, key, TEXT_TURN_BODY);
+      expect(response.status).toBe(200);
+      const text = await response.text();
+      const blocks = text.split("\n\n").filter((b) => b.trim() !== "");
+      const last = blocks.at(-1)!;
+      expect(last).toContain("event: response.failed");
+      expect(
+        JSON.parse(
+          last
+            .split("\n")
+            .find((l) => l.startsWith("data:"))!
+            .slice(5),
+        ).response.error.code,
+      ).toBe("upstream_event_too_large");
+      front.rule = undefined;
+    });
+  });
 
   it("still serves a turn afterwards", async () => {
     hostile.current!.rule = undefined;

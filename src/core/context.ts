@@ -24,6 +24,11 @@ export interface CoreConfig {
   upstreamHeadersTimeoutMs: number;
   /** How long pre-content events may be held back waiting for the first decisive event (failover window). */
   firstEventTimeoutMs: number;
+  /**
+   * The most the gateway buffers of an upstream SSE stream that has not finished an event: one event
+   * or unterminated line, and the opening events held back before the first decisive one.
+   */
+  maxUpstreamEventBytes: number;
   /** SSE keep-alive event interval during upstream silence (0 disables). */
   sseKeepAliveMs: number;
   /** Upstream silence mid-stream after which the relay ends the stream with a failure (0: never). */
@@ -57,6 +62,8 @@ export const defaultCoreConfig: Omit<CoreConfig, "instanceId"> = {
   refreshSkewMs: 5 * 60_000,
   upstreamHeadersTimeoutMs: 60_000,
   firstEventTimeoutMs: 15_000,
+  // Room for a response.completed that repeats a long answer or a generated image.
+  maxUpstreamEventBytes: 8 * 1024 * 1024,
   sseKeepAliveMs: 10_000,
   // Codex's own stream idle timeout: the relay never cuts a stream Codex would have waited for.
   streamIdleTimeoutMs: 300_000,

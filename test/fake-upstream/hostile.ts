@@ -14,8 +14,13 @@ export interface HostileRequest {
   body: Buffer;
 }
 
-/** Bytes to answer with (a string is written as latin-1, one byte per char), or undefined to forward. */
-export type HostileRule = (req: HostileRequest) => Buffer | string | undefined;
+/**
+ * Bytes to answer with (a string is written as latin-1, one byte per char), then the connection is
+ * closed — or held open after them (`hold`) until the gateway lets go; undefined forwards.
+ */
+export type HostileRule = (
+  req: HostileRequest,
+) => Buffer | string | { bytes: Buffer | string; hold: true } | undefined;
 
 export interface HostileUpstream {
   url: string;
@@ -103,7 +108,11 @@ export async function startHostileUpstream(): Promise<HostileUpstream> {
         return;
       }
       hostile.answered.push(parsed.req);
-      socket.end(typeof answer === "string" ? Buffer.from(answer, "latin1") : answer);
+      const hold = typeof answer === "object" && "hold" in answer;
+      const bytes = hold ? answer.bytes : answer;
+      const raw = typeof bytes === "string" ? Buffer.from(bytes, "latin1") : bytes;
+      if (hold) socket.write(raw);
+      else socket.end(raw);
     };
     socket.on("data", onData);
   });
