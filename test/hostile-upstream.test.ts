@@ -9,7 +9,7 @@
 // HTTP at all).
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type HostileRequest, rawAnswer, startHostileUpstream } from "./fake-upstream/hostile.ts";
+import { type HostileRequest, startHostileUpstream } from "./fake-upstream/hostile.ts";
 import { formatSse } from "./fake-upstream/index.ts";
 import {
   type Seeded,
@@ -18,34 +18,10 @@ import {
   type TestGateway,
   waitFor,
 } from "./helpers/gateway.ts";
-
-/** The upstream's error body for every generated answer: OpenAI-shaped, so a relayed 4xx is too. */
-const ERROR_BODY = JSON.stringify({
-  error: { message: "hostile upstream", type: "invalid_request_error", param: null, code: "hostile" },
-});
+import { answerOf, expectWellFormed, NAMED, statusLine, usual } from "./helpers/hostile-status.ts";
 
 /** A gateway that lost a request (an exception in a socket listener) must not hang the suite. */
 const CLIENT_TIMEOUT_MS = 10_000;
-
-const pad3 = (n: number) => String(n).padStart(3, "0");
-
-/** Any three digits and a reason phrase of any bytes (CR and LF included). */
-const statusLine = fc.record({
-  status: fc.integer({ min: 0, max: 999 }),
-  reason: fc.uint8Array({ maxLength: 24 }).map((bytes) => Buffer.from(bytes).toString("latin1")),
-});
-type StatusLine = { status: number; reason: string };
-/** The cases the issue names, always run first. */
-const NAMED: [StatusLine][] = [
-  [{ status: 600, reason: "Weird" }],
-  [{ status: 999, reason: "X" }],
-  [{ status: 0, reason: "Zero" }],
-  [{ status: 99, reason: "Low" }],
-  [{ status: 101, reason: "Switching Protocols" }],
-  [{ status: 200, reason: "O\x01K\x7f" }],
-  [{ status: 503, reason: "\x00\x1b[31m" }],
-  [{ status: 302, reason: "Found" }],
-];
 
 /** The cap the local host runs with here (POOLER_MAX_UPSTREAM_EVENT_BYTES), small to keep tests quick. */
 const EVENT_CAP = 65_536;
@@ -71,27 +47,12 @@ const ODD_ANSWERS: [string, string][] = [
   ["nothing at all", ""],
 ];
 
-const answerOf = ({ status, reason }: StatusLine) => rawAnswer(pad3(status), reason, ERROR_BODY);
-
 /** What the client got: status and text; throws unless a refusal is OpenAI-shaped JSON. */
 async function wellFormed(response: Response, what: string): Promise<{ status: number; text: string }> {
   const text = await response.text();
-  if (response.status >= 400) {
-    let body: any;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      throw new Error(`${what}: HTTP ${response.status} with a body that is not JSON: ${text.slice(0, 200)}`);
-    }
-    const e = body?.error;
-    expect(typeof e?.message === "string" && typeof e?.type === "string", `${what}: ${text}`).toBe(true);
-    expect("code" in e && "param" in e, `${what}: ${text}`).toBe(true);
-  }
+  expectWellFormed(response.status, text, what);
   return { status: response.status, text };
 }
-
-/** Any 2xx, 4xx or 5xx status line is an answer of the usual kind; anything else is not HTTP. */
-const usual = (status: number) => [2, 4, 5].includes(Math.floor(status / 100));
 
 interface Caller {
   name: string;
@@ -395,5 +356,49 @@ describe("odd upstream status lines, local host", () => {
     const response = await json(`${gw.url}/backend-api/codex/responses`, key, TEXT_TURN_BODY);
     expect(response.status).toBe(200);
     expect(await response.text()).toContain("response.completed");
+  });
+});
+
+describe("odd upstream answers to the background jobs, local host", () => {
+  it("the usage poll and the token refresh sweep log each failure and carry on", async () => {
+    const front = await startHostileUpstream();
+    const gw = await startTestGateway({
+      CODEX_UPSTREAM_BASE_URL: front.upstreamBaseUrl,
+      CODEX_AUTH_BASE_URL: front.authBaseUrl,
+      POOLER_USAGE_POLL_SECONDS: "1",
+    });
+    front.target = gw.fake.url;
+    try {
+      // Every status line the issue names, then generated ones, in turn for each background call.
+      const lines = [...NAMED.map(([line]) => line), ...fc.sample(statusLine, 40)];
+      let next = 0;
+      const answered = (re: RegExp) => front.answered.filter((r) => re.test(r.path)).length;
+      front.rule = (req) =>
+        /^\/backend-api\/wham\/usage$|^\/oauth\/token$/.test(req.path)
+          ? answerOf(lines[next++ % lines.length]!)
+          : undefined;
+      // Prepare: accounts to poll, and accounts whose tokens are due for a refresh.
+      const { key } = await gw.seed({ accounts: 2 });
+      await gw.seed({ accounts: 2, initialAccessTokenTtlSeconds: 0 });
+
+      // Act: let the poll run for a few ticks.
+      await waitFor(() => answered(/wham\/usage/) >= 10 && answered(/oauth\/token/) >= 2, 20_000);
+
+      // Assess: each failure was logged (metadata only), the poll kept going, the gateway still serves.
+      const warnings = gw.logLines.filter((l) => l.includes("usage poll failed"));
+      expect(warnings.length).toBeGreaterThan(0);
+      front.rule = undefined;
+      const response = await fetch(`${gw.url}/backend-api/codex/responses`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+        body: JSON.stringify(TEXT_TURN_BODY),
+        signal: AbortSignal.timeout(CLIENT_TIMEOUT_MS),
+      });
+      expect(response.status).toBe(200);
+      expect(await response.text()).toContain("response.completed");
+    } finally {
+      await gw.stop();
+      await front.close();
+    }
   });
 });
