@@ -9,7 +9,7 @@
 // HTTP at all).
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type HostileRequest, startHostileUpstream } from "./fake-upstream/hostile.ts";
+import { type HostileRequest, rawAnswer, startHostileUpstream } from "./fake-upstream/hostile.ts";
 import { formatSse } from "./fake-upstream/index.ts";
 import {
   type Seeded,
@@ -348,6 +348,33 @@ describe("odd upstream status lines, local host", () => {
       ).toBe("upstream_event_too_large");
       front.rule = undefined;
     });
+  });
+
+  it("token refresh: a huge error from the auth server is stored as a short code", async () => {
+    const front = hostile.current!;
+    const seeded = await gw.seed({ accounts: 2, initialAccessTokenTtlSeconds: 0 });
+    let spent = false;
+    front.rule = (req) => {
+      if (spent || req.path !== "/oauth/token") return undefined;
+      spent = true;
+      return rawAnswer(
+        "400",
+        "Bad Request",
+        JSON.stringify({ error: `invalid_grant${"\u0007x".repeat(500_000)}` }),
+      );
+    };
+    const { status } = await wellFormed(
+      await json(`${gw.url}/backend-api/codex/responses`, seeded.key, TEXT_TURN_BODY),
+      "a turn after a huge refresh error",
+    );
+    expect(spent).toBe(true);
+    expect(status).toBe(200);
+    const { body } = await gw.admin("GET", `/accounts?pool=${seeded.pool}`);
+    const codes = body.data.map((a: { lastErrorCode: string | null }) => a.lastErrorCode).filter(Boolean);
+    expect(codes).toHaveLength(1);
+    expect(codes[0].length).toBeLessThanOrEqual(64);
+    expect(codes[0]).toMatch(/^invalid_grantx+$/);
+    front.rule = undefined;
   });
 
   it("still serves a turn afterwards", async () => {

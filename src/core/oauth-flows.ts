@@ -13,7 +13,7 @@ import { GatewayError } from "./errors.ts";
 import type { Account } from "./model.ts";
 import { requirePool } from "./pools.ts";
 import type { OAuthFlow, OAuthFlowKind, OAuthFlowStatus } from "./ports.ts";
-import { CODEX_CLIENT_ID } from "./token-manager.ts";
+import { CODEX_CLIENT_ID, errorCode, str } from "./token-manager.ts";
 
 /** How long a login may take (a device flow uses the provider's expiry when it gives one). */
 export const FLOW_MS = 15 * 60_000;
@@ -258,21 +258,7 @@ async function readJson(response: Response): Promise<Record<string, unknown> | u
     : undefined;
 }
 
-/** The provider's error code, cut to a short code-like token (it can end up in a message). */
-export function errorCode(body: Record<string, unknown> | undefined): string | undefined {
-  if (!body) return undefined;
-  const error = body.error;
-  const raw =
-    typeof error === "string"
-      ? error
-      : error && typeof error === "object"
-        ? str((error as Record<string, unknown>).code)
-        : str(body.code);
-  return raw?.replace(/[^A-Za-z0-9_.-]/g, "").slice(0, 64) || undefined;
-}
-
-/** `expires_at` as ISO text, epoch seconds or epoch ms; undefined when absent, unreadable or past. */
-export const str = (v: unknown) => (typeof v === "string" && v.length > 0 ? v : undefined);
+export { errorCode, str };
 
 // --- errors ---------------------------------------------------------------------------------------------
 
