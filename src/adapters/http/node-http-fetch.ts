@@ -58,8 +58,11 @@ function decoded(res: http.IncomingMessage): Readable {
           ? zlib.createBrotliDecompress()
           : undefined;
   if (!decoder) return res;
-  // An error on either side, or a cancel of the decoded stream, ends both.
+  // An error on either side, or a cancel of the decoded stream, ends both. A body that does not
+  // decode errs as soon as it arrives, maybe before anyone reads: the reader gets the error when it
+  // comes (a Node stream keeps it), but without a listener of its own it would be uncaught.
   res.on("error", (error) => decoder.destroy(error));
+  decoder.on("error", ignore);
   decoder.on("close", () => res.destroy());
   res.pipe(decoder);
   return decoder;
