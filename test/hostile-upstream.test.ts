@@ -9,6 +9,7 @@
 // HTTP at all).
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
 import { type HostileRequest, rawAnswer, startHostileUpstream } from "./fake-upstream/hostile.ts";
 import { formatSse } from "./fake-upstream/index.ts";
 import {
@@ -30,17 +31,45 @@ const EVENT_CAP = 65_536;
 const SSE_HEAD = "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n";
 
 const many = (n: number) => Array.from({ length: n }, (_, i) => `x-h${i}: v\r\n`).join("");
-/** Answers whose status is fine but whose headers or framing are not. */
+/**
+ * Answers whose status is fine but whose headers or framing are not. Each says `connection: close`
+ * (the proxy closes after it): otherwise the gateway's agent could pool the socket as it closes and
+ * lose the next request, to the healthy account, on it.
+ */
 const ODD_ANSWERS: [string, string][] = [
-  ["3000 headers", `HTTP/1.1 200 OK\r\n${many(3000)}content-length: 2\r\n\r\n{}`],
-  ["a header value with control bytes", "HTTP/1.1 200 OK\r\nx-bad: a\x01b\r\ncontent-length: 2\r\n\r\n{}"],
-  ["a header name with a space", "HTTP/1.1 200 OK\r\nbad name: x\r\ncontent-length: 2\r\n\r\n{}"],
-  ["two different content-lengths", "HTTP/1.1 200 OK\r\ncontent-length: 2\r\ncontent-length: 5\r\n\r\n{}"],
-  ["gzip that is not", "HTTP/1.1 200 OK\r\ncontent-encoding: gzip\r\ncontent-length: 9\r\n\r\nnot gzip!"],
-  ["brotli that is not", "HTTP/1.1 200 OK\r\ncontent-encoding: br\r\ncontent-length: 9\r\n\r\nnot br!!!"],
-  ["deflate that is not", "HTTP/1.1 200 OK\r\ncontent-encoding: deflate\r\ncontent-length: 4\r\n\r\nnope"],
-  ["an unknown content-encoding", "HTTP/1.1 200 OK\r\ncontent-encoding: zz\r\ncontent-length: 2\r\n\r\n{}"],
-  ["truncated chunked encoding", "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n10\r\nabc"],
+  ["3000 headers", `HTTP/1.1 200 OK\r\nconnection: close\r\n${many(3000)}content-length: 2\r\n\r\n{}`],
+  [
+    "a header value with control bytes",
+    "HTTP/1.1 200 OK\r\nconnection: close\r\nx-bad: a\x01b\r\ncontent-length: 2\r\n\r\n{}",
+  ],
+  [
+    "a header name with a space",
+    "HTTP/1.1 200 OK\r\nconnection: close\r\nbad name: x\r\ncontent-length: 2\r\n\r\n{}",
+  ],
+  [
+    "two different content-lengths",
+    "HTTP/1.1 200 OK\r\nconnection: close\r\ncontent-length: 2\r\ncontent-length: 5\r\n\r\n{}",
+  ],
+  [
+    "gzip that is not",
+    "HTTP/1.1 200 OK\r\nconnection: close\r\ncontent-encoding: gzip\r\ncontent-length: 9\r\n\r\nnot gzip!",
+  ],
+  [
+    "brotli that is not",
+    "HTTP/1.1 200 OK\r\nconnection: close\r\ncontent-encoding: br\r\ncontent-length: 9\r\n\r\nnot br!!!",
+  ],
+  [
+    "deflate that is not",
+    "HTTP/1.1 200 OK\r\nconnection: close\r\ncontent-encoding: deflate\r\ncontent-length: 4\r\n\r\nnope",
+  ],
+  [
+    "an unknown content-encoding",
+    "HTTP/1.1 200 OK\r\nconnection: close\r\ncontent-encoding: zz\r\ncontent-length: 2\r\n\r\n{}",
+  ],
+  [
+    "truncated chunked encoding",
+    "HTTP/1.1 200 OK\r\nconnection: close\r\ntransfer-encoding: chunked\r\n\r\n10\r\nabc",
+  ],
   ["a close mid-headers", "HTTP/1.1 200 OK\r\ncontent-ty"],
   ["a close before the status line ends", "HTTP/1.1 20"],
   ["not HTTP at all", "SSH-2.0-OpenSSH_9.6\r\n"],
@@ -374,6 +403,55 @@ describe("odd upstream status lines, local host", () => {
     expect(codes).toHaveLength(1);
     expect(codes[0].length).toBeLessThanOrEqual(64);
     expect(codes[0]).toMatch(/^invalid_grantx+$/);
+    front.rule = undefined;
+  });
+
+  it("Responses WebSocket: another account takes the connection from any handshake status line", async () => {
+    const front = hostile.current!;
+    const wsUrl = `${gw.url.replace("http", "ws")}/backend-api/codex/responses`;
+    await fc.assert(
+      fc.asyncProperty(statusLine, async (line) => {
+        const { key } = await gw.seed({ accounts: 2 });
+        let spent = false;
+        front.rule = (req) => {
+          if (spent || req.path !== "/backend-api/codex/responses" || req.method !== "GET") return undefined;
+          spent = true;
+          return answerOf(line);
+        };
+        const what = `WebSocket after ${JSON.stringify(line)}`;
+        const ws = new WebSocket(wsUrl, { headers: { authorization: `Bearer ${key}` } });
+        const opened = await new Promise<{ status?: number; body?: string }>((resolve, reject) => {
+          ws.once("open", () => resolve({}));
+          ws.once("unexpected-response", (_req, res) => {
+            let body = "";
+            res.on("data", (chunk) => {
+              body += chunk;
+            });
+            res.on("end", () => resolve({ status: res.statusCode, body }));
+          });
+          ws.once("error", reject);
+        });
+        expect(spent, what).toBe(true);
+        if (opened.status !== undefined) {
+          // Only a 4xx that every account would give may refuse the upgrade, OpenAI-shaped.
+          expect(Math.floor(line.status / 100), `${what}: ${opened.status} ${opened.body}`).toBe(4);
+          expectWellFormed(opened.status, opened.body ?? "", what);
+          return;
+        }
+        const terminal = await new Promise<any>((resolve) => {
+          ws.on("message", (data) => {
+            const event = JSON.parse(data.toString());
+            if (["response.completed", "response.failed", "error"].includes(event.type)) resolve(event);
+          });
+          ws.send(JSON.stringify({ type: "response.create", ...TEXT_TURN_BODY }));
+        });
+        ws.close();
+        expect(terminal.type, `${what}: ${JSON.stringify(terminal).slice(0, 300)}`).toBe(
+          "response.completed",
+        );
+      }),
+      { numRuns: 8, examples: NAMED },
+    );
     front.rule = undefined;
   });
 

@@ -80,14 +80,20 @@ function parseRequest(buffer: Buffer): { req: HostileRequest; head: string; body
 
 function forward(client: Socket, target: string, head: string, raw: Buffer): void {
   const { hostname, port } = new URL(target);
-  const lines = head.split("\r\n").filter((line) => !/^connection\s*:/i.test(line));
-  lines.push("connection: close");
+  // A WebSocket upgrade keeps its connection (it becomes the tunnel); anything else is one request.
+  const upgrade = /^connection\s*:.*upgrade/im.test(head);
+  const lines = upgrade
+    ? head.split("\r\n")
+    : head.split("\r\n").filter((line) => !/^connection\s*:/i.test(line));
+  if (!upgrade) lines.push("connection: close");
   const upstream = connect(Number(port), hostname);
   upstream.on("error", () => client.destroy());
   client.on("close", () => upstream.destroy());
   upstream.write(`${lines.join("\r\n")}\r\n\r\n`, "latin1");
   upstream.write(raw);
+  client.resume();
   upstream.pipe(client);
+  if (upgrade) client.pipe(upstream);
 }
 
 export async function startHostileUpstream(): Promise<HostileUpstream> {
@@ -102,6 +108,7 @@ export async function startHostileUpstream(): Promise<HostileUpstream> {
       const parsed = parseRequest(buffer);
       if (!parsed) return;
       socket.off("data", onData);
+      socket.pause();
       const answer = hostile.rule?.(parsed.req);
       if (answer === undefined) {
         forward(socket, hostile.target, parsed.head, buffer.subarray(parsed.bodyStart));
