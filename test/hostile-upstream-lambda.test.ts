@@ -1,5 +1,6 @@
 // Hostile upstream status lines on the AWS path: the runtime entry (lambdas/runtime.ts, function URL
-// events through the streaming adapter, the global fetch as its transport) and the scheduled usage
+// events through the streaming adapter, the global fetch as its transport; turns, token refresh,
+// model catalog) and the scheduled usage
 // poll (lambdas/scheduled.ts), against the raw TCP upstream of test/fake-upstream/hostile.ts in front
 // of the fake. As on the local host: another account takes the turn, a clear error when none is left,
 // and the scheduled job counts its failures instead of failing the invocation.
@@ -22,11 +23,11 @@ let runtime: unknown;
 let scheduled: (event: unknown) => Promise<Record<string, unknown>>;
 let pools = 0;
 
-async function seed(accounts: number): Promise<{ pool: string; key: string }> {
+async function seed(accounts: number, expired = false): Promise<{ pool: string; key: string }> {
   const pool = `hostile${++pools}`;
   expect((await aws.iamAdmin("POST", "/pools", { name: pool })).status).toBe(201);
   for (let i = 0; i < accounts; i++) {
-    const account = aws.fake.createAccount();
+    const account = aws.fake.createAccount({ initialAccessTokenTtlSeconds: expired ? 0 : undefined });
     const imported = await aws.iamAdmin("POST", "/accounts/import", { pool, authJson: account.authJson });
     expect(imported.status).toBe(201);
   }
@@ -40,6 +41,10 @@ interface Caller {
   upstream: (req: HostileRequest) => boolean;
   event(key: string): EventInput;
   success(text: string): boolean;
+  /** Mint access tokens already expired, so the turn refreshes first. */
+  expired?: boolean;
+  /** The status when no account is left and the answer was not HTTP (default 502). */
+  unreachable?: number;
 }
 
 const post = (path: string, key: string, body: unknown): EventInput => ({
@@ -67,6 +72,15 @@ const CALLERS: Caller[] = [
     event: (key) =>
       post("/v1/chat/completions", key, { model: "gpt-5.5", messages: [{ role: "user", content: "hi" }] }),
     success: (text) => JSON.parse(text).object === "chat.completion",
+  },
+  {
+    name: "token refresh",
+    upstream: (req) => req.path === "/oauth/token",
+    expired: true,
+    // The account's login failed, as when the auth server cannot be reached.
+    unreachable: 503,
+    event: (key) => post("/backend-api/codex/responses", key, TEXT_TURN_BODY),
+    success: (text) => text.includes("response.completed"),
   },
   {
     name: "model catalog",
@@ -109,7 +123,7 @@ describe("odd upstream status lines, Lambda runtime", () => {
     it(`${caller.name}: another account takes over from any status line`, async () => {
       await fc.assert(
         fc.asyncProperty(statusLine, async (line) => {
-          const { key } = await seed(2);
+          const { key } = await seed(2, caller.expired);
           let spent = false;
           front.rule = (req) => {
             if (spent || !caller.upstream(req)) return undefined;
@@ -131,12 +145,13 @@ describe("odd upstream status lines, Lambda runtime", () => {
     it(`${caller.name}: a clear error when no account is left`, async () => {
       await fc.assert(
         fc.asyncProperty(statusLine, async (line) => {
-          const { key } = await seed(1);
+          const { key } = await seed(1, caller.expired);
           front.rule = (req) => (caller.upstream(req) ? answerOf(line) : undefined);
           const what = `${caller.name} after ${JSON.stringify(line)}`;
           const { status, text } = await call(caller, key, what);
-          if (!usual(line.status)) expect(status, `${what}: ${text.slice(0, 300)}`).toBe(502);
-          else if (line.status !== 500) expect(status, `${what}: ${text.slice(0, 300)}`).not.toBe(500);
+          if (!usual(line.status)) {
+            expect(status, `${what}: ${text.slice(0, 300)}`).toBe(caller.unreachable ?? 502);
+          } else if (line.status !== 500) expect(status, `${what}: ${text.slice(0, 300)}`).not.toBe(500);
         }),
         { numRuns: 4, examples: NAMED },
       );
