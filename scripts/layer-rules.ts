@@ -110,7 +110,10 @@ export const isLayerOverride = (o: unknown): boolean => JSON.stringify(o).includ
 if (import.meta.url === `file://${process.argv[1]}`) {
   const path = new URL("../biome.json", import.meta.url);
   const config = JSON.parse(readFileSync(path, "utf8"));
-  config.overrides = [...(config.overrides ?? []).filter((o: unknown) => !isLayerOverride(o)), ...layerOverrides()];
+  config.overrides = [
+    ...(config.overrides ?? []).filter((o: unknown) => !isLayerOverride(o)),
+    ...layerOverrides(),
+  ];
   writeFileSync(path, `${JSON.stringify(config, null, 2)}\n`);
   console.log(`biome.json: ${layerOverrides().length} layer overrides written`);
 }

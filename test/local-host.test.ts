@@ -144,6 +144,7 @@ describe("invalid configuration fails fast", () => {
     ["PORT", "abc"],
     ["CODEX_UPSTREAM_BASE_URL", "notaurl"],
     ["POOLER_ADMIN_TOKEN", "short"],
+    ["POOLER_MAX_UPSTREAM_EVENT_BYTES", "1024"],
   ])("%s=%s: one line naming the variable, non-zero exit", async (name, value) => {
     const proc = start(poolerEnv(fake, dataDir("bad-config"), { [name]: value }));
     const { code } = await proc.waitForExit();

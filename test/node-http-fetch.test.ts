@@ -3,7 +3,7 @@
 // must behave like fetch's: whole, once, `bodyUsed` telling the truth, clones independent, and a
 // body taken the direct way no longer readable as a web stream.
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, createServer as createNetServer } from "node:net";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { nodeHttpFetch } from "../src/adapters/http/node-http-fetch.ts";
@@ -96,5 +96,37 @@ describe("nodeHttpFetch responses", () => {
     const reader = bodyReader(opened);
     expect(web?.locked).toBe(true);
     expect(new TextDecoder().decode((await reader?.read())?.value)).toBe('{"hello":"world"}');
+  });
+});
+
+describe("nodeHttpFetch and a body that does not decode", () => {
+  it("fails the read, not the process, when nobody reads it at once", async () => {
+    // Prepare: gzip that is not, and a socket that closes once it is sent.
+    const closed: Promise<void>[] = [];
+    const server = createNetServer((socket) => {
+      socket.on("error", () => undefined);
+      closed.push(new Promise((resolve) => socket.once("close", () => resolve())));
+      socket.once("data", () => {
+        socket.end("HTTP/1.1 200 OK\r\ncontent-encoding: gzip\r\ncontent-length: 9\r\n\r\nnot gzip!");
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const uncaught: unknown[] = [];
+    const onUncaught = (error: unknown) => uncaught.push(error);
+    process.on("uncaughtException", onUncaught);
+    try {
+      // Act: the answer arrives; its body is read only after the bytes are in and decoded.
+      const response = await nodeHttpFetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, {});
+      await closed[0];
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const read = await response.text().catch((error: Error) => error);
+
+      // Assess
+      expect(read).toBeInstanceOf(Error);
+      expect(uncaught).toEqual([]);
+    } finally {
+      process.off("uncaughtException", onUncaught);
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });

@@ -47,3 +47,16 @@ export async function readAll(
 }
 
 export const decodeText = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+
+/** The most the gateway reads of a JSON answer from the upstream or the auth server. */
+export const UPSTREAM_JSON_LIMIT = 8 * 1024 * 1024;
+
+/** An upstream's JSON answer, read with a cap: undefined when it is larger, cut short or not JSON. */
+export async function readUpstreamJson(response: Response): Promise<unknown> {
+  try {
+    const bytes = await readAll(response.body, UPSTREAM_JSON_LIMIT, () => new RangeError("too large"));
+    return JSON.parse(decodeText(bytes));
+  } catch {
+    return undefined;
+  }
+}

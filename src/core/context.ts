@@ -25,6 +25,11 @@ export interface CoreConfig {
   upstreamHeadersTimeoutMs: number;
   /** How long pre-content events may be held back waiting for the first decisive event (failover window). */
   firstEventTimeoutMs: number;
+  /**
+   * The most the gateway buffers of an upstream SSE stream that has not finished an event: one event
+   * or unterminated line, and the opening events held back before the first decisive one.
+   */
+  maxUpstreamEventBytes: number;
   /** SSE keep-alive event interval during upstream silence (0 disables). */
   sseKeepAliveMs: number;
   /** Upstream silence mid-stream after which the relay ends the stream with a failure (0: never). */
@@ -72,6 +77,8 @@ export const defaultCoreConfig: Omit<CoreConfig, "instanceId"> = {
   refreshSkewMs: 5 * 60_000,
   upstreamHeadersTimeoutMs: 60_000,
   firstEventTimeoutMs: 15_000,
+  // Room for a response.completed that repeats a long answer or a generated image.
+  maxUpstreamEventBytes: 8 * 1024 * 1024,
   sseKeepAliveMs: 10_000,
   // Codex's own stream idle timeout: the relay never cuts a stream Codex would have waited for.
   streamIdleTimeoutMs: 300_000,
@@ -110,6 +117,7 @@ export function buildCoreContext(parts: HostParts): {
   };
   const ctx: CoreContext = {
     ...adapters,
+    fetch: usualAnswersOnly(adapters.fetch),
     config: { ...defaultCoreConfig, ...settings, instanceId: instanceId(instance) },
     background(task) {
       pending.add(task);
@@ -127,4 +135,22 @@ export function buildCoreContext(parts: HostParts): {
     listeners.clear();
   };
   return { ctx, pending, stop };
+}
+
+/**
+ * The upstream fetch every use case gets: redirects are not followed (nothing upstream redirects;
+ * one would send the call elsewhere), and an answer that is neither 2xx, 4xx nor 5xx (a 3xx, or a
+ * status a transport let through, such as 600 or 999) rejects like a broken connection, so each
+ * caller fails over or fails the way it does for an unreachable upstream.
+ */
+export function usualAnswersOnly(fetch: UpstreamFetch): UpstreamFetch {
+  return async (url, init) => {
+    const response = await fetch(url, { ...init, redirect: "manual" });
+    const kind = Math.floor(response.status / 100);
+    if (kind === 2 || kind === 4 || kind === 5) return response;
+    response.body?.cancel().catch(() => undefined);
+    throw new TypeError("fetch failed", {
+      cause: new Error(`upstream answered with status ${response.status}`),
+    });
+  };
 }

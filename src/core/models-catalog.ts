@@ -42,8 +42,11 @@ export class ModelCatalog {
   }
 
   async #fetch(gw: Gateway, pool: string, version: string): Promise<Catalog> {
-    const { body } = await getJsonFromPool(gw, pool, `/codex/models?client_version=${version}`);
-    const models = Array.isArray((body as { models?: unknown }).models)
+    const { body } = await getJsonFromPool(gw, pool, `/codex/models?client_version=${version}`, {
+      usable: (answer) =>
+        Array.isArray(answer) || Array.isArray((answer as { models?: unknown } | null)?.models),
+    });
+    const models = Array.isArray((body as { models?: unknown } | null)?.models)
       ? (body as { models: { slug?: string }[] }).models
       : Array.isArray(body)
         ? (body as { slug?: string }[])

@@ -7,12 +7,13 @@ import { randomBytes } from "node:crypto";
 import { type ImportResult, requireAccount, saveAccountLogin } from "./accounts.ts";
 import { recordAudit } from "./audit.ts";
 import { describeLogin } from "./auth-json.ts";
+import { readUpstreamJson } from "./bounded-read.ts";
 import type { CoreContext } from "./context.ts";
 import { GatewayError } from "./errors.ts";
 import type { Account } from "./model.ts";
 import { requirePool } from "./pools.ts";
 import type { OAuthFlow, OAuthFlowKind, OAuthFlowStatus } from "./ports.ts";
-import { CODEX_CLIENT_ID } from "./token-manager.ts";
+import { CODEX_CLIENT_ID, errorCode, str } from "./token-manager.ts";
 
 /** How long a login may take (a device flow uses the provider's expiry when it gives one). */
 export const FLOW_MS = 15 * 60_000;
@@ -251,27 +252,13 @@ export async function callProvider(
 }
 
 async function readJson(response: Response): Promise<Record<string, unknown> | undefined> {
-  const value: unknown = await response.json().catch(() => undefined);
+  const value = await readUpstreamJson(response);
   return typeof value === "object" && value !== null && !Array.isArray(value)
     ? (value as Record<string, unknown>)
     : undefined;
 }
 
-/** The provider's error code, cut to a short code-like token (it can end up in a message). */
-export function errorCode(body: Record<string, unknown> | undefined): string | undefined {
-  if (!body) return undefined;
-  const error = body.error;
-  const raw =
-    typeof error === "string"
-      ? error
-      : error && typeof error === "object"
-        ? str((error as Record<string, unknown>).code)
-        : str(body.code);
-  return raw?.replace(/[^A-Za-z0-9_.-]/g, "").slice(0, 64) || undefined;
-}
-
-/** `expires_at` as ISO text, epoch seconds or epoch ms; undefined when absent, unreadable or past. */
-export const str = (v: unknown) => (typeof v === "string" && v.length > 0 ? v : undefined);
+export { errorCode, str };
 
 // --- errors ---------------------------------------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 // map for this instance plus a conditional-write lease on the account item for the others.
 import { randomBytes } from "node:crypto";
 import { readTokenFacts } from "./auth-json.ts";
+import { readUpstreamJson } from "./bounded-read.ts";
 import type { CoreContext } from "./context.ts";
 import { GatewayError } from "./errors.ts";
 import type { Account, AccountTokens } from "./model.ts";
@@ -153,7 +154,7 @@ export class TokenManager {
       await this.#fail(account, "refresh_failed", "refresh_network_error");
       throw refreshError("refresh_failed", "refresh_network_error");
     }
-    const body = (await response.json().catch(() => undefined)) as Record<string, unknown> | undefined;
+    const body = (await readUpstreamJson(response)) as Record<string, unknown> | null | undefined;
     if (!response.ok) {
       const code = errorCode(body) ?? `http_${response.status}`;
       const permanent = response.status === 401 || PERMANENT_CODES.has(code);
@@ -209,14 +210,22 @@ export class TokenManager {
 
 const statusDuringRefresh = (account: Account) => (account.status === "paused" ? "paused" : "refreshing");
 
-const str = (v: unknown) => (typeof v === "string" && v.length > 0 ? v : undefined);
+export const str = (v: unknown) => (typeof v === "string" && v.length > 0 ? v : undefined);
 
-function errorCode(body: Record<string, unknown> | undefined): string | undefined {
+/**
+ * The auth server's error code, cut to a short code-like token: it is stored on the account, logged
+ * and can end up in a message, and the server is outside bytes.
+ */
+export function errorCode(body: Record<string, unknown> | null | undefined): string | undefined {
   if (!body) return undefined;
   const error = body.error;
-  if (typeof error === "string") return error;
-  if (error && typeof error === "object") return str((error as Record<string, unknown>).code);
-  return str(body.code);
+  const raw =
+    typeof error === "string"
+      ? error
+      : error && typeof error === "object"
+        ? str((error as Record<string, unknown>).code)
+        : str(body.code);
+  return raw?.replace(/[^A-Za-z0-9_.-]/g, "").slice(0, 64) || undefined;
 }
 
 function refreshError(status: string, code: string | undefined): GatewayError {

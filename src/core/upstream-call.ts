@@ -1,6 +1,7 @@
 // A JSON GET against the upstream on behalf of one of a Pool's accounts, with one refresh-and-retry
 // on 401 and failover to the next routable account. Used by the catalog and usage reads.
 import { createHash } from "node:crypto";
+import { readUpstreamJson } from "./bounded-read.ts";
 import { GatewayError } from "./errors.ts";
 import type { Gateway } from "./gateway.ts";
 import type { Account } from "./model.ts";
@@ -14,7 +15,7 @@ export async function getJsonFromPool(
   gw: Gateway,
   pool: string,
   path: string,
-  options: { accounts?: Account[] } = {},
+  options: { accounts?: Account[]; usable?: (body: unknown) => boolean } = {},
 ): Promise<{ account: Account; body: unknown; headers: Headers }> {
   // Catalog and usage reads cost no quota: any account with working credentials will do. They judge
   // no account's health (a failed read is health-neutral), so they never demote one.
@@ -25,11 +26,23 @@ export async function getJsonFromPool(
   const tries = new Attempts(gw, pool, "default", { candidates: accounts.slice(0, 3), halfOpen: new Set() });
   let lastError: unknown;
   const served = await tries.firstServed(undefined, (account) =>
-    getJsonAs(gw, account, path).catch((error: unknown): Retry => {
-      lastError = error;
-      const code = error instanceof GatewayError ? error.code : "upstream_unreachable";
-      return { kind: "retry", status: 502, code, healthNeutral: true };
-    }),
+    getJsonAs(gw, account, path)
+      .then((answer) => {
+        // A 2xx whose body is not what the path answers is this account's upstream misbehaving.
+        if (options.usable && !options.usable(answer.body)) {
+          throw new GatewayError(
+            502,
+            "upstream_response_invalid",
+            "upstream answered with an unexpected body",
+          );
+        }
+        return answer;
+      })
+      .catch((error: unknown): Retry => {
+        lastError = error;
+        const code = error instanceof GatewayError ? error.code : "upstream_unreachable";
+        return { kind: "retry", status: 502, code, healthNeutral: true };
+      }),
   );
   if (served) return { account: served.account, ...served.result };
   throw lastError instanceof GatewayError
@@ -67,7 +80,11 @@ export async function getJsonAs(
       await response.body?.cancel();
       throw new GatewayError(502, "upstream_request_failed", `upstream answered HTTP ${response.status}`);
     }
-    return { body: await response.json(), headers: response.headers };
+    const body = await readUpstreamJson(response);
+    if (body === undefined) {
+      throw new GatewayError(502, "upstream_response_invalid", "upstream answered with no usable JSON");
+    }
+    return { body, headers: response.headers };
   });
   if (isRetry(result)) {
     throw (

@@ -28,6 +28,7 @@ export interface AwsHostConfig {
   requestLogRetentionDays: number;
   sseKeepAliveMs: number;
   firstEventTimeoutMs: number;
+  maxUpstreamEventBytes: number;
   usagePollConcurrency: number;
   deadlineMarginMs: number;
 }
@@ -77,6 +78,12 @@ export function awsConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AwsHostC
       0,
       300_000,
       defaultCoreConfig.firstEventTimeoutMs,
+    ),
+    maxUpstreamEventBytes: int(
+      "POOLER_MAX_UPSTREAM_EVENT_BYTES",
+      65_536,
+      268_435_456,
+      defaultCoreConfig.maxUpstreamEventBytes,
     ),
     usagePollConcurrency: int("POOLER_USAGE_POLL_CONCURRENCY", 1, 32, 4),
     deadlineMarginMs: int("POOLER_DEADLINE_MARGIN_MS", 1_000, 120_000, 10_000),
@@ -138,6 +145,7 @@ export function createAwsHost(config: AwsHostConfig, overrides: AwsHostOverrides
       requestLogRetentionDays: config.requestLogRetentionDays,
       sseKeepAliveMs: config.sseKeepAliveMs,
       firstEventTimeoutMs: config.firstEventTimeoutMs,
+      maxUpstreamEventBytes: config.maxUpstreamEventBytes,
     },
   });
   return {

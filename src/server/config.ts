@@ -30,6 +30,12 @@ const Env = z.object({
     .min(0)
     .max(300_000)
     .default(defaultCoreConfig.firstEventTimeoutMs),
+  POOLER_MAX_UPSTREAM_EVENT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(65_536)
+    .max(268_435_456)
+    .default(defaultCoreConfig.maxUpstreamEventBytes),
   POOLER_STREAM_IDLE_TIMEOUT_MS: z.coerce
     .number()
     .int()
@@ -77,6 +83,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     requestLogRetentionDays: e.POOLER_REQUEST_LOG_RETENTION_DAYS,
     sseKeepAliveMs: e.POOLER_SSE_KEEPALIVE_MS,
     firstEventTimeoutMs: e.POOLER_FIRST_EVENT_TIMEOUT_MS,
+    maxUpstreamEventBytes: e.POOLER_MAX_UPSTREAM_EVENT_BYTES,
     streamIdleTimeoutMs: e.POOLER_STREAM_IDLE_TIMEOUT_MS,
     upstreamHeadersTimeoutMs: e.POOLER_UPSTREAM_HEADERS_TIMEOUT_MS,
     shutdownGraceMs: e.POOLER_SHUTDOWN_GRACE_MS,

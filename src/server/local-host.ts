@@ -113,6 +113,7 @@ export async function startLocalGateway(
       requestLogRetentionDays: config.requestLogRetentionDays,
       sseKeepAliveMs: config.sseKeepAliveMs,
       firstEventTimeoutMs: config.firstEventTimeoutMs,
+      maxUpstreamEventBytes: config.maxUpstreamEventBytes,
       streamIdleTimeoutMs: config.streamIdleTimeoutMs,
       upstreamHeadersTimeoutMs: config.upstreamHeadersTimeoutMs,
       alertWebhookAllowInsecure: config.alertWebhookAllowInsecure,

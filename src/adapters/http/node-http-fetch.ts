@@ -4,7 +4,8 @@
 // This sends the body with one write and hands back a Response over the socket's Readable: the relay
 // reads it directly (`bodyReader`, no web stream at all), anyone else through the Response's body,
 // a web stream pulled one chunk at a time; either way the socket pauses while nobody reads. Aborting
-// the signal destroys the request, before or after the answer started.
+// the signal destroys the request, before or after the answer started. An answer no Response can
+// hold (a status outside 200–599) rejects like a broken connection.
 // Differences from fetch, none of which the gateway relies on: redirects are returned, not followed;
 // no default accept/accept-encoding/user-agent headers are added (gzip, deflate and br answers are
 // still decoded). Bodies other than a string or bytes (form data, blobs, streams) go through fetch.
@@ -20,8 +21,11 @@ const agents = {
   "https:": new https.Agent({ keepAlive: true, scheduling: "lifo" }),
 };
 
+/** What a Response accepts as its status text (RFC 9112 reason-phrase). */
+const REASON_PHRASE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
 /** Statuses whose answers carry no body (a Response refuses one for them). */
-const NULL_BODY = new Set([101, 204, 205, 304]);
+const NULL_BODY = new Set([204, 205, 304]);
 
 function abortError(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException("This operation was aborted", "AbortError");
@@ -54,8 +58,11 @@ function decoded(res: http.IncomingMessage): Readable {
           ? zlib.createBrotliDecompress()
           : undefined;
   if (!decoder) return res;
-  // An error on either side, or a cancel of the decoded stream, ends both.
+  // An error on either side, or a cancel of the decoded stream, ends both. A body that does not
+  // decode errs as soon as it arrives, maybe before anyone reads: the reader gets the error when it
+  // comes (a Node stream keeps it), but without a listener of its own it would be uncaught.
   res.on("error", (error) => decoder.destroy(error));
+  decoder.on("error", ignore);
   decoder.on("close", () => res.destroy());
   res.pipe(decoder);
   return decoder;
@@ -141,7 +148,17 @@ function answerOf(
       req.off("error", onError);
       req.on("error", ignore);
       res.once("close", release);
-      resolve(responseOf(res, method));
+      // Nothing may throw out of this listener (it would take the process down): an answer that
+      // cannot be a Response (status 600, 000, 101…) fails like a broken connection.
+      let response: Response;
+      try {
+        response = responseOf(res, method);
+      } catch (error) {
+        res.destroy();
+        reject(new TypeError("fetch failed", { cause: error }));
+        return;
+      }
+      resolve(response);
     });
   });
 }
@@ -152,8 +169,11 @@ function responseOf(res: http.IncomingMessage, method: string): Response {
   const headers = new Headers();
   const raw = res.rawHeaders;
   for (let i = 0; i + 1 < raw.length; i += 2) headers.append(raw[i] as string, raw[i + 1] as string);
-  const status = res.statusCode ?? 502;
-  const init = { status, statusText: res.statusMessage, headers };
+  const status = res.statusCode ?? 0;
+  if (status < 200 || status > 599) throw new Error(`upstream answered with status ${status}`);
+  // A reason phrase with control bytes is dropped rather than refused: nothing reads it.
+  const reason = res.statusMessage ?? "";
+  const init = { status, statusText: REASON_PHRASE.test(reason) ? reason : "", headers };
   if (method === "HEAD" || NULL_BODY.has(status)) {
     res.resume();
     return new Response(null, init);

@@ -14,8 +14,7 @@ import { failureResponse, openaiErrorFrom, type PublicError, publicFailure } fro
 import type { TurnPlan } from "./responses-request.ts";
 import { type EventReader, OVERSIZE, resume, sseEvents, type UpstreamEvent } from "./sse-events.ts";
 
-/** The original's caps: one SSE block on the public surface; a collected non-stream answer. */
-export const MAX_EVENT_BYTES = 8 * 1024 * 1024;
+/** The original's cap on a collected non-stream answer (one SSE block: `maxUpstreamEventBytes`). */
 export const MAX_COLLECTED_BYTES = 64 * 1024 * 1024;
 
 export interface TurnRequest {
@@ -80,7 +79,7 @@ export async function startTurn(gw: Gateway, req: TurnRequest): Promise<TurnStar
   const body = response.ok ? bodyReader(response) : undefined;
   if (!body) return { kind: "error", response: await openaiErrorFrom(response) };
   const events = sseEvents(body, {
-    maxEventBytes: MAX_EVENT_BYTES,
+    maxEventBytes: gw.ctx.config.maxUpstreamEventBytes,
     maxTotalBytes: req.plan.stream ? undefined : MAX_COLLECTED_BYTES,
     signal: req.signal,
   });

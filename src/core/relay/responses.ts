@@ -214,7 +214,11 @@ async function tryAccount(gw: Gateway, req: ResponsesRequest, account: Account):
 
       const reader = response.ok ? bodyReader(response) : undefined;
       if (reader) {
-        const peek = await peekFirstEvent(reader, ctx.config.firstEventTimeoutMs).catch(() => ({
+        const peek = await peekFirstEvent(
+          reader,
+          ctx.config.firstEventTimeoutMs,
+          ctx.config.maxUpstreamEventBytes,
+        ).catch(() => ({
           kind: "retry" as const,
           code: signal.aborted ? "client_closed" : "stream_incomplete",
           usageLimited: false,
@@ -349,6 +353,7 @@ function streamToClient(
     now: () => ctx.clock.now(),
     keepAliveMs: ctx.config.sseKeepAliveMs,
     idleTimeoutMs: ctx.config.streamIdleTimeoutMs ?? 0,
+    maxEventBytes: ctx.config.maxUpstreamEventBytes,
     abortUpstream: () => abort.abort(),
     stopping: ctx.stopping,
     onRateLimits: (event) => gw.quota.observeEvent(account, event),

@@ -40,8 +40,18 @@ export function eventType(message: EventSourceMessage): string {
   return /"type"\s*:\s*"([^"]+)"/.exec(message.data)?.[1] ?? "";
 }
 
-export async function peekFirstEvent(reader: ChunkReader, timeoutMs: number): Promise<PeekResult> {
+/**
+ * Holds back the opening events until the first decisive one, for at most `timeoutMs` and `maxBytes`
+ * (held events, or one event or line without its end): an upstream that sends more before deciding
+ * anything fails like one that ended early, before the client has seen a byte.
+ */
+export async function peekFirstEvent(
+  reader: ChunkReader,
+  timeoutMs: number,
+  maxBytes: number,
+): Promise<PeekResult> {
   const prefix: Uint8Array[] = [];
+  let held = 0;
   const decoder = new TextDecoder();
   let decision: PeekResult | undefined;
   const parser = createParser({
@@ -75,6 +85,9 @@ export async function peekFirstEvent(reader: ChunkReader, timeoutMs: number): Pr
     if (result.done) return { kind: "retry", code: "stream_incomplete", usageLimited: false };
     prefix.push(result.value);
     parser.feed(decoder.decode(result.value, { stream: true }));
+    held += result.value.byteLength;
+    if (!decision && held > maxBytes)
+      return { kind: "retry", code: "upstream_event_too_large", usageLimited: false };
   }
   return decision;
 }

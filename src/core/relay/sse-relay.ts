@@ -32,6 +32,11 @@ export interface RelayOptions {
    * (`stream_idle_timeout`) and the upstream is aborted; 0 waits forever.
    */
   idleTimeoutMs?: number;
+  /**
+   * The most the relay's parser may hold of one upstream event (or line) that has not ended; past it
+   * the stream ends with a terminal `response.failed` (`upstream_event_too_large`). 0: no cap.
+   */
+  maxEventBytes?: number;
   /** Aborts the upstream fetch; called when the client disconnects. */
   abortUpstream(): void;
   /** The host stops: the stream ends with a `response.failed` (`server_shutting_down`). */
@@ -73,10 +78,17 @@ export function relaySse(reader: ChunkReader, options: RelayOptions): ChunkSourc
   /** What the client gets next; a step may add the end of a cut event and a failure event at once. */
   const out: Uint8Array[] = [];
   const idleTimeoutMs = options.idleTimeoutMs ?? 0;
+  const maxEventBytes = options.maxEventBytes || Number.POSITIVE_INFINITY;
+  /** Bytes fed to the parser since it last finished an event or a comment: what it may be holding. */
+  let unfinished = 0;
   let lastDataAt = Date.now();
 
   const parser = createParser({
+    onComment() {
+      unfinished = 0;
+    },
     onEvent(message: EventSourceMessage) {
+      unfinished = 0;
       const type = eventType(message);
       if (type === "codex.rate_limits") {
         parseJson(message.data, (data) => onRateLimits?.(data));
@@ -89,6 +101,7 @@ export function relaySse(reader: ChunkReader, options: RelayOptions): ChunkSourc
   const accept = (chunk: Uint8Array) => {
     summary.firstByteAt ??= now();
     const text = decoder.decode(chunk, { stream: true });
+    unfinished += chunk.byteLength;
     parser.feed(text);
     atBoundary = text.endsWith("\n\n") || text.endsWith("\r\n\r\n");
   };
@@ -160,6 +173,16 @@ export function relaySse(reader: ChunkReader, options: RelayOptions): ChunkSourc
     }
     accept(result.value);
     out.push(result.value);
+    if (unfinished > maxEventBytes) {
+      // An event (or a line) that never ends would grow the parser's buffer without bound.
+      end(
+        "interrupted",
+        "upstream_event_too_large",
+        `an upstream event grew past ${maxEventBytes} bytes without ending`,
+      );
+      abortUpstream();
+      void reader.cancel().catch(() => undefined);
+    }
   };
 
   return {

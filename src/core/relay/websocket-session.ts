@@ -528,7 +528,9 @@ export class WebSocketSession {
       this.#gw.quota.observe(account, result.headers);
       if (result.kind === "open") return result;
       if (result.status === 401 && !lastTry) return UNAUTHORIZED;
-      const status = result.status >= 200 && result.status <= 599 ? result.status : 502;
+      // Any answer but 101 refused the upgrade; one that is not a 4xx or 5xx (a 200, a redirect, a
+      // status no HTTP has) is the upstream misbehaving, like a broken connection: another account.
+      const status = result.status >= 400 && result.status <= 599 ? result.status : 502;
       const answer = new Response(result.body || null, { status, headers: result.headers });
       return judge(this.#gw, account, answer, model);
     });
