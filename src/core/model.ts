@@ -126,6 +126,10 @@ export interface Credential {
   revokedAt?: number;
   /** Pool API keys only. */
   policy?: KeyPolicy;
+  /** Admin and MCP tokens: `pool_admin` sees only `pools` (src/core/scope.ts); absent = owner. */
+  role?: "owner" | "pool_admin";
+  /** Admin and MCP tokens with the `pool_admin` role: the assigned Pools. */
+  pools?: string[];
 }
 
 export interface AuditEvent {

@@ -100,6 +100,8 @@ export interface RequestLogQuery {
   limit: number;
   cursor?: string;
   pool?: string;
+  /** Only rows of these Pools (a Pool admin's scope); empty matches nothing. At most 100. */
+  pools?: readonly string[];
   keyId?: string;
 }
 

@@ -1,4 +1,5 @@
 import type { Credential, Pool } from "../core/model.ts";
+import type { Scope } from "../core/scope.ts";
 
 /** Per-request values set by middleware. */
 export type AppEnv = {
@@ -8,5 +9,7 @@ export type AppEnv = {
     key: Credential;
     pool: Pool;
     actor: string;
+    /** Admin routes: what the caller may see and change. */
+    scope: Scope;
   };
 };

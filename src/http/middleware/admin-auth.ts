@@ -5,12 +5,19 @@ import { createMiddleware } from "hono/factory";
 import { authThrottle, tooManyAuthFailures } from "../../core/auth-throttle.ts";
 import { GatewayError } from "../../core/errors.ts";
 import type { Gateway } from "../../core/gateway.ts";
+import { credentialScope, OWNER_SCOPE, type Scope } from "../../core/scope.ts";
 import { bearerToken, parseCredential } from "../../core/secrets-format.ts";
 import { clientAddress } from "../client-address.ts";
 import type { AppEnv } from "../types.ts";
 
-/** Resolves a request to an operator identity for audit, or undefined when not authorised. */
-export type AdminAuthenticator = (request: Request) => Promise<string | undefined>;
+/** Who is calling (the audit actor) and what it may see (src/core/scope.ts). */
+export interface AdminIdentity {
+  actor: string;
+  scope: Scope;
+}
+
+/** Resolves a request to an operator identity, or undefined when not authorised. */
+export type AdminAuthenticator = (request: Request) => Promise<AdminIdentity | undefined>;
 
 export function bearerAdminAuthenticator(gw: Gateway, envToken?: string): AdminAuthenticator {
   const envDigest = envToken ? createHash("sha256").update(envToken).digest() : undefined;
@@ -19,10 +26,11 @@ export function bearerAdminAuthenticator(gw: Gateway, envToken?: string): AdminA
     if (!raw) return undefined;
     if (envDigest) {
       const digest = createHash("sha256").update(raw).digest();
-      if (timingSafeEqual(digest, envDigest)) return "admin:env";
+      if (timingSafeEqual(digest, envDigest)) return { actor: "admin:env", scope: OWNER_SCOPE };
     }
     const credential = await gw.credentials.verify("admin_token", raw);
-    return credential?.status === "active" ? `admin:${credential.id}` : undefined;
+    if (credential?.status !== "active") return undefined;
+    return { actor: `admin:${credential.id}`, scope: credentialScope(credential) };
   };
 }
 
@@ -33,8 +41,8 @@ export function adminAuth(authenticate: AdminAuthenticator, gw?: Gateway) {
     const client = clientAddress(c);
     const blocked = throttle?.blockedFor(client) ?? 0;
     if (blocked > 0) throw tooManyAuthFailures(blocked);
-    const actor = await authenticate(c.req.raw);
-    if (!actor) {
+    const identity = await authenticate(c.req.raw);
+    if (!identity) {
       const presented = bearerToken(c.req.header("authorization"));
       const wait = presented ? (throttle?.failed(client, parseCredential(presented)?.id) ?? 0) : 0;
       if (wait > 0) throw tooManyAuthFailures(wait);
@@ -44,7 +52,8 @@ export function adminAuth(authenticate: AdminAuthenticator, gw?: Gateway) {
         "admin token is missing or invalid: send `Authorization: Bearer <admin token>` (locally the token `npm start` printed on first start; on AWS mint one with `pooler --aws --url <AdminUrl> admin-token create`)",
       );
     }
-    c.set("actor", actor);
+    c.set("actor", identity.actor);
+    c.set("scope", identity.scope);
     await next();
   });
 }

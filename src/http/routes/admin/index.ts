@@ -9,13 +9,30 @@ import { logAdminRoutes } from "./logs.ts";
 import { oauthAdminRoutes } from "./oauth.ts";
 import { adminOpenApi } from "./openapi.ts";
 import { poolAdminRoutes } from "./pools.ts";
+import { ownerOnly } from "./scope.ts";
 import { settingsAdminRoutes } from "./settings.ts";
 import { usageAdminRoutes } from "./usage.ts";
+
+const OWNER_ONLY: [string, string][] = [
+  ["/admin-tokens", "managing operators (admin tokens)"],
+  ["/admin-tokens/*", "managing operators (admin tokens)"],
+  ["/settings", "instance settings"],
+  ["/audit-events", "the audit trail"],
+  ["/alert-channels", "alert channels"],
+  ["/alert-channels/*", "alert channels"],
+  ["/alerts/evaluate", "an alert evaluation run"],
+];
 
 export function adminRoutes(gw: Gateway, authenticate: AdminAuthenticator, version: string) {
   const app = new Hono<AppEnv>();
   app.get("/openapi.json", (c) => c.json(adminOpenApi(version)));
   app.use("*", adminAuth(authenticate, gw));
+  // Owner-only families (docs/operators.md): operators (admin tokens), instance settings with the
+  // firewall, the audit trail, alert channels and the manual evaluation run. Pool-bound routes check
+  // their Pool themselves; listings filter to the caller's Pools.
+  for (const [path, what] of OWNER_ONLY) app.use(path, ownerOnly(what));
+  // Who the caller is and what it may see (the console and `pooler operator whoami` read it).
+  app.get("/whoami", (c) => c.json({ actor: c.get("actor"), ...c.get("scope") }));
   app.route("/", poolAdminRoutes(gw));
   app.route("/", oauthAdminRoutes(gw));
   app.route("/", accountAdminRoutes(gw));
