@@ -8,6 +8,7 @@ import type {
   AuditEvent,
   Credential,
   CredentialKind,
+  Invite,
   Pool,
   RequestLog,
   StoredFile,
@@ -129,6 +130,8 @@ export interface Store {
   alerts: AlertRepositories;
   /** Gateway-wide switches an operator changes at run time (src/core/settings.ts). */
   settings: SettingsRepository;
+  /** One-time invites to lend an account to a Pool (src/core/invites.ts). */
+  invites: InviteRepository;
   /** Cheap reachability probe for /readyz. */
   ping(): Promise<void>;
 }
@@ -301,4 +304,19 @@ export interface UsageRollupRepository {
   addRecent(increment: RecentIncrement): Promise<void>;
   /** A Pool's buckets from `fromBucket` to `toBucket` inclusive (strongly consistent). */
   listRecent(pool: string, fromBucket: string, toBucket: string): Promise<RecentBucket[]>;
+}
+
+export interface InviteRepository {
+  create(invite: Invite): Promise<void>;
+  get(id: string): Promise<Invite | undefined>;
+  /** Every stored invite, newest first. */
+  list(): Promise<Invite[]>;
+  /** Conditional single-item write: applies `patch` only while the stored status is `from`. */
+  transition(
+    id: string,
+    from: Invite["status"],
+    patch: Partial<
+      Pick<Invite, "status" | "flowId" | "accountId" | "acceptedAt" | "revokedAt" | "updatedAt">
+    >,
+  ): Promise<Invite | undefined>;
 }

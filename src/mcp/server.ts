@@ -3,6 +3,7 @@
 // constructor inputs.
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { Gateway } from "../core/gateway.ts";
+import type { Scope } from "../core/scope.ts";
 import type { ToolContext } from "./tool.ts";
 import { registerAccountTools } from "./tools/accounts.ts";
 import { registerAlertTools } from "./tools/alerts.ts";
@@ -30,6 +31,8 @@ export interface McpServerOptions {
   baseUrl: string;
   /** Id of the authenticated MCP token. */
   tokenId: string;
+  /** The token's scope: a Pool-scoped token sees only its Pools. */
+  scope: Scope;
 }
 
 export function createMcpServer(gw: Gateway, options: McpServerOptions): McpServer {

@@ -7,6 +7,7 @@ import { GatewayError } from "../../core/errors.ts";
 import { FIREWALL_DENIED_MESSAGE } from "../../core/firewall.ts";
 import type { Gateway } from "../../core/gateway.ts";
 import type { Credential } from "../../core/model.ts";
+import { credentialScope } from "../../core/scope.ts";
 import { bearerToken, parseCredential } from "../../core/secrets-format.ts";
 import { DEFAULT_MCP_RATE_LIMIT, type RateLimit, TokenBuckets } from "../../mcp/rate-limit.ts";
 import { readBody } from "../body.ts";
@@ -181,6 +182,7 @@ export function mcpRoutes(gw: Gateway, options: McpRouteOptions) {
         version: options.version,
         baseUrl: options.publicBaseUrl ?? new URL(c.req.url).origin,
         tokenId: token.id,
+        scope: credentialScope(token),
       });
       const transport = new WebStandardStreamableHTTPServerTransport({
         sessionIdGenerator: undefined,

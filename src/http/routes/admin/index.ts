@@ -5,6 +5,7 @@ import type { AppEnv } from "../../types.ts";
 import { accountAdminRoutes } from "./accounts.ts";
 import { alertAdminRoutes } from "./alerts.ts";
 import { adminTokenAdminRoutes, keyAdminRoutes, mcpTokenAdminRoutes } from "./credentials.ts";
+import { inviteAdminRoutes } from "./invites.ts";
 import { logAdminRoutes } from "./logs.ts";
 import { oauthAdminRoutes } from "./oauth.ts";
 import { adminOpenApi } from "./openapi.ts";
@@ -23,7 +24,17 @@ const OWNER_ONLY: [string, string][] = [
   ["/alerts/evaluate", "an alert evaluation run"],
 ];
 
-export function adminRoutes(gw: Gateway, authenticate: AdminAuthenticator, version: string) {
+export interface AdminRouteOptions {
+  /** Public origin for invite URLs when the admin API is reached at another address (AWS). */
+  publicBaseUrl?: string;
+}
+
+export function adminRoutes(
+  gw: Gateway,
+  authenticate: AdminAuthenticator,
+  version: string,
+  options: AdminRouteOptions = {},
+) {
   const app = new Hono<AppEnv>();
   app.get("/openapi.json", (c) => c.json(adminOpenApi(version)));
   app.use("*", adminAuth(authenticate, gw));
@@ -43,5 +54,6 @@ export function adminRoutes(gw: Gateway, authenticate: AdminAuthenticator, versi
   app.route("/", usageAdminRoutes(gw));
   app.route("/", alertAdminRoutes(gw));
   app.route("/", settingsAdminRoutes(gw));
+  app.route("/", inviteAdminRoutes(gw, options));
   return app;
 }
