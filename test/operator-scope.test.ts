@@ -116,7 +116,6 @@ type Probe =
   | { expect: "own"; path?: string };
 
 const OWNER: Probe = { expect: "owner" };
-const POOL: Probe = { expect: "pool" };
 
 /** One or more probes per `METHOD path` of the admin app. `:id`/`:name` are bravo's (or owner-only) ids. */
 const cases = (): Record<string, Probe[]> => ({
