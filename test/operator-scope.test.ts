@@ -246,6 +246,15 @@ describe("a Pool admin's token on every admin route", () => {
     expect(Object.keys(cases()).sort()).toEqual([...table].sort());
   });
 
+  it("describes every route in the OpenAPI document", async () => {
+    const spec = (await as(poolAdmin, "GET", "/openapi.json")).body;
+    const missing = adminRouteTable().filter((route) => {
+      const [method, path] = route.split(" ") as [string, string];
+      return path !== "/openapi.json" && !spec.paths[path.replace(/:(\w+)/g, "{$1}")]?.[method.toLowerCase()];
+    });
+    expect(missing).toEqual([]);
+  });
+
   it("each route filters to the Pool admin's Pools or answers 403 naming the missing scope", async () => {
     const all = cases();
     const markers = bravoMarkers();

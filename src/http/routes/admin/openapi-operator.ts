@@ -1,6 +1,8 @@
 // OpenAPI paths of the operator-plane routes (usage rollups, alerting), merged into openapi.ts.
 import { z } from "zod";
 import { CreateAlertChannel, CreateAlertRule, UpdateAlertChannel, UpdateAlertRule } from "./alert-schemas.ts";
+import { CreateInvite } from "./invites.ts";
+import { UpdateToken } from "./schemas.ts";
 
 const error = { $ref: "#/components/schemas/Error" };
 const ok = (description: string) => ({
@@ -14,6 +16,9 @@ const failure = (description: string) => ({
 const errors = {
   "400": failure("Invalid input"),
   "401": failure("Missing or invalid admin token"),
+  "403": failure(
+    "insufficient_scope: the token's role or Pools do not cover this (param names the missing scope)",
+  ),
   "404": failure("Not found"),
 };
 const body = (schema: z.ZodType) => ({
@@ -29,7 +34,40 @@ const action = (summary: string, extra: Record<string, unknown> = {}) => ({
 const conflict = { "409": failure("The record is not in a state that allows this") };
 
 export function operatorPaths() {
+  const patchToken = (what: string) => ({
+    patch: {
+      summary: `Change an ${what}'s label or scope (role, pools); audited with the new scope`,
+      parameters: idParam,
+      requestBody: body(UpdateToken),
+      responses: { "200": ok("Updated"), ...errors },
+    },
+  });
   return {
+    "/whoami": {
+      get: {
+        summary: "The calling operator: audit actor, role (owner or pool_admin) and assigned Pools",
+        responses: { "200": ok("Identity and scope"), ...errors },
+      },
+    },
+    "/admin-tokens/{id}": patchToken("admin token (owner only)"),
+    "/mcp-tokens/{id}": patchToken("MCP token"),
+    "/invites": {
+      get: {
+        summary: "Invites (statuses active, accepted, revoked, expired), newest first",
+        parameters: query("pool", "status"),
+        responses: { "200": ok("Invites"), ...errors },
+      },
+      post: {
+        summary:
+          "Create an invite: a one-time URL under /onboarding/invites/ (in this answer only) valid for 24 h that signs a ChatGPT account into the Pool with the device code",
+        requestBody: body(CreateInvite),
+        responses: { "201": ok("The invite and its URL"), ...errors },
+      },
+    },
+    "/invites/{id}": {
+      get: { summary: "One invite", parameters: idParam, responses: { "200": ok("The invite"), ...errors } },
+    },
+    "/invites/{id}/revoke": action("Revoke an active invite (takes effect at once)", conflict),
     "/usage": {
       get: {
         summary:
