@@ -3,9 +3,12 @@
 // admin app's route table, the server's tools/list) so a new route or tool without a case fails
 // here. Each one either filters to the token's Pools or answers 403 `insufficient_scope` naming the
 // scope that was missing; nothing of the other Pool leaks, and no refused change happened.
+
+import { PassThrough } from "node:stream";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../src/cli/program.ts";
 import { bearerAdminAuthenticator } from "../src/http/middleware/admin-auth.ts";
 import { adminRoutes } from "../src/http/routes/admin/index.ts";
 import {
@@ -487,5 +490,74 @@ describe("a Pool-scoped MCP token on every MCP tool", () => {
       isError?: boolean;
     };
     expect(log.isError).toBeFalsy();
+  });
+});
+
+describe("the pooler CLI's operator, scope and invite commands", () => {
+  async function cli(args: string[], token = gw.adminToken) {
+    let stdout = "";
+    let stderr = "";
+    const code = await runCli(args, {
+      io: { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) },
+      env: { POOLER_URL: gw.url, POOLER_ADMIN_TOKEN: token },
+      stdin: new PassThrough(),
+    });
+    const lines = stdout.trimEnd().split("\n");
+    return { code, stdout, stderr, last: lines.at(-1) as string };
+  }
+
+  it("admin-token create --role pool-admin --pool prints a working scoped token last", async () => {
+    const made = await cli([
+      "admin-token",
+      "create",
+      "--label",
+      "cli-admin",
+      "--role",
+      "pool-admin",
+      "--pool",
+      "alpha",
+    ]);
+    expect(made.code, made.stderr).toBe(0);
+    expect(made.last).toMatch(/^adm-cxp-[0-9a-f]{12}-[A-Za-z0-9_-]{43}$/);
+    expect(made.stdout).toContain("pool-admin: alpha");
+    const who = await cli(["operator", "whoami"], made.last);
+    expect(who.stdout).toContain("role:  pool-admin");
+    expect(who.stdout).toContain("pools: alpha");
+    const refused = await cli(["settings", "show"], made.last);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("insufficient_scope");
+
+    const id = /^adm-cxp-([0-9a-f]{12})-/.exec(made.last)?.[1] as string;
+    const widened = await cli(["operator", "scope", id, "--pool", "alpha", "--pool", "bravo"]);
+    expect(widened.stdout).toContain("pool-admin: alpha,bravo");
+    expect((await cli(["operator", "list"])).stdout).toMatch(/cli-admin.*pool-admin: alpha,bravo/);
+  });
+
+  it("mcp-token create --pool scopes the token; invite create prints the one-time URL last", async () => {
+    const mcp = await cli(["mcp-token", "create", "--label", "cli-mcp", "--pool", "alpha"]);
+    expect(mcp.code, mcp.stderr).toBe(0);
+    expect(mcp.last).toMatch(/^mcp-cxp-/);
+    expect(mcp.stdout).toContain("pool-admin: alpha");
+
+    const invite = await cli(
+      ["invite", "create", "--pool", "alpha", "--email", "cli@example.com"],
+      poolAdmin,
+    );
+    expect(invite.code, invite.stderr).toBe(0);
+    expect(invite.last).toMatch(
+      new RegExp(`^${gw.url}/onboarding/invites/inv_[0-9a-f]{16}-[A-Za-z0-9_-]{43}$`),
+    );
+    expect((await fetch(invite.last)).status).toBe(200);
+    const listed = await cli(["invite", "list", "--pool", "alpha"], poolAdmin);
+    expect(listed.stdout).toContain("c***@example.com");
+    const id = /inv_[0-9a-f]{16}/.exec(invite.last)?.[0] as string;
+    expect((await cli(["invite", "revoke", id], poolAdmin)).stdout).toContain("status: revoked");
+    expect((await fetch(invite.last)).status).toBe(410);
+    const elsewhere = await cli(
+      ["invite", "create", "--pool", "bravo", "--email", "x@example.com"],
+      poolAdmin,
+    );
+    expect(elsewhere.code).toBe(1);
+    expect(elsewhere.stderr).toContain("pool:bravo");
   });
 });
