@@ -178,4 +178,17 @@ describe("invites", () => {
     expect(bad.status).toBe(400);
     expect((await gw.admin("POST", "/invites", { pool: "nope", email: "a@example.com" })).status).toBe(404);
   });
+
+  it("the console has an Invites page whose script the page loads, and marks owner-only views", async () => {
+    const html = await (await fetch(`${gw.url}/admin/invites`)).text();
+    expect(html).toContain('data-form="create-invite"');
+    expect(html).toContain('data-page="invites"');
+    expect(html).toMatch(/<li data-owner-only><a href="\/admin\/audit"/);
+    const tokens = await (await fetch(`${gw.url}/admin/tokens`)).text();
+    expect(tokens).toContain('name="pools"');
+    expect(tokens).toMatch(/<section aria-labelledby="h-admin-tokens" data-owner-only>/);
+    const script = await fetch(`${gw.url}/admin/assets/page-invites.js`);
+    expect(script.status).toBe(200);
+    expect(await script.text()).toContain('api("POST", "/invites", body)');
+  });
 });

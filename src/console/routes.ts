@@ -14,6 +14,7 @@ import {
   alertsPage,
   auditPage,
   type ConsoleHost,
+  invitesPage,
   keysPage,
   logsPage,
   overviewPage,
@@ -69,6 +70,7 @@ const PAGE_BODIES: Record<string, () => Html> = {
   audit: auditPage,
   alerts: alertsPage,
   tokens: tokensPage,
+  invites: invitesPage,
 };
 
 function asset(c: Context<AppEnv>, name: string, cacheControl?: string) {
