@@ -169,6 +169,7 @@ export async function startLocalGateway(
     adminAuthenticator: bearerAdminAuthenticator(gateway, config.adminToken),
     version: VERSION,
     isDraining: () => draining,
+    publicBaseUrl: config.publicBaseUrl,
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const fetch = withDirectRelayBodies(app.fetch);

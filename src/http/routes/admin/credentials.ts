@@ -132,7 +132,8 @@ function credentialRoutes(gw: Gateway, kind: CredentialKind, path: string, field
     app.patch(`${path}/:id`, async (c) => {
       await scoped(c);
       const input = scopedTokenInput(scopeOf(c), validate(UpdateToken, await jsonBody(c.req.raw)), false);
-      if (kind === "admin_token" && c.get("actor") === `admin:${c.req.param("id")}` && input.role) {
+      const rescoping = input.role !== undefined || input.pools !== undefined;
+      if (kind === "admin_token" && c.get("actor") === `admin:${c.req.param("id")}` && rescoping) {
         throw new GatewayError(
           409,
           "admin_token_in_use",
