@@ -224,8 +224,8 @@ export function tokensPage(): Html {
     <section aria-labelledby="h-mcp-tokens">
       <h2 id="h-mcp-tokens">MCP tokens</h2>
       <p class="hint">
-        For MCP clients (<code>mcp-cxp-…</code>). They work on <code>/mcp</code> only. A token with Pools answers
-        only about them; a Pool admin's tokens always stay within its Pools.
+        For MCP clients (<code>mcp-cxp-…</code>), on <code>/mcp</code> only. A token with Pools answers only
+        about them.
       </p>
       ${create("mcp", "MCP token")}
       <div data-tokens="mcp">${loading}</div>
@@ -233,9 +233,8 @@ export function tokensPage(): Html {
     <section aria-labelledby="h-admin-tokens" data-owner-only>
       <h2 id="h-admin-tokens">Operators (admin tokens)</h2>
       <p class="hint">
-        For this console and the <code>pooler</code> CLI (<code>adm-cxp-…</code>). An owner sees and changes
-        everything; a Pool admin sees and manages only its Pools (their accounts, keys, logs, usage, alerts and
-        invites). The token this tab is signed in with cannot be revoked from here.
+        For this console and the <code>pooler</code> CLI (<code>adm-cxp-…</code>). An owner sees everything; a
+        Pool admin only its Pools. The token this tab is signed in with cannot be revoked from here.
       </p>
       ${create("admin", "admin token")}
       <div data-tokens="admin">${loading}</div>
@@ -246,8 +245,8 @@ export function invitesPage(): Html {
   return html`<section aria-labelledby="h-invite-create">
       <h2 id="h-invite-create">Invite a teammate</h2>
       <p class="hint">
-        The invite is a one-time link, valid for 24 hours: the teammate opens it, signs in to ChatGPT with a code,
-        and the account joins the Pool. No auth.json changes hands. The link is shown once.
+        A one-time link, valid 24 hours and shown once: the teammate signs in to ChatGPT with a code and the
+        account joins the Pool.
       </p>
       <form data-form="create-invite" class="row" method="post" action="${NO_SCRIPT}">
         ${poolSelect("invite-pool")}

@@ -1,9 +1,8 @@
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { type DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
 import { conflict } from "../../core/errors.ts";
 import type { Invite } from "../../core/model.ts";
 import type { InviteRepository } from "../../core/ports.ts";
-import { fromItem, putNew, queryAll, updateExpression } from "./items.ts";
+import { fromItem, putNew, queryAll, updateIfStatus } from "./items.ts";
 import { GSI1 } from "./tables.ts";
 
 // Invites: one item each (the token's secret only as its hash); the GSI lists them newest first.
@@ -39,28 +38,11 @@ export class DynamoInviteRepository implements InviteRepository {
     });
   }
 
-  async transition(
+  transition(
     id: string,
     from: Invite["status"],
     patch: Parameters<InviteRepository["transition"]>[2],
   ): Promise<Invite | undefined> {
-    const expression = updateExpression(patch);
-    try {
-      const { Attributes } = await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: key(id),
-          ...expression,
-          ConditionExpression: "attribute_exists(pk) AND #inviteStatus = :from",
-          ExpressionAttributeNames: { ...expression.ExpressionAttributeNames, "#inviteStatus": "status" },
-          ExpressionAttributeValues: { ...expression.ExpressionAttributeValues, ":from": from },
-          ReturnValues: "ALL_NEW",
-        }),
-      );
-      return fromItem<Invite>(Attributes);
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return undefined;
-      throw error;
-    }
+    return updateIfStatus<Invite>(this.db, this.table, key(id), from, patch);
   }
 }

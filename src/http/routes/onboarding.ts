@@ -3,8 +3,8 @@
 // login. The token in the path is the only credential: unknown tokens spend the same failure
 // allowance as bad admin tokens (auth-throttle.ts), and the page never sends a Referer.
 import { type Context, Hono } from "hono";
+import { CONSOLE_HEADERS } from "../../console/headers.ts";
 import { type InvitePageState, invitePage } from "../../console/invite-page.ts";
-import { CONSOLE_HEADERS } from "../../console/routes.ts";
 import { maskEmail } from "../../core/auth-json.ts";
 import { authThrottle, tooManyAuthFailures } from "../../core/auth-throttle.ts";
 import { GatewayError } from "../../core/errors.ts";

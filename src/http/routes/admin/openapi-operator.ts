@@ -16,9 +16,7 @@ const failure = (description: string) => ({
 const errors = {
   "400": failure("Invalid input"),
   "401": failure("Missing or invalid admin token"),
-  "403": failure(
-    "insufficient_scope: the token's role or Pools do not cover this (param names the missing scope)",
-  ),
+  "403": failure("insufficient_scope (param: the missing scope)"),
   "404": failure("Not found"),
 };
 const body = (schema: z.ZodType) => ({
@@ -36,7 +34,7 @@ const conflict = { "409": failure("The record is not in a state that allows this
 export function operatorPaths() {
   const patchToken = (what: string) => ({
     patch: {
-      summary: `Change an ${what}'s label or scope (role, pools); audited with the new scope`,
+      summary: `Change an ${what}'s label or scope`,
       parameters: idParam,
       requestBody: body(UpdateToken),
       responses: { "200": ok("Updated"), ...errors },
@@ -45,7 +43,7 @@ export function operatorPaths() {
   return {
     "/whoami": {
       get: {
-        summary: "The calling operator: audit actor, role (owner or pool_admin) and assigned Pools",
+        summary: "The caller's actor, role and Pools",
         responses: { "200": ok("Identity and scope"), ...errors },
       },
     },
@@ -53,13 +51,12 @@ export function operatorPaths() {
     "/mcp-tokens/{id}": patchToken("MCP token"),
     "/invites": {
       get: {
-        summary: "Invites (statuses active, accepted, revoked, expired), newest first",
+        summary: "List invites",
         parameters: query("pool", "status"),
         responses: { "200": ok("Invites"), ...errors },
       },
       post: {
-        summary:
-          "Create an invite: a one-time URL under /onboarding/invites/ (in this answer only) valid for 24 h that signs a ChatGPT account into the Pool with the device code",
+        summary: "Create an invite (one-time URL in this answer only)",
         requestBody: body(CreateInvite),
         responses: { "201": ok("The invite and its URL"), ...errors },
       },
@@ -67,7 +64,7 @@ export function operatorPaths() {
     "/invites/{id}": {
       get: { summary: "One invite", parameters: idParam, responses: { "200": ok("The invite"), ...errors } },
     },
-    "/invites/{id}/revoke": action("Revoke an active invite (takes effect at once)", conflict),
+    "/invites/{id}/revoke": action("Revoke an invite", conflict),
     "/usage": {
       get: {
         summary:

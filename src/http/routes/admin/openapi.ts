@@ -25,8 +25,7 @@ const errors = {
     content: { "application/json": { schema: error } },
   },
   "403": {
-    description:
-      "insufficient_scope: the token's role or Pools do not cover this (param names the missing scope)",
+    description: "insufficient_scope (param: the missing scope)",
     content: { "application/json": { schema: error } },
   },
   "404": { description: "Not found", content: { "application/json": { schema: error } } },
@@ -212,7 +211,7 @@ export function adminOpenApi(version: string) {
       "/mcp-tokens": {
         get: { summary: "List MCP tokens", responses: { "200": ok("Tokens"), ...errors } },
         post: {
-          summary: "Create an MCP token (raw token returned once); with pools it answers only about them",
+          summary: "Create an MCP token (raw token returned once)",
           requestBody: body(CreateMcpToken),
           responses: { "201": ok("Created"), ...errors },
         },
@@ -222,8 +221,7 @@ export function adminOpenApi(version: string) {
       "/admin-tokens": {
         get: { summary: "List admin tokens (prefixes only)", responses: { "200": ok("Tokens"), ...errors } },
         post: {
-          summary:
-            "Create an admin token (raw token returned once); role owner (default) or pool_admin with pools",
+          summary: "Create an admin token (raw token returned once)",
           requestBody: body(CreateAdminToken),
           responses: { "201": ok("Created"), ...errors },
         },
