@@ -498,7 +498,14 @@ describe("the pooler CLI's operator, scope and invite commands", () => {
     let stdout = "";
     let stderr = "";
     const code = await runCli(args, {
-      io: { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) },
+      io: {
+        stdout: (t) => {
+          stdout += t;
+        },
+        stderr: (t) => {
+          stderr += t;
+        },
+      },
       env: { POOLER_URL: gw.url, POOLER_ADMIN_TOKEN: token },
       stdin: new PassThrough(),
     });
