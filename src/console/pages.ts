@@ -60,7 +60,7 @@ export function overviewPage(): Html {
 }
 
 export function poolsPage(): Html {
-  return html`<section aria-labelledby="h-create-pool">
+  return html`<section aria-labelledby="h-create-pool" data-owner-only>
       <h2 id="h-create-pool">Create a pool</h2>
       <form data-form="create-pool" method="post" action="${NO_SCRIPT}" class="row">
         ${input(
@@ -307,7 +307,7 @@ export function alertsPage(): Html {
     html`<div data-param="${name}">
       ${input(id, label, name, html`type="number" min="${min}" max="${max}" step="any"`)}
     </div>`;
-  return html`<div class="row toolbar">
+  return html`<div class="row toolbar" data-owner-only>
       <button type="button" class="secondary" data-evaluate>Evaluate the rules now</button>
       <span class="hint">Rules are evaluated on a schedule; this runs them once, now.</span>
     </div>
@@ -382,7 +382,7 @@ export function alertsPage(): Html {
       </details>
       <div data-alert="rules">${loading}</div>
     </section>
-    <section aria-labelledby="h-channels">
+    <section aria-labelledby="h-channels" data-owner-only>
       <h2 id="h-channels">Channels</h2>
       <details data-create="channel">
         <summary>Add a webhook channel</summary>
