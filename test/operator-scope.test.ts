@@ -445,6 +445,10 @@ describe("a Pool-scoped MCP token on every MCP tool", () => {
       { args: { pool: "bravo" }, expect: "pool" },
     ],
     codex_pooler_list_audit_events: [{ args: {}, expect: "owner" }],
+    codex_pooler_list_invites: [
+      { args: {}, expect: "filter", sees: "alpha" },
+      { args: { pool: "bravo" }, expect: "pool" },
+    ],
     codex_pooler_get_client_setup: [{ args: {}, expect: "filter" }],
   });
 
@@ -483,6 +487,11 @@ describe("a Pool-scoped MCP token on every MCP tool", () => {
       content: { text: string }[];
     };
     expect(pools.content[0]?.text).toContain("bravo");
+    const invites = (await ownerClient.callTool({ name: "codex_pooler_list_invites", arguments: {} })) as {
+      content: { text: string }[];
+    };
+    expect(invites.content[0]?.text).toContain(b.invite);
+    expect(invites.content[0]?.text).not.toContain("@example.com");
     const log = (await ownerClient.callTool({
       name: "codex_pooler_get_request_log",
       arguments: { id: b.log },

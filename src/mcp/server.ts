@@ -9,6 +9,7 @@ import { registerAccountTools } from "./tools/accounts.ts";
 import { registerAlertTools } from "./tools/alerts.ts";
 import { registerAuditTools } from "./tools/audit.ts";
 import { registerInstanceTools } from "./tools/instance.ts";
+import { registerInviteTools } from "./tools/invites.ts";
 import { registerKeyTools } from "./tools/keys.ts";
 import { registerLogTools } from "./tools/logs.ts";
 import { registerPoolTools } from "./tools/pools.ts";
@@ -50,6 +51,7 @@ export function createMcpServer(gw: Gateway, options: McpServerOptions): McpServ
   registerRoutingTools(server, ctx);
   registerAlertTools(server, ctx);
   registerAuditTools(server, ctx);
+  registerInviteTools(server, ctx);
   registerSetupTools(server, ctx);
   return server;
 }
