@@ -191,4 +191,15 @@ describe("invites", () => {
     expect(script.status).toBe(200);
     expect(await script.text()).toContain('api("POST", "/invites", body)');
   });
+
+  it("puts POOLER_PUBLIC_BASE_URL in the link when the gateway sits behind a proxy", async () => {
+    const behind = await startTestGateway({ POOLER_PUBLIC_BASE_URL: "https://pooler.example.com/" });
+    try {
+      expect((await behind.admin("POST", "/pools", { name: "team" })).status).toBe(201);
+      const created = await behind.admin("POST", "/invites", { pool: "team", email: "pal@example.com" });
+      expect(created.body.url).toBe(`https://pooler.example.com${created.body.path}`);
+    } finally {
+      await behind.stop();
+    }
+  });
 });
