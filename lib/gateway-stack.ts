@@ -59,6 +59,14 @@ export class GatewayStack extends Stack {
         "Change after rotating the origin secret so CloudFront picks up the new value (docs/deploy-aws.md)",
     });
 
+    const iamPoolAdmins = new CfnParameter(this, "IamPoolAdmins", {
+      type: "String",
+      default: "",
+      allowedPattern: "^[A-Za-z0-9:/_+=,.@*;\\s-]*$",
+      description:
+        "IAM callers of the admin URL that are Pool admins instead of owners: `<caller ARN, or prefix ending in *>=<pool>+<pool>` separated by `;` (docs/operators.md). Empty: every IAM caller is an owner.",
+    });
+
     const version = (JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { version: string })
       .version;
     // Names, ARNs and settings only: secrets are read from Secrets Manager at run time.
@@ -97,7 +105,12 @@ export class GatewayStack extends Stack {
       description: "Codex Pooler admin API (IAM-authenticated function URL)",
       timeout: Duration.seconds(60),
       memorySize: 512,
-      environment,
+      environment: {
+        ...environment,
+        POOLER_IAM_POOL_ADMINS: iamPoolAdmins.valueAsString,
+        // Invite URLs: the public origin when it is known at synth time (a CloudFront domain would be a cycle).
+        ...(config.domainName ? { POOLER_PUBLIC_BASE_URL: `https://${config.domainName}` } : {}),
+      },
     });
     // The web console and the admin API it calls, for browsers (which cannot sign SigV4): CloudFront
     // sends /admin and /admin/* here; operators sign in with an admin token minted over the IAM URL.
@@ -110,7 +123,11 @@ export class GatewayStack extends Stack {
             "Codex Pooler web console and its admin API (/admin behind CloudFront, admin-token sign-in)",
           timeout: Duration.seconds(60),
           memorySize: 512,
-          environment: { ...environment, POOLER_ORIGIN_SECRET_ARN: originSecret.secret.secretArn },
+          environment: {
+            ...environment,
+            POOLER_ORIGIN_SECRET_ARN: originSecret.secret.secretArn,
+            ...(config.domainName ? { POOLER_PUBLIC_BASE_URL: `https://${config.domainName}` } : {}),
+          },
         })
       : undefined;
     const mcp = new GatewayFunction(this, "Mcp", {

@@ -699,6 +699,9 @@ describe("MCP tokens", () => {
       id: expect.stringMatching(/^[0-9a-f]{12}$/),
       prefix: `mcp-cxp-${token.id}`,
       label: "agent",
+      // No Pools named: the owner view (docs/operators.md).
+      role: "owner",
+      pools: [],
       status: "active",
       createdAt: expect.stringMatching(ISO),
       updatedAt: expect.stringMatching(ISO),

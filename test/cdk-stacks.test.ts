@@ -433,6 +433,12 @@ describe("function URLs and CloudFront", () => {
   it("takes the alarm e-mail and the origin header version as deploy parameters", () => {
     expect(gatewayJson.Parameters.AlarmEmail).toMatchObject({ Type: "String", Default: "" });
     expect(gatewayJson.Parameters.OriginHeaderVersion).toMatchObject({ Type: "String", Default: "0" });
+    // IAM callers named here are Pool admins on the admin function; by default every IAM caller is an owner.
+    expect(gatewayJson.Parameters.IamPoolAdmins).toMatchObject({ Type: "String", Default: "" });
+    expect(fn("Admin")[1].Properties.Environment.Variables.POOLER_IAM_POOL_ADMINS).toEqual({
+      Ref: "IamPoolAdmins",
+    });
+    expect(fn("Runtime")[1].Properties.Environment.Variables.POOLER_IAM_POOL_ADMINS).toBeUndefined();
     expect(Object.keys(gatewayJson.Outputs).sort()).toEqual([
       "AdminInvokePolicyArn",
       "AdminUrl",

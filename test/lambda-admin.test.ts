@@ -39,10 +39,13 @@ beforeAll(async () => {
   recorder = new AwsCallRecorder(env.tables);
   secrets = mockSecretsManager({ [ORIGIN_SECRET_ARN]: ORIGIN_VALUE }, recorder);
   stdout = captureOutput();
+  // The stack parameter IamPoolAdmins: this caller is a Pool admin of iam-pool; everyone else an owner.
+  process.env.POOLER_IAM_POOL_ADMINS = `${POOL_ADMIN_ARN}=iam-pool;arn:aws:sts::123456789012:assumed-role/Other/*=elsewhere`;
   admin = recorder.as("admin", (await import("../lambdas/admin.ts")).handler);
 });
 
 afterAll(async () => {
+  delete process.env.POOLER_IAM_POOL_ADMINS;
   recorder?.restore();
   stdout?.restore();
   secrets?.mock.restore();
@@ -50,6 +53,7 @@ afterAll(async () => {
 });
 
 const call = (input: Parameters<typeof invoke>[1]) => invoke(admin, input);
+const POOL_ADMIN_ARN = "arn:aws:iam::123456789012:user/pool-admin-bob";
 
 describe("admin function URL (IAM)", () => {
   it("records the IAM caller from the request context as the audit actor", async () => {
@@ -67,6 +71,31 @@ describe("admin function URL (IAM)", () => {
     expect(created.prelude().statusCode).toBe(201);
     const event = audit.json().data.find((e: { action: string }) => e.action === "pool.create");
     expect(event.actor).toBe(`iam:${OPERATOR.userArn}`);
+  });
+
+  it("maps an IAM caller named in IamPoolAdmins to a Pool admin of its Pools; others stay owners", async () => {
+    const bob = { ...OPERATOR, userArn: POOL_ADMIN_ARN };
+    expect(
+      (
+        await call({
+          method: "POST",
+          path: "/admin/v1/pools",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ name: "iam-other" }),
+          iam: OPERATOR,
+        })
+      ).prelude().statusCode,
+    ).toBe(201);
+    const who = await call({ path: "/admin/v1/whoami", iam: bob });
+    expect(who.json()).toEqual({ actor: `iam:${POOL_ADMIN_ARN}`, role: "pool_admin", pools: ["iam-pool"] });
+    const pools = await call({ path: "/admin/v1/pools", iam: bob });
+    expect(pools.json().data.map((p: { name: string }) => p.name)).toEqual(["iam-pool"]);
+    const settings = await call({ path: "/admin/v1/settings", iam: bob });
+    expect(settings.prelude().statusCode).toBe(403);
+    expect(settings.json().error).toMatchObject({ code: "insufficient_scope", param: "owner" });
+    const other = await call({ path: "/admin/v1/pools/iam-other", iam: bob });
+    expect(other.json().error.param).toBe("pool:iam-other");
+    expect((await call({ path: "/admin/v1/whoami", iam: OPERATOR })).json().role).toBe("owner");
   });
 
   it("refuses a request without an IAM identity", async () => {

@@ -33,6 +33,7 @@ const TOOLS = [
   "codex_pooler_get_routing_health",
   "codex_pooler_list_alert_incidents",
   "codex_pooler_list_audit_events",
+  "codex_pooler_list_invites",
   "codex_pooler_get_client_setup",
 ];
 

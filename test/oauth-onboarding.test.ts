@@ -3,13 +3,11 @@
 // failure modes, and that the secret flow state (device_auth_id, PKCE verifier, state) never reaches
 // DynamoDB and is gone once a flow ends.
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../src/cli/program.ts";
 import { readSse, startTestGateway, TEXT_TURN_BODY, type TestGateway, waitFor } from "./helpers/gateway.ts";
-import { tableContents, walPayload } from "./helpers/leveldb.ts";
+import { inDynamo as inDynamoOf } from "./helpers/leveldb.ts";
 import { startPoolerCli } from "./helpers/process.ts";
 
 const CALLBACK = "http://localhost:1455/auth/callback";
@@ -76,19 +74,7 @@ function expectError(res: { status: number; body: any }, status: number, code: s
   expect(typeof res.body.error.message).toBe("string");
 }
 
-/** Every file of the embedded DynamoDB, LevelDB logs and tables decoded, so a stored string is found. */
-function dynamoFiles(): Buffer[] {
-  const dir = join(gw.dataDir, "dynamodb");
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((entry) => entry.isFile())
-    .flatMap((entry) => {
-      const bytes = readFileSync(join(entry.parentPath, entry.name));
-      if (/\.log$/.test(entry.name)) return [bytes, walPayload(bytes)];
-      if (/\.(ldb|sst)$/.test(entry.name)) return [bytes, tableContents(bytes)];
-      return [bytes];
-    });
-}
-const inDynamo = (needle: string) => dynamoFiles().some((b) => b.includes(Buffer.from(needle, "utf8")));
+const inDynamo = (needle: string) => inDynamoOf(gw.dataDir, needle);
 
 async function serveTurn(poolKey: string, chatgptAccountId: string) {
   const before = gw.fake.responsesFor(chatgptAccountId).length;

@@ -28,6 +28,20 @@ export function nonEmpty(what: string): (value: string) => string {
   };
 }
 
+/** `--role`: `owner` or `pool-admin` (also `pool_admin`), as the admin API spells it. */
+export function parseRole(value: string): "owner" | "pool_admin" {
+  const role = value.trim().toLowerCase().replace("-", "_");
+  if (role !== "owner" && role !== "pool_admin")
+    throw new InvalidArgumentError("Must be owner or pool-admin.");
+  return role;
+}
+
+/** A repeatable option: each use adds one value. */
+export function collect(what: string): (value: string, previous: string[] | undefined) => string[] {
+  const one = nonEmpty(what);
+  return (value, previous) => [...(previous ?? []), one(value)];
+}
+
 export function parseRingSize(value: string): number {
   const n = /^\d+$/.test(value.trim()) ? Number(value.trim()) : Number.NaN;
   if (!Number.isSafeInteger(n) || n < 1 || n > 16)

@@ -6,6 +6,7 @@ import { registerAccountCommands } from "./commands/account.ts";
 import { registerAlertCommands } from "./commands/alert.ts";
 import { registerAuditCommand } from "./commands/audit.ts";
 import { registerClientConfigCommand } from "./commands/client-config.ts";
+import { registerInviteCommands } from "./commands/invite.ts";
 import { registerKeyCommands } from "./commands/key.ts";
 import { registerLogsCommand } from "./commands/logs.ts";
 import { registerMcpTokenCommands } from "./commands/mcp-token.ts";
@@ -86,6 +87,7 @@ export function buildProgram(deps: CliDeps): Command {
   registerAccountCommands(program, deps);
   registerKeyCommands(program, deps);
   registerMcpTokenCommands(program, deps);
+  registerInviteCommands(program, deps);
   registerLogsCommand(program, deps);
   registerAuditCommand(program, deps);
   registerUsageCommand(program, deps);

@@ -74,8 +74,12 @@ export const McpTokenSchema = z.object({
   createdAt: time,
   updatedAt: time,
   lastUsedAt: time,
+  /** Admin and MCP tokens: `owner` or `pool_admin` with the assigned Pools. */
+  role: text,
+  pools: z.array(z.string()).nullish(),
 });
 export type McpToken = z.infer<typeof McpTokenSchema>;
+export const WhoamiResponse = z.object({ actor: z.string(), role: z.string(), pools: z.array(z.string()) });
 
 export const UsageSchema = z.object({
   inputTokens: count,
@@ -182,3 +186,19 @@ export const ApiErrorBody = z.object({
     param: z.string().nullish(),
   }),
 });
+
+export const InviteSchema = z.object({
+  id: z.string(),
+  pool: text,
+  email: text,
+  label: text,
+  status: text,
+  createdBy: text,
+  createdAt: time,
+  expiresAt: time,
+  acceptedAt: time,
+  accountId: text,
+});
+export const InviteResponse = z.object({ invite: InviteSchema });
+export const InviteCreateResponse = z.object({ invite: InviteSchema, url: z.string() });
+export const InviteListResponse = z.object({ data: z.array(InviteSchema) });

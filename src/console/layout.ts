@@ -25,9 +25,13 @@ export const NAV: readonly NavItem[] = [
   { page: "logs", path: "/logs", title: "Request logs" },
   { page: "audit", path: "/audit", title: "Audit log" },
   { page: "alerts", path: "/alerts", title: "Alerts" },
+  { page: "invites", path: "/invites", title: "Invites" },
   { page: "tokens", path: "/tokens", title: "Tokens" },
   { page: "clients", path: "/clients", title: "Client setup" },
 ];
+
+/** Pages a Pool admin cannot use (docs/operators.md); the client script hides their links. */
+const OWNER_ONLY_PAGES = new Set(["audit"]);
 
 export const href = (path: string) => `${CONSOLE_BASE}${path}`;
 const asset = (name: string) => href(`/assets/${consoleAssets().version}/${name}`);
@@ -60,7 +64,7 @@ function consoleData(): Html {
 export function layout(page: string, title: string, body: Html): Html {
   const nav = NAV.map(
     (item) =>
-      html`<li><a href="${href(item.path)}"${item.page === page ? html` aria-current="page"` : ""}>${item.title}</a></li>`,
+      html`<li${OWNER_ONLY_PAGES.has(item.page) ? html` data-owner-only` : ""}><a href="${href(item.path)}"${item.page === page ? html` aria-current="page"` : ""}>${item.title}</a></li>`,
   );
   return html`<!doctype html>
 <html lang="en">

@@ -60,7 +60,7 @@ export function overviewPage(): Html {
 }
 
 export function poolsPage(): Html {
-  return html`<section aria-labelledby="h-create-pool">
+  return html`<section aria-labelledby="h-create-pool" data-owner-only>
       <h2 id="h-create-pool">Create a pool</h2>
       <form data-form="create-pool" method="post" action="${NO_SCRIPT}" class="row">
         ${input(
@@ -187,9 +187,23 @@ export function tokensPage(): Html {
   const create = (kind: string, noun: string) =>
     html`<form data-form="create-${kind}-token" class="row" method="post" action="${NO_SCRIPT}">
       ${input(`${kind}-token-label`, "Label (optional)", "label", html`maxlength="160"`)}
+      ${field(
+        `${kind}-token-role`,
+        "Role",
+        html`<select id="${kind}-token-role" name="role">
+          <option value="owner">owner (every Pool)</option>
+          <option value="pool_admin">Pool admin (only the Pools below)</option>
+        </select>`,
+      )}
+      ${input(
+        `${kind}-token-pools`,
+        "Pools (Pool admin; comma-separated)",
+        "pools",
+        html`maxlength="2000" placeholder="team-a, team-b"`,
+      )}
       <button type="submit">Create ${noun}</button>
     </form>`;
-  return html`<section aria-labelledby="h-mcp-gate">
+  return html`<section aria-labelledby="h-mcp-gate" data-owner-only>
       <h2 id="h-mcp-gate">MCP endpoint</h2>
       <p class="hint">
         The read-only operator MCP server at <code>/mcp</code>. Turning it off refuses every MCP token (403) without
@@ -197,7 +211,7 @@ export function tokensPage(): Html {
       </p>
       <div data-mcp-gate>${loading}</div>
     </section>
-    <section aria-labelledby="h-firewall">
+    <section aria-labelledby="h-firewall" data-owner-only>
       <h2 id="h-firewall">Runtime firewall</h2>
       <p class="hint">
         A client-IP allow-list in front of every route (<code>/backend-api</code>, <code>/v1</code>,
@@ -210,18 +224,54 @@ export function tokensPage(): Html {
     <div data-reveal></div>
     <section aria-labelledby="h-mcp-tokens">
       <h2 id="h-mcp-tokens">MCP tokens</h2>
-      <p class="hint">For MCP clients (<code>mcp-cxp-…</code>). They work on <code>/mcp</code> only.</p>
+      <p class="hint">
+        For MCP clients (<code>mcp-cxp-…</code>), on <code>/mcp</code> only. A token with Pools answers only
+        about them.
+      </p>
       ${create("mcp", "MCP token")}
       <div data-tokens="mcp">${loading}</div>
     </section>
-    <section aria-labelledby="h-admin-tokens">
-      <h2 id="h-admin-tokens">Admin tokens</h2>
+    <section aria-labelledby="h-admin-tokens" data-owner-only>
+      <h2 id="h-admin-tokens">Operators (admin tokens)</h2>
       <p class="hint">
-        For this console and the <code>pooler</code> CLI (<code>adm-cxp-…</code>). The token this tab is signed in
-        with cannot be revoked from here.
+        For this console and the <code>pooler</code> CLI (<code>adm-cxp-…</code>). An owner sees everything; a
+        Pool admin only its Pools. The token this tab is signed in with cannot be revoked from here.
       </p>
       ${create("admin", "admin token")}
       <div data-tokens="admin">${loading}</div>
+    </section>`;
+}
+
+export function invitesPage(): Html {
+  return html`<section aria-labelledby="h-invite-create">
+      <h2 id="h-invite-create">Invite a teammate</h2>
+      <p class="hint">
+        A one-time link, valid 24 hours and shown once: the teammate signs in to ChatGPT with a code and the
+        account joins the Pool.
+      </p>
+      <form data-form="create-invite" class="row" method="post" action="${NO_SCRIPT}">
+        ${poolSelect("invite-pool")}
+        ${input("invite-email", "Email", "email", html`type="email" required maxlength="254"`)}
+        ${input("invite-label", "Account label (optional)", "label", html`maxlength="160"`)}
+        <button type="submit">Create invite</button>
+      </form>
+      <div data-reveal></div>
+    </section>
+    <section aria-labelledby="h-invites">
+      <h2 id="h-invites">Invites</h2>
+      <form data-form="invite-filter" class="row" method="post" action="${NO_SCRIPT}">
+        ${poolSelect("invites-pool", { any: true })}
+        ${field(
+          "invites-status",
+          "Status",
+          html`<select id="invites-status" name="status">
+            <option value="">Any status</option>
+            ${options(["active", "accepted", "revoked", "expired"])}
+          </select>`,
+        )}
+        <button type="submit">Apply</button>
+      </form>
+      <div data-invites>${loading}</div>
     </section>`;
 }
 
@@ -258,7 +308,7 @@ export function alertsPage(): Html {
     html`<div data-param="${name}">
       ${input(id, label, name, html`type="number" min="${min}" max="${max}" step="any"`)}
     </div>`;
-  return html`<div class="row toolbar">
+  return html`<div class="row toolbar" data-owner-only>
       <button type="button" class="secondary" data-evaluate>Evaluate the rules now</button>
       <span class="hint">Rules are evaluated on a schedule; this runs them once, now.</span>
     </div>
@@ -333,7 +383,7 @@ export function alertsPage(): Html {
       </details>
       <div data-alert="rules">${loading}</div>
     </section>
-    <section aria-labelledby="h-channels">
+    <section aria-labelledby="h-channels" data-owner-only>
       <h2 id="h-channels">Channels</h2>
       <details data-create="channel">
         <summary>Add a webhook channel</summary>

@@ -7,12 +7,14 @@ import { type Context, Hono } from "hono";
 import { html } from "hono/html";
 import { ASSET_NAME, consoleAssets } from "./assets.ts";
 import { clientSetupPage } from "./client-setup.ts";
+import { CONSOLE_HEADERS } from "./headers.ts";
 import { type Html, layout, NAV, signInLayout } from "./layout.ts";
 import {
   accountsPage,
   alertsPage,
   auditPage,
   type ConsoleHost,
+  invitesPage,
   keysPage,
   logsPage,
   overviewPage,
@@ -20,26 +22,6 @@ import {
   signInPage,
   tokensPage,
 } from "./pages.ts";
-
-/** Scripts only from this origin's files, no inline code, no framing, nothing cached. */
-export const CONSOLE_HEADERS: Readonly<Record<string, string>> = {
-  "content-security-policy": [
-    "default-src 'none'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    "connect-src 'self'",
-    "form-action 'self'",
-    "base-uri 'none'",
-    "frame-ancestors 'none'",
-  ].join("; "),
-  "cache-control": "no-store",
-  "x-content-type-options": "nosniff",
-  "referrer-policy": "no-referrer",
-  "x-frame-options": "DENY",
-  "cross-origin-opener-policy": "same-origin",
-  "cross-origin-resource-policy": "same-origin",
-};
 
 const ASSET_TYPES = { js: "text/javascript; charset=utf-8", css: "text/css; charset=utf-8" } as const;
 /** A versioned asset never changes under its address. */
@@ -68,6 +50,7 @@ const PAGE_BODIES: Record<string, () => Html> = {
   audit: auditPage,
   alerts: alertsPage,
   tokens: tokensPage,
+  invites: invitesPage,
 };
 
 function asset(c: Context, name: string, cacheControl?: string) {

@@ -8,6 +8,7 @@ import { badRequest, GatewayError } from "./errors.ts";
 import { applyPolicy, type KeyPolicyInput } from "./key-policy.ts";
 import type { Credential, CredentialKind, CredentialStatus } from "./model.ts";
 import { requirePool } from "./pools.ts";
+import { credentialScope, describeScope, MAX_SCOPE_POOLS, type OperatorRole } from "./scope.ts";
 import {
   credentialPrefix,
   hashSecret,
@@ -66,7 +67,7 @@ export class CredentialService {
 
   async create(
     kind: CredentialKind,
-    input: { pool?: string; label?: string; policy?: KeyPolicyInput },
+    input: { pool?: string; label?: string; policy?: KeyPolicyInput } & ScopeInput,
     actor: string,
   ): Promise<{ credential: Credential; secret: string }> {
     const label = normalizeLabel(input.label);
@@ -76,6 +77,7 @@ export class CredentialService {
     } else if (input.policy) {
       throw badRequest("only Pool API keys have a policy", "policy");
     }
+    const scope = await this.#scopeFields(kind, input);
     const { policy, changed } = applyPolicy(undefined, input.policy);
     const minted = mintCredential(kind);
     const now = this.ctx.clock.now();
@@ -89,6 +91,7 @@ export class CredentialService {
       createdAt: now,
       updatedAt: now,
       policy,
+      ...scope,
     };
     await this.ctx.store.credentials.create(credential);
     this.#cache.delete(`${kind}:${minted.id}`);
@@ -101,22 +104,55 @@ export class CredentialService {
         pool: credential.pool ?? null,
         label: label ?? null,
         ...(changed.length > 0 ? { policy: changed.join(",") } : {}),
+        ...(kind === "pool_key" ? {} : { scope: scopeText(credential) }),
       },
     });
     return { credential, secret: minted.raw };
+  }
+
+  /** Role and Pool assignments of admin and MCP tokens; every assigned Pool must exist. */
+  async #scopeFields(kind: CredentialKind, input: ScopeInput): Promise<Pick<Credential, "role" | "pools">> {
+    if (input.role === undefined && input.pools === undefined) return {};
+    if (kind === "pool_key") throw badRequest("Pool API keys have no role; they belong to one Pool", "role");
+    const role = input.role ?? (input.pools !== undefined ? "pool_admin" : "owner");
+    if (role === "owner") {
+      if (input.pools !== undefined && input.pools.length > 0) {
+        throw badRequest("an owner token has every Pool; assign Pools only with role pool_admin", "pools");
+      }
+      return kind === "admin_token" ? { role: "owner" } : {};
+    }
+    const pools = [...new Set(input.pools ?? [])].sort();
+    if (pools.length === 0) {
+      throw badRequest("a pool_admin token needs at least one Pool (pools)", "pools");
+    }
+    if (pools.length > MAX_SCOPE_POOLS) throw badRequest(`at most ${MAX_SCOPE_POOLS} Pools`, "pools");
+    for (const pool of pools) await requirePool(this.ctx, pool);
+    return { role: "pool_admin", pools };
   }
 
   /** Label and policy edits; the audit event names the changed fields, never their values. */
   async update(
     kind: CredentialKind,
     id: string,
-    input: { label?: string; policy?: KeyPolicyInput },
+    input: { label?: string; policy?: KeyPolicyInput } & ScopeInput,
     actor: string,
   ): Promise<Credential> {
     const current = await this.#requireLive(kind, id);
     if (input.policy && kind !== "pool_key") throw badRequest("only Pool API keys have a policy", "policy");
     const patch: Partial<Omit<Credential, "id" | "kind" | "createdAt">> = {};
     const changed: string[] = [];
+    if (input.role !== undefined || input.pools !== undefined) {
+      const scope = await this.#scopeFields(kind, {
+        role: input.role ?? (input.pools !== undefined ? "pool_admin" : current.role),
+        pools: input.pools ?? (input.role === "owner" ? undefined : current.pools),
+      });
+      if (scopeText(scope) !== scopeText(current)) {
+        patch.role = scope.role ?? "owner";
+        // An owner has no Pool list: remove the attribute rather than keep a stale one.
+        patch.pools = scope.pools;
+        changed.push("scope");
+      }
+    }
     if (input.label !== undefined) {
       const label = normalizeLabel(input.label);
       if (label !== current.label) {
@@ -140,8 +176,12 @@ export class CredentialService {
       action: `${AUDIT_TARGET[kind]}.update`,
       targetType: AUDIT_TARGET[kind],
       targetId: id,
-      details: { changed: changed.join(",") },
+      details: {
+        changed: changed.join(","),
+        ...(changed.includes("scope") ? { scope: scopeText(updated) } : {}),
+      },
     });
+    this.#notify(updated);
     return updated;
   }
 
@@ -258,6 +298,14 @@ export class CredentialService {
     return credential;
   }
 }
+
+/** Role and Pool assignments as the admin API takes them (admin and MCP tokens). */
+export interface ScopeInput {
+  role?: OperatorRole;
+  pools?: string[];
+}
+
+const scopeText = (c: Pick<Credential, "role" | "pools">) => describeScope(credentialScope(c));
 
 export function normalizeLabel(label: string | undefined): string | undefined {
   if (label === undefined) return undefined;

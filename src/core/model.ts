@@ -126,6 +126,10 @@ export interface Credential {
   revokedAt?: number;
   /** Pool API keys only. */
   policy?: KeyPolicy;
+  /** Admin and MCP tokens: `pool_admin` sees only `pools` (src/core/scope.ts); absent = owner. */
+  role?: "owner" | "pool_admin";
+  /** Admin and MCP tokens with the `pool_admin` role: the assigned Pools. */
+  pools?: string[];
 }
 
 export interface AuditEvent {
@@ -182,5 +186,31 @@ export interface StoredFile {
   status: "pending" | "uploaded";
   createdAt: number;
   /** Epoch seconds; the store deletes the row after this (DynamoDB TTL). */
+  expiresAt: number;
+}
+
+/** A one-time invite to lend a ChatGPT account to one Pool (src/core/invites.ts). */
+export interface Invite {
+  id: string;
+  pool: string;
+  /** Who the invite is for (shown masked); the account that signs in may differ. */
+  email: string;
+  /** Label for the account the invite adds; default: the gateway's plan-based label. */
+  label?: string;
+  /** Stored status; an `active` invite past `endsAt` is expired (see `inviteStatus`). */
+  status: "active" | "accepted" | "revoked";
+  /** SHA-256 of the token's secret part. */
+  tokenHash: string;
+  createdBy: string;
+  createdAt: number;
+  updatedAt: number;
+  /** Epoch ms: the invite cannot be used from then on (24 h after creation). */
+  endsAt: number;
+  /** The device-code login the invitee started last. */
+  flowId?: string;
+  accountId?: string;
+  acceptedAt?: number;
+  revokedAt?: number;
+  /** Epoch seconds: the store may drop the item after this (DynamoDB TTL). */
   expiresAt: number;
 }

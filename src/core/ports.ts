@@ -8,6 +8,7 @@ import type {
   AuditEvent,
   Credential,
   CredentialKind,
+  Invite,
   Pool,
   RequestLog,
   StoredFile,
@@ -98,6 +99,8 @@ export interface RequestLogQuery {
   limit: number;
   cursor?: string;
   pool?: string;
+  /** Only rows of these Pools (a Pool admin's scope); empty matches nothing. At most 100. */
+  pools?: readonly string[];
   keyId?: string;
 }
 
@@ -125,6 +128,8 @@ export interface Store {
   alerts: AlertRepositories;
   /** Gateway-wide switches an operator changes at run time (src/core/settings.ts). */
   settings: SettingsRepository;
+  /** One-time invites to lend an account to a Pool (src/core/invites.ts). */
+  invites: InviteRepository;
   /** Cheap reachability probe for /readyz. */
   ping(): Promise<void>;
 }
@@ -297,4 +302,19 @@ export interface UsageRollupRepository {
   addRecent(increment: RecentIncrement): Promise<void>;
   /** A Pool's buckets from `fromBucket` to `toBucket` inclusive (strongly consistent). */
   listRecent(pool: string, fromBucket: string, toBucket: string): Promise<RecentBucket[]>;
+}
+
+export interface InviteRepository {
+  create(invite: Invite): Promise<void>;
+  get(id: string): Promise<Invite | undefined>;
+  /** Every stored invite, newest first. */
+  list(): Promise<Invite[]>;
+  /** Conditional single-item write: applies `patch` only while the stored status is `from`. */
+  transition(
+    id: string,
+    from: Invite["status"],
+    patch: Partial<
+      Pick<Invite, "status" | "flowId" | "accountId" | "acceptedAt" | "revokedAt" | "updatedAt">
+    >,
+  ): Promise<Invite | undefined>;
 }

@@ -8,20 +8,30 @@ import { adminRoutes } from "./routes/admin/index.ts";
 import { codexRoutes } from "./routes/codex.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { mcpRoutes } from "./routes/mcp.ts";
+import { onboardingRoutes } from "./routes/onboarding.ts";
 import { openaiRoutes } from "./routes/v1/index.ts";
 
 export interface AppOptions {
   adminAuthenticator: AdminAuthenticator;
   version: string;
   isDraining?: () => boolean;
+  /** Public origin for invite URLs when the admin API is reached at another address. */
+  publicBaseUrl?: string;
 }
 
 export function createApp(gw: Gateway, options: AppOptions) {
   const app = baseApp(gw);
   app.route("/", healthRoutes(gw, options.isDraining ?? (() => false)));
-  app.route("/admin/v1", adminRoutes(gw, options.adminAuthenticator, options.version));
+  app.route(
+    "/admin/v1",
+    adminRoutes(gw, options.adminAuthenticator, options.version, {
+      publicBaseUrl: options.publicBaseUrl,
+    }),
+  );
   // The web console: page shells and static files only; its data comes from /admin/v1 above.
   app.route("/admin", consoleRoutes());
+  // Invite landing pages: the one-time URL an operator hands a teammate (no admin token involved).
+  app.route("/", onboardingRoutes(gw));
   // Before the Codex routes: the bridges here sit under /backend-api, which ends in a catch-all there.
   app.route("/", openaiRoutes(gw));
   app.route("/", codexRoutes(gw));

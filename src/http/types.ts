@@ -22,6 +22,8 @@ export interface RequestIo {
   cutShort(): boolean;
 }
 
+import type { Scope } from "../core/scope.ts";
+
 /** Per-request values set by middleware. */
 export type AppEnv = {
   Variables: {
@@ -32,5 +34,7 @@ export type AppEnv = {
     actor: string;
     /** The client's address as the firewall resolves it (middleware/firewall.ts). */
     client: string | undefined;
+    /** Admin routes: what the caller may see and change. */
+    scope: Scope;
   };
 };

@@ -3,11 +3,13 @@
 // constructor inputs.
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { Gateway } from "../core/gateway.ts";
+import type { Scope } from "../core/scope.ts";
 import type { ToolContext } from "./tool.ts";
 import { registerAccountTools } from "./tools/accounts.ts";
 import { registerAlertTools } from "./tools/alerts.ts";
 import { registerAuditTools } from "./tools/audit.ts";
 import { registerInstanceTools } from "./tools/instance.ts";
+import { registerInviteTools } from "./tools/invites.ts";
 import { registerKeyTools } from "./tools/keys.ts";
 import { registerLogTools } from "./tools/logs.ts";
 import { registerPoolTools } from "./tools/pools.ts";
@@ -30,6 +32,8 @@ export interface McpServerOptions {
   baseUrl: string;
   /** Id of the authenticated MCP token. */
   tokenId: string;
+  /** The token's scope: a Pool-scoped token sees only its Pools. */
+  scope: Scope;
 }
 
 export function createMcpServer(gw: Gateway, options: McpServerOptions): McpServer {
@@ -47,6 +51,7 @@ export function createMcpServer(gw: Gateway, options: McpServerOptions): McpServ
   registerRoutingTools(server, ctx);
   registerAlertTools(server, ctx);
   registerAuditTools(server, ctx);
+  registerInviteTools(server, ctx);
   registerSetupTools(server, ctx);
   return server;
 }

@@ -6,6 +6,7 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import type { z } from "zod";
 import { GatewayError } from "../core/errors.ts";
 import type { Gateway } from "../core/gateway.ts";
+import type { Scope } from "../core/scope.ts";
 import { redact, redactText } from "./redact.ts";
 
 /** What every tool may read; built per MCP request. */
@@ -17,6 +18,8 @@ export interface ToolContext {
   baseUrl: string;
   /** Id of the MCP token making the call (never the secret). */
   tokenId: string;
+  /** What the token may see (src/core/scope.ts): every tool answers only within it. */
+  scope: Scope;
   /** Filled in as tools register (the instance tool reports the count). */
   toolNames: string[];
 }

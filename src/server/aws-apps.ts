@@ -45,7 +45,11 @@ export function adminFetch(
   host: AwsHost,
   authenticator: AdminAuthenticator = iamAdminAuthenticator(),
 ): Fetch {
-  const app = createApp(host.gateway, { adminAuthenticator: authenticator, version: host.config.version });
+  const app = createApp(host.gateway, {
+    adminAuthenticator: authenticator,
+    version: host.config.version,
+    publicBaseUrl: host.config.publicBaseUrl,
+  });
   return servingOnly(
     app,
     (path) => path.startsWith("/admin/") || isHealthPath(path),

@@ -18,7 +18,12 @@ export function consoleFetch(host: AwsHost): (request: Request) => Promise<Respo
     healthRoutes(gw, () => false),
   );
   // No environment token on AWS: only admin tokens from the store, each revocable and audited by id.
-  app.route("/admin/v1", adminRoutes(gw, bearerAdminAuthenticator(gw), host.config.version));
+  app.route(
+    "/admin/v1",
+    adminRoutes(gw, bearerAdminAuthenticator(gw), host.config.version, {
+      publicBaseUrl: host.config.publicBaseUrl,
+    }),
+  );
   app.route("/admin", consoleRoutes({ host: "aws" }));
   return servingOnly(
     app,

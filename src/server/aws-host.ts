@@ -31,6 +31,8 @@ export interface AwsHostConfig {
   maxUpstreamEventBytes: number;
   usagePollConcurrency: number;
   deadlineMarginMs: number;
+  /** The gateway's public origin (a custom domain), for invite URLs; else the request's origin. */
+  publicBaseUrl?: string;
 }
 
 /** Names, ARNs and tunables only: no secret is ever passed through the environment. */
@@ -87,6 +89,7 @@ export function awsConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AwsHostC
     ),
     usagePollConcurrency: int("POOLER_USAGE_POLL_CONCURRENCY", 1, 32, 4),
     deadlineMarginMs: int("POOLER_DEADLINE_MARGIN_MS", 1_000, 120_000, 10_000),
+    publicBaseUrl: read("POOLER_PUBLIC_BASE_URL") ? url("POOLER_PUBLIC_BASE_URL", "") : undefined,
   };
 }
 

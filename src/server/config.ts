@@ -17,6 +17,8 @@ const Env = z.object({
   POOLER_ADMIN_TOKEN: z.string().min(16, "POOLER_ADMIN_TOKEN must be at least 16 characters").optional(),
   CODEX_UPSTREAM_BASE_URL: url("CODEX_UPSTREAM_BASE_URL").default(defaultCoreConfig.upstreamBaseUrl),
   CODEX_AUTH_BASE_URL: url("CODEX_AUTH_BASE_URL").default(defaultCoreConfig.authBaseUrl),
+  /** The address clients reach the gateway at, behind a reverse proxy (invite links); else the request's. */
+  POOLER_PUBLIC_BASE_URL: url("POOLER_PUBLIC_BASE_URL").optional(),
   POOLER_REQUEST_LOG_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   POOLER_SSE_KEEPALIVE_MS: z.coerce
     .number()
@@ -78,6 +80,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     host: e.HOST,
     dataDir: resolve(e.POOLER_DATA_DIR),
     adminToken: e.POOLER_ADMIN_TOKEN,
+    publicBaseUrl: e.POOLER_PUBLIC_BASE_URL,
     upstreamBaseUrl: e.CODEX_UPSTREAM_BASE_URL,
     authBaseUrl: e.CODEX_AUTH_BASE_URL,
     requestLogRetentionDays: e.POOLER_REQUEST_LOG_RETENTION_DAYS,

@@ -187,6 +187,7 @@ export async function startLocalGateway(
     adminAuthenticator: bearerAdminAuthenticator(gateway, config.adminToken),
     version: VERSION,
     isDraining: () => draining,
+    publicBaseUrl: config.publicBaseUrl,
   });
   const server = await new Promise<Server>((resolve, reject) => {
     // The local host serves HTTP/1.1 only.

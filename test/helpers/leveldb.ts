@@ -2,6 +2,8 @@
 // splits records at 32 KiB block boundaries, and table files (.ldb/.sst) hold snappy-compressed blocks
 // with prefix-compressed keys, so a plain byte search of either can miss a stored string.
 // Format: https://github.com/google/leveldb/blob/main/doc/log_format.md and table_format.md.
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 
 const LOG_BLOCK = 32 * 1024;
 const LOG_HEADER = 7;
@@ -127,3 +129,20 @@ export function tableContents(file: Buffer): Buffer {
   }
   return Buffer.concat(parts);
 }
+
+/** Every file of a data directory's embedded DynamoDB, LevelDB logs and tables decoded, so a stored string is found. */
+export function dynamoFiles(dataDir: string): Buffer[] {
+  const dir = join(dataDir, "dynamodb");
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .flatMap((entry) => {
+      const bytes = readFileSync(join(entry.parentPath, entry.name));
+      if (/\.log$/.test(entry.name)) return [bytes, walPayload(bytes)];
+      if (/\.(ldb|sst)$/.test(entry.name)) return [bytes, tableContents(bytes)];
+      return [bytes];
+    });
+}
+
+/** Whether a string is anywhere in the embedded store's files. */
+export const inDynamo = (dataDir: string, needle: string) =>
+  dynamoFiles(dataDir).some((b) => b.includes(Buffer.from(needle, "utf8")));

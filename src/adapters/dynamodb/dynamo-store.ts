@@ -10,6 +10,7 @@ import { DynamoAuditRepository } from "./audit-repository.ts";
 import { batchingPutWriter, directPutWriter } from "./batch-writer.ts";
 import { DynamoCredentialRepository } from "./credential-repository.ts";
 import { DynamoFileRepository } from "./file-repository.ts";
+import { DynamoInviteRepository } from "./invite-repository.ts";
 import { DynamoKeyUsageRepository } from "./key-usage-repository.ts";
 import { DynamoOAuthFlowRepository } from "./oauth-flow-repository.ts";
 import { DynamoPinRepository } from "./pin-repository.ts";
@@ -73,6 +74,7 @@ export function createDynamoStore(options: DynamoStoreOptions): DynamoStore {
     keyUsage: new DynamoKeyUsageRepository(db, state),
     usageRollups: new DynamoUsageRollupRepository(db, state),
     settings: new DynamoSettingsRepository(db, state),
+    invites: new DynamoInviteRepository(db, state),
     alerts: {
       rules: new DynamoAlertRuleRepository(db, state),
       channels: new DynamoAlertChannelRepository(db, state),

@@ -114,6 +114,37 @@ export async function updateExisting<T>(
   }
 }
 
+/**
+ * Conditional update of an item's fields while its `status` is `from` (a status machine step).
+ * Returns the updated item, or undefined when the item is gone or its status moved on.
+ */
+export async function updateIfStatus<T>(
+  db: DynamoDBDocumentClient,
+  table: string,
+  key: Record<string, string>,
+  from: string,
+  patch: Record<string, unknown>,
+): Promise<T | undefined> {
+  const expression = updateExpression(patch);
+  try {
+    const { Attributes } = await db.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: key,
+        ...expression,
+        ConditionExpression: "attribute_exists(pk) AND #fromStatus = :from",
+        ExpressionAttributeNames: { ...expression.ExpressionAttributeNames, "#fromStatus": "status" },
+        ExpressionAttributeValues: { ...expression.ExpressionAttributeValues, ":from": from },
+        ReturnValues: "ALL_NEW",
+      }),
+    );
+    return fromItem<T>(Attributes);
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return undefined;
+    throw error;
+  }
+}
+
 /** Put that fails with `exists` when the key is taken. */
 export async function putNew(
   db: DynamoDBDocumentClient,

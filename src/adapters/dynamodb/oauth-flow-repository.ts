@@ -1,14 +1,7 @@
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import {
-  DeleteCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  QueryCommand,
-  UpdateCommand,
-} from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { conflict } from "../../core/errors.ts";
 import type { OAuthFlow, OAuthFlowRepository, OAuthFlowStatus } from "../../core/ports.ts";
-import { fromItem, putNew, updateExpression } from "./items.ts";
+import { fromItem, putNew, updateIfStatus } from "./items.ts";
 import { GSI1 } from "./tables.ts";
 
 // OAuth login flows: public metadata only (secret flow state is in the SecretStore). The GSI sorts
@@ -40,29 +33,12 @@ export class DynamoOAuthFlowRepository implements OAuthFlowRepository {
     return fromItem<OAuthFlow>(Item);
   }
 
-  async transition(
+  transition(
     id: string,
     from: OAuthFlowStatus,
     patch: Partial<Omit<OAuthFlow, "id" | "kind" | "createdAt" | "endsAt" | "expiresAt">>,
   ): Promise<OAuthFlow | undefined> {
-    const expression = updateExpression(patch);
-    try {
-      const { Attributes } = await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: key(id),
-          ...expression,
-          ConditionExpression: "attribute_exists(pk) AND #flowStatus = :from",
-          ExpressionAttributeNames: { ...expression.ExpressionAttributeNames, "#flowStatus": "status" },
-          ExpressionAttributeValues: { ...expression.ExpressionAttributeValues, ":from": from },
-          ReturnValues: "ALL_NEW",
-        }),
-      );
-      return fromItem<OAuthFlow>(Attributes);
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return undefined;
-      throw error;
-    }
+    return updateIfStatus<OAuthFlow>(this.db, this.table, key(id), from, patch);
   }
 
   async listEnded(beforeMs: number, limit: number): Promise<OAuthFlow[]> {

@@ -70,6 +70,11 @@ export class DynamoRequestLogRepository implements RequestLogRepository {
       filters.push("#pool = :pool");
       values[":pool"] = query.pool;
     }
+    if (query.pools) {
+      if (query.pools.length === 0) return { items: [] };
+      filters.push(`#pool IN (${query.pools.map((_, i) => `:pool${i}`).join(", ")})`);
+      for (const [i, pool] of query.pools.entries()) values[`:pool${i}`] = pool;
+    }
     if (query.keyId) {
       filters.push("keyId = :key");
       values[":key"] = query.keyId;
@@ -81,7 +86,7 @@ export class DynamoRequestLogRepository implements RequestLogRepository {
           TableName: this.table,
           KeyConditionExpression: "pk = :p",
           FilterExpression: filters.join(" AND "),
-          ExpressionAttributeNames: query.pool ? { "#pool": "pool" } : undefined,
+          ExpressionAttributeNames: query.pool || query.pools ? { "#pool": "pool" } : undefined,
           ExpressionAttributeValues: { ...values, ":p": `LOG#${day(current.day * DAY_MS)}` },
           ScanIndexForward: false,
           Limit: query.limit - items.length,

@@ -2,9 +2,16 @@ import type { Command } from "commander";
 import { seg } from "../admin-client.ts";
 import type { CliDeps } from "../context.ts";
 import { CommandContext } from "../context.ts";
-import { nonEmpty } from "../options.ts";
+import { CliError } from "../errors.ts";
+import { collect, nonEmpty, parseRole } from "../options.ts";
 import { formatTime, printJson, printLines, printSecret, printTable } from "../output.ts";
-import { McpTokenListResponse, McpTokenResponse, McpTokenSecretResponse } from "../schemas.ts";
+import {
+  type McpToken,
+  McpTokenListResponse,
+  McpTokenResponse,
+  McpTokenSecretResponse,
+  WhoamiResponse,
+} from "../schemas.ts";
 
 interface TokenFamily {
   command: string;
@@ -16,10 +23,65 @@ interface TokenFamily {
 const FAMILIES: TokenFamily[] = [
   { command: "mcp-token", path: "/admin/v1/mcp-tokens", noun: "MCP token", scheme: "mcp-cxp-…" },
   { command: "admin-token", path: "/admin/v1/admin-tokens", noun: "admin token", scheme: "adm-cxp-…" },
+  // Operators are the holders of admin tokens: the same commands, named for who they are.
+  {
+    command: "operator",
+    path: "/admin/v1/admin-tokens",
+    noun: "operator (admin token)",
+    scheme: "adm-cxp-…",
+  },
 ];
 
 export function registerMcpTokenCommands(program: Command, deps: CliDeps): void {
   for (const family of FAMILIES) registerTokenFamily(program, deps, family);
+  program.commands
+    .find((c) => c.name() === "operator")
+    ?.command("whoami")
+    .description("show the calling token's role and assigned Pools")
+    .action(async (_opts: unknown, cmd: Command) => {
+      const ctx = CommandContext.of(cmd, deps);
+      const raw = await ctx.client().get("/admin/v1/whoami");
+      ctx.emit(raw, WhoamiResponse, "operator whoami", (who) => {
+        printLines(
+          ctx.io,
+          `actor: ${who.actor}`,
+          `role:  ${roleName(who.role)}`,
+          `pools: ${who.role === "owner" ? "all" : who.pools.join(", ") || "-"}`,
+        );
+      });
+    });
+}
+
+interface ScopeOptions {
+  role?: "owner" | "pool_admin";
+  pool?: string[];
+}
+
+const roleName = (role: string | null | undefined) =>
+  role === "pool_admin" ? "pool-admin" : (role ?? "owner");
+const scopeText = (t: McpToken) =>
+  t.role === "pool_admin" ? `pool-admin: ${(t.pools ?? []).join(",")}` : "owner";
+
+/** The admin API's role/pools fields from --role and --pool. */
+function scopeBody(opts: ScopeOptions): { role?: string; pools?: string[] } {
+  const body: { role?: string; pools?: string[] } = {};
+  if (opts.role !== undefined) body.role = opts.role;
+  if (opts.pool !== undefined) body.pools = opts.pool;
+  return body;
+}
+
+function scopeOptions(command: Command, noun: string): Command {
+  return command
+    .option(
+      "--role <role>",
+      `owner (every Pool, the default) or pool-admin (only the --pool Pools)`,
+      parseRole,
+    )
+    .option(
+      "--pool <name>",
+      `a Pool the ${noun} is limited to (repeat for more; implies --role pool-admin)`,
+      collect("pool"),
+    );
 }
 
 /** MCP and admin tokens share one lifecycle: create (shown once), list, rotate, revoke. */
@@ -27,29 +89,32 @@ function registerTokenFamily(program: Command, deps: CliDeps, family: TokenFamil
   const { noun, path } = family;
   const mcp = program.command(family.command).description(`manage ${noun}s (${family.scheme})`);
 
-  mcp
-    .command("create")
-    .description(`create an ${noun}; the raw token is printed once, as the last line`)
-    .option("--label <label>", "label for the token", nonEmpty("label"))
-    .action(async (opts: { label?: string }, cmd: Command) => {
-      const ctx = CommandContext.of(cmd, deps);
-      const body: { label?: string } = {};
-      if (opts.label !== undefined) body.label = opts.label;
-      const raw = await ctx.client().post(path, body);
-      ctx.emit(raw, McpTokenSecretResponse, `${family.command} create`, ({ token, secret }) => {
-        printSecret(
-          ctx.io,
-          [
-            `Created ${noun}.`,
-            `  id:     ${token.id}`,
-            `  prefix: ${token.prefix ?? "-"}`,
-            `  label:  ${token.label ?? "-"}`,
-          ],
-          secret,
-          "token",
-        );
-      });
+  scopeOptions(
+    mcp
+      .command("create")
+      .description(`create an ${noun}; the raw token is printed once, as the last line`)
+      .option("--label <label>", "label for the token", nonEmpty("label")),
+    noun,
+  ).action(async (opts: { label?: string } & ScopeOptions, cmd: Command) => {
+    const ctx = CommandContext.of(cmd, deps);
+    const body: { label?: string; role?: string; pools?: string[] } = scopeBody(opts);
+    if (opts.label !== undefined) body.label = opts.label;
+    const raw = await ctx.client().post(path, body);
+    ctx.emit(raw, McpTokenSecretResponse, `${family.command} create`, ({ token, secret }) => {
+      printSecret(
+        ctx.io,
+        [
+          `Created ${noun}.`,
+          `  id:     ${token.id}`,
+          `  prefix: ${token.prefix ?? "-"}`,
+          `  label:  ${token.label ?? "-"}`,
+          `  scope:  ${scopeText(token)}`,
+        ],
+        secret,
+        "token",
+      );
     });
+  });
 
   mcp
     .command("list")
@@ -66,6 +131,7 @@ function registerTokenFamily(program: Command, deps: CliDeps, family: TokenFamil
             { header: "PREFIX", value: (t) => t.prefix },
             { header: "LABEL", value: (t) => t.label, maxWidth: 24 },
             { header: "STATUS", value: (t) => t.status },
+            { header: "SCOPE", value: scopeText, maxWidth: 40 },
             { header: "CREATED", value: (t) => formatTime(t.createdAt) },
             { header: "LAST USED", value: (t) => formatTime(t.lastUsedAt) },
           ],
@@ -73,6 +139,24 @@ function registerTokenFamily(program: Command, deps: CliDeps, family: TokenFamil
         );
       });
     });
+
+  scopeOptions(
+    mcp
+      .command("scope")
+      .description(`change an ${noun}'s role and Pools (applies within seconds; audited)`)
+      .argument("<id>", "token id", nonEmpty("token id")),
+    noun,
+  ).action(async (id: string, opts: ScopeOptions, cmd: Command) => {
+    const ctx = CommandContext.of(cmd, deps);
+    const body = scopeBody(opts);
+    if (Object.keys(body).length === 0) {
+      throw new CliError("Name the new scope: --role owner, or --pool <name> (repeatable).");
+    }
+    const raw = await ctx.client().patch(`${path}/${seg(id)}`, body);
+    ctx.emit(raw, McpTokenResponse, `${family.command} scope`, ({ token }) => {
+      printLines(ctx.io, `${noun} ${token.id} now has scope ${scopeText(token)}.`);
+    });
+  });
 
   mcp
     .command("rotate")

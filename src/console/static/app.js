@@ -1,5 +1,5 @@
 // Console entry: the sign-in gate, sign-out, then the page's own module (named by <body data-page>).
-import { announce, BASE, errorText, signInUrl, startTicker, token } from "./lib.js";
+import { announce, BASE, errorText, scope, signInUrl, startTicker, token } from "./lib.js";
 
 const page = document.body.dataset.page ?? "";
 
@@ -16,6 +16,13 @@ async function boot() {
   // Only the public part of a stored admin token (adm-cxp-<id>); never the secret or an env token.
   const id = /^adm-cxp-([0-9a-f]{12})-/.exec(token.get() ?? "")?.[1];
   if (who) who.textContent = id ? `Signed in with adm-cxp-${id}` : "Signed in";
+  // A Pool admin sees only its Pools: say so, and hide what only an owner can use.
+  const me = await scope();
+  if (me && me.role !== "owner") {
+    document.body.dataset.role = me.role;
+    for (const el of document.querySelectorAll("[data-owner-only]")) el.hidden = true;
+    if (who) who.textContent += ` · Pool admin: ${me.pools.join(", ")}`;
+  }
   document.querySelector("[data-sign-out]")?.addEventListener("click", () => {
     token.clear();
     location.assign(`${BASE}/sign-in?reason=signed-out`);

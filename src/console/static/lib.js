@@ -62,6 +62,24 @@ export async function api(method, path, body, { tokenOverride } = {}) {
 }
 
 /** A route this gateway may not have yet: `{ data }`, or `{ missing: true }` on 404 "no such route". */
+let whoami;
+/** The signed-in token's scope ({ actor, role, pools }), asked once per page; undefined if unknown. */
+export function scope() {
+  whoami ??= api("GET", "/whoami").catch(() => undefined);
+  return whoami;
+}
+
+/** How a token's scope reads: `owner` or `Pool admin: a, b`. */
+export const scopeText = (t) =>
+  t.role === "pool_admin" ? `Pool admin: ${(t.pools ?? []).join(", ")}` : "owner";
+
+/** Pool names typed as `a, b` (commas or spaces). */
+export const poolList = (text) =>
+  text
+    .split(/[\s,]+/)
+    .map((p) => p.trim())
+    .filter(Boolean);
+
 export async function probe(path) {
   try {
     return { data: await api("GET", path) };

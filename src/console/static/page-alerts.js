@@ -15,6 +15,7 @@ import {
   probe,
   replace,
   revealSecret,
+  scope,
   table,
   timeEl,
   unavailable,
@@ -474,13 +475,13 @@ export async function init() {
     );
     if (result) await loadIncidents();
   });
+  // Channels are the owner's; a Pool admin's rules keep the channels they name.
+  const me = await scope();
   await Promise.all([
-    loadChannels()
-      .then(loadRules)
-      .catch((e) => {
-        replace('[data-alert="channels"]', failed(e));
-        replace('[data-alert="rules"]', failed(e));
-      }),
+    (me && me.role !== "owner" ? Promise.resolve() : loadChannels()).then(loadRules).catch((e) => {
+      replace('[data-alert="channels"]', failed(e));
+      replace('[data-alert="rules"]', failed(e));
+    }),
     loadIncidents().catch((e) => replace('[data-alert="incidents"]', failed(e))),
   ]);
 }

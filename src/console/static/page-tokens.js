@@ -1,5 +1,20 @@
 // MCP and admin tokens (create with the secret shown once, rotate, revoke) and the MCP gate.
-import { act, ago, api, badge, failed, h, replace, revealSecret, table, timeEl, token } from "./lib.js";
+import {
+  act,
+  ago,
+  api,
+  badge,
+  failed,
+  h,
+  poolList,
+  replace,
+  revealSecret,
+  scope,
+  scopeText,
+  table,
+  timeEl,
+  token,
+} from "./lib.js";
 
 const FAMILIES = {
   mcp: {
@@ -36,6 +51,25 @@ function actions(kind, t) {
   return h(
     "div",
     { class: "actions", role: "group", "aria-label": `Actions for ${t.prefix}` },
+    mine
+      ? null
+      : button("scope", "Scope", "secondary", async (b) => {
+          const typed = prompt(
+            `Pools for ${t.prefix}, comma-separated (empty: owner, every Pool). Now: ${scopeText(t)}`,
+            (t.pools ?? []).join(", "),
+          );
+          if (typed === null) return;
+          const pools = poolList(typed);
+          const body = pools.length ? { role: "pool_admin", pools } : { role: "owner" };
+          if (
+            await act(
+              b,
+              () => api("PATCH", `${family.path}/${t.id}`, body),
+              `${t.prefix} is now ${scopeText(body)}.`,
+            )
+          )
+            await load(kind);
+        }),
     button("rotate", "Rotate", "secondary", async (b) => {
       const warning = mine
         ? `Rotate ${t.prefix}? This tab is signed in with it: you will sign in again with the new secret.`
@@ -72,6 +106,7 @@ async function load(kind) {
             cell: (t) => h("div", null, h("code", null, t.prefix), t.label ? h("div", null, t.label) : null),
           },
           { title: "Status", cell: (t) => badge(t.status) },
+          { title: "Scope", cell: (t) => h("span", { "data-scope": true }, scopeText(t)) },
           { title: "Created", cell: (t) => timeEl(t.createdAt) },
           { title: "Last used", cell: (t) => ago(t.lastUsedAt) },
           { title: "Actions", cell: (t) => actions(kind, t) },
@@ -148,9 +183,11 @@ function wireCreate(kind) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const label = form.elements.label.value.trim();
-    const result = await act(form.querySelector("button[type=submit]"), () =>
-      api("POST", family.path, label ? { label } : {}),
-    );
+    const pools = poolList(form.elements.pools.value);
+    const body = label ? { label } : {};
+    if (form.elements.role.value === "pool_admin" || pools.length)
+      Object.assign(body, { role: "pool_admin", pools });
+    const result = await act(form.querySelector("button[type=submit]"), () => api("POST", family.path, body));
     if (!result) return;
     form.reset();
     reveal(family, result, `New ${family.noun} ${result.token.prefix}`);
@@ -160,6 +197,12 @@ function wireCreate(kind) {
 
 export async function init() {
   wireCreate("mcp");
+  const me = await scope();
+  if (me && me.role !== "owner") {
+    // A Pool admin manages only MCP tokens within its Pools; settings and operators are the owner's.
+    await load("mcp");
+    return;
+  }
   wireCreate("admin");
   await Promise.all([loadGate(), load("mcp"), load("admin")]);
 }

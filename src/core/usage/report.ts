@@ -14,6 +14,8 @@ export interface UsageReportQuery {
   fromDay: string;
   toDay: string;
   pool?: string;
+  /** Only these Pools' rollups (a Pool admin's scope). */
+  pools?: readonly string[];
   keyId?: string;
   groupBy: UsageGroup;
 }
@@ -87,7 +89,8 @@ function groupOf(rollup: UsageRollup, groupBy: UsageGroup): string {
 }
 
 export async function usageReport(ctx: CoreContext, query: UsageReportQuery): Promise<UsageReport> {
-  const rollups = await readRollups(ctx, query, selectorFor(query));
+  const read = await readRollups(ctx, query, selectorFor(query));
+  const rollups = query.pools ? read.filter((r) => query.pools?.includes(r.pool)) : read;
   const groups = new Map<string, UsageReportRow & { codes: Map<string, number>; labelDay: string }>();
   const totals = zeroCounts();
   for (const rollup of rollups) {

@@ -5,15 +5,12 @@ import { createMiddleware } from "hono/factory";
 import { authThrottle, ENV_ADMIN_TOKEN, tooManyAuthFailures } from "../../core/auth-throttle.ts";
 import { GatewayError } from "../../core/errors.ts";
 import type { Gateway } from "../../core/gateway.ts";
+import { type AdminAuthenticator, credentialScope, OWNER_SCOPE } from "../../core/scope.ts";
 import { bearerToken, parseCredential } from "../../core/secrets-format.ts";
 import { clientAddress } from "../client-address.ts";
 import type { AppEnv } from "../types.ts";
 
-/**
- * Resolves a request to an operator identity for audit, or undefined when not authorised. `client`
- * is the caller's address as the firewall resolves it (the failed-auth throttle's key).
- */
-export type AdminAuthenticator = (request: Request, client?: string) => Promise<string | undefined>;
+export type { AdminAuthenticator, AdminIdentity } from "../../core/scope.ts";
 
 export function bearerAdminAuthenticator(gw: Gateway, envToken?: string): AdminAuthenticator {
   const envDigest = envToken ? createHash("sha256").update(envToken).digest() : undefined;
@@ -25,10 +22,11 @@ export function bearerAdminAuthenticator(gw: Gateway, envToken?: string): AdminA
     // the compare takes the same time whatever was sent.
     if (envDigest && authThrottle(gw).envTokenWait(client) === 0) {
       const digest = createHash("sha256").update(raw).digest();
-      if (timingSafeEqual(digest, envDigest)) return "admin:env";
+      if (timingSafeEqual(digest, envDigest)) return { actor: "admin:env", scope: OWNER_SCOPE };
     }
     const credential = await gw.credentials.verify("admin_token", raw);
-    return credential?.status === "active" ? `admin:${credential.id}` : undefined;
+    if (credential?.status !== "active") return undefined;
+    return { actor: `admin:${credential.id}`, scope: credentialScope(credential) };
   };
 }
 
@@ -40,8 +38,8 @@ export function bearerAdminAuthenticator(gw: Gateway, envToken?: string): AdminA
 export function adminAuth(authenticate: AdminAuthenticator, gw?: Gateway) {
   return createMiddleware<AppEnv>(async function adminAuth(c, next) {
     const client = clientAddress(c);
-    const actor = await authenticate(c.req.raw, client);
-    if (!actor) {
+    const identity = await authenticate(c.req.raw, client);
+    if (!identity) {
       const presented = bearerToken(c.req.header("authorization"));
       const wait = presented && gw ? authThrottle(gw).failed(client, adminTokenBucket(presented)) : 0;
       if (wait > 0) throw tooManyAuthFailures(wait);
@@ -51,7 +49,8 @@ export function adminAuth(authenticate: AdminAuthenticator, gw?: Gateway) {
         "admin token is missing or invalid: send `Authorization: Bearer <admin token>` (locally the token `npm start` printed on first start; on AWS mint one with `pooler --aws --url <AdminUrl> admin-token create`)",
       );
     }
-    c.set("actor", actor);
+    c.set("actor", identity.actor);
+    c.set("scope", identity.scope);
     await next();
   });
 }

@@ -6,6 +6,7 @@ import { authThrottle, credentialBucket } from "../../core/auth-throttle.ts";
 import { GatewayError } from "../../core/errors.ts";
 import type { Gateway } from "../../core/gateway.ts";
 import type { Credential } from "../../core/model.ts";
+import { credentialScope } from "../../core/scope.ts";
 import { bearerToken, parseCredential } from "../../core/secrets-format.ts";
 import { DEFAULT_MCP_RATE_LIMIT, type RateLimit, TokenBuckets } from "../../mcp/rate-limit.ts";
 import { readBody } from "../body.ts";
@@ -166,6 +167,7 @@ export function mcpRoutes(gw: Gateway, options: McpRouteOptions) {
         version: options.version,
         baseUrl: options.publicBaseUrl ?? new URL(c.req.url).origin,
         tokenId: token.id,
+        scope: credentialScope(token),
       });
       const transport = new WebStandardStreamableHTTPServerTransport({
         sessionIdGenerator: undefined,

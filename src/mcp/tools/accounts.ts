@@ -2,6 +2,7 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import { ACCOUNT_STATUSES, type Account } from "../../core/model.ts";
+import { hasPool, isOwner, requirePoolScope } from "../../core/scope.ts";
 import { poolName } from "../query.ts";
 import { registerTool, type ToolContext } from "../tool.ts";
 import { accountView } from "../views.ts";
@@ -48,7 +49,9 @@ export function registerAccountTools(server: McpServer, ctx: ToolContext): void 
     async run(args) {
       const { store, clock } = ctx.gw.ctx;
       const now = clock.now();
-      const all = args.pool ? await store.accounts.listByPool(args.pool) : await store.accounts.list();
+      if (args.pool) requirePoolScope(ctx.scope, args.pool, `the accounts of Pool ${args.pool}`);
+      const listed = args.pool ? await store.accounts.listByPool(args.pool) : await store.accounts.list();
+      const all = listed.filter((a) => a.pools.some((p) => hasPool(ctx.scope, p)));
       const query = args.query?.toLowerCase();
       const matching = all.filter(
         (a) =>
@@ -68,7 +71,12 @@ export function registerAccountTools(server: McpServer, ctx: ToolContext): void 
       return {
         summary: `${matching.length} account(s) match; showing ${page.length}.`,
         data: {
-          accounts: page.map((a) => accountView(a, now)),
+          accounts: page.map((a) => {
+            const view = accountView(a, now);
+            return isOwner(ctx.scope)
+              ? view
+              : { ...view, pools: a.pools.filter((p) => hasPool(ctx.scope, p)) };
+          }),
           total: matching.length,
           nextOffset: next < matching.length ? next : null,
           observedAt: new Date(now).toISOString(),

@@ -3,6 +3,7 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import type { AlertIncident } from "../../core/alerts/model.ts";
+import { hasPool, requirePoolScope } from "../../core/scope.ts";
 import { iso, poolName } from "../query.ts";
 import { registerTool, type ToolContext } from "../tool.ts";
 
@@ -44,12 +45,15 @@ export function registerAlertTools(server: McpServer, ctx: ToolContext): void {
       cursor: z.string().min(1).max(2048).optional(),
     }),
     async run(args) {
-      const page = await ctx.gw.ctx.store.alerts.incidents.list({
+      if (args.pool) requirePoolScope(ctx.scope, args.pool, `the incidents of Pool ${args.pool}`);
+      const listed = await ctx.gw.ctx.store.alerts.incidents.list({
         limit: args.limit,
         cursor: args.cursor,
         pool: args.pool,
         state: args.status,
       });
+      // A Pool-scoped token's page may come out short; the cursor still walks on.
+      const page = { ...listed, items: listed.items.filter((i) => hasPool(ctx.scope, i.pool)) };
       const open = page.items.filter((i) => i.state !== "resolved").length;
       return {
         summary:

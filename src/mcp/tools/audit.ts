@@ -2,6 +2,7 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import type { AuditEvent } from "../../core/model.ts";
+import { requireOwner } from "../../core/scope.ts";
 import { cursor, resolveWindow, scanNewestFirst, timeRange } from "../query.ts";
 import { registerTool, type ToolContext } from "../tool.ts";
 import { auditView } from "../views.ts";
@@ -30,6 +31,7 @@ export function registerAuditTools(server: McpServer, ctx: ToolContext): void {
     }),
     async run(args) {
       const { store, clock } = ctx.gw.ctx;
+      requireOwner(ctx.scope, "the audit trail");
       const window = resolveWindow(args, clock.now(), undefined);
       const action = args.action;
       const match = (e: AuditEvent) =>

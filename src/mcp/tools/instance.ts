@@ -2,6 +2,7 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
+import { hasPool } from "../../core/scope.ts";
 import { isServing, statusCounts } from "../pool-health.ts";
 import { registerTool, type ToolContext } from "../tool.ts";
 
@@ -40,11 +41,15 @@ export function registerInstanceTools(server: McpServer, ctx: ToolContext): void
       const reachable = await storeReachable(ctx);
       let counts: Record<string, unknown> | null = null;
       if (reachable) {
-        const [pools, accounts, keys] = await Promise.all([
+        const [allPools, allAccounts, allKeys] = await Promise.all([
           store.pools.list(),
           store.accounts.list(),
           store.credentials.list("pool_key"),
         ]);
+        // A Pool-scoped token counts only its Pools.
+        const pools = allPools.filter((p) => hasPool(ctx.scope, p.name));
+        const accounts = allAccounts.filter((a) => a.pools.some((p) => hasPool(ctx.scope, p)));
+        const keys = allKeys.filter((k) => k.pool !== undefined && hasPool(ctx.scope, k.pool));
         counts = {
           pools: pools.length,
           accounts: accounts.length,
@@ -67,6 +72,7 @@ export function registerInstanceTools(server: McpServer, ctx: ToolContext): void
             supportedProtocolVersions: SUPPORTED_PROTOCOL_VERSIONS,
             tools: ctx.toolNames.length,
             tokenId: ctx.tokenId,
+            scope: { role: ctx.scope.role, pools: ctx.scope.pools },
           },
         },
       };

@@ -3,6 +3,7 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import { notFound } from "../../core/errors.ts";
 import { CREDENTIAL_STATUSES } from "../../core/model.ts";
+import { hasPool, requirePoolScope } from "../../core/scope.ts";
 import { keyId, poolName, resolveWindow, timeRange } from "../query.ts";
 import { registerTool, type ToolContext } from "../tool.ts";
 import { summarizeUsage } from "../usage.ts";
@@ -27,7 +28,9 @@ export function registerKeyTools(server: McpServer, ctx: ToolContext): void {
       offset: z.number().int().min(0).max(10_000).default(0),
     }),
     async run(args) {
-      const keys = await store.credentials.list("pool_key", { pool: args.pool });
+      if (args.pool) requirePoolScope(ctx.scope, args.pool, `the keys of Pool ${args.pool}`);
+      const listed = await store.credentials.list("pool_key", { pool: args.pool });
+      const keys = listed.filter((k) => k.pool !== undefined && hasPool(ctx.scope, k.pool));
       const query = args.query?.toLowerCase();
       const matching = keys
         .filter(
@@ -70,6 +73,7 @@ export function registerKeyTools(server: McpServer, ctx: ToolContext): void {
           "pool_key_not_found",
         );
       }
+      requirePoolScope(ctx.scope, key.pool ?? "(none)", `key ${key.id}`);
       const window = resolveWindow(args, now) as { from: number; to: number };
       const usage = await summarizeUsage(ctx.gw, { keyId: key.id }, window);
       return {

@@ -3,6 +3,7 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import { notFound } from "../../core/errors.ts";
 import type { RequestLog } from "../../core/model.ts";
+import { isOwner, poolFilter, requirePoolScope } from "../../core/scope.ts";
 import {
   accountRef,
   cursor,
@@ -46,6 +47,8 @@ export function registerLogTools(server: McpServer, ctx: ToolContext): void {
     }),
     async run(args) {
       const now = ctx.gw.ctx.clock.now();
+      if (args.pool) requirePoolScope(ctx.scope, args.pool, `the request logs of Pool ${args.pool}`);
+      const pools = args.pool ? undefined : poolFilter(ctx.scope);
       const window = resolveWindow(args, now, undefined);
       const match = (log: RequestLog) =>
         (!window || log.at <= window.to) &&
@@ -55,7 +58,8 @@ export function registerLogTools(server: McpServer, ctx: ToolContext): void {
         (!args.model || log.model === args.model) &&
         (!args.errorCode || log.errorCode === args.errorCode);
       const result = await scanNewestFirst<RequestLog>({
-        fetch: (c, limit) => store.requestLogs.list({ limit, cursor: c, pool: args.pool, keyId: args.key }),
+        fetch: (c, limit) =>
+          store.requestLogs.list({ limit, cursor: c, pool: args.pool, pools, keyId: args.key }),
         cursor: args.cursor,
         limit: args.limit,
         maxScan: LOG_SEARCH_MAX_SCAN,
@@ -97,6 +101,8 @@ export function registerLogTools(server: McpServer, ctx: ToolContext): void {
           "request_log_not_found",
         );
       }
+      // A row with no Pool (refused before a Pool was known) is for the owner view only.
+      if (!isOwner(ctx.scope)) requirePoolScope(ctx.scope, log.pool ?? "(none)", `request log ${log.id}`);
       const [key, account] = await Promise.all([
         log.keyId ? store.credentials.get("pool_key", log.keyId) : undefined,
         log.accountId ? store.accounts.get(log.accountId) : undefined,

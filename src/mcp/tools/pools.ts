@@ -4,6 +4,7 @@ import { z } from "zod";
 import { notFound } from "../../core/errors.ts";
 import type { Credential } from "../../core/model.ts";
 import { normalizePool } from "../../core/pools.ts";
+import { hasPool, requirePoolScope } from "../../core/scope.ts";
 import { isServing, quotaSummary, routingHealth, statusCounts } from "../pool-health.ts";
 import { poolName } from "../query.ts";
 import { registerTool, type ToolContext } from "../tool.ts";
@@ -40,7 +41,9 @@ export function registerPoolTools(server: McpServer, ctx: ToolContext): void {
       ]);
       const matching = pools
         .map(normalizePool)
-        .filter((p) => !args.query || p.name.includes(args.query.toLowerCase()))
+        .filter(
+          (p) => hasPool(ctx.scope, p.name) && (!args.query || p.name.includes(args.query.toLowerCase())),
+        )
         .sort((a, b) => a.name.localeCompare(b.name));
       const page = matching.slice(args.offset, args.offset + args.limit).map((pool) => {
         const members = accounts.filter((a) => a.pools.includes(pool.name));
@@ -71,6 +74,7 @@ export function registerPoolTools(server: McpServer, ctx: ToolContext): void {
     input: z.strictObject({ pool: poolName.describe("Pool name, see codex_pooler_list_pools") }),
     async run(args) {
       const now = ctx.gw.ctx.clock.now();
+      requirePoolScope(ctx.scope, args.pool, `Pool ${args.pool}`);
       const stored = await store.pools.get(args.pool);
       if (!stored) {
         throw notFound(`pool ${args.pool} does not exist; see codex_pooler_list_pools`, "pool_not_found");

@@ -2,6 +2,7 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import { notFound } from "../../core/errors.ts";
+import { hasPool, requirePoolScope } from "../../core/scope.ts";
 import { routingHealth } from "../pool-health.ts";
 import { poolName } from "../query.ts";
 import { registerTool, type ToolContext } from "../tool.ts";
@@ -23,12 +24,16 @@ export function registerRoutingTools(server: McpServer, ctx: ToolContext): void 
       const now = clock.now();
       let names: string[];
       if (args.pool) {
+        requirePoolScope(ctx.scope, args.pool, `the routing health of Pool ${args.pool}`);
         if (!(await store.pools.get(args.pool))) {
           throw notFound(`pool ${args.pool} does not exist; see codex_pooler_list_pools`, "pool_not_found");
         }
         names = [args.pool];
       } else {
-        names = (await store.pools.list()).map((p) => p.name).sort();
+        names = (await store.pools.list())
+          .map((p) => p.name)
+          .filter((name) => hasPool(ctx.scope, name))
+          .sort();
       }
       const pools = await Promise.all(
         names.slice(0, MAX_POOLS).map((name) => routingHealth(ctx.gw, name, now)),

@@ -2,6 +2,7 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import { notFound } from "../../core/errors.ts";
+import { requirePoolScope } from "../../core/scope.ts";
 import { quotaSummary, statusCounts } from "../pool-health.ts";
 import { poolName, resolveWindow, timeRange } from "../query.ts";
 import { registerTool, type ToolContext } from "../tool.ts";
@@ -25,6 +26,7 @@ export function registerUsageTools(server: McpServer, ctx: ToolContext): void {
       const { store, clock } = ctx.gw.ctx;
       const now = clock.now();
       const window = resolveWindow(args, now) as { from: number; to: number };
+      requirePoolScope(ctx.scope, args.pool, `the usage of Pool ${args.pool}`);
       if (!(await store.pools.get(args.pool))) {
         throw notFound(`pool ${args.pool} does not exist; see codex_pooler_list_pools`, "pool_not_found");
       }

@@ -1,49 +1,58 @@
-import { Hono } from "hono";
-import {
-  accountView,
-  importAccount,
-  removeAccount,
-  requireAccount,
-  setAccountStatus,
-} from "../../../core/accounts.ts";
+import { type Context, Hono } from "hono";
+import { importAccount, removeAccount, requireAccount, setAccountStatus } from "../../../core/accounts.ts";
 import type { Gateway } from "../../../core/gateway.ts";
+import { hasPool, requirePoolScope } from "../../../core/scope.ts";
 import type { AppEnv } from "../../types.ts";
 import { jsonBody, validate } from "../../validate.ts";
 import { ImportAccount, PoolFilter } from "./schemas.ts";
+import { requireAccountScope, scopedAccountView, scopeOf } from "./scope.ts";
 
 export function accountAdminRoutes(gw: Gateway) {
   const { ctx } = gw;
   const changed = () => gw.directory.invalidate();
+  /** The account, once the caller's scope allows reading (or changing) it. */
+  const scoped = async (c: Context<AppEnv>, change: boolean) => {
+    const account = await requireAccount(ctx, c.req.param("id") as string);
+    requireAccountScope(scopeOf(c), account, change);
+    return account;
+  };
   return new Hono<AppEnv>()
     .post("/accounts/import", async (c) => {
       const input = validate(ImportAccount, await jsonBody(c.req.raw));
+      requirePoolScope(scopeOf(c), input.pool, `importing an account into Pool ${input.pool}`);
       const result = await importAccount(ctx, input, c.get("actor"));
       changed();
       return c.json(
-        { account: accountView(result.account), warnings: result.warnings },
+        { account: scopedAccountView(scopeOf(c), result.account), warnings: result.warnings },
         result.replaced ? 200 : 201,
       );
     })
     .get("/accounts", async (c) => {
       const { pool } = validate(PoolFilter, c.req.query());
-      const accounts = pool ? await ctx.store.accounts.listByPool(pool) : await ctx.store.accounts.list();
+      const scope = scopeOf(c);
+      if (pool) requirePoolScope(scope, pool, `listing the accounts of Pool ${pool}`);
+      const all = pool ? await ctx.store.accounts.listByPool(pool) : await ctx.store.accounts.list();
+      const accounts = all.filter((a) => a.pools.some((p) => hasPool(scope, p)));
       accounts.sort((a, b) => a.createdAt - b.createdAt);
-      return c.json({ data: accounts.map(accountView) });
+      return c.json({ data: accounts.map((a) => scopedAccountView(scope, a)) });
     })
     .get("/accounts/:id", async (c) =>
-      c.json({ account: accountView(await requireAccount(ctx, c.req.param("id"))) }),
+      c.json({ account: scopedAccountView(scopeOf(c), await scoped(c, false)) }),
     )
     .post("/accounts/:id/pause", async (c) => {
+      await scoped(c, true);
       const account = await setAccountStatus(ctx, c.req.param("id"), "pause", c.get("actor"));
       changed();
-      return c.json({ account: accountView(account) });
+      return c.json({ account: scopedAccountView(scopeOf(c), account) });
     })
     .post("/accounts/:id/resume", async (c) => {
+      await scoped(c, true);
       const account = await setAccountStatus(ctx, c.req.param("id"), "resume", c.get("actor"));
       changed();
-      return c.json({ account: accountView(account) });
+      return c.json({ account: scopedAccountView(scopeOf(c), account) });
     })
     .delete("/accounts/:id", async (c) => {
+      await scoped(c, true);
       const id = c.req.param("id");
       await removeAccount(ctx, id, c.get("actor"));
       changed();

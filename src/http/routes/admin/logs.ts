@@ -1,8 +1,10 @@
 import { Hono } from "hono";
 import type { Gateway } from "../../../core/gateway.ts";
+import { poolFilter, requirePoolScope } from "../../../core/scope.ts";
 import type { AppEnv } from "../../types.ts";
 import { validate } from "../../validate.ts";
 import { LogQuery, PageQuery } from "./schemas.ts";
+import { scopeOf } from "./scope.ts";
 import { auditView, requestLogView } from "./views.ts";
 
 export function logAdminRoutes(gw: Gateway) {
@@ -10,10 +12,13 @@ export function logAdminRoutes(gw: Gateway) {
   return new Hono<AppEnv>()
     .get("/request-logs", async (c) => {
       const q = validate(LogQuery, c.req.query());
+      const scope = scopeOf(c);
+      if (q.pool) requirePoolScope(scope, q.pool, `reading the request logs of Pool ${q.pool}`);
       const page = await store.requestLogs.list({
         limit: q.limit,
         cursor: q.cursor,
         pool: q.pool,
+        pools: q.pool ? undefined : poolFilter(scope),
         keyId: q.key,
       });
       return c.json({ data: page.items.map(requestLogView), nextCursor: page.nextCursor ?? null });

@@ -1,17 +1,19 @@
 // OAuth onboarding of upstream accounts: device-code login and browser PKCE login with a pasted
 // callback URL. The flow's secret state never leaves the gateway; answers carry only what the
 // operator needs to act (verification URL and user code, or the authorize URL).
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { z } from "zod";
-import { accountView, iso } from "../../../core/accounts.ts";
+import { iso } from "../../../core/accounts.ts";
 import type { Gateway } from "../../../core/gateway.ts";
 import { completeBrowserFlow, startBrowserFlow } from "../../../core/oauth-browser.ts";
 import { pollDeviceFlow, startDeviceFlow } from "../../../core/oauth-device.ts";
-import type { PollResult } from "../../../core/oauth-flows.ts";
+import { type PollResult, requireFlow } from "../../../core/oauth-flows.ts";
 import type { OAuthFlow } from "../../../core/ports.ts";
+import { requirePoolScope } from "../../../core/scope.ts";
 import type { AppEnv } from "../../types.ts";
 import { jsonBody, validate } from "../../validate.ts";
 import { Label, PoolName } from "./schemas.ts";
+import { scopedAccountView, scopeOf } from "./scope.ts";
 
 export const StartOAuthLogin = z.strictObject({ pool: PoolName, label: Label });
 export const BrowserCallback = z.strictObject({ callbackUrl: z.string().min(1).max(8192) });
@@ -27,9 +29,13 @@ function deviceFlowView(flow: OAuthFlow) {
   };
 }
 
-function pollView(result: PollResult) {
+function pollView(result: PollResult, c: Context<AppEnv>) {
   if (result.status === "complete") {
-    return { status: result.status, account: accountView(result.account), warnings: result.warnings };
+    return {
+      status: result.status,
+      account: scopedAccountView(scopeOf(c), result.account),
+      warnings: result.warnings,
+    };
   }
   return {
     status: result.status,
@@ -40,19 +46,29 @@ function pollView(result: PollResult) {
 
 export function oauthAdminRoutes(gw: Gateway) {
   const { ctx } = gw;
+  const startIn = (c: Context<AppEnv>, pool: string) =>
+    requirePoolScope(scopeOf(c), pool, `signing an account into Pool ${pool}`);
+  /** A login flow continues only for a caller whose scope has the flow's Pool. */
+  const scopedFlow = async (c: Context<AppEnv>, kind: "device" | "browser") => {
+    const flow = await requireFlow(ctx, c.req.param("id") as string, kind);
+    requirePoolScope(scopeOf(c), flow.pool, `login flow ${flow.id}`);
+  };
   return new Hono<AppEnv>()
     .post("/accounts/oauth/device", async (c) => {
       const input = validate(StartOAuthLogin, await jsonBody(c.req.raw));
+      startIn(c, input.pool);
       const flow = await startDeviceFlow(ctx, input);
       return c.json({ flow: deviceFlowView(flow) }, 201);
     })
     .post("/accounts/oauth/device/:id/poll", async (c) => {
+      await scopedFlow(c, "device");
       const result = await pollDeviceFlow(ctx, c.req.param("id"), c.get("actor"));
       if (result.status === "complete") gw.directory.invalidate();
-      return c.json(pollView(result));
+      return c.json(pollView(result, c));
     })
     .post("/accounts/oauth/browser", async (c) => {
       const input = validate(StartOAuthLogin, await jsonBody(c.req.raw));
+      startIn(c, input.pool);
       const { flow, authorizeUrl } = await startBrowserFlow(ctx, input);
       return c.json(
         { flow: { id: flow.id, kind: "browser" as const, authorizeUrl, expiresAt: iso(flow.endsAt) } },
@@ -60,9 +76,10 @@ export function oauthAdminRoutes(gw: Gateway) {
       );
     })
     .post("/accounts/oauth/browser/:id/callback", async (c) => {
+      await scopedFlow(c, "browser");
       const { callbackUrl } = validate(BrowserCallback, await jsonBody(c.req.raw));
       const result = await completeBrowserFlow(ctx, c.req.param("id"), callbackUrl, c.get("actor"));
       gw.directory.invalidate();
-      return c.json(pollView(result));
+      return c.json(pollView(result, c));
     });
 }

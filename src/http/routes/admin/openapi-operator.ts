@@ -1,6 +1,8 @@
 // OpenAPI paths of the operator-plane routes (usage rollups, alerting), merged into openapi.ts.
 import { z } from "zod";
 import { CreateAlertChannel, CreateAlertRule, UpdateAlertChannel, UpdateAlertRule } from "./alert-schemas.ts";
+import { CreateInvite } from "./invites.ts";
+import { UpdateToken } from "./schemas.ts";
 
 const error = { $ref: "#/components/schemas/Error" };
 const ok = (description: string) => ({
@@ -14,6 +16,7 @@ const failure = (description: string) => ({
 const errors = {
   "400": failure("Invalid input"),
   "401": failure("Missing or invalid admin token"),
+  "403": failure("insufficient_scope (param: the missing scope)"),
   "404": failure("Not found"),
 };
 const body = (schema: z.ZodType) => ({
@@ -29,7 +32,39 @@ const action = (summary: string, extra: Record<string, unknown> = {}) => ({
 const conflict = { "409": failure("The record is not in a state that allows this") };
 
 export function operatorPaths() {
+  const patchToken = (what: string) => ({
+    patch: {
+      summary: `Change an ${what}'s label or scope`,
+      parameters: idParam,
+      requestBody: body(UpdateToken),
+      responses: { "200": ok("Updated"), ...errors },
+    },
+  });
   return {
+    "/whoami": {
+      get: {
+        summary: "The caller's actor, role and Pools",
+        responses: { "200": ok("Identity and scope"), ...errors },
+      },
+    },
+    "/admin-tokens/{id}": patchToken("admin token (owner only)"),
+    "/mcp-tokens/{id}": patchToken("MCP token"),
+    "/invites": {
+      get: {
+        summary: "List invites",
+        parameters: query("pool", "status"),
+        responses: { "200": ok("Invites"), ...errors },
+      },
+      post: {
+        summary: "Create an invite (one-time URL in this answer only)",
+        requestBody: body(CreateInvite),
+        responses: { "201": ok("The invite and its URL"), ...errors },
+      },
+    },
+    "/invites/{id}": {
+      get: { summary: "One invite", parameters: idParam, responses: { "200": ok("The invite"), ...errors } },
+    },
+    "/invites/{id}/revoke": action("Revoke an invite", conflict),
     "/usage": {
       get: {
         summary:

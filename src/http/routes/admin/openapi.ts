@@ -2,7 +2,15 @@
 import { z } from "zod";
 import { BrowserCallback, StartOAuthLogin } from "./oauth.ts";
 import { operatorPaths } from "./openapi-operator.ts";
-import { CreateKey, CreateMcpToken, CreatePool, ImportAccount, UpdateKey, UpdatePool } from "./schemas.ts";
+import {
+  CreateAdminToken,
+  CreateKey,
+  CreateMcpToken,
+  CreatePool,
+  ImportAccount,
+  UpdateKey,
+  UpdatePool,
+} from "./schemas.ts";
 import { UpdateSettings } from "./settings.ts";
 
 const error = { $ref: "#/components/schemas/Error" };
@@ -14,6 +22,10 @@ const errors = {
   "400": { description: "Invalid input", content: { "application/json": { schema: error } } },
   "401": {
     description: "Missing or invalid admin token",
+    content: { "application/json": { schema: error } },
+  },
+  "403": {
+    description: "insufficient_scope (param: the missing scope)",
     content: { "application/json": { schema: error } },
   },
   "404": { description: "Not found", content: { "application/json": { schema: error } } },
@@ -210,7 +222,7 @@ export function adminOpenApi(version: string) {
         get: { summary: "List admin tokens (prefixes only)", responses: { "200": ok("Tokens"), ...errors } },
         post: {
           summary: "Create an admin token (raw token returned once)",
-          requestBody: body(CreateMcpToken),
+          requestBody: body(CreateAdminToken),
           responses: { "201": ok("Created"), ...errors },
         },
       },

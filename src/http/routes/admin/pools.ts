@@ -3,9 +3,11 @@ import { iso } from "../../../core/accounts.ts";
 import type { Gateway } from "../../../core/gateway.ts";
 import type { Pool } from "../../../core/model.ts";
 import { createPool, normalizePool, requirePool, updatePoolRouting } from "../../../core/pools.ts";
+import { hasPool, requireOwner, requirePoolScope } from "../../../core/scope.ts";
 import type { AppEnv } from "../../types.ts";
 import { jsonBody, validate } from "../../validate.ts";
 import { CreatePool, UpdatePool } from "./schemas.ts";
+import { scopeOf } from "./scope.ts";
 
 export function poolAdminRoutes(gw: Gateway) {
   const { ctx } = gw;
@@ -27,22 +29,26 @@ export function poolAdminRoutes(gw: Gateway) {
   };
   return new Hono<AppEnv>()
     .post("/pools", async (c) => {
+      requireOwner(scopeOf(c), "creating a Pool");
       const input = validate(CreatePool, await jsonBody(c.req.raw));
       const pool = await createPool(ctx, input, c.get("actor"));
       gw.pools.invalidate();
       return c.json({ pool: await view(pool) }, 201);
     })
     .get("/pools", async (c) => {
-      const pools = await ctx.store.pools.list();
+      const scope = scopeOf(c);
+      const pools = (await ctx.store.pools.list()).filter((p) => hasPool(scope, p.name));
       return c.json({ data: await Promise.all(pools.map((p) => view(normalizePool(p)))) });
     })
     .patch("/pools/:name", async (c) => {
+      requirePoolScope(scopeOf(c), c.req.param("name"), `changing Pool ${c.req.param("name")}`);
       const input = validate(UpdatePool, await jsonBody(c.req.raw));
       const pool = await updatePoolRouting(ctx, c.req.param("name"), input, c.get("actor"));
       gw.pools.invalidate();
       return c.json({ pool: await view(pool) });
     })
-    .get("/pools/:name", async (c) =>
-      c.json({ pool: await view(await requirePool(ctx, c.req.param("name"))) }),
-    );
+    .get("/pools/:name", async (c) => {
+      requirePoolScope(scopeOf(c), c.req.param("name"), `reading Pool ${c.req.param("name")}`);
+      return c.json({ pool: await view(await requirePool(ctx, c.req.param("name"))) });
+    });
 }

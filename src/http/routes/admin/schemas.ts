@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { MAX_ALLOWED_MODELS, MODEL_ID } from "../../../core/key-policy.ts";
 import { REASONING_EFFORTS, ROUTING_STRATEGIES } from "../../../core/model.ts";
+import { MAX_SCOPE_POOLS, OPERATOR_ROLES } from "../../../core/scope.ts";
 
 export const Label = z.string().max(160).optional();
 export const PoolName = z
@@ -41,7 +42,19 @@ export const KeyPolicy = z.strictObject({
 export const CreateKey = z.strictObject({ pool: PoolName, label: Label, policy: KeyPolicy.optional() });
 /** Policy fields merge: absent keeps the value, null removes the cap. */
 export const UpdateKey = z.strictObject({ label: Label, policy: KeyPolicy.optional() });
-export const CreateMcpToken = z.strictObject({ label: Label });
+/** `pool_admin` sees only `pools` (docs/operators.md); `owner`, the default, sees everything. */
+export const Role = z.enum(OPERATOR_ROLES);
+export const ScopePools = z.array(PoolName).min(1).max(MAX_SCOPE_POOLS);
+export const CreateAdminToken = z.strictObject({
+  label: Label,
+  role: Role.optional(),
+  pools: ScopePools.optional(),
+});
+/** An MCP token with `pools` answers only about them; without, it has the owner view. */
+export const CreateMcpToken = CreateAdminToken;
+export const UpdateToken = z
+  .strictObject({ label: Label, role: Role.optional(), pools: ScopePools.optional() })
+  .refine((v) => Object.keys(v).length > 0, { message: "name at least one field to change" });
 export const PageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(50),
   cursor: z.string().max(2048).optional(),

@@ -2,11 +2,13 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import type { Gateway } from "../../../core/gateway.ts";
+import { poolFilter, requirePoolScope } from "../../../core/scope.ts";
 import type { RollupCounts } from "../../../core/usage/model.ts";
 import { reportRange, USAGE_GROUPS, usageReport } from "../../../core/usage/report.ts";
 import type { AppEnv } from "../../types.ts";
 import { validate } from "../../validate.ts";
 import { PoolName } from "./schemas.ts";
+import { scopeOf } from "./scope.ts";
 
 export const UsageQuery = z.strictObject({
   since: z.string().max(40).optional(),
@@ -35,7 +37,15 @@ export function usageAdminRoutes(gw: Gateway) {
   return new Hono<AppEnv>().get("/usage", async (c) => {
     const q = validate(UsageQuery, c.req.query());
     const range = reportRange(q, gw.ctx.clock.now());
-    const report = await usageReport(gw.ctx, { ...range, pool: q.pool, keyId: q.key, groupBy: q.groupBy });
+    const scope = scopeOf(c);
+    if (q.pool) requirePoolScope(scope, q.pool, `reading the usage of Pool ${q.pool}`);
+    const report = await usageReport(gw.ctx, {
+      ...range,
+      pool: q.pool,
+      pools: poolFilter(scope),
+      keyId: q.key,
+      groupBy: q.groupBy,
+    });
     return c.json({
       since: report.fromDay,
       until: report.toDay,

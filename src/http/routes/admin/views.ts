@@ -2,13 +2,16 @@
 import { iso } from "../../../core/accounts.ts";
 import type { KeyUsageSnapshot } from "../../../core/key-usage.ts";
 import type { AuditEvent, Credential, KeyPolicy, RequestLog } from "../../../core/model.ts";
+import { credentialScope } from "../../../core/scope.ts";
 import { credentialPrefix } from "../../../core/secrets-format.ts";
 
 export function credentialView(c: Credential) {
   return {
     id: c.id,
     prefix: credentialPrefix(c.kind, c.id),
-    ...(c.kind === "pool_key" ? { pool: c.pool ?? null, policy: policyView(c.policy) } : {}),
+    ...(c.kind === "pool_key"
+      ? { pool: c.pool ?? null, policy: policyView(c.policy) }
+      : { role: credentialScope(c).role, pools: credentialScope(c).pools }),
     label: c.label ?? null,
     status: c.status,
     createdAt: iso(c.createdAt),
