@@ -28,6 +28,11 @@ const UNCREDENTIALED = [
   "GET /healthz",
   // First-run status for scripts: leaks only "pending" or "complete" (routes/health.ts).
   "GET /bootstrap/status",
+  // The invite landing pages take the invite's one-time token in the path, not a header credential;
+  // test/invites.test.ts covers their failed-guess throttle.
+  "GET /onboarding/invites/:token",
+  "POST /onboarding/invites/:token/start",
+  "GET /admin/invites",
   "GET /readyz",
   "GET /admin",
   "GET /admin/*",

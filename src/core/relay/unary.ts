@@ -143,18 +143,26 @@ async function callAccount(gw: Gateway, account: Account, call: UnaryCall): Prom
       return UNAUTHORIZED;
     }
     const limit = call.maxResponseBytes ?? DEFAULT_MAX_RESPONSE;
-    const text = decodeText(
-      await readAll(
-        response.body,
-        limit,
-        () =>
-          new GatewayError(
-            502,
-            "upstream_response_too_large",
-            `the upstream answer is larger than ${limit} bytes`,
-          ),
-      ),
-    );
+    let text: string;
+    try {
+      text = decodeText(
+        await readAll(
+          response.body,
+          limit,
+          () =>
+            new GatewayError(
+              502,
+              "upstream_response_too_large",
+              `the upstream answer is larger than ${limit} bytes`,
+            ),
+        ),
+      );
+    } catch (error) {
+      // Too large is the answer's size, the same on every account; a body that breaks off or does
+      // not decode is this account's upstream failing.
+      if (error instanceof GatewayError) throw error;
+      return transportFailure(call.signal);
+    }
     let json: unknown;
     try {
       json = JSON.parse(text);
