@@ -2,8 +2,9 @@
 // whatever the core passes, and the Powertools logger redacts credentials that slip into a field.
 import { describe, expect, it } from "vitest";
 import { datapoints, EmfMetrics } from "../src/adapters/observability/emf-metrics.ts";
+import { jsonLogger } from "../src/adapters/observability/json-logger.ts";
 import { ROUTE_FAMILIES, STATUS_CLASSES } from "../src/adapters/observability/metric-catalog.ts";
-import { redact } from "../src/adapters/observability/powertools-logger.ts";
+import { redact } from "../src/adapters/observability/redacting-logger.ts";
 
 describe("EMF metrics", () => {
   it("maps raw routes, statuses and codes onto bounded dimension values", () => {
@@ -66,5 +67,20 @@ describe("log redaction", () => {
     expect(out.detail).not.toMatch(/eyJ|sk-cxp-0123456789ab-zzzz/);
     expect(out.nested.cookie).toBe("[redacted]");
     expect(out.nested.list[0]).toBe("[redacted]");
+  });
+
+  it("applies the same redaction to the JSON-lines logger (local host, MCP function) as to Powertools", () => {
+    const lines: string[] = [];
+    const logger = jsonLogger((line) => lines.push(line));
+    const key = "sk-cxp-0123456789ab-abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
+    logger.warn(`refused Bearer ${key}`, {
+      route: "/v1/responses",
+      authorization: `Bearer ${key}`,
+      detail: key,
+    });
+    const line = JSON.parse(lines[0]!);
+    expect(line).toMatchObject({ level: "warn", route: "/v1/responses", authorization: "[redacted]" });
+    expect(lines[0]).not.toContain(key);
+    expect(lines[0]).not.toContain("abcdefghijklmnop");
   });
 });
