@@ -10,6 +10,12 @@ import { credentialPrefix, mintCredential, parseCredential, secretMatches } from
 import { TtlCache } from "./ttl-cache.ts";
 
 const CACHE_TTL_MS = 5_000;
+/**
+ * An active key read less than this long ago is let through at once while it is re-read in the
+ * background (stale-while-revalidate): the bound within which a pause, revoke or rotation made on
+ * another instance takes effect here (docs/key-policy.md). On the instance that made it: at once.
+ */
+export const KEY_STALE_MS = 30_000;
 const TOUCH_INTERVAL_MS = 60_000;
 const LABEL_MAX = 160;
 
@@ -31,7 +37,14 @@ export class CredentialService {
   readonly #listeners = new Set<CredentialListener>();
 
   constructor(private readonly ctx: CoreContext) {
-    this.#cache = new TtlCache(ctx.clock, { ttlMs: CACHE_TTL_MS, maxEntries: MAX_CACHED });
+    this.#cache = new TtlCache(ctx.clock, {
+      ttlMs: CACHE_TTL_MS,
+      staleMs: KEY_STALE_MS,
+      // Only a key that worked may keep working while it is re-read; a refusal is always re-checked.
+      serveStale: (credential) => (credential as Credential | undefined)?.status === "active",
+      background: (task) => ctx.background(task),
+      maxEntries: MAX_CACHED,
+    });
   }
 
   /**
@@ -195,23 +208,49 @@ export class CredentialService {
   async verify(
     kind: CredentialKind,
     raw: string | undefined,
-    options: { cachedOnly?: boolean } = {},
+    /** `deferTouch`: the caller stamps `lastUsedAt` itself (`touch`), after its response has started. */
+    options: { cachedOnly?: boolean; deferTouch?: boolean } = {},
   ): Promise<Credential | undefined> {
     const parsed = parseCredential(raw);
     if (!parsed || parsed.kind !== kind) return undefined;
-    const credential = await this.#cached(kind, parsed.id, options.cachedOnly === true);
+    const key = `${kind}:${parsed.id}`;
+    if (options.cachedOnly) {
+      const credential = this.#cache.fresh(key)?.value;
+      if (!credential || !secretMatches(parsed.secret, credential.secretHash)) return undefined;
+      if (!options.deferTouch) this.touch(credential);
+      return credential;
+    }
+    const wasFresh = this.#cache.fresh(key) !== undefined;
+    let credential = await this.#load(kind, parsed.id);
+    if (!wasFresh && credential && !secretMatches(parsed.secret, credential.secretHash)) {
+      // A stale entry and another secret: the key may have been rotated elsewhere; read it now.
+      this.#cache.delete(key);
+      credential = await this.#load(kind, parsed.id);
+    }
     if (!credential || !secretMatches(parsed.secret, credential.secretHash)) return undefined;
-    this.#touch(credential);
+    if (!options.deferTouch) this.touch(credential);
     return credential;
   }
 
-  async #cached(kind: CredentialKind, id: string, cachedOnly: boolean): Promise<Credential | undefined> {
-    const key = `${kind}:${id}`;
-    if (cachedOnly) return this.#cache.fresh(key)?.value;
-    return this.#cache.get(key, () => this.ctx.store.credentials.get(kind, id));
+  /**
+   * Starts (or joins) the read `verify` will make for this bearer value, checking nothing: a host
+   * that must wait for something else first (the origin check on AWS) overlaps the two. Resolves
+   * with the credential when the secret matches (status unchecked, nothing touched), else undefined;
+   * never rejects.
+   */
+  async prefetch(kind: CredentialKind, raw: string | undefined): Promise<Credential | undefined> {
+    const parsed = parseCredential(raw);
+    if (!parsed || parsed.kind !== kind) return undefined;
+    const credential = await this.#load(kind, parsed.id).catch(() => undefined);
+    return credential && secretMatches(parsed.secret, credential.secretHash) ? credential : undefined;
   }
 
-  #touch(credential: Credential): void {
+  #load(kind: CredentialKind, id: string): Promise<Credential | undefined> {
+    return this.#cache.get(`${kind}:${id}`, () => this.ctx.store.credentials.get(kind, id));
+  }
+
+  /** Stamps `lastUsedAt` in the background, at most once a minute per credential and instance. */
+  touch(credential: Credential): void {
     const now = this.ctx.clock.now();
     if (credential.lastUsedAt && now - credential.lastUsedAt < TOUCH_INTERVAL_MS) return;
     credential.lastUsedAt = now; // debounce locally before the write lands
