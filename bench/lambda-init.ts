@@ -19,6 +19,8 @@ export interface LambdaInit {
   kb: number;
   initMsMedian: number;
   initMsMax: number;
+  /** Resident memory right after init (median); absent in older results. */
+  rssMb?: number;
   withinBudget: boolean;
 }
 
@@ -40,7 +42,8 @@ const FUNCTION_ENV = {
 
 const PROBE = `const t0 = performance.now();
 await import(process.argv[1]);
-process.stdout.write(JSON.stringify({ ms: performance.now() - t0 }));`;
+const ms = performance.now() - t0;
+process.stdout.write(JSON.stringify({ ms, rss: process.memoryUsage().rss / 2 ** 20 }));`;
 
 export async function measureLambdaInit(runs = 5): Promise<LambdaInit[]> {
   const results: LambdaInit[] = [];
@@ -48,6 +51,7 @@ export async function measureLambdaInit(runs = 5): Promise<LambdaInit[]> {
     // Same depth as dist/<name>, so the bundle's relative paths behave as in dist/.
     const { bytes, file } = await bundleLambda(name, join(REPO_ROOT, ".bench-tmp", `lambda-${name}`));
     const times: number[] = [];
+    const rss: number[] = [];
     for (let i = 0; i < runs; i++) {
       const run = spawnSync(
         process.execPath,
@@ -61,13 +65,16 @@ export async function measureLambdaInit(runs = 5): Promise<LambdaInit[]> {
       );
       if (run.status !== 0)
         throw new Error(`${name} bundle failed to initialise: ${run.stderr.slice(0, 500)}`);
-      times.push(JSON.parse(run.stdout.trim().split("\n").at(-1) as string).ms);
+      const out = JSON.parse(run.stdout.trim().split("\n").at(-1) as string) as { ms: number; rss: number };
+      times.push(out.ms);
+      rss.push(out.rss);
     }
     results.push({
       name,
       kb: bytes / 1024,
       initMsMedian: median(times),
       initMsMax: Math.max(...times),
+      rssMb: median(rss),
       withinBudget: bytes <= BUDGET_BYTES,
     });
   }
