@@ -21,6 +21,8 @@ export interface LambdaInit {
   initMsMax: number;
   /** Resident memory right after init (median); absent in older results. */
   rssMb?: number;
+  /** CPU time of the init (median): unlike its duration, it does not grow with the machine's load. */
+  initCpuMs?: number;
   withinBudget: boolean;
 }
 
@@ -41,9 +43,11 @@ const FUNCTION_ENV = {
 };
 
 const PROBE = `const t0 = performance.now();
+const cpu0 = process.cpuUsage();
 await import(process.argv[1]);
 const ms = performance.now() - t0;
-process.stdout.write(JSON.stringify({ ms, rss: process.memoryUsage().rss / 2 ** 20 }));`;
+const cpu = process.cpuUsage(cpu0);
+process.stdout.write(JSON.stringify({ ms, cpuMs: (cpu.user + cpu.system) / 1000, rss: process.memoryUsage().rss / 2 ** 20 }));`;
 
 export async function measureLambdaInit(runs = 5): Promise<LambdaInit[]> {
   const results: LambdaInit[] = [];
@@ -52,6 +56,7 @@ export async function measureLambdaInit(runs = 5): Promise<LambdaInit[]> {
     const { bytes, file } = await bundleLambda(name, join(REPO_ROOT, ".bench-tmp", `lambda-${name}`));
     const times: number[] = [];
     const rss: number[] = [];
+    const cpu: number[] = [];
     for (let i = 0; i < runs; i++) {
       const run = spawnSync(
         process.execPath,
@@ -65,8 +70,13 @@ export async function measureLambdaInit(runs = 5): Promise<LambdaInit[]> {
       );
       if (run.status !== 0)
         throw new Error(`${name} bundle failed to initialise: ${run.stderr.slice(0, 500)}`);
-      const out = JSON.parse(run.stdout.trim().split("\n").at(-1) as string) as { ms: number; rss: number };
+      const out = JSON.parse(run.stdout.trim().split("\n").at(-1) as string) as {
+        ms: number;
+        cpuMs: number;
+        rss: number;
+      };
       times.push(out.ms);
+      cpu.push(out.cpuMs);
       rss.push(out.rss);
     }
     results.push({
@@ -75,6 +85,7 @@ export async function measureLambdaInit(runs = 5): Promise<LambdaInit[]> {
       initMsMedian: median(times),
       initMsMax: Math.max(...times),
       rssMb: median(rss),
+      initCpuMs: median(cpu),
       withinBudget: bytes <= BUDGET_BYTES,
     });
   }
