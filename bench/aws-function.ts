@@ -12,6 +12,7 @@ const initStarted = performance.now();
 const { streamHandler } = await import("../src/adapters/lambda/stream-handler.ts");
 const { adminFetch, publicFetch, publicStreamOptions } = await import("../src/server/aws-apps.ts");
 const { awsConfigFromEnv, createAwsHost } = await import("../src/server/aws-host.ts");
+const { wrapAwsCalls } = await import("../test/helpers/aws-calls.ts");
 
 let offset = 0;
 /** When the invocation first called the upstream's Responses endpoint (ms after its start). */
@@ -55,14 +56,7 @@ const record = async <T>(action: string, run: () => Promise<T>): Promise<T> => {
     call.end = performance.now() - invocationStart;
   }
 };
-host.dynamo.middlewareStack.add(
-  (next, context) => (args) =>
-    record(`dynamodb:${String(context.commandName).replace(/Command$/, "")}`, () => next(args)),
-  { step: "initialize", name: "benchCalls" },
-);
-const send = host.secretsManager.send.bind(host.secretsManager) as (command: unknown) => Promise<unknown>;
-(host.secretsManager as { send: unknown }).send = (command: { constructor: { name: string } }) =>
-  record(`secrets:${command.constructor.name.replace(/Command$/, "")}`, () => send(command));
+wrapAwsCalls(host, record);
 
 /** Lambda's response stream: the HTTP prelude, eight NUL bytes, then the body (kept up to 64 KB). */
 class Recorder extends Writable {

@@ -220,12 +220,12 @@ export class CredentialService {
       if (!options.deferTouch) this.touch(credential);
       return credential;
     }
-    const wasFresh = this.#cache.fresh(key) !== undefined;
+    const stale = this.#cache.fresh(key) ? undefined : this.#cache.latest(key);
     let credential = await this.#load(kind, parsed.id);
-    if (!wasFresh && credential && !secretMatches(parsed.secret, credential.secretHash)) {
-      // A stale entry and another secret: the key may have been rotated elsewhere; read it now.
-      this.#cache.delete(key);
-      credential = await this.#load(kind, parsed.id);
+    if (stale && credential === stale && !secretMatches(parsed.secret, credential.secretHash)) {
+      // Served from a stale entry, with another secret: the key may have been rotated elsewhere.
+      // Wait for the re-read that began (one store read, as for an unknown id).
+      credential = await this.#cache.revalidate(key, () => this.ctx.store.credentials.get(kind, parsed.id));
     }
     if (!credential || !secretMatches(parsed.secret, credential.secretHash)) return undefined;
     if (!options.deferTouch) this.touch(credential);

@@ -93,6 +93,11 @@ export class TtlCache<T> {
     });
   }
 
+  /** Reads `key` now, joining a read already in flight (such as the background re-read `get` began). */
+  revalidate(key: string, load: () => Promise<T>): Promise<T> {
+    return this.#read(key, load, this.#entries.get(key), this.clock.now());
+  }
+
   /** After a change made here: drop the entry and any read that began before the change. */
   delete(key: string): void {
     this.#generation++;

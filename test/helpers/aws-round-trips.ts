@@ -8,6 +8,7 @@ import { setImmediate as nextMacrotask } from "node:timers/promises";
 import { streamHandler } from "../../src/adapters/lambda/stream-handler.ts";
 import { publicFetch, publicStreamOptions } from "../../src/server/aws-apps.ts";
 import { type AwsHost, awsConfigFromEnv, createAwsHost } from "../../src/server/aws-host.ts";
+import { wrapAwsCalls } from "./aws-calls.ts";
 import { type EventInput, invoke, type MockResponseStream } from "./lambda.ts";
 
 export interface TurnCalls {
@@ -57,15 +58,7 @@ export function gatedRuntimeInstance(): GatedInstance {
       return fetch(input, init);
     }) as typeof fetch,
   });
-  // The document client shares this stack: one middleware sees every DynamoDB call.
-  host.dynamo.middlewareStack.add(
-    (next, context) => (args) =>
-      gate(`dynamodb:${String(context.commandName).replace(/Command$/, "")}`, () => next(args)),
-    { step: "initialize", name: "roundTripGate" },
-  );
-  const send = host.secretsManager.send.bind(host.secretsManager) as (command: unknown) => Promise<unknown>;
-  (host.secretsManager as { send: unknown }).send = (command: { constructor: { name: string } }) =>
-    gate(`secrets:${command.constructor.name.replace(/Command$/, "")}`, () => send(command));
+  wrapAwsCalls(host, gate);
   const handler = streamHandler(publicStreamOptions(host, publicFetch(host)));
 
   /** Waits until every released call has finished and the instance has acted on the answers. */
