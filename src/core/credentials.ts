@@ -40,8 +40,12 @@ export class CredentialService {
     this.#cache = new TtlCache(ctx.clock, {
       ttlMs: CACHE_TTL_MS,
       staleMs: KEY_STALE_MS,
-      // Only a key that worked may keep working while it is re-read; a refusal is always re-checked.
-      serveStale: (credential) => (credential as Credential | undefined)?.status === "active",
+      // Only a Pool key that worked may keep working while it is re-read (the runtime's hot path); a
+      // refusal is always re-checked, and MCP and admin tokens are read again after 5 s.
+      serveStale: (value) => {
+        const credential = value as Credential | undefined;
+        return credential?.kind === "pool_key" && credential.status === "active";
+      },
       background: (task) => ctx.background(task),
       maxEntries: MAX_CACHED,
     });
