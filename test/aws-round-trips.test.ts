@@ -4,12 +4,13 @@
 // (helpers/aws-round-trips.ts), so the counts are exact and nothing is timed. Also the guarantees
 // the caches keep: a paused or revoked key stops within the stated bound, a previous_response_id
 // pin still wins.
+import { GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KEY_STALE_MS } from "../src/core/credentials.ts";
 import type { FakeUpstream } from "./fake-upstream/index.ts";
 import { type GatedInstance, gatedRuntimeInstance } from "./helpers/aws-round-trips.ts";
 import { TEXT_TURN_BODY } from "./helpers/gateway.ts";
-import { type LambdaHarness, ORIGIN_VALUE, startLambdaHarness } from "./helpers/lambda.ts";
+import { type LambdaHarness, ORIGIN_SECRET_ARN, ORIGIN_VALUE, startLambdaHarness } from "./helpers/lambda.ts";
 
 let aws: LambdaHarness;
 let fake: FakeUpstream;
@@ -196,6 +197,45 @@ describe("guarantees under stale-while-revalidate", () => {
     for (const acc of accounts) {
       const added = fake.responsesFor(acc).length - (counts.get(acc) ?? 0);
       expect(added).toBe(acc === servedBy ? 3 : 0);
+    }
+  });
+});
+
+describe("the origin secret", () => {
+  it("reads the previous version only for a header that does not match the current one, once", async () => {
+    // Prepare: a fresh instance; the secret was rotated once (CloudFront may still send the old value).
+    const entry = aws.secrets.secrets.get(ORIGIN_SECRET_ARN)!;
+    aws.secrets.secrets.set(ORIGIN_SECRET_ARN, { current: ORIGIN_VALUE, previous: "the-value-before" });
+    const stages = () =>
+      aws.secrets.mock
+        .commandCalls(GetSecretValueCommand)
+        .filter((c) => c.args[0].input.SecretId === ORIGIN_SECRET_ARN)
+        .map((c) => c.args[0].input.VersionStage);
+    const instance = gatedRuntimeInstance();
+    const key = await newKey("origin");
+    const before = stages().length;
+    try {
+      // Act: turns with the current value, then requests with the old one and a forged one.
+      expect(status(await instance.turn(turn(key.secret, "o1")))).toBe(200);
+      expect(status(await instance.turn(turn(key.secret, "o1")))).toBe(200);
+      const current = stages().slice(before);
+      const old = await instance.turn({
+        ...turn(key.secret, "o1"),
+        headers: { ...turn(key.secret, "o1").headers, "x-origin-verify": "the-value-before" },
+      });
+      const forged = await instance.turn({
+        ...turn(key.secret, "o1"),
+        headers: { ...turn(key.secret, "o1").headers, "x-origin-verify": "forged" },
+      });
+
+      // Assess: the current value alone read AWSCURRENT once; the old value was accepted after one
+      // AWSPREVIOUS read, and the forged one refused without another.
+      expect(current).toEqual(["AWSCURRENT"]);
+      expect(status(old)).toBe(200);
+      expect(status(forged)).toBe(403);
+      expect(stages().slice(before)).toEqual(["AWSCURRENT", "AWSPREVIOUS"]);
+    } finally {
+      aws.secrets.secrets.set(ORIGIN_SECRET_ARN, entry);
     }
   });
 });
