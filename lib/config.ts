@@ -45,7 +45,8 @@ export const DEFAULT_CONFIG: GatewayConfig = {
   console: true,
   logRetentionDays: 30,
   requestLogRetentionDays: 30,
-  runtimeMemoryMb: 512,
+  // The smallest size within the budget in docs/benchmarks.md#sizing-the-runtime-function.
+  runtimeMemoryMb: 384,
   functionMemoryMb: 512,
   runtimeTimeoutMinutes: 15,
   webSocketRateLimit: 20,
