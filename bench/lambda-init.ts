@@ -19,6 +19,10 @@ export interface LambdaInit {
   kb: number;
   initMsMedian: number;
   initMsMax: number;
+  /** Resident memory right after init (median); absent in older results. */
+  rssMb?: number;
+  /** CPU time of the init (median): unlike its duration, it does not grow with the machine's load. */
+  initCpuMs?: number;
   withinBudget: boolean;
 }
 
@@ -39,8 +43,11 @@ const FUNCTION_ENV = {
 };
 
 const PROBE = `const t0 = performance.now();
+const cpu0 = process.cpuUsage();
 await import(process.argv[1]);
-process.stdout.write(JSON.stringify({ ms: performance.now() - t0 }));`;
+const ms = performance.now() - t0;
+const cpu = process.cpuUsage(cpu0);
+process.stdout.write(JSON.stringify({ ms, cpuMs: (cpu.user + cpu.system) / 1000, rss: process.memoryUsage().rss / 2 ** 20 }));`;
 
 export async function measureLambdaInit(runs = 5): Promise<LambdaInit[]> {
   const results: LambdaInit[] = [];
@@ -48,6 +55,8 @@ export async function measureLambdaInit(runs = 5): Promise<LambdaInit[]> {
     // Same depth as dist/<name>, so the bundle's relative paths behave as in dist/.
     const { bytes, file } = await bundleLambda(name, join(REPO_ROOT, ".bench-tmp", `lambda-${name}`));
     const times: number[] = [];
+    const rss: number[] = [];
+    const cpu: number[] = [];
     for (let i = 0; i < runs; i++) {
       const run = spawnSync(
         process.execPath,
@@ -61,13 +70,22 @@ export async function measureLambdaInit(runs = 5): Promise<LambdaInit[]> {
       );
       if (run.status !== 0)
         throw new Error(`${name} bundle failed to initialise: ${run.stderr.slice(0, 500)}`);
-      times.push(JSON.parse(run.stdout.trim().split("\n").at(-1) as string).ms);
+      const out = JSON.parse(run.stdout.trim().split("\n").at(-1) as string) as {
+        ms: number;
+        cpuMs: number;
+        rss: number;
+      };
+      times.push(out.ms);
+      cpu.push(out.cpuMs);
+      rss.push(out.rss);
     }
     results.push({
       name,
       kb: bytes / 1024,
       initMsMedian: median(times),
       initMsMax: Math.max(...times),
+      rssMb: median(rss),
+      initCpuMs: median(cpu),
       withinBudget: bytes <= BUDGET_BYTES,
     });
   }

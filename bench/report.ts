@@ -3,6 +3,7 @@
 // bench/notes.md and copied into the document as they are.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { renderAwsSection } from "./aws-report.ts";
 import { REPO_ROOT } from "./processes.ts";
 import type { BenchResults, EndpointName, LatencyRow, RateRow } from "./run.ts";
 
@@ -11,6 +12,10 @@ const ENDPOINT: Record<EndpointName, string> = {
   codex: "`POST /backend-api/codex/responses`",
   chat: "`POST /v1/chat/completions` (stream)",
 };
+
+/** The AWS-path section's bounds in the document (`npm run bench -- --aws-only` replaces just it). */
+export const AWS_START = "<!-- aws-path:start -->";
+export const AWS_END = "<!-- aws-path:end -->";
 
 export const TARGETS = {
   throughputRatio: 0.9,
@@ -367,13 +372,15 @@ export function renderReport(r: BenchResults): { markdown: string; summary: stri
     "fresh `node` process per run; init is the time the `import()` takes (module evaluation, client",
     "construction; no network). Median of the runs.",
     "",
-    "| Function | Size | Init p50 | Init max |",
-    "|---|---|---|---|",
+    "| Function | Size | Init p50 | Init max | RSS after init |",
+    "|---|---|---|---|---|",
     ...r.lambdas.map(
-      (l) => `| ${l.name} | ${f(l.kb, 0)} KB | ${f(l.initMsMedian, 0)} ms | ${f(l.initMsMax, 0)} ms |`,
+      (l) =>
+        `| ${l.name} | ${f(l.kb, 0)} KB | ${f(l.initMsMedian, 0)} ms | ${f(l.initMsMax, 0)} ms | ${l.rssMb === undefined ? "–" : `${f(l.rssMb, 0)} MB`} |`,
     ),
     "",
   );
+  if (r.aws) md.push(AWS_START, ...renderAwsSection(r.aws, r.lambdas), AWS_END, "");
 
   const notes = join(REPO_ROOT, "bench/notes.md");
   if (existsSync(notes)) md.push(readFileSync(notes, "utf8").trim(), "");

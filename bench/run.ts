@@ -5,12 +5,15 @@
 //
 // Flags: --quick (shorter rounds, for trying changes), --profile (writes a CPU profile of the
 // gateway to .bench-tmp/profiles), --no-doc (print only), --skip=<phase,…> (latency, rates, memory,
-// streams, lambda), --report-only (re-render the document from the last run).
+// streams, lambda, aws), --report-only (re-render the document from the last run), --aws-only (only
+// the AWS path and the bundles' init, written into that section of the existing document).
 import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { chatToCodex } from "../src/core/openai/chat-request.ts";
+import { type AwsPathResults, measureAwsPath } from "./aws-path.ts";
+import { renderAwsSection } from "./aws-report.ts";
 import { type LambdaInit, measureLambdaInit } from "./lambda-init.ts";
 import {
   closedLoop,
@@ -36,7 +39,7 @@ import {
   startFakeProcess,
   startGatewayProcess,
 } from "./processes.ts";
-import { renderReport } from "./report.ts";
+import { AWS_END, AWS_START, renderReport } from "./report.ts";
 
 const args = process.argv.slice(2);
 const QUICK = args.includes("--quick");
@@ -132,6 +135,8 @@ export interface BenchResults {
   streamMemory: StreamMemoryRow[];
   openStreams: OpenStreamsRow[];
   lambdas: LambdaInit[];
+  /** The AWS path (bench/aws-path.ts); absent in older results. */
+  aws?: AwsPathResults;
   idleRssMb: { gateway: number; bareProxy: number };
 }
 
@@ -165,6 +170,42 @@ async function reportOnly(): Promise<void> {
   const report = renderReport(results);
   await writeDoc(report.markdown);
   log(`${report.summary}\nwrote docs/benchmarks.md`);
+}
+
+/**
+ * `--aws-only`: the AWS-path phase and the Lambda bundles' init, written into the AWS-path section of
+ * the existing docs/benchmarks.md (the local figures stay as they are).
+ */
+async function awsOnly(): Promise<void> {
+  const { readFileSync } = await import("node:fs");
+  const fake = await startFakeProcess();
+  let aws: AwsPathResults;
+  let lambdas: LambdaInit[];
+  try {
+    const latencyMs = Number(process.env.BENCH_AWS_LATENCY_MS ?? 8);
+    log(`AWS path: each function in its own process, ${latencyMs} ms per DynamoDB / Secrets Manager call`);
+    aws = await measureAwsPath(fake, { latencyMs, runs: QUICK ? 3 : 5, log });
+    lambdas = await measureLambdaInit(QUICK ? 3 : 5);
+  } finally {
+    await fake.close().catch(() => undefined);
+  }
+  const tmp = join(REPO_ROOT, ".bench-tmp");
+  mkdirSync(tmp, { recursive: true });
+  writeFileSync(join(tmp, "results-aws.json"), `${JSON.stringify({ aws, lambdas }, null, 2)}\n`);
+  const section = [AWS_START, ...renderAwsSection(aws, lambdas), AWS_END].join("\n");
+  if (!WRITE_DOC) {
+    log(section);
+    return;
+  }
+  const doc = readFileSync(join(REPO_ROOT, "docs/benchmarks.md"), "utf8");
+  const start = doc.indexOf(AWS_START);
+  const end = doc.indexOf(AWS_END);
+  await writeDoc(
+    start >= 0 && end > start
+      ? `${doc.slice(0, start)}${section}${doc.slice(end + AWS_END.length)}`
+      : `${doc.trimEnd()}\n\n${section}\n`,
+  );
+  log("wrote the AWS-path section of docs/benchmarks.md");
 }
 
 async function main(): Promise<void> {
@@ -241,6 +282,13 @@ async function main(): Promise<void> {
         log(
           `  ${l.name.padEnd(10)} ${fmt(l.kb, 1).padStart(7)} KB  init p50 ${fmt(l.initMsMedian, 0)} ms (max ${fmt(l.initMsMax, 0)})`,
         );
+    }
+    if (!SKIP.has("aws")) {
+      const latencyMs = Number(process.env.BENCH_AWS_LATENCY_MS ?? 8);
+      log(
+        `\nAWS path: each function in its own process, ${latencyMs} ms per DynamoDB / Secrets Manager call`,
+      );
+      results.aws = await measureAwsPath(fake, { latencyMs, runs: QUICK ? 3 : 5, log });
     }
   } finally {
     for (const server of started.reverse()) await server.stop().catch(() => undefined);
@@ -614,4 +662,4 @@ async function openStreamsPhase(
   return rows;
 }
 
-await (args.includes("--report-only") ? reportOnly() : main());
+await (args.includes("--report-only") ? reportOnly() : args.includes("--aws-only") ? awsOnly() : main());

@@ -16,7 +16,10 @@ export interface GatewayConfig {
   hostedZoneName?: string;
   logRetentionDays: number;
   requestLogRetentionDays: number;
+  /** Default of the RuntimeMemoryMB stack parameter (runtime and WebSocket worker). */
   runtimeMemoryMb: number;
+  /** Default of the FunctionMemoryMB stack parameter (every other function). */
+  functionMemoryMb: number;
   /** Per-request cap of the runtime function, at most Lambda's 15 minutes. */
   runtimeTimeoutMinutes: number;
   webSocketRateLimit: number;
@@ -42,7 +45,9 @@ export const DEFAULT_CONFIG: GatewayConfig = {
   console: true,
   logRetentionDays: 30,
   requestLogRetentionDays: 30,
-  runtimeMemoryMb: 512,
+  // The smallest size within the budget in docs/benchmarks.md#sizing-the-runtime-function.
+  runtimeMemoryMb: 384,
+  functionMemoryMb: 512,
   runtimeTimeoutMinutes: 15,
   webSocketRateLimit: 20,
   webSocketBurstLimit: 40,
@@ -83,6 +88,7 @@ export function configFromContext(node: Node): GatewayConfig {
     logRetentionDays: num("logRetentionDays", DEFAULT_CONFIG.logRetentionDays, 1, 3653),
     requestLogRetentionDays: num("requestLogRetentionDays", DEFAULT_CONFIG.requestLogRetentionDays, 1, 3650),
     runtimeMemoryMb: num("runtimeMemoryMb", DEFAULT_CONFIG.runtimeMemoryMb, 128, 10240),
+    functionMemoryMb: num("functionMemoryMb", DEFAULT_CONFIG.functionMemoryMb, 128, 10240),
     runtimeTimeoutMinutes: num("runtimeTimeoutMinutes", DEFAULT_CONFIG.runtimeTimeoutMinutes, 1, 15),
     webSocketRateLimit: num("webSocketRateLimit", DEFAULT_CONFIG.webSocketRateLimit, 1, 10000),
     webSocketBurstLimit: num("webSocketBurstLimit", DEFAULT_CONFIG.webSocketBurstLimit, 1, 5000),

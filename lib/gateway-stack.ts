@@ -66,6 +66,22 @@ export class GatewayStack extends Stack {
       description:
         "IAM callers of the admin URL that are Pool admins instead of owners: `<caller ARN, or prefix ending in *>=<pool>+<pool>` separated by `;` (docs/operators.md). Empty: every IAM caller is an owner.",
     });
+    // Memory (and with it CPU) per function, changeable at deploy time; docs/benchmarks.md shows the
+    // measurement the defaults come from (docs/deploy-aws.md#sizing).
+    const runtimeMemory = new CfnParameter(this, "RuntimeMemoryMB", {
+      type: "Number",
+      default: config.runtimeMemoryMb,
+      minValue: 128,
+      maxValue: 10240,
+      description: "Memory of the functions that carry turns (runtime, WebSocket worker), in MB",
+    }).valueAsNumber;
+    const functionMemory = new CfnParameter(this, "FunctionMemoryMB", {
+      type: "Number",
+      default: config.functionMemoryMb,
+      minValue: 128,
+      maxValue: 10240,
+      description: "Memory of the other functions (admin, console, MCP, scheduled, WebSocket routes), in MB",
+    }).valueAsNumber;
 
     const version = (JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { version: string })
       .version;
@@ -95,7 +111,7 @@ export class GatewayStack extends Stack {
       // One invocation carries one whole streamed turn; Lambda stops at 15 minutes (the stream
       // adapter ends the stream with a terminal event shortly before).
       timeout: Duration.minutes(Math.min(config.runtimeTimeoutMinutes, MAX_TURN_MINUTES)),
-      memorySize: config.runtimeMemoryMb,
+      memorySize: runtimeMemory,
       environment: { ...environment, POOLER_ORIGIN_SECRET_ARN: originSecret.secret.secretArn },
     });
     const admin = new GatewayFunction(this, "Admin", {
@@ -104,7 +120,7 @@ export class GatewayStack extends Stack {
       serviceName: "codex-pooler-admin",
       description: "Codex Pooler admin API (IAM-authenticated function URL)",
       timeout: Duration.seconds(60),
-      memorySize: 512,
+      memorySize: functionMemory,
       environment: {
         ...environment,
         POOLER_IAM_POOL_ADMINS: iamPoolAdmins.valueAsString,
@@ -122,7 +138,7 @@ export class GatewayStack extends Stack {
           description:
             "Codex Pooler web console and its admin API (/admin behind CloudFront, admin-token sign-in)",
           timeout: Duration.seconds(60),
-          memorySize: 512,
+          memorySize: functionMemory,
           environment: {
             ...environment,
             POOLER_ORIGIN_SECRET_ARN: originSecret.secret.secretArn,
@@ -136,7 +152,7 @@ export class GatewayStack extends Stack {
       serviceName: "codex-pooler-mcp",
       description: "Codex Pooler read-only MCP endpoint (/mcp behind CloudFront)",
       timeout: Duration.seconds(30),
-      memorySize: 512,
+      memorySize: functionMemory,
       environment: {
         ...environment,
         POOLER_ORIGIN_SECRET_ARN: originSecret.secret.secretArn,
@@ -151,7 +167,7 @@ export class GatewayStack extends Stack {
       description:
         "Codex Pooler scheduled jobs: token refresh and usage poll (every minute), retention (daily)",
       timeout: Duration.minutes(5),
-      memorySize: 512,
+      memorySize: functionMemory,
       environment,
     });
     // One turn per asynchronous invocation, posted back to the client's connection (ADR 0001).
@@ -161,7 +177,7 @@ export class GatewayStack extends Stack {
       serviceName: "codex-pooler-websocket-worker",
       description: "Codex Pooler WebSocket turns: one upstream SSE turn, each event posted to the connection",
       timeout: Duration.minutes(Math.min(config.runtimeTimeoutMinutes, MAX_TURN_MINUTES)),
-      memorySize: config.runtimeMemoryMb,
+      memorySize: runtimeMemory,
       environment,
     });
     // A retried turn would post its events twice; a turn that could not start within minutes is
@@ -175,7 +191,7 @@ export class GatewayStack extends Stack {
         "Codex Pooler WebSocket routes: Pool key check and 426 for Codex at $connect, turns handed to the worker",
       // API Gateway waits at most 29 s for a route; these calls take milliseconds.
       timeout: Duration.seconds(10),
-      memorySize: 512,
+      memorySize: functionMemory,
       environment: { ...environment, POOLER_WEBSOCKET_WORKER_FUNCTION: websocketWorker.fn.functionName },
     });
     websocket.role.addToPrincipalPolicy(

@@ -7,6 +7,7 @@ import { App } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "../lib/app.ts";
+import { DEFAULT_CONFIG } from "../lib/config.ts";
 import { VIEWER_REQUEST_CODE } from "../lib/constructs/viewer-request.ts";
 import { FUNCTION_GRANTS } from "../lib/grants.ts";
 import { tableDefinitions } from "../src/adapters/dynamodb/tables.ts";
@@ -157,17 +158,17 @@ describe("data stack", () => {
 
 describe("gateway functions", () => {
   const cases = [
-    ["Runtime", 900, 512],
-    ["Admin", 60, 512],
-    ["Console", 60, 512],
-    ["Mcp", 30, 512],
-    ["Scheduled", 300, 512],
-    ["WebSocket", 10, 512],
-    ["WebSocketWorker", 900, 512],
+    ["Runtime", 900, "RuntimeMemoryMB"],
+    ["Admin", 60, "FunctionMemoryMB"],
+    ["Console", 60, "FunctionMemoryMB"],
+    ["Mcp", 30, "FunctionMemoryMB"],
+    ["Scheduled", 300, "FunctionMemoryMB"],
+    ["WebSocket", 10, "FunctionMemoryMB"],
+    ["WebSocketWorker", 900, "RuntimeMemoryMB"],
   ] as const;
 
   it.each(cases)(
-    "%s: Node.js 24 on arm64, timeout %i s, its own log group and role",
+    "%s: Node.js 24 on arm64, timeout %i s, memory from %s, its own log group and role",
     (name, timeout, memory) => {
       const [, f] = fn(name);
       expect(f.Properties).toMatchObject({
@@ -175,7 +176,7 @@ describe("gateway functions", () => {
         Architectures: ["arm64"],
         Handler: "index.handler",
         Timeout: timeout,
-        MemorySize: memory,
+        MemorySize: { Ref: memory },
         LoggingConfig: { LogGroup: { Ref: expect.stringMatching(new RegExp(`^${name}Logs`)) } },
       });
       expect(f.Properties.Environment.Variables.NODE_OPTIONS).toBe("--enable-source-maps");
@@ -439,6 +440,17 @@ describe("function URLs and CloudFront", () => {
       Ref: "IamPoolAdmins",
     });
     expect(fn("Runtime")[1].Properties.Environment.Variables.POOLER_IAM_POOL_ADMINS).toBeUndefined();
+    // Memory sizes are parameters; their defaults come from the measurement in docs/benchmarks.md.
+    expect(gatewayJson.Parameters.RuntimeMemoryMB).toMatchObject({
+      Type: "Number",
+      Default: DEFAULT_CONFIG.runtimeMemoryMb,
+      MinValue: 128,
+      MaxValue: 10240,
+    });
+    expect(gatewayJson.Parameters.FunctionMemoryMB).toMatchObject({
+      Type: "Number",
+      Default: DEFAULT_CONFIG.functionMemoryMb,
+    });
     expect(Object.keys(gatewayJson.Outputs).sort()).toEqual([
       "AdminInvokePolicyArn",
       "AdminUrl",

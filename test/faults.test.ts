@@ -6,6 +6,7 @@
 // gateway process mid-stream and starts it again on the same data.
 import { rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { KEY_STALE_MS } from "../src/core/credentials.ts";
 import { type Behavior, type FakeUpstream, startFakeUpstream } from "./fake-upstream/index.ts";
 import { faultyStore } from "./helpers/faulty-store.ts";
 import {
@@ -476,9 +477,10 @@ describe("store faults: auth fails closed, cached routing keeps serving, nothing
       expect(store.failed.some((call) => call === "routing.load" || call === "accounts.listByPool")).toBe(
         true,
       );
-      // Past the key cache too, with key reads failing: closed.
+      // Past the key's stale bound too (served at most 30 s after its last successful read), with
+      // key reads failing: closed.
       store.inject((call) => call === "credentials.get", "timeout");
-      now += 10_000;
+      now += KEY_STALE_MS;
       const refused = await turn();
       expect([500, 503]).toContain(refused.status);
       await refused.text();

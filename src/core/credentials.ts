@@ -19,6 +19,12 @@ import {
 import { TtlCache } from "./ttl-cache.ts";
 
 const CACHE_TTL_MS = 5_000;
+/**
+ * An active key read less than this long ago is let through at once while it is re-read in the
+ * background (stale-while-revalidate): the bound within which a pause, revoke or rotation made on
+ * another instance takes effect here (docs/key-policy.md). On the instance that made it: at once.
+ */
+export const KEY_STALE_MS = 30_000;
 const TOUCH_INTERVAL_MS = 60_000;
 const LABEL_MAX = 160;
 
@@ -43,7 +49,18 @@ export class CredentialService {
   readonly #listeners = new Set<CredentialListener>();
 
   constructor(private readonly ctx: CoreContext) {
-    this.#cache = new TtlCache(ctx.clock, { ttlMs: CACHE_TTL_MS, maxEntries: MAX_CACHED });
+    this.#cache = new TtlCache(ctx.clock, {
+      ttlMs: CACHE_TTL_MS,
+      staleMs: KEY_STALE_MS,
+      // Only a Pool key that worked may keep working while it is re-read (the runtime's hot path); a
+      // refusal is always re-checked, and MCP and admin tokens are read again after 5 s.
+      serveStale: (value) => {
+        const credential = value as Credential | undefined;
+        return credential?.kind === "pool_key" && credential.status === "active";
+      },
+      background: (task) => ctx.background(task),
+      maxEntries: MAX_CACHED,
+    });
   }
 
   /**
@@ -243,19 +260,48 @@ export class CredentialService {
    * Resolves a raw bearer value to its credential, or undefined when it is malformed, unknown or the
    * secret does not match. Status is left to the caller (each surface words it differently).
    */
-  async verify(kind: CredentialKind, raw: string | undefined): Promise<Credential | undefined> {
+  async verify(
+    kind: CredentialKind,
+    raw: string | undefined,
+    /** `deferTouch`: the caller stamps `lastUsedAt` itself (`touch`), after its response has started. */
+    options: { deferTouch?: boolean } = {},
+  ): Promise<Credential | undefined> {
     const parsed = parseCredential(raw);
     if (!parsed || parsed.kind !== kind) return undefined;
     const key = `${kind}:${parsed.id}`;
-    const credential = await this.#cache.get(key, () => this.ctx.store.credentials.get(kind, parsed.id));
+    const stale = this.#cache.fresh(key) ? undefined : this.#cache.latest(key);
+    let credential = await this.#load(kind, parsed.id);
+    if (stale && credential === stale && !secretMatches(parsed.secret, credential.secretHash)) {
+      // Served from a stale entry, with another secret: the key may have been rotated elsewhere.
+      // Wait for the re-read that began (one store read, as for an unknown id).
+      credential = await this.#cache.revalidate(key, () => this.ctx.store.credentials.get(kind, parsed.id));
+    }
     // An unknown id is compared against a stand-in hash, so it costs what a wrong secret costs.
     const matches = secretMatches(parsed.secret, credential?.secretHash ?? UNKNOWN_ID_HASH);
     if (!credential || !matches) return undefined;
-    this.#touch(credential);
+    if (!options.deferTouch) this.touch(credential);
     return credential;
   }
 
-  #touch(credential: Credential): void {
+  /**
+   * Starts (or joins) the read `verify` will make for this bearer value, checking nothing: a host
+   * that must wait for something else first (the origin check on AWS) overlaps the two. Resolves
+   * with the credential when the secret matches (status unchecked, nothing touched), else undefined;
+   * never rejects.
+   */
+  async prefetch(kind: CredentialKind, raw: string | undefined): Promise<Credential | undefined> {
+    const parsed = parseCredential(raw);
+    if (!parsed || parsed.kind !== kind) return undefined;
+    const credential = await this.#load(kind, parsed.id).catch(() => undefined);
+    return credential && secretMatches(parsed.secret, credential.secretHash) ? credential : undefined;
+  }
+
+  #load(kind: CredentialKind, id: string): Promise<Credential | undefined> {
+    return this.#cache.get(`${kind}:${id}`, () => this.ctx.store.credentials.get(kind, id));
+  }
+
+  /** Stamps `lastUsedAt` in the background, at most once a minute per credential and instance. */
+  touch(credential: Credential): void {
     const now = this.ctx.clock.now();
     if (credential.lastUsedAt && now - credential.lastUsedAt < TOUCH_INTERVAL_MS) return;
     credential.lastUsedAt = now; // debounce locally before the write lands

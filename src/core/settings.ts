@@ -17,6 +17,10 @@ import {
 import type { GatewaySettings } from "./ports.ts";
 
 const TTL_MS = 5_000;
+/** Served while re-read in the background for this long: a change reaches every instance within it. */
+export const SETTINGS_STALE_MS = 30_000;
+
+type Current = { settings: Settings; firewall: CompiledFirewall; at: number };
 
 export const DEFAULT_SETTINGS: Required<Omit<GatewaySettings, "updatedAt">> = {
   mcpEnabled: true,
@@ -38,7 +42,10 @@ const withDefaults = (stored: GatewaySettings | undefined): Settings => ({
 });
 
 export class SettingsService {
-  #cached: { settings: Settings; firewall: CompiledFirewall; at: number } | undefined;
+  #cached: Current | undefined;
+  #loading: Promise<Current> | undefined;
+  /** Moves on every local update: a read begun before it does not replace what the update stored. */
+  #generation = 0;
 
   constructor(private readonly ctx: CoreContext) {}
 
@@ -71,9 +78,32 @@ export class SettingsService {
     return verdict.address ?? peer;
   }
 
-  async #current() {
+  /** Starts (or joins) the read a request will make (see CredentialService.prefetch); never rejects. */
+  prefetch(): Promise<unknown> {
+    return this.#current().catch(() => undefined);
+  }
+
+  async #current(): Promise<Current> {
     const now = this.ctx.clock.now();
-    if (this.#cached && now - this.#cached.at < TTL_MS) return this.#cached;
+    const cached = this.#cached;
+    if (cached && now - cached.at < TTL_MS) return cached;
+    if (cached && now - cached.at < SETTINGS_STALE_MS) {
+      // Stale-while-revalidate: this request goes on with what this instance read last.
+      this.ctx.background(this.#read().catch(() => undefined));
+      return cached;
+    }
+    return this.#read();
+  }
+
+  #read(): Promise<Current> {
+    this.#loading ??= this.#load().finally(() => {
+      this.#loading = undefined;
+    });
+    return this.#loading;
+  }
+
+  async #load(): Promise<Current> {
+    const generation = this.#generation;
     let stored: GatewaySettings | undefined;
     try {
       stored = await this.ctx.store.settings.get();
@@ -84,6 +114,7 @@ export class SettingsService {
       this.ctx.logger.warn("settings unavailable", { error: (error as Error).name });
       throw new GatewayError(503, "settings_unavailable", "runtime settings are temporarily unavailable");
     }
+    if (generation !== this.#generation && this.#cached) return this.#cached;
     return this.#remember(withDefaults(stored));
   }
 
@@ -104,6 +135,7 @@ export class SettingsService {
     if (Object.keys(details).length === 0) return current;
     next.updatedAt = this.ctx.clock.now();
     await this.ctx.store.settings.put(next);
+    this.#generation++;
     this.#remember(next);
     await recordAudit(this.ctx, {
       actor,

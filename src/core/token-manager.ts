@@ -7,6 +7,7 @@ import { readUpstreamJson } from "./bounded-read.ts";
 import type { CoreContext } from "./context.ts";
 import { GatewayError } from "./errors.ts";
 import type { Account, AccountTokens } from "./model.ts";
+import { SingleFlight } from "./single-flight.ts";
 
 export const CODEX_CLIENT_ID = "app_EMoamEEZ73f0CkXaXp7hrann";
 /** Longer than the token call's timeout plus slack, so a slow refresh never outlives its lease. */
@@ -35,6 +36,8 @@ export class TokenManager {
    * decrypting) the SecretStore on every request; a newer epoch means another instance rotated them.
    */
   readonly #tokens = new Map<string, { epoch: number; tokens: AccountTokens }>();
+  /** Reads of an account's tokens at one epoch in flight (a prefetch and the request share one). */
+  readonly #reads = new SingleFlight<AccountTokens>();
 
   constructor(private readonly ctx: CoreContext) {}
 
@@ -43,7 +46,7 @@ export class TokenManager {
     const known = this.#tokens.get(account.id);
     // A local refresh is ahead of the (briefly cached) account record: its epoch is higher.
     const tokens =
-      known && known.epoch >= account.credentialEpoch ? known.tokens : await this.#read(account, true);
+      known && known.epoch >= account.credentialEpoch ? known.tokens : await this.#readAtEpoch(account);
     const expiresAt = account.accessTokenExpiresAt;
     const now = this.ctx.clock.now();
     if (expiresAt === undefined || expiresAt - this.ctx.config.refreshSkewMs > now) return tokens;
@@ -55,6 +58,22 @@ export class TokenManager {
         return tokens;
       throw error;
     }
+  }
+
+  /**
+   * Reads the tokens of accounts this instance holds none for yet (a cold instance), before a request
+   * picks one: the read then overlaps the request's own store reads. Never rejects.
+   */
+  prefetch(accounts: Account[]): void {
+    for (const account of accounts) {
+      const known = this.#tokens.get(account.id);
+      if (known && known.epoch >= account.credentialEpoch) continue;
+      this.ctx.background(this.#readAtEpoch(account).catch(() => undefined));
+    }
+  }
+
+  #readAtEpoch(account: Account): Promise<AccountTokens> {
+    return this.#reads.run(`${account.id}\u0000${account.credentialEpoch}`, () => this.#read(account, true));
   }
 
   /** Single-flight refresh; `reason` is what codex-rs sends as refresh_reason. */

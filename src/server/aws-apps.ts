@@ -4,6 +4,7 @@ import { OriginSecretVerifier } from "../adapters/aws/origin-secret.ts";
 import { iamAdminAuthenticator } from "../adapters/lambda/iam-admin-authenticator.ts";
 import type { StreamHandlerOptions } from "../adapters/lambda/stream-handler.ts";
 import { GatewayError } from "../core/errors.ts";
+import { prefetchPoolKey } from "../core/key-auth.ts";
 import { failedEvent } from "../core/relay/sse-relay.ts";
 import { createApp } from "../http/app.ts";
 import type { AdminAuthenticator } from "../http/middleware/admin-auth.ts";
@@ -64,7 +65,11 @@ export function publicStreamOptions(host: AwsHost, fetchApp: Fetch): StreamHandl
   const verifier = new OriginSecretVerifier(host.secretsManager, { secretId: arn, clock: host.ctx.clock });
   return {
     fetch: fetchApp,
-    origin: { header: verifier.header, verify: (value) => verifier.verify(value) },
+    origin: {
+      header: verifier.header,
+      verify: (value) => verifier.verify(value),
+      prefetch: (header) => prefetchPoolKey(host.gateway, header("authorization")),
+    },
     settle: () => host.settle(),
     deadlineMarginMs: host.config.deadlineMarginMs,
     deadlineTrailer: turnTimeLimitTrailer,

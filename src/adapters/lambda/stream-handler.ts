@@ -22,6 +22,12 @@ export interface OriginCheck {
   header: string;
   /** Constant-time comparison against the accepted secret values. */
   verify(value: string | undefined): Promise<boolean>;
+  /**
+   * Called with the request's headers just before `verify` on requests that carry the origin header:
+   * starts the reads the app will make, so that on a cold instance they overlap the origin secret's
+   * read. It must only warm caches; nothing it does may depend on the check passing.
+   */
+  prefetch?(header: (name: string) => string | undefined): void;
 }
 
 export interface StreamHandlerOptions {
@@ -83,7 +89,9 @@ async function respond(
   if (options.origin) {
     let trusted: boolean;
     try {
-      trusted = await options.origin.verify(headerOf(event, options.origin.header));
+      const value = headerOf(event, options.origin.header);
+      if (value) options.origin.prefetch?.((name) => headerOf(event, name));
+      trusted = await options.origin.verify(value);
     } catch (error) {
       options.onError?.(error, "before_headers");
       return new GatewayError(

@@ -5,6 +5,8 @@ import type { Account } from "../model.ts";
 import { TtlCache } from "../ttl-cache.ts";
 
 const TTL_MS = 2_000;
+/** Served while re-read in the background for this long: a change on another instance shows within it. */
+export const ACCOUNTS_STALE_MS = 60_000;
 
 export class AccountDirectory {
   readonly #cache: TtlCache<Account[]>;
@@ -14,6 +16,8 @@ export class AccountDirectory {
   constructor(private readonly ctx: CoreContext) {
     this.#cache = new TtlCache(ctx.clock, {
       ttlMs: TTL_MS,
+      staleMs: ACCOUNTS_STALE_MS,
+      background: (task) => ctx.background(task),
       // The last known list keeps routing going through a store hiccup (retried after another TTL);
       // keys are still verified against the store, so nothing unverified gets in this way.
       onStale: (error) =>

@@ -13,6 +13,8 @@ import { orderCandidates, type StrategyName, usableWindows } from "./strategies.
 export const DEMOTION_MS = 60_000;
 export const CIRCUIT = { threshold: 3, openMs: 60_000, probeLeaseMs: 30_000 };
 const SNAPSHOT_TTL_MS = 2_000;
+/** Served while re-read in the background for this long (demotions last a minute anyway). */
+export const SNAPSHOT_STALE_MS = 60_000;
 const PIN_TTL_S = 24 * 3600;
 
 /** Continuity anchors of one request, already extracted from headers and body. */
@@ -56,6 +58,8 @@ export class Router {
   ) {
     this.#snapshots = new TtlCache(ctx.clock, {
       ttlMs: SNAPSHOT_TTL_MS,
+      staleMs: SNAPSHOT_STALE_MS,
+      background: (task) => ctx.background(task),
       // Demotions and circuits only reorder or skip accounts: the last known state is safe to route
       // on while the store is throttled or slow (retried after another TTL).
       onStale: (error) =>
@@ -67,9 +71,16 @@ export class Router {
 
   async plan(query: RouteQuery): Promise<RoutePlan> {
     const now = this.ctx.clock.now();
-    const [members, snapshot] = await Promise.all([
+    const { previousResponseId, sessionKey, promptCacheKey } = query.anchors;
+    const pin = (kind: string, value: string | undefined) =>
+      value ? this.#pin(anchorHash(query.pool.name, kind, value)) : undefined;
+    // Everything a plan reads, at once: one store round trip at most (each part may come from memory).
+    const [members, snapshot, responsePin, cachePin, sessionPin] = await Promise.all([
       this.directory.forPool(query.pool.name),
       this.#snapshot(query.pool.name),
+      pin("response", previousResponseId),
+      pin("prompt_cache", promptCacheKey),
+      pin("session", sessionKey),
     ]);
     const exclusions = new Map<string, Exclusion>();
     const halfOpen = new Set<string>();
@@ -83,18 +94,15 @@ export class Router {
       return !reason;
     });
 
-    const { previousResponseId, sessionKey, promptCacheKey } = query.anchors;
-    if (previousResponseId) {
-      const pinned = await this.#pin(anchorHash(query.pool.name, "response", previousResponseId));
-      if (pinned) {
-        const account = eligible.find((a) => a.id === pinned);
-        if (!account)
-          throw pinnedUnavailable(
-            members.find((a) => a.id === pinned),
-            exclusions.get(pinned),
-          );
-        return { candidates: [account], hardPin: account.id, halfOpen };
-      }
+    // A previous_response_id pin wins over everything else: only its account may serve the turn.
+    if (responsePin) {
+      const account = eligible.find((a) => a.id === responsePin);
+      if (!account)
+        throw pinnedUnavailable(
+          members.find((a) => a.id === responsePin),
+          exclusions.get(responsePin),
+        );
+      return { candidates: [account], hardPin: account.id, halfOpen };
     }
     if (eligible.length === 0) throw noEligible(members, exclusions, now);
 
@@ -106,18 +114,18 @@ export class Router {
       lastSuccessAt: (id) => snapshot.lastSuccess.get(id),
     });
     // Soft affinities: the account that served this session (or prompt cache) before goes first.
-    for (const [kind, value] of [
-      ["prompt_cache", promptCacheKey],
-      ["session", sessionKey],
-    ] as const) {
-      if (!value) continue;
-      const pinned = await this.#pin(anchorHash(query.pool.name, kind, value));
+    for (const pinned of [cachePin, sessionPin]) {
       const index = pinned ? ordered.findIndex((a) => a.id === pinned) : -1;
       if (index > 0) ordered = [ordered[index] as Account, ...ordered.filter((_, i) => i !== index)];
     }
     const demoted = (a: Account) => (snapshot.demotions.get(`${query.model}|${a.id}`) ?? 0) > now;
     ordered = [...ordered.filter((a) => !demoted(a)), ...ordered.filter(demoted)];
     return { candidates: ordered.slice(0, Math.max(1, query.pool.ringSize)), halfOpen };
+  }
+
+  /** Starts (or joins) the reads a plan for this Pool makes, before the request has asked for one. */
+  prefetch(pool: string): Promise<Account[]> {
+    return Promise.all([this.directory.forPool(pool), this.#snapshot(pool)]).then(([members]) => members);
   }
 
   /** Single half-open probe across instances; false means another instance is probing. */
