@@ -27,7 +27,10 @@ const host = createAwsHost(awsConfigFromEnv(), {
 const role = process.env.BENCH_ROLE === "admin" ? "admin" : "runtime";
 const handler =
   role === "admin"
-    ? streamHandler({ fetch: adminFetch(host, async () => "bench-operator"), settle: () => host.settle() })
+    ? streamHandler({
+        fetch: adminFetch(host, async () => ({ actor: "bench-operator", scope: OWNER_SCOPE })),
+        settle: () => host.settle(),
+      })
     : streamHandler(publicStreamOptions(host, publicFetch(host)));
 const initMs = performance.now() - initStarted;
 
