@@ -4,6 +4,7 @@ import { consoleRoutes } from "../console/routes.ts";
 import type { Gateway } from "../core/gateway.ts";
 import { baseApp } from "./app-base.ts";
 import type { AdminAuthenticator } from "./middleware/admin-auth.ts";
+import { admission } from "./middleware/admission.ts";
 import { runtimeFirewall } from "./middleware/firewall.ts";
 import { adminRoutes } from "./routes/admin/index.ts";
 import { codexRoutes } from "./routes/codex.ts";
@@ -19,6 +20,8 @@ export interface AppOptions {
 
 export function createApp(gw: Gateway, options: AppOptions) {
   const app = baseApp(gw);
+  // Bulkheads per route class, before anything else runs (src/http/middleware/admission.ts).
+  app.use("*", admission(gw));
   app.route("/", healthRoutes(gw, options.isDraining ?? (() => false)));
   app.route("/admin/v1", adminRoutes(gw, options.adminAuthenticator, options.version));
   // The web console: page shells and static files only; its data comes from /admin/v1 above.

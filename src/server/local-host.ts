@@ -99,6 +99,7 @@ export async function startLocalGateway(
       streamIdleTimeoutMs: config.streamIdleTimeoutMs,
       upstreamHeadersTimeoutMs: config.upstreamHeadersTimeoutMs,
       alertWebhookAllowInsecure: config.alertWebhookAllowInsecure,
+      admission: config.admission,
     },
   });
   const gateway = createGateway(ctx);

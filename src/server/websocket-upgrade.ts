@@ -155,6 +155,12 @@ export function attachWebSocketRelay(
       // The runtime firewall first, as on the HTTP routes: a refused client learns nothing about keys.
       await gw.settings.admit(req.socket.remoteAddress, clientHeaders, "backend-api");
       auth = await authenticatePoolKey(gw, req.headers.authorization, req.socket.remoteAddress);
+      // A connection holds its admission slot for its whole life (src/core/admission.ts).
+      const lease = await gw.admission?.acquire("proxy_websocket");
+      if (lease) {
+        socket.once("close", () => lease.release());
+        if (socket.destroyed) lease.release();
+      }
     } catch (error) {
       if (error instanceof GatewayError) return writeResponse(socket, error.toResponse());
       throw error;
