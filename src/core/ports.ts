@@ -8,6 +8,7 @@ import type {
   AuditEvent,
   Credential,
   CredentialKind,
+  ObservatorySession,
   Pool,
   RequestLog,
   StoredFile,
@@ -89,6 +90,17 @@ export interface CredentialRepository {
   ): Promise<Credential>;
   /** True when at least one credential of this kind exists (first-start detection). */
   any(kind: CredentialKind): Promise<boolean>;
+  /** Removes the item; NotFound when it is gone. */
+  delete(kind: CredentialKind, id: string): Promise<void>;
+}
+
+/** Key holders' dashboard sessions, one partition per key (src/core/observatory.ts). */
+export interface ObservatorySessionRepository {
+  put(session: ObservatorySession): Promise<void>;
+  get(keyId: string, id: string): Promise<ObservatorySession | undefined>;
+  /** Every stored session of the key (expired ones included until the store drops them). */
+  list(keyId: string): Promise<ObservatorySession[]>;
+  delete(keyId: string, id: string): Promise<void>;
 }
 
 export interface AuditRepository {
@@ -101,6 +113,11 @@ export interface RequestLogQuery {
   cursor?: string;
   pool?: string;
   keyId?: string;
+  /**
+   * A bounded look (the key holder's dashboard): stop after reading this many rows, matching or not,
+   * and return no cursor.
+   */
+  scanLimit?: number;
 }
 
 export interface RequestLogRepository {
@@ -127,6 +144,8 @@ export interface Store {
   alerts: AlertRepositories;
   /** Gateway-wide switches an operator changes at run time (src/core/settings.ts). */
   settings: SettingsRepository;
+  /** Key holders' dashboard sessions. */
+  observatorySessions: ObservatorySessionRepository;
   /** Cheap reachability probe for /readyz. */
   ping(): Promise<void>;
 }

@@ -10,6 +10,7 @@ import { adminRoutes } from "./routes/admin/index.ts";
 import { codexRoutes } from "./routes/codex.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { mcpRoutes } from "./routes/mcp.ts";
+import { observatoryRoutes } from "./routes/observatory.ts";
 import { openaiRoutes } from "./routes/v1/index.ts";
 
 export interface AppOptions {
@@ -26,6 +27,8 @@ export function createApp(gw: Gateway, options: AppOptions) {
   app.route("/admin/v1", adminRoutes(gw, options.adminAuthenticator, options.version));
   // The web console: page shells and static files only; its data comes from /admin/v1 above.
   app.route("/admin", consoleRoutes());
+  // The key holder's read-only dashboard (its own cookie sessions; no operator credential).
+  app.route("/", observatoryRoutes(gw));
   // The client-IP allow-list, before authentication, on every route family clients call (/mcp has
   // its own, answering in JSON-RPC).
   for (const path of ["/backend-api/*", "/v1/*"]) app.use(path, runtimeFirewall(gw));

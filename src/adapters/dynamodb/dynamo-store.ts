@@ -12,6 +12,7 @@ import { DynamoCredentialRepository } from "./credential-repository.ts";
 import { DynamoFileRepository } from "./file-repository.ts";
 import { DynamoKeyUsageRepository } from "./key-usage-repository.ts";
 import { DynamoOAuthFlowRepository } from "./oauth-flow-repository.ts";
+import { DynamoObservatorySessionRepository } from "./observatory-session-repository.ts";
 import { DynamoPinRepository } from "./pin-repository.ts";
 import { DynamoPoolRepository } from "./pool-repository.ts";
 import { DynamoRequestLogRepository } from "./request-log-repository.ts";
@@ -73,6 +74,7 @@ export function createDynamoStore(options: DynamoStoreOptions): DynamoStore {
     keyUsage: new DynamoKeyUsageRepository(db, state),
     usageRollups: new DynamoUsageRollupRepository(db, state),
     settings: new DynamoSettingsRepository(db, state),
+    observatorySessions: new DynamoObservatorySessionRepository(db, state),
     alerts: {
       rules: new DynamoAlertRuleRepository(db, state),
       channels: new DynamoAlertChannelRepository(db, state),

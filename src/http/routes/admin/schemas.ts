@@ -38,9 +38,20 @@ export const KeyPolicy = z.strictObject({
   tokensPerDay: Cap,
   tokensPerWeek: Cap,
 });
-export const CreateKey = z.strictObject({ pool: PoolName, label: Label, policy: KeyPolicy.optional() });
+/** The holder may sign in to the read-only dashboard at /observatory with the key (default false). */
+const DashboardAccess = z.boolean().optional();
+export const CreateKey = z.strictObject({
+  pool: PoolName,
+  label: Label,
+  policy: KeyPolicy.optional(),
+  dashboardAccess: DashboardAccess,
+});
 /** Policy fields merge: absent keeps the value, null removes the cap. */
-export const UpdateKey = z.strictObject({ label: Label, policy: KeyPolicy.optional() });
+export const UpdateKey = z.strictObject({
+  label: Label,
+  policy: KeyPolicy.optional(),
+  dashboardAccess: DashboardAccess,
+});
 export const CreateMcpToken = z.strictObject({ label: Label });
 export const PageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(50),

@@ -8,7 +8,9 @@ export function credentialView(c: Credential) {
   return {
     id: c.id,
     prefix: credentialPrefix(c.kind, c.id),
-    ...(c.kind === "pool_key" ? { pool: c.pool ?? null, policy: policyView(c.policy) } : {}),
+    ...(c.kind === "pool_key"
+      ? { pool: c.pool ?? null, policy: policyView(c.policy), dashboardAccess: c.dashboardAccess === true }
+      : {}),
     label: c.label ?? null,
     status: c.status,
     createdAt: iso(c.createdAt),
