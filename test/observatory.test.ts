@@ -145,7 +145,11 @@ describe("sign-in", () => {
   it("stores only the SHA-256 of the session secret, and audits the sign-in without it", async () => {
     const seeded = await keyWithDashboard();
     const cookie = await signedIn(seeded.key);
-    const [keyId, sessionId, secret] = cookie.slice("pooler_observatory=".length).split(".") as [string, string, string];
+    const [keyId, sessionId, secret] = cookie.slice("pooler_observatory=".length).split(".") as [
+      string,
+      string,
+      string,
+    ];
     const stored = await gw.local.gateway.ctx.store.observatorySessions.get(keyId, sessionId);
     expect(stored?.tokenHash).toBe(createHash("sha256").update(secret).digest("hex"));
     expect(JSON.stringify(stored)).not.toContain(secret);

@@ -54,106 +54,103 @@ export interface DashboardData {
 }
 
 const n = (value: number) => value.toLocaleString("en-US");
-const when = (ms: number) => new Date(ms).toISOString().replace("T", " ").slice(0, 19);
+const when = (ms: number) => `${new Date(ms).toISOString().replace("T", " ").slice(0, 19)} UTC`;
 
-function used(value: number, limit: number | undefined): Html {
-  if (!limit) return html`<td class="num" data-used>${n(value)}</td><td class="num">no limit</td><td></td>`;
-  const percent = Math.min(100, Math.round((value / limit) * 100));
-  return html`<td class="num" data-used>${n(value)}</td><td class="num" data-limit>${n(limit)}</td>
-    <td class="num" data-percent>${percent}%</td>`;
+/** A table: a header row (a leading `#` marks a number column) and rows of cells. */
+function grid(heads: string[], rows: Html[][], attrs = "", rowAttr = ""): Html {
+  const num = (i: number) => (heads[i]?.startsWith("#") ? html` class="num"` : "");
+  const head = heads.map((t, i) => html`<th${num(i)}>${t.replace(/^#/, "")}</th>`);
+  const body = rows.length
+    ? rows.map((r) => html`<tr ${rowAttr}>${r.map((c, i) => html`<td${num(i)}>${c}</td>`)}</tr>`)
+    : html`<tr><td colspan="${heads.length}" class="muted">No requests yet.</td></tr>`;
+  return html`<div class="table-wrap"><table ${attrs}><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table></div>`;
+}
+
+function section(id: string, title: string, body: Html): Html {
+  return html`<section aria-labelledby="${id}"><h2 id="${id}">${title}</h2>${body}</section>`;
+}
+
+function limitRow(name: string, what: string, used: number, limit: number | undefined, resets: number): Html {
+  const percent = limit ? `${Math.min(100, Math.round((used / limit) * 100))}%` : "";
+  return html`<tr data-window="${name}"><th>${what}</th><td class="num" data-used>${n(used)}</td><td class="num" data-limit>${limit ? n(limit) : "no limit"}</td><td class="num">${percent}</td><td>${when(resets)}</td></tr>`;
 }
 
 export function observatoryDashboardPage(d: DashboardData): Html {
   const p = d.key.policy ?? {};
-  const totals = d.byDay.totals;
+  const t = d.byDay.totals;
+  const { windows } = d.usage;
+  const card = (title: string, value: number, data = "") =>
+    html`<div class="card"><dt>${title}</dt><dd ${data}>${n(value)}</dd></div>`;
   return shell(
     "Key dashboard",
-    html`<header class="top">
-        <span class="brand">Key dashboard</span>
-        <form method="post" action="${OBSERVATORY_BASE}/logout">
-          <button type="submit" class="secondary">Sign out</button>
-        </form>
-      </header>
-      <h1>${credentialPrefix("pool_key", d.key.id)}${d.key.label ? html` · ${d.key.label}` : ""}</h1>
-      <p class="muted">
-        Pool <strong data-pool>${d.pool.name}</strong> · read-only · figures at ${when(d.usage.at)} UTC · this
-        session ends ${when(d.sessionEndsAt)} UTC
-      </p>
-
-      <section aria-labelledby="totals">
-        <h2 id="totals">Last 7 days (${d.byDay.fromDay} to ${d.byDay.toDay}, UTC)</h2>
-        <dl class="cards">
-          <div class="card"><dt>Requests</dt><dd data-requests>${n(totals.requests)}</dd></div>
-          <div class="card"><dt>Errors</dt><dd data-errors>${n(totals.errors)}</dd></div>
-          <div class="card"><dt>Tokens</dt><dd data-tokens>${n(totals.totalTokens)}</dd></div>
-          <div class="card"><dt>Cached input tokens</dt><dd>${n(totals.cachedTokens)}</dd></div>
-        </dl>
-      </section>
-
-      <section aria-labelledby="limits">
-        <h2 id="limits">Limits</h2>
-        <div class="table-wrap">
-          <table data-limits>
-            <thead><tr><th>Window</th><th class="num">Used</th><th class="num">Limit</th><th class="num">Of limit</th><th>Resets</th></tr></thead>
-            <tbody>
-              <tr data-window="minute"><th>Requests this minute</th>${used(d.usage.minute.requests, p.requestsPerMinute)}<td>${when(d.usage.windows.minute.endsAt)}</td></tr>
-              <tr data-window="day"><th>Tokens today</th>${used(d.usage.day.tokens, p.tokensPerDay)}<td>${when(d.usage.windows.day.endsAt)}</td></tr>
-              <tr data-window="week"><th>Tokens this week</th>${used(d.usage.week.tokens, p.tokensPerWeek)}<td>${when(d.usage.windows.week.endsAt)}</td></tr>
-            </tbody>
-          </table>
-        </div>
-        <p class="muted">
-          Models: ${p.allowedModels ? (p.allowedModels.length ? p.allowedModels.join(", ") : "none") : "any"} ·
-          highest reasoning effort: ${p.maxReasoningEffort ?? "any"}
-        </p>
-      </section>
-
-      <section aria-labelledby="days">
-        <h2 id="days">By day</h2>
-        <div class="table-wrap">
-          <table>
-            <thead><tr><th>Day</th><th class="num">Requests</th><th class="num">Errors</th><th class="num">Input</th><th class="num">Cached</th><th class="num">Output</th><th class="num">Total tokens</th></tr></thead>
-            <tbody>
-              ${d.byDay.rows.length === 0 ? html`<tr><td colspan="7" class="muted">No requests yet.</td></tr>` : ""}
-              ${d.byDay.rows.map(
-                (r) =>
-                  html`<tr><th>${r.group}</th><td class="num">${n(r.counts.requests)}</td><td class="num">${n(r.counts.errors)}</td><td class="num">${n(r.counts.inputTokens)}</td><td class="num">${n(r.counts.cachedTokens)}</td><td class="num">${n(r.counts.outputTokens)}</td><td class="num">${n(r.counts.totalTokens)}</td></tr>`,
-              )}
-            </tbody>
-          </table>
-        </div>
-      </section>
-
-      <section aria-labelledby="models">
-        <h2 id="models">By model</h2>
-        <div class="table-wrap">
-          <table>
-            <thead><tr><th>Model</th><th class="num">Requests</th><th class="num">Errors</th><th class="num">Total tokens</th></tr></thead>
-            <tbody>
-              ${d.byModel.rows.length === 0 ? html`<tr><td colspan="4" class="muted">No requests yet.</td></tr>` : ""}
-              ${d.byModel.rows.map(
-                (r) =>
-                  html`<tr><th>${r.group || "(none)"}</th><td class="num">${n(r.counts.requests)}</td><td class="num">${n(r.counts.errors)}</td><td class="num">${n(r.counts.totalTokens)}</td></tr>`,
-              )}
-            </tbody>
-          </table>
-        </div>
-      </section>
-
-      <section aria-labelledby="recent">
-        <h2 id="recent">Recent requests</h2>
-        <div class="table-wrap">
-          <table data-recent>
-            <thead><tr><th>Time (UTC)</th><th>Route</th><th>Model</th><th class="num">Status</th><th>Error</th><th class="num">Duration</th><th class="num">Tokens</th></tr></thead>
-            <tbody>
-              ${d.recent.length === 0 ? html`<tr><td colspan="7" class="muted">No requests yet.</td></tr>` : ""}
-              ${d.recent.map(
-                (r) =>
-                  html`<tr data-request><td>${when(r.at)}</td><td><code>${r.method} ${r.route}</code></td><td>${r.model ?? ""}</td><td class="num">${r.status}</td><td>${r.errorCode ?? ""}</td><td class="num">${n(r.durationMs)} ms</td><td class="num">${r.usage ? n(r.usage.totalTokens) : ""}</td></tr>`,
-              )}
-            </tbody>
-          </table>
-        </div>
-      </section>`,
+    html`<header class="top"><span class="brand">Key dashboard</span>
+        <form method="post" action="${OBSERVATORY_BASE}/logout"><button type="submit" class="secondary">Sign out</button></form></header>
+      <h1>${credentialPrefix("pool_key", d.key.id)}${d.key.label ? ` · ${d.key.label}` : ""}</h1>
+      <p class="muted">Pool <strong data-pool>${d.pool.name}</strong> · read-only · figures at ${when(d.usage.at)} · this session ends ${when(d.sessionEndsAt)}</p>
+      ${section(
+        "totals",
+        `Last 7 days (${d.byDay.fromDay} to ${d.byDay.toDay}, UTC)`,
+        html`<dl class="cards">${card("Requests", t.requests, "data-requests")}${card("Errors", t.errors, "data-errors")}${card("Tokens", t.totalTokens, "data-tokens")}${card("Cached input tokens", t.cachedTokens)}</dl>`,
+      )}
+      ${section(
+        "limits",
+        "Limits",
+        html`<div class="table-wrap"><table data-limits><thead><tr><th>Window</th><th class="num">Used</th><th class="num">Limit</th><th class="num">Of limit</th><th>Resets</th></tr></thead><tbody>
+          ${limitRow("minute", "Requests this minute", d.usage.minute.requests, p.requestsPerMinute, windows.minute.endsAt)}
+          ${limitRow("day", "Tokens today", d.usage.day.tokens, p.tokensPerDay, windows.day.endsAt)}
+          ${limitRow("week", "Tokens this week", d.usage.week.tokens, p.tokensPerWeek, windows.week.endsAt)}
+          </tbody></table></div>
+          <p class="muted">Models: ${p.allowedModels ? p.allowedModels.join(", ") || "none" : "any"} · highest reasoning effort: ${p.maxReasoningEffort ?? "any"}</p>`,
+      )}
+      ${section(
+        "days",
+        "By day",
+        grid(
+          ["Day", "#Requests", "#Errors", "#Input", "#Cached", "#Output", "#Total tokens"],
+          d.byDay.rows.map((r) => {
+            const c = r.counts;
+            return [
+              r.group,
+              c.requests,
+              c.errors,
+              c.inputTokens,
+              c.cachedTokens,
+              c.outputTokens,
+              c.totalTokens,
+            ].map((v) => html`${typeof v === "number" ? n(v) : v}`);
+          }),
+        ),
+      )}
+      ${section(
+        "models",
+        "By model",
+        grid(
+          ["Model", "#Requests", "#Errors", "#Total tokens"],
+          d.byModel.rows.map((r) => [
+            html`${r.group || "(none)"}`,
+            html`${n(r.counts.requests)}`,
+            html`${n(r.counts.errors)}`,
+            html`${n(r.counts.totalTokens)}`,
+          ]),
+        ),
+      )}
+      ${section(
+        "recent",
+        "Recent requests",
+        grid(
+          ["Time (UTC)", "Route", "Model", "#Status", "Error", "#Duration", "#Tokens"],
+          d.recent.map((r) => [
+            html`${when(r.at)}`,
+            html`<code>${r.method} ${r.route}</code>`,
+            html`${r.model ?? ""}`,
+            html`${r.status}`,
+            html`${r.errorCode ?? ""}`,
+            html`${n(r.durationMs)} ms`,
+            html`${r.usage ? n(r.usage.totalTokens) : ""}`,
+          ]),
+          "data-recent",
+          "data-request",
+        ),
+      )}`,
   );
 }

@@ -1,5 +1,4 @@
 // The composition root's product: everything the core's use cases need, injected by a host.
-import type { AdmissionLimits } from "./admission.ts";
 import { instanceId } from "./ids.ts";
 import type { Clock, Metrics, SecretStore, Store, UpstreamFetch } from "./ports.ts";
 
@@ -35,8 +34,6 @@ export interface CoreConfig {
   modelsCacheSeconds: number;
   /** Local development only: alert webhooks may use http:// and loopback or private addresses. */
   alertWebhookAllowInsecure?: boolean;
-  /** Bulkheads per route class (src/core/admission.ts); unset: none (AWS, one request per instance). */
-  admission?: AdmissionLimits;
 }
 
 export interface CoreContext {

@@ -1,5 +1,5 @@
 // The runtime services one host process shares across requests.
-import { Admission } from "./admission.ts";
+import type { Admission } from "./admission.ts";
 import type { CoreContext } from "./context.ts";
 import { CredentialService } from "./credentials.ts";
 import { ModelCatalog } from "./models-catalog.ts";
@@ -24,7 +24,10 @@ export interface Gateway {
   usage: PoolUsage;
   /** Gateway-wide switches (the instance MCP gate), cached 5 s. */
   settings: SettingsService;
-  /** Per-route-class bulkheads, when the host configures them (the local host does). */
+  /**
+   * Per-route-class bulkheads, when the host sets them (the local host does; on AWS one instance serves
+   * one request and reserved concurrency plays this role).
+   */
   admission?: Admission;
 }
 
@@ -43,8 +46,5 @@ export function createGateway(ctx: CoreContext): Gateway {
     models: new ModelCatalog(ctx),
     usage: new PoolUsage(),
     settings: new SettingsService(ctx),
-    admission: ctx.config.admission
-      ? new Admission(ctx.config.admission, ctx.metrics, () => ctx.clock.now())
-      : undefined,
   };
 }

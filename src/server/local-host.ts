@@ -14,6 +14,7 @@ import { nodeHttpFetch } from "../adapters/http/node-http-fetch.ts";
 import { jsonLogger } from "../adapters/observability/json-logger.ts";
 import { MemoryMetrics } from "../adapters/observability/memory-metrics.ts";
 import { LocalFileSecretStore } from "../adapters/secrets/local-file-secret-store.ts";
+import { Admission } from "../core/admission.ts";
 import { evaluateAlerts } from "../core/alerts/evaluate.ts";
 import { buildCoreContext, type Logger } from "../core/context.ts";
 import { createGateway, type Gateway } from "../core/gateway.ts";
@@ -99,10 +100,11 @@ export async function startLocalGateway(
       streamIdleTimeoutMs: config.streamIdleTimeoutMs,
       upstreamHeadersTimeoutMs: config.upstreamHeadersTimeoutMs,
       alertWebhookAllowInsecure: config.alertWebhookAllowInsecure,
-      admission: config.admission,
     },
   });
   const gateway = createGateway(ctx);
+  // Bulkheads per route class (POOLER_ADMISSION_<CLASS>; src/core/admission.ts).
+  gateway.admission = new Admission(config.admission, ctx.metrics, () => clock.now());
 
   let bootstrapAdminToken: string | undefined;
   if (!config.adminToken && !(await ctx.store.credentials.any("admin_token"))) {

@@ -3,10 +3,10 @@
 // HttpOnly, SameSite=Strict, Path=/observatory, Secure over HTTPS, and lasts until the session's
 // absolute end. Both POSTs refuse another site's Origin (CSRF), and sign-out is a POST.
 import { type Context, Hono } from "hono";
-import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { Html } from "../../console/layout.ts";
 import { observatoryDashboardPage, observatorySignInPage } from "../../console/observatory.ts";
 import { CONSOLE_HEADERS } from "../../console/routes.ts";
+import { readAll } from "../../core/bounded-read.ts";
 import type { Gateway } from "../../core/gateway.ts";
 import { readKeyUsage } from "../../core/key-usage.ts";
 import {
@@ -17,7 +17,6 @@ import {
   type SignInResult,
 } from "../../core/observatory.ts";
 import { reportRange, usageReport } from "../../core/usage/report.ts";
-import { readBody } from "../body.ts";
 import { clientAddress } from "../client-address.ts";
 import type { AppEnv } from "../types.ts";
 
@@ -60,8 +59,23 @@ function crossSite(c: Context<AppEnv>): boolean {
   return host !== new URL(c.req.url).host && host !== c.req.header("host");
 }
 
-const clearSession = (c: Context<AppEnv>) =>
-  deleteCookie(c, OBSERVATORY_COOKIE, { path: PATH, secure: secure(c) });
+/** The session cookie's value from the request, if any (session tokens need no decoding). */
+function sessionToken(c: Context<AppEnv>): string | undefined {
+  for (const part of (c.req.header("cookie") ?? "").split(";")) {
+    const at = part.indexOf("=");
+    if (at > 0 && part.slice(0, at).trim() === OBSERVATORY_COOKIE) return part.slice(at + 1).trim();
+  }
+  return undefined;
+}
+
+/** Sets (or, with no value and no age, clears) the session cookie. */
+function sessionCookie(c: Context<AppEnv>, value: string, maxAgeSeconds: number): void {
+  const attributes = [`Max-Age=${maxAgeSeconds}`, `Path=${PATH}`, "HttpOnly", "SameSite=Strict"];
+  if (secure(c)) attributes.push("Secure");
+  c.header("set-cookie", [`${OBSERVATORY_COOKIE}=${value}`, ...attributes].join("; "), { append: true });
+}
+
+const clearSession = (c: Context<AppEnv>) => sessionCookie(c, "", 0);
 
 export function observatoryRoutes(gw: Gateway) {
   const app = new Hono<AppEnv>();
@@ -73,12 +87,11 @@ export function observatoryRoutes(gw: Gateway) {
     if (crossSite(c)) return page(c, observatorySignInPage(OBSERVATORY_FAILURE), 403);
     const type = c.req.header("content-type") ?? "";
     let raw: string | undefined;
-    if (/^application\/x-www-form-urlencoded/i.test(type)) {
+    const encoding = c.req.header("content-encoding")?.trim().toLowerCase();
+    // A browser's form: small and never compressed; anything else is refused like a wrong key.
+    if (/^application\/x-www-form-urlencoded/i.test(type) && (!encoding || encoding === "identity")) {
       try {
-        const bytes = await readBody(c.req.raw, {
-          maxBodyBytes: MAX_FORM_BYTES,
-          maxCompressedBodyBytes: MAX_FORM_BYTES,
-        });
+        const bytes = await readAll(c.req.raw.body, MAX_FORM_BYTES, () => new Error("form too large"));
         raw = new URLSearchParams(new TextDecoder().decode(bytes)).get("api_key")?.trim();
       } catch {
         raw = undefined;
@@ -94,27 +107,21 @@ export function observatoryRoutes(gw: Gateway) {
         retry ? { "retry-after": String(retry) } : {},
       );
     }
-    setCookie(c, OBSERVATORY_COOKIE, result.token, {
-      path: PATH,
-      httpOnly: true,
-      sameSite: "Strict",
-      secure: secure(c),
-      maxAge: Math.max(1, Math.floor((result.expiresAt - ctx.clock.now()) / 1000)),
-    });
+    sessionCookie(c, result.token, Math.max(1, Math.floor((result.expiresAt - ctx.clock.now()) / 1000)));
     c.header("cache-control", "no-store");
     return c.redirect(PATH, 303);
   });
 
   app.post(`${PATH}/logout`, async (c) => {
     if (crossSite(c)) return page(c, observatorySignInPage(), 403);
-    await observatorySignOut(gw, getCookie(c, OBSERVATORY_COOKIE));
+    await observatorySignOut(gw, sessionToken(c));
     clearSession(c);
     c.header("cache-control", "no-store");
     return c.redirect(`${PATH}/login`, 303);
   });
 
   app.get(PATH, async (c) => {
-    const token = getCookie(c, OBSERVATORY_COOKIE);
+    const token = sessionToken(c);
     const viewer = await observatoryViewer(gw, token);
     if (!viewer) {
       if (token !== undefined) clearSession(c);
