@@ -3,7 +3,7 @@ import { seg } from "../admin-client.ts";
 import type { CliDeps } from "../context.ts";
 import { CommandContext } from "../context.ts";
 import { CliError } from "../errors.ts";
-import { nonEmpty } from "../options.ts";
+import { nonEmpty, parseOnOff } from "../options.ts";
 import { formatCount, formatTime, printLines, printSecret, printTable, quoted } from "../output.ts";
 import type { ApiKey, KeyPolicy } from "../schemas.ts";
 import {
@@ -42,13 +42,6 @@ export function policySummary(policy: KeyPolicy | null | undefined): string {
   if (policy.tokensPerDay) parts.push(`tpd=${policy.tokensPerDay}`);
   if (policy.tokensPerWeek) parts.push(`tpw=${policy.tokensPerWeek}`);
   return parts.join(" ");
-}
-
-function onOff(value: string): boolean {
-  const v = value.trim().toLowerCase();
-  if (v === "on" || v === "true") return true;
-  if (v === "off" || v === "false") return false;
-  throw new InvalidArgumentError("expected on or off");
 }
 
 function positiveInt(value: string): number {
@@ -192,7 +185,7 @@ export function registerKeyCommands(program: Command, deps: CliDeps): void {
       .option(
         "--dashboard <on|off>",
         "the holder's read-only dashboard (/observatory); off ends its sessions",
-        onOff,
+        parseOnOff,
       ),
     true,
   ).action(

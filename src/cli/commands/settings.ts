@@ -4,15 +4,9 @@ import { InvalidArgumentError } from "commander";
 import type { z } from "zod";
 import type { CliDeps } from "../context.ts";
 import { CommandContext } from "../context.ts";
+import { parseOnOff } from "../options.ts";
 import { printLines } from "../output.ts";
 import { SettingsResponse } from "../schemas.ts";
-
-function parseOnOff(value: string): boolean {
-  const v = value.trim().toLowerCase();
-  if (v === "on" || v === "true") return true;
-  if (v === "off" || v === "false") return false;
-  throw new InvalidArgumentError("expected on or off");
-}
 
 /** "10.0.0.0/8, 192.0.2.7" → a list; "none" → [] (the gateway checks each entry). */
 function parseList(value: string): string[] {
