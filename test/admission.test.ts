@@ -22,7 +22,7 @@ let credentialGate: Promise<void> | undefined;
 beforeAll(async () => {
   gw = await startTestGateway(
     {
-      POOLER_ADMISSION_PROXY_STREAM: "2,1,400",
+      POOLER_ADMISSION_PROXY_STREAM: "2,1,1000",
       POOLER_ADMISSION_PROXY_HTTP: "1,0,1000",
       POOLER_ADMISSION_PROXY_WEBSOCKET: "1,0,1000",
       POOLER_ADMISSION_MCP: "1,0,1000",
@@ -108,14 +108,14 @@ describe("configuration", () => {
     expect(await classState("proxy_stream")).toMatchObject({
       concurrency: 2,
       queue: 1,
-      timeoutMs: 400,
+      timeoutMs: 1000,
       running: 0,
       queued: 0,
     });
   });
 });
 
-describe("streams (concurrency 2, queue 1, timeout 400 ms)", () => {
+describe("streams (concurrency 2, queue 1, timeout 1 s)", () => {
   it("runs 2, queues 1, refuses the next at once, and times the waiter out", async () => {
     const account = seeded.accounts[0]?.accountId as string;
     gw.fake.setDefaultBehavior(account, { kind: "text", pauseAfterEvent: 2 });
@@ -130,7 +130,7 @@ describe("streams (concurrency 2, queue 1, timeout 400 ms)", () => {
     await expectOverloaded(await turn());
     expect(rejected("proxy_stream", "queue_full")).toBe(beforeFull + 1);
 
-    // The queued turn's 400 ms run out while both streams still hold their slots.
+    // The queued turn's 1 s runs out while both streams still hold their slots.
     await expectOverloaded(await waiting);
     expect(rejected("proxy_stream", "queue_timeout")).toBe(beforeTimeout + 1);
 
@@ -150,7 +150,7 @@ describe("streams (concurrency 2, queue 1, timeout 400 ms)", () => {
     const held = [await turn(), await turn()];
     const waiting = turn();
     await waitFor(async () => (await classState("proxy_stream")).queued === 1);
-    // One stream ends within the waiter's 400 ms: the waiter gets its slot.
+    // One stream ends within the waiter's 1 s: the waiter gets its slot.
     const reader = held[0]?.body?.getReader();
     await reader?.cancel();
     const admitted = await waiting;
