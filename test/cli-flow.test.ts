@@ -352,6 +352,16 @@ describe("pooler CLI against the local gateway", () => {
     expect(ok(await pooler(["pool", "enable", "cli-dash"]))).toBe('Enabled pool "cli-dash".\n');
 
     expect(ok(await pooler(["key", "delete", dashId]))).toBe(`Deleted key ${dashId}.\n`);
+
+    const admission = ok(await pooler(["settings", "admission"]));
+    expect(row(admission, "CLASS", "proxy_stream")).toMatchObject({
+      CONCURRENCY: "24",
+      QUEUE: "96",
+      "TIMEOUT MS": "10000",
+      RUNNING: "0",
+      QUEUED: "0",
+    });
+    expect(table(admission).map((r) => r.CLASS)).toHaveLength(9);
     expect((await gw.admin("GET", "/keys?pool=cli-dash")).body.data).toEqual([]);
   });
 });
