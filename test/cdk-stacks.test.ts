@@ -457,6 +457,19 @@ describe("function URLs and CloudFront", () => {
     }
   });
 
+  it("takes the optional per-Pool concurrency cap as a deploy parameter, given to the runtime", () => {
+    expect(gatewayJson.Parameters.PoolConcurrencyCap).toMatchObject({
+      Type: "Number",
+      Default: 0,
+      MinValue: 0,
+      MaxValue: 100000,
+    });
+    expect(fn("Runtime")[1].Properties.Environment.Variables.POOLER_POOL_CONCURRENCY_CAP).toEqual({
+      Ref: "PoolConcurrencyCap",
+    });
+    expect(fn("Mcp")[1].Properties.Environment.Variables.POOLER_POOL_CONCURRENCY_CAP).toBeUndefined();
+  });
+
   it("takes the alarm e-mail and the origin header version as deploy parameters", () => {
     expect(gatewayJson.Parameters.AlarmEmail).toMatchObject({ Type: "String", Default: "" });
     expect(gatewayJson.Parameters.OriginHeaderVersion).toMatchObject({ Type: "String", Default: "0" });

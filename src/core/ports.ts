@@ -94,6 +94,19 @@ export interface CredentialRepository {
   delete(kind: CredentialKind, id: string): Promise<void>;
 }
 
+/**
+ * A Pool's concurrency slots across instances (the optional per-Pool cap on AWS, src/core/pool-slots.ts):
+ * one item per Pool holding each taken slot's end, changed by conditional single-item writes.
+ */
+export interface PoolSlotRepository {
+  /**
+   * Takes slot `slot` until `untilMs` while fewer than `cap` are taken; slots past their end are
+   * reclaimed first when the Pool looks full. False when all `cap` are taken.
+   */
+  take(pool: string, slot: string, cap: number, untilMs: number, nowMs: number): Promise<boolean>;
+  give(pool: string, slot: string): Promise<void>;
+}
+
 /** Key holders' dashboard sessions, one partition per key (src/core/observatory.ts). */
 export interface ObservatorySessionRepository {
   put(session: ObservatorySession): Promise<void>;
@@ -146,6 +159,8 @@ export interface Store {
   settings: SettingsRepository;
   /** Key holders' dashboard sessions. */
   observatorySessions: ObservatorySessionRepository;
+  /** The optional per-Pool concurrency cap's slots. */
+  poolSlots: PoolSlotRepository;
   /** Cheap reachability probe for /readyz. */
   ping(): Promise<void>;
 }

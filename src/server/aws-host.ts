@@ -28,6 +28,8 @@ export interface AwsHostConfig {
   firstEventTimeoutMs: number;
   usagePollConcurrency: number;
   deadlineMarginMs: number;
+  /** The optional per-Pool cap on HTTP turns at once (0: none; stack parameter PoolConcurrencyCap). */
+  poolConcurrencyCap: number;
 }
 
 /** Names, ARNs and tunables only: no secret is ever passed through the environment. */
@@ -78,6 +80,7 @@ export function awsConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AwsHostC
     ),
     usagePollConcurrency: int("POOLER_USAGE_POLL_CONCURRENCY", 1, 32, 4),
     deadlineMarginMs: int("POOLER_DEADLINE_MARGIN_MS", 1_000, 120_000, 10_000),
+    poolConcurrencyCap: int("POOLER_POOL_CONCURRENCY_CAP", 0, 100_000, 0),
   };
 }
 
@@ -133,6 +136,7 @@ export function createAwsHost(config: AwsHostConfig, overrides: AwsHostOverrides
       requestLogRetentionDays: config.requestLogRetentionDays,
       sseKeepAliveMs: config.sseKeepAliveMs,
       firstEventTimeoutMs: config.firstEventTimeoutMs,
+      poolConcurrencyCap: config.poolConcurrencyCap,
     },
   });
   return {

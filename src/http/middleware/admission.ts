@@ -5,8 +5,9 @@
 // or the client has left.
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
-import { OverloadedError, type RouteClass } from "../../core/admission.ts";
+import { type Lease, OverloadedError, type RouteClass } from "../../core/admission.ts";
 import type { Gateway } from "../../core/gateway.ts";
+import { takePoolSlot } from "../../core/pool-slots.ts";
 import { onBodyDone } from "../../core/relay/chunk-source.ts";
 import { clientSignal } from "../node-request.ts";
 import type { AppEnv } from "../types.ts";
@@ -90,12 +91,24 @@ export async function withTurnSlot(
   stream: boolean,
   run: () => Promise<Response>,
 ): Promise<Response> {
-  if (!gw.admission) return run();
-  const lease = await gw.admission.acquire(stream ? "proxy_stream" : "proxy_http", clientSignal(c));
+  const lease = await gw.admission?.acquire(stream ? "proxy_stream" : "proxy_http", clientSignal(c));
+  let poolLease: Lease | undefined;
   try {
-    return onBodyDone(await run(), () => lease.release());
+    // The optional per-Pool cap across instances (AWS), after this process's own bulkhead.
+    poolLease = await takePoolSlot(gw, c.get("pool").name);
   } catch (error) {
-    lease.release();
+    lease?.release();
+    throw error;
+  }
+  if (!lease && !poolLease) return run();
+  const release = () => {
+    lease?.release();
+    poolLease?.release();
+  };
+  try {
+    return onBodyDone(await run(), release);
+  } catch (error) {
+    release();
     throw error;
   }
 }
