@@ -163,6 +163,24 @@ describe("sign-in", () => {
     expect(gw.logLines.join("\n")).not.toContain(secret);
   });
 
+  it("answers an oversized, compressed or non-form body the same way", async () => {
+    const seeded = await keyWithDashboard();
+    const post = (body: string, headers: Record<string, string>) =>
+      fetch(`${gw.url}/observatory/login`, { method: "POST", headers, body, redirect: "manual" });
+    const form = new URLSearchParams({ api_key: seeded.key }).toString();
+    await expectFailure(
+      await post(`${form}&pad=${"x".repeat(8192)}`, { "content-type": "application/x-www-form-urlencoded" }),
+    );
+    await expectFailure(
+      await post(form, { "content-type": "application/x-www-form-urlencoded", "content-encoding": "gzip" }),
+    );
+    await expectFailure(
+      await post(JSON.stringify({ api_key: seeded.key }), { "content-type": "application/json" }),
+    );
+    // The same key in a proper form still signs in.
+    expect((await signIn(seeded.key)).status).toBe(303);
+  });
+
   it("refuses a sign-in posted from another site", async () => {
     const seeded = await keyWithDashboard();
     await expectFailure(await signIn(seeded.key, { origin: "https://evil.example" }), 403);
