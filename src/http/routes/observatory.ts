@@ -28,7 +28,7 @@ const RECENT_REQUESTS = 12;
 /** The recent requests are looked for among this many of the gateway's latest rows at most. */
 const RECENT_SCAN_LIMIT = 2000;
 
-type Status = 200 | 400 | 401 | 403 | 404 | 413 | 429;
+type Status = 200 | 401 | 403 | 404 | 429;
 
 async function page(
   c: Context<AppEnv>,
