@@ -140,6 +140,8 @@ export function startGatewayProcess(options: {
   adminToken: string;
   port?: number;
   profileDir?: string;
+  /** More environment (admission limits). */
+  env?: Record<string, string>;
 }): Promise<ServerProcess> {
   const flags = options.profileDir ? ["--cpu-prof", `--cpu-prof-dir=${options.profileDir}`] : [];
   // For trying V8 or Node flags on the gateway alone (e.g. BENCH_GATEWAY_NODE_FLAGS=--max-semi-space-size=4).
@@ -156,6 +158,7 @@ export function startGatewayProcess(options: {
       CODEX_AUTH_BASE_URL: options.authBaseUrl,
       POOLER_USAGE_POLL_SECONDS: "0",
       POOLER_SHUTDOWN_GRACE_MS: "2000",
+      ...options.env,
     },
     /Codex Pooler listening on (http:\/\/127\.0\.0\.1:\d+) /,
     flags,

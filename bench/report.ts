@@ -366,6 +366,22 @@ export function renderReport(r: BenchResults): { markdown: string; summary: stri
     "",
   );
 
+  const a = r.admission;
+  if (a) {
+    md.push("## Admission control", "");
+    md.push(
+      `The gateway restarted with \`POOLER_ADMISSION_PROXY_STREAM=${a.concurrency},${a.queue},${a.timeoutMs}\`, then`,
+      `${a.sent} streams sent at once while the upstream held every stream open; the held streams were let`,
+      "go after the wait ran out. The other phases run with bulkheads far above their load (they measure the",
+      "relay); the default stream class admits 24 at once ([configuration.md](configuration.md#admission-control)).",
+      "",
+      "| Sent | Completed | 503 at once | 503 after the wait | Other | Most running | Most queued | 503 p50 / max | Running after the end | Running after clients left |",
+      "|---|---|---|---|---|---|---|---|---|---|",
+      `| ${a.sent} | ${a.completed} | ${a.refusedAtOnce} | ${a.refusedAfterWait} | ${a.other} | ${a.maxRunning} (limit ${a.concurrency}) | ${a.maxQueued} (limit ${a.queue}) | ${f(a.refusalP50Ms, 1)} / ${f(a.refusalMaxMs, 1)} ms | ${a.runningAfterEnd} | ${a.runningAfterAbort} |`,
+      "",
+    );
+  }
+
   md.push("## Lambda bundles", "");
   md.push(
     "Bundled as the stack bundles them (`scripts/build-lambdas.ts`, AWS SDK external), then imported in a",

@@ -5,13 +5,14 @@
 //
 // Flags: --quick (shorter rounds, for trying changes), --profile (writes a CPU profile of the
 // gateway to .bench-tmp/profiles), --no-doc (print only), --skip=<phase,…> (latency, rates, memory,
-// streams, lambda, aws), --report-only (re-render the document from the last run), --aws-only (only
-// the AWS path and the bundles' init, written into that section of the existing document).
+// streams, admission, lambda, aws), --report-only (re-render the document from the last run), --aws-only
+// (only the AWS path and the bundles' init, written into that section of the existing document).
 import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { chatToCodex } from "../src/core/openai/chat-request.ts";
+import { ADMISSION_ENV, type AdmissionRow, admissionPhase } from "./admission.ts";
 import { type AwsPathResults, measureAwsPath } from "./aws-path.ts";
 import { renderAwsSection } from "./aws-report.ts";
 import { type LambdaInit, measureLambdaInit } from "./lambda-init.ts";
@@ -138,7 +139,18 @@ export interface BenchResults {
   /** The AWS path (bench/aws-path.ts); absent in older results. */
   aws?: AwsPathResults;
   idleRssMb: { gateway: number; bareProxy: number };
+  /** Older results have none. */
+  admission?: AdmissionRow;
 }
+
+/**
+ * The relay phases measure the relay, not a policy: the gateway runs them with bulkheads far above
+ * the load (the default stream class admits 24 at once); the admission phase sets small ones.
+ */
+const UNLIMITED_ADMISSION = {
+  POOLER_ADMISSION_PROXY_STREAM: "100000,0,10000",
+  POOLER_ADMISSION_PROXY_HTTP: "100000,0,10000",
+};
 
 const CODEX_BODY = {
   model: "gpt-5.5",
@@ -237,7 +249,7 @@ async function main(): Promise<void> {
     started.push(proxy);
     const port = await freePort();
     const fakeUrls = fake;
-    const launch = () =>
+    const launch = (env: Record<string, string> = UNLIMITED_ADMISSION) =>
       startGatewayProcess({
         upstreamBaseUrl: fakeUrls.upstreamBaseUrl,
         authBaseUrl: fakeUrls.url,
@@ -245,13 +257,14 @@ async function main(): Promise<void> {
         adminToken,
         port,
         profileDir: PROFILE ? profileDir : undefined,
+        env,
       });
     let gateway = await launch();
     started.push({ stop: () => gateway.stop() });
     /** A fresh gateway process on the same data and port: memory phases start from a clean heap. */
-    const restart = async () => {
+    const restart = async (env?: Record<string, string>) => {
       await gateway.stop();
-      gateway = await launch();
+      gateway = await launch(env);
       await warmUp(targets);
       return gateway;
     };
@@ -274,7 +287,17 @@ async function main(): Promise<void> {
     if (!SKIP.has("memory"))
       results.streamMemory = await streamMemoryPhase(fake, accountIds, targets, await restart(), proxy);
     if (!SKIP.has("streams"))
-      results.openStreams = await openStreamsPhase(fake, accountIds, targets, restart, proxy);
+      results.openStreams = await openStreamsPhase(fake, accountIds, targets, () => restart(), proxy);
+    if (!SKIP.has("admission")) {
+      results.admission = await admissionPhase({
+        fake,
+        accountIds,
+        gateway: await restart(ADMISSION_ENV),
+        target: targets.codex.gateway,
+        adminToken,
+        log,
+      });
+    }
     if (!SKIP.has("lambda")) {
       log("\nLambda bundles: cold module initialisation");
       results.lambdas = await measureLambdaInit(QUICK ? 3 : 7);

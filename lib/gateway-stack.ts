@@ -3,7 +3,17 @@
 // from the data stack.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { Aws, CfnOutput, CfnParameter, Duration, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
+import {
+  Aws,
+  CfnCondition,
+  CfnOutput,
+  CfnParameter,
+  Duration,
+  Fn,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+} from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
 import type * as kms from "aws-cdk-lib/aws-kms";
 import * as lambda from "aws-cdk-lib/aws-lambda";
@@ -209,6 +219,42 @@ export class GatewayStack extends Stack {
       websocketWorker,
       ...(consoleFn ? { console: consoleFn } : {}),
     };
+
+    // --- admission: reserved concurrency per public function (docs/deploy-aws.md) ------------
+    // One Lambda instance serves one request, so the local host's bulkheads have no work here;
+    // reserved concurrency caps each function (and keeps the account's other functions from
+    // starving it). 0, the default, reserves nothing. Over the cap, Lambda answers 429 and
+    // CloudFront passes it on; Codex and the SDKs retry.
+    const reservedConcurrency = (id: string, target: GatewayFunction | undefined, what: string) => {
+      if (!target) return;
+      const parameter = new CfnParameter(this, id, {
+        type: "Number",
+        default: 0,
+        minValue: 0,
+        maxValue: 10_000,
+        description: `Reserved concurrency of the ${what} function: at most this many requests at once (0: unreserved)`,
+      });
+      const set = new CfnCondition(this, `${id}Set`, {
+        expression: Fn.conditionNot(Fn.conditionEquals(parameter.valueAsNumber, 0)),
+      });
+      (target.fn.node.defaultChild as lambda.CfnFunction).addPropertyOverride(
+        "ReservedConcurrentExecutions",
+        Fn.conditionIf(set.logicalId, parameter.valueAsNumber, Aws.NO_VALUE),
+      );
+    };
+    reservedConcurrency("RuntimeReservedConcurrency", runtime, "runtime (HTTP and SSE turns)");
+    reservedConcurrency("WebSocketWorkerReservedConcurrency", websocketWorker, "WebSocket turn worker");
+    reservedConcurrency("McpReservedConcurrency", mcp, "MCP");
+    reservedConcurrency("ConsoleReservedConcurrency", consoleFn, "console and key dashboard");
+    // Across every runtime instance: at most this many HTTP turns of one Pool at once (src/core/pool-slots.ts).
+    const poolCap = new CfnParameter(this, "PoolConcurrencyCap", {
+      type: "Number",
+      default: 0,
+      minValue: 0,
+      maxValue: 100_000,
+      description: "At most this many HTTP turns of one Pool at once, across instances (0: no cap)",
+    });
+    runtime.fn.addEnvironment("POOLER_POOL_CONCURRENCY_CAP", poolCap.valueAsString);
 
     // --- least privilege, per function (lib/grants.ts) ---------------------------------------
     for (const [name, grants] of Object.entries(FUNCTION_GRANTS) as [GrantedFunction, FunctionGrants][]) {

@@ -53,10 +53,23 @@ const zodEnglishOnly: Plugin = {
 
 const stubs: Record<Stub, Plugin> = {
   // The web console has its own function (browsers cannot sign for the IAM admin URL, and the
-  // runtime never serves /admin): leave it and the client config templates out of the others.
+  // runtime never serves /admin): leave it and the client config templates out of the others. The
+  // key holder's dashboard (/observatory) is served there too, so it goes with it.
   console: {
     name: "without-console",
     setup(b) {
+      b.onResolve({ filter: /[\\/]routes[\\/]observatory\.ts$/ }, () => ({
+        path: "observatory",
+        namespace: "stub",
+      }));
+      b.onLoad({ filter: /^observatory$/, namespace: "stub" }, () => ({
+        contents: `import { Hono } from "hono";
+export function observatoryRoutes() {
+  return new Hono();
+}`,
+        resolveDir: REPO_ROOT,
+        loader: "ts",
+      }));
       b.onResolve({ filter: /[\\/]console[\\/]routes\.ts$/ }, () => ({ path: "console", namespace: "stub" }));
       b.onLoad({ filter: /^console$/, namespace: "stub" }, () => ({
         contents: `import { Hono } from "hono";

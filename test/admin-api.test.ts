@@ -587,6 +587,7 @@ describe("Pool API keys", () => {
         tokensPerDay: null,
         tokensPerWeek: null,
       },
+      dashboardAccess: false,
       label: "ci",
       status: "active",
       createdAt: expect.stringMatching(ISO),

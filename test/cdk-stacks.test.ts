@@ -395,6 +395,8 @@ describe("function URLs and CloudFront", () => {
       "/mcp/*",
       "/admin",
       "/admin/*",
+      "/observatory",
+      "/observatory/*",
     ]);
     // Each path to its own function URL: runtime (default), MCP, console.
     const originOf = (pattern?: string) =>
@@ -406,13 +408,11 @@ describe("function URLs and CloudFront", () => {
       JSON.stringify(config.Origins.find((o: any) => o.Id === id).DomainName).match(
         /"([A-Z][a-z]+)Function/,
       )?.[1];
-    expect([undefined, "/mcp", "/mcp/*", "/admin", "/admin/*"].map((p) => domainOf(originOf(p)))).toEqual([
-      "Runtime",
-      "Mcp",
-      "Mcp",
-      "Console",
-      "Console",
-    ]);
+    expect(
+      [undefined, "/mcp", "/mcp/*", "/admin", "/admin/*", "/observatory", "/observatory/*"].map((p) =>
+        domainOf(originOf(p)),
+      ),
+    ).toEqual(["Runtime", "Mcp", "Mcp", "Console", "Console", "Console", "Console"]);
     expect(config.Origins).toHaveLength(3);
     for (const origin of config.Origins) {
       expect(origin.CustomOriginConfig).toMatchObject({
@@ -429,6 +429,46 @@ describe("function URLs and CloudFront", () => {
     }
     expect(JSON.stringify(config.Comment)).toContain("OriginHeaderVersion");
     expect(config.HttpVersion).toBe("http2and3");
+  });
+
+  it("takes each public function's reserved concurrency as a deploy parameter (0: unreserved)", () => {
+    for (const [parameter, prefix] of [
+      ["RuntimeReservedConcurrency", "Runtime"],
+      ["WebSocketWorkerReservedConcurrency", "WebSocketWorker"],
+      ["McpReservedConcurrency", "Mcp"],
+      ["ConsoleReservedConcurrency", "Console"],
+    ] as const) {
+      expect(gatewayJson.Parameters[parameter]).toMatchObject({
+        Type: "Number",
+        Default: 0,
+        MinValue: 0,
+        MaxValue: 10000,
+      });
+      // Zero would throttle every request, so it means "no reservation" (the property is left out).
+      expect(gatewayJson.Conditions[`${parameter}Set`]).toEqual({
+        "Fn::Not": [{ "Fn::Equals": [{ Ref: parameter }, 0] }],
+      });
+      const [, lambdaFn] = fn(prefix);
+      expect(lambdaFn.Properties.ReservedConcurrentExecutions).toEqual({
+        "Fn::If": [`${parameter}Set`, { Ref: parameter }, { Ref: "AWS::NoValue" }],
+      });
+    }
+    for (const other of ["Admin", "Scheduled"]) {
+      expect(fn(other)[1].Properties.ReservedConcurrentExecutions).toBeUndefined();
+    }
+  });
+
+  it("takes the optional per-Pool concurrency cap as a deploy parameter, given to the runtime", () => {
+    expect(gatewayJson.Parameters.PoolConcurrencyCap).toMatchObject({
+      Type: "Number",
+      Default: 0,
+      MinValue: 0,
+      MaxValue: 100000,
+    });
+    expect(fn("Runtime")[1].Properties.Environment.Variables.POOLER_POOL_CONCURRENCY_CAP).toEqual({
+      Ref: "PoolConcurrencyCap",
+    });
+    expect(fn("Mcp")[1].Properties.Environment.Variables.POOLER_POOL_CONCURRENCY_CAP).toBeUndefined();
   });
 
   it("takes the alarm e-mail and the origin header version as deploy parameters", () => {

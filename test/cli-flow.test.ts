@@ -323,4 +323,45 @@ describe("pooler CLI against the local gateway", () => {
     // The failed create changed nothing.
     expect((await gw.admin("GET", "/pools")).body.data).toHaveLength(1);
   });
+
+  it("turns a key's dashboard access on and off, disables and enables a pool, and deletes a key", async () => {
+    expect((await gw.admin("POST", "/pools", { name: "cli-dash" })).status).toBe(201);
+    const created = ok(await pooler(["key", "create", "--pool", "cli-dash", "--dashboard"]));
+    const dashKey = lastLine(created);
+    secrets.push(dashKey);
+    const dashId = dashKey.slice("sk-cxp-".length, "sk-cxp-".length + 12);
+    expect(created).toContain("  dashboard access: on (/observatory)\n");
+    const signIn = () =>
+      fetch(`${gw.url}/observatory/login`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ api_key: dashKey }).toString(),
+        redirect: "manual",
+      });
+    expect((await signIn()).status).toBe(303);
+
+    const off = ok(await pooler(["key", "update", dashId, "--dashboard", "off"]));
+    expect(off).toContain("  dashboard access: off\n");
+    expect((await signIn()).status).toBe(401);
+    const listed = ok(await pooler(["key", "list", "--pool", "cli-dash"]));
+    expect(row(listed, "ID", dashId)).toMatchObject({ DASHBOARD: "off", STATUS: "active" });
+
+    expect(ok(await pooler(["pool", "disable", "cli-dash"]))).toBe('Disabled pool "cli-dash".\n');
+    expect((await gw.admin("GET", "/pools/cli-dash")).body.pool.disabled).toBe(true);
+    expect(row(ok(await pooler(["pool", "list"])), "NAME", "cli-dash")).toMatchObject({ STATE: "disabled" });
+    expect(ok(await pooler(["pool", "enable", "cli-dash"]))).toBe('Enabled pool "cli-dash".\n');
+
+    expect(ok(await pooler(["key", "delete", dashId]))).toBe(`Deleted key ${dashId}.\n`);
+
+    const admission = ok(await pooler(["settings", "admission"]));
+    expect(row(admission, "CLASS", "proxy_stream")).toMatchObject({
+      CONCURRENCY: "24",
+      QUEUE: "96",
+      "TIMEOUT MS": "10000",
+      RUNNING: "0",
+      QUEUED: "0",
+    });
+    expect(table(admission).map((r) => r.CLASS)).toHaveLength(9);
+    expect((await gw.admin("GET", "/keys?pool=cli-dash")).body.data).toEqual([]);
+  });
 });

@@ -1,7 +1,7 @@
 // The public HTTP path: CloudFront → function URLs (auth NONE + the secret origin header; origin
 // access control would require clients to send x-amz-content-sha256 on POST, which Codex and the
 // OpenAI SDKs do not). The runtime URL streams (RESPONSE_STREAM); /mcp has its own function, and so
-// has the web console (/admin, /admin/*) when it is deployed.
+// has the web console (/admin, /admin/*, and the key holder's /observatory) when it is deployed.
 import { Duration } from "aws-cdk-lib";
 import * as acm from "aws-cdk-lib/aws-certificatemanager";
 import * as cloudfront from "aws-cdk-lib/aws-cloudfront";
@@ -115,7 +115,15 @@ export class HttpEdge extends Construct {
   }
 }
 
-/** The console's pages and its admin API; both paths, since `/admin/*` does not match `/admin`. */
+/**
+ * The console's pages and its admin API, and the key holder's dashboard (browser pages too, with the
+ * console function's data grants); each twice, since `/admin/*` does not match `/admin`.
+ */
 function consoleBehaviors(behavior: cloudfront.BehaviorOptions): Record<string, cloudfront.BehaviorOptions> {
-  return { "/admin": behavior, "/admin/*": behavior };
+  return {
+    "/admin": behavior,
+    "/admin/*": behavior,
+    "/observatory": behavior,
+    "/observatory/*": behavior,
+  };
 }

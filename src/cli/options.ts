@@ -4,6 +4,14 @@ import { InvalidArgumentError, Option } from "commander";
 export const DEFAULT_LIMIT = 20;
 export const MAX_LIMIT = 1000;
 
+/** `on`/`true` or `off`/`false`. */
+export function parseOnOff(value: string): boolean {
+  const v = value.trim().toLowerCase();
+  if (v === "on" || v === "true") return true;
+  if (v === "off" || v === "false") return false;
+  throw new InvalidArgumentError("expected on or off");
+}
+
 export function parseLimit(value: string): number {
   const n = /^\d+$/.test(value.trim()) ? Number(value.trim()) : Number.NaN;
   if (!Number.isSafeInteger(n) || n < 1 || n > MAX_LIMIT) {

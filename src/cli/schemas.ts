@@ -15,6 +15,7 @@ export const PoolSchema = z.object({
   updatedAt: time,
   accountCount: count,
   keyCount: count,
+  disabled: z.boolean().nullish(),
 });
 export type Pool = z.infer<typeof PoolSchema>;
 
@@ -63,6 +64,7 @@ export const ApiKeySchema = z.object({
   lastUsedAt: time,
   revokedAt: time,
   policy: KeyPolicySchema.nullish(),
+  dashboardAccess: z.boolean().nullish(),
 });
 export type ApiKey = z.infer<typeof ApiKeySchema>;
 
@@ -147,6 +149,21 @@ export const AccountImportResponse = z.object({
 });
 export const AccountListResponse = z.object({ data: z.array(AccountSchema) });
 export const AccountDeleteResponse = z.object({ id: z.string(), deleted: z.boolean() });
+export const KeyDeleteResponse = AccountDeleteResponse;
+export const AdmissionResponse = z.object({
+  enabled: z.boolean(),
+  data: z.array(
+    z.object({
+      routeClass: z.string(),
+      concurrency: count,
+      queue: count,
+      timeoutMs: count,
+      running: count,
+      queued: count,
+      rejected: count,
+    }),
+  ),
+});
 export const KeyResponse = z.object({ key: ApiKeySchema });
 export const KeySecretResponse = z.object({ key: ApiKeySchema, secret });
 export const KeyListResponse = z.object({ data: z.array(ApiKeySchema) });

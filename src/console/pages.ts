@@ -165,6 +165,10 @@ export function keysPage(): Html {
             ${input("key-tpw", "Tokens / week", "tokensPerWeek", html`type="number" min="1"`)}
           </div>
         </fieldset>
+        <label class="check"
+          ><input type="checkbox" name="dashboardAccess" /> The key's holder may sign in to its read-only
+          dashboard at /observatory</label
+        >
         <div><button type="submit">Create key</button></div>
       </form>
       <div data-reveal></div>

@@ -40,6 +40,8 @@ export interface CoreConfig {
   modelsCacheSeconds: number;
   /** Local development only: alert webhooks may use http:// and loopback or private addresses. */
   alertWebhookAllowInsecure?: boolean;
+  /** At most this many HTTP turns per Pool at once across instances (AWS; 0 or unset: no cap). */
+  poolConcurrencyCap?: number;
 }
 
 export interface CoreContext {

@@ -7,6 +7,7 @@ import type { CoreContext } from "./context.ts";
 import { badRequest, GatewayError } from "./errors.ts";
 import { applyPolicy, type KeyPolicyInput } from "./key-policy.ts";
 import type { Credential, CredentialKind, CredentialStatus } from "./model.ts";
+import { dropObservatorySessions } from "./observatory.ts";
 import { requirePool } from "./pools.ts";
 import { credentialScope, describeScope, MAX_SCOPE_POOLS, type OperatorRole } from "./scope.ts";
 import {
@@ -84,7 +85,7 @@ export class CredentialService {
 
   async create(
     kind: CredentialKind,
-    input: { pool?: string; label?: string; policy?: KeyPolicyInput } & ScopeInput,
+    input: { pool?: string; label?: string; policy?: KeyPolicyInput; dashboardAccess?: boolean } & ScopeInput,
     actor: string,
   ): Promise<{ credential: Credential; secret: string }> {
     const label = normalizeLabel(input.label);
@@ -93,6 +94,8 @@ export class CredentialService {
       await requirePool(this.ctx, input.pool);
     } else if (input.policy) {
       throw badRequest("only Pool API keys have a policy", "policy");
+    } else if (input.dashboardAccess !== undefined) {
+      throw badRequest("only Pool API keys have dashboard access", "dashboardAccess");
     }
     const scope = await this.#scopeFields(kind, input);
     const { policy, changed } = applyPolicy(undefined, input.policy);
@@ -109,6 +112,7 @@ export class CredentialService {
       updatedAt: now,
       policy,
       ...scope,
+      ...(kind === "pool_key" ? { dashboardAccess: input.dashboardAccess === true } : {}),
     };
     await this.ctx.store.credentials.create(credential);
     this.#cache.delete(`${kind}:${minted.id}`);
@@ -121,7 +125,9 @@ export class CredentialService {
         pool: credential.pool ?? null,
         label: label ?? null,
         ...(changed.length > 0 ? { policy: changed.join(",") } : {}),
-        ...(kind === "pool_key" ? {} : { scope: scopeText(credential) }),
+        ...(kind === "pool_key"
+          ? { dashboardAccess: credential.dashboardAccess === true }
+          : { scope: scopeText(credential) }),
       },
     });
     return { credential, secret: minted.raw };
@@ -151,11 +157,14 @@ export class CredentialService {
   async update(
     kind: CredentialKind,
     id: string,
-    input: { label?: string; policy?: KeyPolicyInput } & ScopeInput,
+    input: { label?: string; policy?: KeyPolicyInput; dashboardAccess?: boolean } & ScopeInput,
     actor: string,
   ): Promise<Credential> {
     const current = await this.#requireLive(kind, id);
     if (input.policy && kind !== "pool_key") throw badRequest("only Pool API keys have a policy", "policy");
+    if (input.dashboardAccess !== undefined && kind !== "pool_key") {
+      throw badRequest("only Pool API keys have dashboard access", "dashboardAccess");
+    }
     const patch: Partial<Omit<Credential, "id" | "kind" | "createdAt">> = {};
     const changed: string[] = [];
     if (input.role !== undefined || input.pools !== undefined) {
@@ -182,11 +191,20 @@ export class CredentialService {
       patch.policy = policy.policy;
       changed.push(...policy.changed);
     }
+    const now = this.ctx.clock.now();
+    let sessionsEnd = false;
+    if (input.dashboardAccess !== undefined && input.dashboardAccess !== (current.dashboardAccess === true)) {
+      patch.dashboardAccess = input.dashboardAccess;
+      changed.push("dashboardAccess");
+      // Turning access off ends the key's dashboard sessions in the same write.
+      if (!input.dashboardAccess) {
+        patch.sessionsEndedAt = now;
+        sessionsEnd = true;
+      }
+    }
     if (changed.length === 0) return current;
-    const updated = await this.ctx.store.credentials.update(kind, id, {
-      ...patch,
-      updatedAt: this.ctx.clock.now(),
-    });
+    const updated = await this.ctx.store.credentials.update(kind, id, { ...patch, updatedAt: now });
+    if (sessionsEnd) await dropObservatorySessions(this.ctx, id);
     this.#cache.delete(`${kind}:${id}`);
     await recordAudit(this.ctx, {
       actor,
@@ -216,12 +234,16 @@ export class CredentialService {
     const status: CredentialStatus =
       action === "pause" ? "paused" : action === "resume" ? "active" : "revoked";
     const now = this.ctx.clock.now();
+    // Pausing and revoking end the key's dashboard sessions in the same write (resuming starts none).
+    const endsSessions = kind === "pool_key" && status !== "active";
     const updated = await this.ctx.store.credentials.update(kind, id, {
       status,
       updatedAt: now,
       ...(status === "revoked" ? { revokedAt: now } : {}),
+      ...(endsSessions ? { sessionsEndedAt: now } : {}),
     });
     this.#cache.delete(`${kind}:${id}`);
+    if (endsSessions) await dropObservatorySessions(this.ctx, id);
     await recordAudit(this.ctx, {
       actor,
       action: `${AUDIT_TARGET[kind]}.${action}`,
@@ -241,11 +263,14 @@ export class CredentialService {
   ): Promise<{ credential: Credential; secret: string }> {
     await this.#requireLive(kind, id);
     const minted = mintCredential(kind, id);
+    const now = this.ctx.clock.now();
     const credential = await this.ctx.store.credentials.update(kind, id, {
       secretHash: minted.secretHash,
-      updatedAt: this.ctx.clock.now(),
+      updatedAt: now,
+      ...(kind === "pool_key" ? { sessionsEndedAt: now } : {}),
     });
     this.#cache.delete(`${kind}:${id}`);
+    if (kind === "pool_key") await dropObservatorySessions(this.ctx, id);
     await recordAudit(this.ctx, {
       actor,
       action: `${AUDIT_TARGET[kind]}.rotate`,
@@ -254,6 +279,25 @@ export class CredentialService {
     });
     this.#notify(credential);
     return { credential, secret: minted.raw };
+  }
+
+  /**
+   * Removes the credential for good (any status): it stops working at once here and within the
+   * verify cache's 5 s elsewhere; open WebSockets on this instance close, dashboard sessions end.
+   */
+  async delete(kind: CredentialKind, id: string, actor: string): Promise<void> {
+    const current = await this.#require(kind, id);
+    await this.ctx.store.credentials.delete(kind, id);
+    this.#cache.delete(`${kind}:${id}`);
+    if (kind === "pool_key") await dropObservatorySessions(this.ctx, id);
+    await recordAudit(this.ctx, {
+      actor,
+      action: `${AUDIT_TARGET[kind]}.delete`,
+      targetType: AUDIT_TARGET[kind],
+      targetId: id,
+      details: { pool: current.pool ?? null, status: current.status },
+    });
+    this.#notify({ ...current, status: "revoked" });
   }
 
   /**

@@ -1,4 +1,5 @@
 // The runtime services one host process shares across requests.
+import type { Admission } from "./admission.ts";
 import type { CoreContext } from "./context.ts";
 import { CredentialService } from "./credentials.ts";
 import { ModelCatalog } from "./models-catalog.ts";
@@ -23,6 +24,11 @@ export interface Gateway {
   usage: PoolUsage;
   /** Gateway-wide switches (the instance MCP gate), cached 5 s. */
   settings: SettingsService;
+  /**
+   * Per-route-class bulkheads, when the host sets them (the local host does; on AWS one instance serves
+   * one request and reserved concurrency plays this role).
+   */
+  admission?: Admission;
 }
 
 export function createGateway(ctx: CoreContext): Gateway {

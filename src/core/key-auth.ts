@@ -68,5 +68,12 @@ export async function authenticatePoolKey(
   }
   const pool = key.pool ? await gw.pools.get(key.pool) : undefined;
   if (!pool) throw new GatewayError(401, "api_key_disabled", "api key's pool no longer exists");
+  if (pool.disabled === true) {
+    throw new GatewayError(
+      401,
+      "api_key_disabled",
+      "api key's pool is disabled; ask an operator to enable it",
+    );
+  }
   return { key, pool, raw };
 }

@@ -20,6 +20,10 @@ export interface Pool {
   ringSize: number;
   /** /v1/images and the native image routes; unset means allowed (pools from before the switch). */
   allowImageGeneration?: boolean;
+  /** A disabled Pool's keys are refused (401) and their dashboard sessions end; unset means enabled. */
+  disabled?: boolean;
+  /** Epoch ms of the latest disable: dashboard sessions from before it never come back. */
+  disabledAt?: number;
   createdAt: number;
   updatedAt: number;
 }
@@ -130,6 +134,22 @@ export interface Credential {
   role?: "owner" | "pool_admin";
   /** Admin and MCP tokens with the `pool_admin` role: the assigned Pools. */
   pools?: string[];
+  /** Pool API keys only: the holder may sign in to the read-only dashboard (/observatory). */
+  dashboardAccess?: boolean;
+  /** Epoch ms: dashboard sessions created at or before this are over (pause, revoke, rotate, access off). */
+  sessionsEndedAt?: number;
+}
+
+/** A key holder's dashboard session; only the SHA-256 of its secret is kept. */
+export interface ObservatorySession {
+  keyId: string;
+  id: string;
+  /** The key's Pool when it began: a key moved elsewhere ends it. */
+  pool: string;
+  tokenHash: string;
+  createdAt: number;
+  /** Epoch seconds: the absolute end (at most 14 days after creation, never renewed); DynamoDB TTL. */
+  expiresAt: number;
 }
 
 export interface AuditEvent {

@@ -8,6 +8,7 @@ import {
   ROUTING_STRATEGIES,
   type RoutingStrategy,
 } from "./model.ts";
+import { dropObservatorySessions } from "./observatory.ts";
 
 export const POOL_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 export const MAX_RING_SIZE = 16;
@@ -82,6 +83,39 @@ export async function updatePoolRouting(
       previousRingSize: current.ringSize,
       allowImageGeneration: pool.allowImageGeneration ?? true,
     },
+  });
+  return pool;
+}
+
+/**
+ * Disables or re-enables a Pool. Disabled: its keys are refused (401 api_key_disabled) and their
+ * dashboard sessions end for good (they stay ended after re-enabling).
+ */
+export async function setPoolEnabled(
+  ctx: CoreContext,
+  name: string,
+  enabled: boolean,
+  actor: string,
+): Promise<Pool> {
+  const current = await requirePool(ctx, name);
+  if ((current.disabled !== true) === enabled) return current;
+  const now = ctx.clock.now();
+  const pool = normalizePool(
+    await ctx.store.pools.update(name, {
+      disabled: !enabled,
+      ...(enabled ? {} : { disabledAt: now }),
+      updatedAt: now,
+    }),
+  );
+  if (!enabled) {
+    const keys = await ctx.store.credentials.list("pool_key", { pool: name });
+    for (const key of keys) await dropObservatorySessions(ctx, key.id);
+  }
+  await recordAudit(ctx, {
+    actor,
+    action: enabled ? "pool.enable" : "pool.disable",
+    targetType: "pool",
+    targetId: name,
   });
   return pool;
 }

@@ -9,6 +9,7 @@ import type {
   Credential,
   CredentialKind,
   Invite,
+  ObservatorySession,
   Pool,
   RequestLog,
   StoredFile,
@@ -88,6 +89,30 @@ export interface CredentialRepository {
   ): Promise<Credential>;
   /** True when at least one credential of this kind exists (first-start detection). */
   any(kind: CredentialKind): Promise<boolean>;
+  /** Removes the item; NotFound when it is gone. */
+  delete(kind: CredentialKind, id: string): Promise<void>;
+}
+
+/**
+ * A Pool's concurrency slots across instances (the optional per-Pool cap on AWS, src/core/pool-slots.ts):
+ * one item per Pool holding each taken slot's end, changed by conditional single-item writes.
+ */
+export interface PoolSlotRepository {
+  /**
+   * Takes slot `slot` until `untilMs` while fewer than `cap` are taken; slots past their end are
+   * reclaimed first when the Pool looks full. False when all `cap` are taken.
+   */
+  take(pool: string, slot: string, cap: number, untilMs: number, nowMs: number): Promise<boolean>;
+  give(pool: string, slot: string): Promise<void>;
+}
+
+/** Key holders' dashboard sessions, one partition per key (src/core/observatory.ts). */
+export interface ObservatorySessionRepository {
+  put(session: ObservatorySession): Promise<void>;
+  get(keyId: string, id: string): Promise<ObservatorySession | undefined>;
+  /** Every stored session of the key (expired ones included until the store drops them). */
+  list(keyId: string): Promise<ObservatorySession[]>;
+  delete(keyId: string, id: string): Promise<void>;
 }
 
 export interface AuditRepository {
@@ -102,6 +127,11 @@ export interface RequestLogQuery {
   /** Only rows of these Pools (a Pool admin's scope); empty matches nothing. At most 100. */
   pools?: readonly string[];
   keyId?: string;
+  /**
+   * A bounded look (the key holder's dashboard): stop after reading this many rows, matching or not,
+   * and return no cursor.
+   */
+  scanLimit?: number;
 }
 
 export interface RequestLogRepository {
@@ -130,6 +160,10 @@ export interface Store {
   settings: SettingsRepository;
   /** One-time invites to lend an account to a Pool (src/core/invites.ts). */
   invites: InviteRepository;
+  /** Key holders' dashboard sessions. */
+  observatorySessions: ObservatorySessionRepository;
+  /** The optional per-Pool concurrency cap's slots. */
+  poolSlots: PoolSlotRepository;
   /** Cheap reachability probe for /readyz. */
   ping(): Promise<void>;
 }

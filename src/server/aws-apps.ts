@@ -28,7 +28,14 @@ export function servingOnly(
 /** The health probes every function answers. */
 export const isHealthPath = (path: string) => path === "/healthz" || path === "/readyz";
 
-/** The public runtime (and MCP) app: everything except the admin API, which is IAM-only on AWS. */
+/** The key holder's dashboard's paths (served by the console function behind CloudFront). */
+export const isObservatoryPath = (path: string) =>
+  path === "/observatory" || path.startsWith("/observatory/");
+
+/**
+ * The public runtime (and MCP) app: everything except the admin API, which is IAM-only on AWS, and the
+ * key holder's dashboard, which CloudFront sends to the console function (its data grants).
+ */
 export function publicFetch(host: AwsHost): Fetch {
   const app = createApp(host.gateway, {
     adminAuthenticator: async () => undefined,
@@ -36,8 +43,8 @@ export function publicFetch(host: AwsHost): Fetch {
   });
   return servingOnly(
     app,
-    (path) => !path.startsWith("/admin"),
-    "the admin API is served by the admin function URL with IAM auth; use `pooler --aws --url <AdminUrl>`",
+    (path) => !path.startsWith("/admin") && !isObservatoryPath(path),
+    "the admin API is served by the admin function URL with IAM auth (`pooler --aws --url <AdminUrl>`), the key dashboard (/observatory) by the console function through CloudFront",
   );
 }
 

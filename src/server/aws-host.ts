@@ -33,6 +33,8 @@ export interface AwsHostConfig {
   deadlineMarginMs: number;
   /** The gateway's public origin (a custom domain), for invite URLs; else the request's origin. */
   publicBaseUrl?: string;
+  /** The optional per-Pool cap on HTTP turns at once (0: none; stack parameter PoolConcurrencyCap). */
+  poolConcurrencyCap: number;
 }
 
 /** Names, ARNs and tunables only: no secret is ever passed through the environment. */
@@ -90,6 +92,7 @@ export function awsConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AwsHostC
     usagePollConcurrency: int("POOLER_USAGE_POLL_CONCURRENCY", 1, 32, 4),
     deadlineMarginMs: int("POOLER_DEADLINE_MARGIN_MS", 1_000, 120_000, 10_000),
     publicBaseUrl: read("POOLER_PUBLIC_BASE_URL") ? url("POOLER_PUBLIC_BASE_URL", "") : undefined,
+    poolConcurrencyCap: int("POOLER_POOL_CONCURRENCY_CAP", 0, 100_000, 0),
   };
 }
 
@@ -149,6 +152,7 @@ export function createAwsHost(config: AwsHostConfig, overrides: AwsHostOverrides
       sseKeepAliveMs: config.sseKeepAliveMs,
       firstEventTimeoutMs: config.firstEventTimeoutMs,
       maxUpstreamEventBytes: config.maxUpstreamEventBytes,
+      poolConcurrencyCap: config.poolConcurrencyCap,
     },
   });
   return {

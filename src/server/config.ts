@@ -1,6 +1,12 @@
 // Local host configuration from the environment; invalid values fail at start with one clear line.
 import { resolve } from "node:path";
 import { z } from "zod";
+import {
+  type AdmissionLimits,
+  DEFAULT_ADMISSION_LIMITS,
+  parseBulkheadLimits,
+  ROUTE_CLASSES,
+} from "../core/admission.ts";
 import { defaultCoreConfig } from "../core/context.ts";
 
 const url = (name: string) =>
@@ -99,7 +105,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     alertEvaluateSeconds: e.POOLER_ALERT_EVALUATE_SECONDS,
     alertWebhookAllowInsecure:
       e.POOLER_ALERT_WEBHOOK_ALLOW_INSECURE === "1" || e.POOLER_ALERT_WEBHOOK_ALLOW_INSECURE === "true",
+    admission: admissionLimits(env),
   };
+}
+
+/** `POOLER_ADMISSION_<CLASS>=<concurrency>,<queue>,<timeout ms>` over the defaults, per route class. */
+function admissionLimits(env: NodeJS.ProcessEnv): AdmissionLimits {
+  const limits = { ...DEFAULT_ADMISSION_LIMITS };
+  for (const routeClass of ROUTE_CLASSES) {
+    const name = `POOLER_ADMISSION_${routeClass.toUpperCase()}`;
+    const value = env[name];
+    if (value === undefined || value === "") continue;
+    const parsed = parseBulkheadLimits(value);
+    if (!parsed) {
+      throw new ConfigError(
+        `invalid configuration: ${name} must be <concurrency>,<queue>,<timeout ms> (e.g. 32,128,10000): concurrency at least 1, timeout 1 to 600000 ms`,
+      );
+    }
+    limits[routeClass] = parsed;
+  }
+  return limits;
 }
 
 export class ConfigError extends Error {

@@ -16,6 +16,7 @@ import { nodeHttpFetch } from "../adapters/http/node-http-fetch.ts";
 import { jsonLogger } from "../adapters/observability/json-logger.ts";
 import { MemoryMetrics } from "../adapters/observability/memory-metrics.ts";
 import { LocalFileSecretStore } from "../adapters/secrets/local-file-secret-store.ts";
+import { Admission } from "../core/admission.ts";
 import { webhookSender } from "../core/alerts/delivery.ts";
 import { evaluateAlerts } from "../core/alerts/evaluate.ts";
 import type { AlertSenders } from "../core/alerts/sender.ts";
@@ -120,6 +121,8 @@ export async function startLocalGateway(
     },
   });
   const gateway = createGateway(ctx);
+  // Bulkheads per route class (POOLER_ADMISSION_<CLASS>; src/core/admission.ts).
+  gateway.admission = new Admission(config.admission, ctx.metrics, () => clock.now());
 
   let bootstrapAdminToken: string | undefined;
   if (!config.adminToken && !(await ctx.store.credentials.any("admin_token"))) {

@@ -188,6 +188,12 @@ export function attachWebSocketRelay(
     let auth: Awaited<ReturnType<typeof authenticatePoolKey>>;
     try {
       auth = await authenticatePoolKey(gw, req.headers.authorization, client);
+      // A connection holds its admission slot for its whole life (src/core/admission.ts).
+      const lease = await gw.admission?.acquire("proxy_websocket");
+      if (lease) {
+        socket.once("close", () => lease.release());
+        if (socket.destroyed) lease.release();
+      }
     } catch (error) {
       if (error instanceof GatewayError) return writeResponse(socket, error.toResponse());
       throw error;

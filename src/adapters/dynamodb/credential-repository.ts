@@ -1,4 +1,5 @@
-import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { conflict, notFound } from "../../core/errors.ts";
 import type { Credential, CredentialKind } from "../../core/model.ts";
 import type { CredentialRepository } from "../../core/ports.ts";
@@ -53,6 +54,23 @@ export class DynamoCredentialRepository implements CredentialRepository {
     return updateExisting<Credential>(this.db, this.table, key(kind, id), patch, () =>
       notFound(`${kind.replace("_", " ")} ${id} does not exist`, `${kind}_not_found`),
     );
+  }
+
+  async delete(kind: CredentialKind, id: string): Promise<void> {
+    try {
+      await this.db.send(
+        new DeleteCommand({
+          TableName: this.table,
+          Key: key(kind, id),
+          ConditionExpression: "attribute_exists(pk)",
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        throw notFound(`${kind.replace("_", " ")} ${id} does not exist`, `${kind}_not_found`);
+      }
+      throw error;
+    }
   }
 
   async any(kind: CredentialKind): Promise<boolean> {

@@ -13,8 +13,10 @@ import { DynamoFileRepository } from "./file-repository.ts";
 import { DynamoInviteRepository } from "./invite-repository.ts";
 import { DynamoKeyUsageRepository } from "./key-usage-repository.ts";
 import { DynamoOAuthFlowRepository } from "./oauth-flow-repository.ts";
+import { DynamoObservatorySessionRepository } from "./observatory-session-repository.ts";
 import { DynamoPinRepository } from "./pin-repository.ts";
 import { DynamoPoolRepository } from "./pool-repository.ts";
+import { DynamoPoolSlotRepository } from "./pool-slot-repository.ts";
 import { DynamoRequestLogRepository } from "./request-log-repository.ts";
 import { DynamoRoutingStateRepository } from "./routing-state-repository.ts";
 import { DynamoSettingsRepository } from "./settings-repository.ts";
@@ -75,6 +77,8 @@ export function createDynamoStore(options: DynamoStoreOptions): DynamoStore {
     usageRollups: new DynamoUsageRollupRepository(db, state),
     settings: new DynamoSettingsRepository(db, state),
     invites: new DynamoInviteRepository(db, state),
+    observatorySessions: new DynamoObservatorySessionRepository(db, state),
+    poolSlots: new DynamoPoolSlotRepository(db, state),
     alerts: {
       rules: new DynamoAlertRuleRepository(db, state),
       channels: new DynamoAlertChannelRepository(db, state),

@@ -80,7 +80,8 @@ export class DynamoRequestLogRepository implements RequestLogRepository {
       values[":key"] = query.keyId;
     }
     let current: LogCursor | undefined = cursor;
-    while (current && current.day >= oldest && items.length < query.limit) {
+    let budget = query.scanLimit ?? Number.POSITIVE_INFINITY;
+    while (current && current.day >= oldest && items.length < query.limit && budget > 0) {
       const page: QueryCommandOutput = await this.db.send(
         new QueryCommand({
           TableName: this.table,
@@ -89,15 +90,17 @@ export class DynamoRequestLogRepository implements RequestLogRepository {
           ExpressionAttributeNames: query.pool || query.pools ? { "#pool": "pool" } : undefined,
           ExpressionAttributeValues: { ...values, ":p": `LOG#${day(current.day * DAY_MS)}` },
           ScanIndexForward: false,
-          Limit: query.limit - items.length,
+          Limit: query.scanLimit ? Math.min(budget, 500) : query.limit - items.length,
           ExclusiveStartKey: current.start,
         }),
       );
+      budget -= page.ScannedCount ?? 0;
       for (const item of page.Items ?? []) items.push(fromItem<RequestLog>(item) as RequestLog);
       current = page.LastEvaluatedKey
         ? { day: current.day, start: page.LastEvaluatedKey }
         : { day: current.day - 1 };
     }
+    if (query.scanLimit) return { items: items.slice(0, query.limit) };
     const more = current && current.day >= oldest;
     return { items, nextCursor: more ? encodeCursor(current) : undefined };
   }

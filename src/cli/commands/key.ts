@@ -3,10 +3,16 @@ import { seg } from "../admin-client.ts";
 import type { CliDeps } from "../context.ts";
 import { CommandContext } from "../context.ts";
 import { CliError } from "../errors.ts";
-import { nonEmpty } from "../options.ts";
+import { nonEmpty, parseOnOff } from "../options.ts";
 import { formatCount, formatTime, printLines, printSecret, printTable, quoted } from "../output.ts";
 import type { ApiKey, KeyPolicy } from "../schemas.ts";
-import { KeyListResponse, KeyResponse, KeySecretResponse, KeyUsageResponse } from "../schemas.ts";
+import {
+  KeyDeleteResponse,
+  KeyListResponse,
+  KeyResponse,
+  KeySecretResponse,
+  KeyUsageResponse,
+} from "../schemas.ts";
 
 const EFFORTS = ["none", "minimal", "low", "medium", "high", "xhigh"];
 
@@ -18,6 +24,7 @@ function keyInfo(key: ApiKey): string[] {
     `  label:  ${key.label ?? "-"}`,
     `  status: ${key.status ?? "-"}`,
     `  policy: ${policySummary(key.policy) || "no limits"}`,
+    `  dashboard access: ${key.dashboardAccess ? "on (/observatory)" : "off"}`,
   ];
 }
 
@@ -111,24 +118,33 @@ export function registerKeyCommands(program: Command, deps: CliDeps): void {
       .command("create")
       .description("create a Pool API key; the raw key is printed once, as the last line")
       .requiredOption("--pool <name>", "pool the key routes to", nonEmpty("pool name"))
-      .option("--label <label>", "label for the key", nonEmpty("label")),
+      .option("--label <label>", "label for the key", nonEmpty("label"))
+      .option("--dashboard", "let the key's holder sign in to its read-only dashboard (/observatory)"),
     false,
-  ).action(async (opts: { pool: string; label?: string } & PolicyOptions, cmd: Command) => {
-    const ctx = CommandContext.of(cmd, deps);
-    const body: { pool: string; label?: string; policy?: Record<string, unknown> } = { pool: opts.pool };
-    if (opts.label !== undefined) body.label = opts.label;
-    const policy = policyBody(opts);
-    if (policy) body.policy = policy;
-    const raw = await ctx.client().post("/admin/v1/keys", body);
-    ctx.emit(raw, KeySecretResponse, "key create", ({ key: created, secret }) => {
-      printSecret(
-        ctx.io,
-        [`Created Pool API key for pool ${quoted(created.pool)}.`, ...keyInfo(created)],
-        secret,
-        "key",
-      );
-    });
-  });
+  ).action(
+    async (opts: { pool: string; label?: string; dashboard?: boolean } & PolicyOptions, cmd: Command) => {
+      const ctx = CommandContext.of(cmd, deps);
+      const body: {
+        pool: string;
+        label?: string;
+        policy?: Record<string, unknown>;
+        dashboardAccess?: boolean;
+      } = { pool: opts.pool };
+      if (opts.label !== undefined) body.label = opts.label;
+      if (opts.dashboard) body.dashboardAccess = true;
+      const policy = policyBody(opts);
+      if (policy) body.policy = policy;
+      const raw = await ctx.client().post("/admin/v1/keys", body);
+      ctx.emit(raw, KeySecretResponse, "key create", ({ key: created, secret }) => {
+        printSecret(
+          ctx.io,
+          [`Created Pool API key for pool ${quoted(created.pool)}.`, ...keyInfo(created)],
+          secret,
+          "key",
+        );
+      });
+    },
+  );
 
   key
     .command("list")
@@ -151,6 +167,7 @@ export function registerKeyCommands(program: Command, deps: CliDeps): void {
             { header: "CREATED", value: (k) => formatTime(k.createdAt) },
             { header: "LAST USED", value: (k) => formatTime(k.lastUsedAt) },
             { header: "REVOKED", value: (k) => formatTime(k.revokedAt) },
+            { header: "DASHBOARD", value: (k) => (k.dashboardAccess ? "on" : "off") },
           ],
           opts.pool
             ? `No keys for pool ${quoted(opts.pool)}.`
@@ -162,24 +179,34 @@ export function registerKeyCommands(program: Command, deps: CliDeps): void {
   addPolicyOptions(
     key
       .command("update")
-      .description("change a key's label or policy; options not given keep their value")
+      .description("change a key's label, policy or dashboard access; options not given keep their value")
       .argument("<id>", "key id", nonEmpty("key id"))
-      .option("--label <label>", "new label", nonEmpty("label")),
+      .option("--label <label>", "new label", nonEmpty("label"))
+      .option(
+        "--dashboard <on|off>",
+        "the holder's read-only dashboard (/observatory); off ends its sessions",
+        parseOnOff,
+      ),
     true,
-  ).action(async (id: string, opts: { label?: string } & PolicyOptions, cmd: Command) => {
-    const ctx = CommandContext.of(cmd, deps);
-    const body: { label?: string; policy?: Record<string, unknown> } = {};
-    if (opts.label !== undefined) body.label = opts.label;
-    const policy = policyBody(opts);
-    if (policy) body.policy = policy;
-    if (Object.keys(body).length === 0) {
-      throw new CliError("nothing to change: pass --label or a policy option (see pooler key update --help)");
-    }
-    const raw = await ctx.client().patch(`/admin/v1/keys/${seg(id)}`, body);
-    ctx.emit(raw, KeyResponse, "key update", ({ key: updated }) => {
-      printLines(ctx.io, `Updated key ${updated.id}.`, ...keyInfo(updated));
-    });
-  });
+  ).action(
+    async (id: string, opts: { label?: string; dashboard?: boolean } & PolicyOptions, cmd: Command) => {
+      const ctx = CommandContext.of(cmd, deps);
+      const body: { label?: string; policy?: Record<string, unknown>; dashboardAccess?: boolean } = {};
+      if (opts.label !== undefined) body.label = opts.label;
+      if (opts.dashboard !== undefined) body.dashboardAccess = opts.dashboard;
+      const policy = policyBody(opts);
+      if (policy) body.policy = policy;
+      if (Object.keys(body).length === 0) {
+        throw new CliError(
+          "nothing to change: pass --label, --dashboard or a policy option (see pooler key update --help)",
+        );
+      }
+      const raw = await ctx.client().patch(`/admin/v1/keys/${seg(id)}`, body);
+      ctx.emit(raw, KeyResponse, "key update", ({ key: updated }) => {
+        printLines(ctx.io, `Updated key ${updated.id}.`, ...keyInfo(updated));
+      });
+    },
+  );
 
   key
     .command("usage")
@@ -222,6 +249,18 @@ export function registerKeyCommands(program: Command, deps: CliDeps): void {
         });
       });
   }
+
+  key
+    .command("delete")
+    .description("delete a key for good: it stops working and its dashboard sessions end")
+    .argument("<id>", "key id", nonEmpty("key id"))
+    .action(async (id: string, _opts: unknown, cmd: Command) => {
+      const ctx = CommandContext.of(cmd, deps);
+      const raw = await ctx.client().delete(`/admin/v1/keys/${seg(id)}`);
+      ctx.emit(raw, KeyDeleteResponse, "key delete", (res) => {
+        printLines(ctx.io, `Deleted key ${res.id}.`);
+      });
+    });
 
   key
     .command("rotate")

@@ -45,6 +45,23 @@ export function registerPoolCommands(program: Command, deps: CliDeps): void {
       });
     });
 
+  for (const [action, verb, description] of [
+    ["disable", "Disabled", "refuse every key of a pool and end their dashboard sessions"],
+    ["enable", "Enabled", "accept a disabled pool's keys again"],
+  ] as const) {
+    pool
+      .command(action)
+      .description(description)
+      .argument("<name>", "pool name", nonEmpty("pool name"))
+      .action(async (name: string, _opts: unknown, cmd: Command) => {
+        const ctx = CommandContext.of(cmd, deps);
+        const raw = await ctx.client().post(`/admin/v1/pools/${encodeURIComponent(name)}/${action}`);
+        ctx.emit(raw, PoolResponse, `pool ${action}`, ({ pool: changed }) => {
+          printLines(ctx.io, `${verb} pool ${quoted(changed.name)}.`);
+        });
+      });
+  }
+
   pool
     .command("list")
     .description("list pools")
@@ -63,6 +80,7 @@ export function registerPoolCommands(program: Command, deps: CliDeps): void {
             { header: "KEYS", value: (p) => p.keyCount, align: "right" },
             { header: "CREATED", value: (p) => formatTime(p.createdAt) },
             { header: "UPDATED", value: (p) => formatTime(p.updatedAt) },
+            { header: "STATE", value: (p) => (p.disabled ? "disabled" : "enabled") },
           ],
           "No pools yet. Create one with: pooler pool create NAME",
         );

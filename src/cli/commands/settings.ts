@@ -4,15 +4,9 @@ import { InvalidArgumentError } from "commander";
 import type { z } from "zod";
 import type { CliDeps } from "../context.ts";
 import { CommandContext } from "../context.ts";
-import { printLines } from "../output.ts";
-import { SettingsResponse } from "../schemas.ts";
-
-function parseOnOff(value: string): boolean {
-  const v = value.trim().toLowerCase();
-  if (v === "on" || v === "true") return true;
-  if (v === "off" || v === "false") return false;
-  throw new InvalidArgumentError("expected on or off");
-}
+import { parseOnOff } from "../options.ts";
+import { printLines, printTable } from "../output.ts";
+import { AdmissionResponse, SettingsResponse } from "../schemas.ts";
 
 /** "10.0.0.0/8, 192.0.2.7" → a list; "none" → [] (the gateway checks each entry). */
 function parseList(value: string): string[] {
@@ -49,6 +43,32 @@ const describe = (s: Shown) => {
 
 export function registerSettingsCommands(program: Command, deps: CliDeps): void {
   const settings = program.command("settings").description("show or change gateway-wide settings");
+
+  settings
+    .command("admission")
+    .description("admission limits per route class and this process's load (POOLER_ADMISSION_<CLASS>)")
+    .action(async (_opts: unknown, cmd: Command) => {
+      const ctx = CommandContext.of(cmd, deps);
+      const raw = await ctx.client().get("/admin/v1/admission");
+      ctx.emit(raw, AdmissionResponse, "settings admission", ({ enabled, data }) =>
+        printTable(
+          ctx.io,
+          data,
+          [
+            { header: "CLASS", value: (c) => c.routeClass },
+            { header: "CONCURRENCY", value: (c) => c.concurrency, align: "right" },
+            { header: "QUEUE", value: (c) => c.queue, align: "right" },
+            { header: "TIMEOUT MS", value: (c) => c.timeoutMs, align: "right" },
+            { header: "RUNNING", value: (c) => c.running, align: "right" },
+            { header: "QUEUED", value: (c) => c.queued, align: "right" },
+            { header: "REFUSED", value: (c) => c.rejected, align: "right" },
+          ],
+          enabled
+            ? "No route classes."
+            : "No bulkheads here: on AWS each function's reserved concurrency limits it (docs/deploy-aws.md).",
+        ),
+      );
+    });
 
   settings
     .command("show")

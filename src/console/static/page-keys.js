@@ -1,5 +1,5 @@
 // Pool API keys: create (the raw key shown once), pause/resume, rotate (shown once again), revoke,
-// and a per-key usage view (counters against the key's limits, requests per hour from the logs).
+// delete, the holder's dashboard access (/observatory) on or off, and a per-key usage view (counters against the key's limits, requests per hour from the logs).
 import {
   act,
   ago,
@@ -58,9 +58,33 @@ function actions(k) {
     k.status === "paused"
       ? button("resume", "Resume", "", (b) => setStatus(b, k, "resume"))
       : button("pause", "Pause", "secondary", (b) => setStatus(b, k, "pause")),
+    k.dashboardAccess
+      ? button("dashboard-off", "Dashboard off", "secondary", (b) => setDashboard(b, k, false))
+      : button("dashboard-on", "Dashboard on", "secondary", (b) => setDashboard(b, k, true)),
     button("rotate", "Rotate", "secondary", (b) => rotate(b, k)),
     button("revoke", "Revoke", "danger", (b) => revoke(b, k)),
+    button("delete", "Delete", "danger", (b) => remove(b, k)),
   );
+}
+
+async function setDashboard(button, key, on) {
+  if (
+    await act(
+      button,
+      () => api("PATCH", `/keys/${key.id}`, { dashboardAccess: on }),
+      on
+        ? `${key.prefix}'s holder can now sign in at /observatory.`
+        : `${key.prefix}'s dashboard access is off; its sessions have ended.`,
+    )
+  ) {
+    await loadKeys();
+  }
+}
+
+async function remove(button, key) {
+  if (!confirm(`Delete ${key.prefix}? This is permanent: clients using it get 401 at once.`)) return;
+  if (await act(button, () => api("DELETE", `/keys/${key.id}`), `${key.prefix} is deleted.`))
+    await loadKeys();
 }
 
 async function setStatus(button, key, action) {
@@ -111,12 +135,17 @@ async function loadKeys() {
           { title: "Pool", cell: (k) => k.pool },
           { title: "Status", cell: (k) => badge(k.status) },
           { title: "Limits", cell: (k) => limits(k.policy) },
+          { title: "Dashboard", cell: (k) => (k.dashboardAccess ? "on" : "off") },
           { title: "Created", cell: (k) => timeEl(k.createdAt) },
           { title: "Last used", cell: (k) => ago(k.lastUsedAt) },
           { title: "Actions", cell: actions },
         ],
         rows,
-        rowProps: (k) => ({ "data-key": k.id, "data-status": k.status }),
+        rowProps: (k) => ({
+          "data-key": k.id,
+          "data-status": k.status,
+          "data-dashboard": k.dashboardAccess ? "on" : "off",
+        }),
       }),
     );
   } catch (error) {
@@ -263,6 +292,7 @@ export async function init() {
     const body = { pool: form.elements.pool.value };
     const label = form.elements.label.value.trim();
     if (label) body.label = label;
+    if (form.elements.dashboardAccess.checked) body.dashboardAccess = true;
     const policy = policyFrom(form);
     if (policy) body.policy = policy;
     const result = await act(form.querySelector('button[type="submit"]'), () => api("POST", "/keys", body));

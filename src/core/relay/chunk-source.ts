@@ -178,6 +178,57 @@ function sourceReader(source: ChunkSource): ChunkReader {
   };
 }
 
+/**
+ * `response` with `done` called once when its body has been sent whole or abandoned (the consumer
+ * cancelled it), whichever way a host takes it; at once for a Response without a streamed body (an
+ * answer already in memory). Admission holds a stream's slot this way for the stream's life.
+ */
+export function onBodyDone(response: Response, done: () => void): Response {
+  const source = take(sources, response);
+  const reader = source ? undefined : take(readers, response);
+  if (!source && !reader) {
+    done();
+    return response;
+  }
+  const inner = source ?? sourceOfReader(reader as ChunkReader);
+  let finished = false;
+  const finish = () => {
+    if (finished) return;
+    finished = true;
+    done();
+  };
+  const { status, statusText, headers } = response;
+  return sourcedResponse(
+    {
+      async pull() {
+        try {
+          const chunk = await inner.pull();
+          if (chunk === undefined) finish();
+          return chunk;
+        } catch (error) {
+          finish();
+          throw error;
+        }
+      },
+      async cancel() {
+        finish();
+        await inner.cancel();
+      },
+    },
+    { status, statusText, headers },
+  );
+}
+
+function sourceOfReader(reader: ChunkReader): ChunkSource {
+  return {
+    async pull() {
+      const { done, value } = await reader.read();
+      return done ? undefined : value;
+    },
+    cancel: () => reader.cancel(),
+  };
+}
+
 function take<T>(offers: WeakMap<Response, T>, response: Response): T | undefined {
   const direct = offers.get(response);
   if (direct === undefined) return undefined;

@@ -6,6 +6,7 @@ import type { Gateway } from "../../core/gateway.ts";
 import { enforceKeyPolicy } from "../../core/key-policy.ts";
 import { anchorsFrom, relayResponses } from "../../core/relay/responses.ts";
 import { parseJsonObject, readBody } from "../body.ts";
+import { withTurnSlot } from "../middleware/admission.ts";
 import { poolKeyAuth } from "../middleware/pool-key-auth.ts";
 import { bodySource, clientSignal } from "../request-io.ts";
 import type { AppEnv } from "../types.ts";
@@ -23,24 +24,26 @@ export function codexRoutes(gw: Gateway) {
       if (json.model !== undefined && (typeof json.model !== "string" || !MODEL.test(json.model))) {
         throw badRequest("model must be a model id string", "model");
       }
-      await enforceKeyPolicy(gw, c.get("key"), {
-        model: json.model as string | undefined,
-        reasoningEffort: (json.reasoning as { effort?: unknown } | undefined)?.effort,
-        effortParam: "reasoning.effort",
-        route: path,
-        startedAt: c.get("startedAt"),
-      });
-      return relayResponses(gw, {
-        key: c.get("key"),
-        pool: c.get("pool"),
-        route: path,
-        body,
-        model: json.model as string | undefined,
-        anchors: anchorsFrom(c.req.raw.headers, json),
-        clientHeaders: c.req.raw.headers,
-        signal: clientSignal(c),
-        startedAt: c.get("startedAt"),
-        requestId: c.get("requestId"),
+      return withTurnSlot(gw, c, json.stream === true, async () => {
+        await enforceKeyPolicy(gw, c.get("key"), {
+          model: json.model as string | undefined,
+          reasoningEffort: (json.reasoning as { effort?: unknown } | undefined)?.effort,
+          effortParam: "reasoning.effort",
+          route: path,
+          startedAt: c.get("startedAt"),
+        });
+        return relayResponses(gw, {
+          key: c.get("key"),
+          pool: c.get("pool"),
+          route: path,
+          body,
+          model: json.model as string | undefined,
+          anchors: anchorsFrom(c.req.raw.headers, json),
+          clientHeaders: c.req.raw.headers,
+          signal: clientSignal(c),
+          startedAt: c.get("startedAt"),
+          requestId: c.get("requestId"),
+        });
       });
     });
     // The local host takes WebSocket upgrades before Hono (src/server/websocket-upgrade.ts); an

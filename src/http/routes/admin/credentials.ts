@@ -123,6 +123,10 @@ function credentialRoutes(gw: Gateway, kind: CredentialKind, path: string, field
         const credential = await service.update(kind, c.req.param("id"), input, c.get("actor"));
         return c.json({ [field]: credentialView(credential) });
       })
+      .delete(`${path}/:id`, async (c) => {
+        await service.delete(kind, c.req.param("id"), c.get("actor"));
+        return c.json({ id: c.req.param("id"), deleted: true });
+      })
       .get(`${path}/:id/usage`, async (c) => {
         const credential = await scoped(c);
         return c.json(keyUsageView(credential, await readKeyUsage(gw.ctx, credential.id)));

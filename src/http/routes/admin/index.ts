@@ -3,6 +3,7 @@ import type { Gateway } from "../../../core/gateway.ts";
 import { type AdminAuthenticator, adminAuth } from "../../middleware/admin-auth.ts";
 import type { AppEnv } from "../../types.ts";
 import { accountAdminRoutes } from "./accounts.ts";
+import { admissionAdminRoutes } from "./admission.ts";
 import { alertAdminRoutes } from "./alerts.ts";
 import { adminTokenAdminRoutes, keyAdminRoutes, mcpTokenAdminRoutes } from "./credentials.ts";
 import { inviteAdminRoutes } from "./invites.ts";
@@ -55,5 +56,6 @@ export function adminRoutes(
   app.route("/", alertAdminRoutes(gw));
   app.route("/", settingsAdminRoutes(gw));
   app.route("/", inviteAdminRoutes(gw, options));
+  app.route("/", admissionAdminRoutes(gw));
   return app;
 }

@@ -103,6 +103,26 @@ export function adminOpenApi(version: string) {
           responses: { "200": ok("Pool"), ...errors },
         },
       },
+      "/pools/{name}/disable": {
+        post: {
+          summary: "Disable a pool: its keys are refused and their dashboard sessions end",
+          parameters: [{ name: "name", in: "path", required: true, schema: { type: "string" } }],
+          responses: { "200": ok("Pool"), ...errors },
+        },
+      },
+      "/pools/{name}/enable": {
+        post: {
+          summary: "Enable a disabled pool",
+          parameters: [{ name: "name", in: "path", required: true, schema: { type: "string" } }],
+          responses: { "200": ok("Pool"), ...errors },
+        },
+      },
+      "/admission": {
+        get: {
+          summary: "This process's admission limits and load per route class",
+          responses: { "200": ok("Admission"), ...errors },
+        },
+      },
       "/accounts": {
         get: {
           summary: "List upstream accounts (no tokens)",
@@ -191,10 +211,16 @@ export function adminOpenApi(version: string) {
       },
       "/keys/{id}": {
         patch: {
-          summary: "Change a key's label or policy (policy fields merge; null removes a cap)",
+          summary:
+            "Change a key's label, policy (fields merge; null removes a cap) or dashboard access (off ends its sessions)",
           parameters: idParam,
           requestBody: body(UpdateKey),
           responses: { "200": ok("Key"), ...errors },
+        },
+        delete: {
+          summary: "Delete a key for good (it stops working; its dashboard sessions end)",
+          parameters: idParam,
+          responses: { "200": ok("Deleted"), ...errors },
         },
       },
       "/keys/{id}/usage": {

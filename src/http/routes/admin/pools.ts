@@ -2,7 +2,13 @@ import { Hono } from "hono";
 import { iso } from "../../../core/accounts.ts";
 import type { Gateway } from "../../../core/gateway.ts";
 import type { Pool } from "../../../core/model.ts";
-import { createPool, normalizePool, requirePool, updatePoolRouting } from "../../../core/pools.ts";
+import {
+  createPool,
+  normalizePool,
+  requirePool,
+  setPoolEnabled,
+  updatePoolRouting,
+} from "../../../core/pools.ts";
 import { hasPool, requireOwner, requirePoolScope } from "../../../core/scope.ts";
 import type { AppEnv } from "../../types.ts";
 import { jsonBody, validate } from "../../validate.ts";
@@ -21,6 +27,7 @@ export function poolAdminRoutes(gw: Gateway) {
       strategy: pool.strategy,
       ringSize: pool.ringSize,
       allowImageGeneration: pool.allowImageGeneration ?? true,
+      disabled: pool.disabled === true,
       createdAt: iso(pool.createdAt),
       updatedAt: iso(pool.updatedAt),
       accountCount: accounts.length,
@@ -44,6 +51,18 @@ export function poolAdminRoutes(gw: Gateway) {
       requirePoolScope(scopeOf(c), c.req.param("name"), `changing Pool ${c.req.param("name")}`);
       const input = validate(UpdatePool, await jsonBody(c.req.raw));
       const pool = await updatePoolRouting(ctx, c.req.param("name"), input, c.get("actor"));
+      gw.pools.invalidate();
+      return c.json({ pool: await view(pool) });
+    })
+    .post("/pools/:name/disable", async (c) => {
+      requirePoolScope(scopeOf(c), c.req.param("name"), `disabling Pool ${c.req.param("name")}`);
+      const pool = await setPoolEnabled(ctx, c.req.param("name"), false, c.get("actor"));
+      gw.pools.invalidate();
+      return c.json({ pool: await view(pool) });
+    })
+    .post("/pools/:name/enable", async (c) => {
+      requirePoolScope(scopeOf(c), c.req.param("name"), `enabling Pool ${c.req.param("name")}`);
+      const pool = await setPoolEnabled(ctx, c.req.param("name"), true, c.get("actor"));
       gw.pools.invalidate();
       return c.json({ pool: await view(pool) });
     })

@@ -39,9 +39,20 @@ export const KeyPolicy = z.strictObject({
   tokensPerDay: Cap,
   tokensPerWeek: Cap,
 });
-export const CreateKey = z.strictObject({ pool: PoolName, label: Label, policy: KeyPolicy.optional() });
+/** The holder may sign in to the read-only dashboard at /observatory with the key (default false). */
+const DashboardAccess = z.boolean().optional();
+export const CreateKey = z.strictObject({
+  pool: PoolName,
+  label: Label,
+  policy: KeyPolicy.optional(),
+  dashboardAccess: DashboardAccess,
+});
 /** Policy fields merge: absent keeps the value, null removes the cap. */
-export const UpdateKey = z.strictObject({ label: Label, policy: KeyPolicy.optional() });
+export const UpdateKey = z.strictObject({
+  label: Label,
+  policy: KeyPolicy.optional(),
+  dashboardAccess: DashboardAccess,
+});
 /** `pool_admin` sees only `pools` (docs/operators.md); `owner`, the default, sees everything. */
 export const Role = z.enum(OPERATOR_ROLES);
 export const ScopePools = z.array(PoolName).min(1).max(MAX_SCOPE_POOLS);

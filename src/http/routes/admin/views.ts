@@ -10,7 +10,7 @@ export function credentialView(c: Credential) {
     id: c.id,
     prefix: credentialPrefix(c.kind, c.id),
     ...(c.kind === "pool_key"
-      ? { pool: c.pool ?? null, policy: policyView(c.policy) }
+      ? { pool: c.pool ?? null, policy: policyView(c.policy), dashboardAccess: c.dashboardAccess === true }
       : { role: credentialScope(c).role, pools: credentialScope(c).pools }),
     label: c.label ?? null,
     status: c.status,

@@ -13,6 +13,7 @@ import { responsesToCodex, type TurnPlan } from "../../../core/openai/responses-
 import { publicResponsesTranslator } from "../../../core/openai/responses-stream.ts";
 import { translated } from "../../../core/openai/sse-events.ts";
 import { holdHead, startTurn } from "../../../core/openai/turn.ts";
+import { withTurnSlot } from "../../middleware/admission.ts";
 import { poolKeyAuth } from "../../middleware/pool-key-auth.ts";
 import { bodySource, clientSignal } from "../../request-io.ts";
 import type { AppEnv } from "../../types.ts";
@@ -40,6 +41,9 @@ export function turnRoutes(gw: Gateway) {
 
   const chat = (route: string) => async (c: Context<AppEnv>) => {
     const plan = chatToCodex(await jsonObject(gw, bodySource(c)));
+    return withTurnSlot(gw, c, plan.stream, () => chatTurn(c, route, plan));
+  };
+  const chatTurn = async (c: Context<AppEnv>, route: string, plan: ReturnType<typeof chatToCodex>) => {
     const turn = await run(c, route, plan);
     if (turn.kind === "error") return turn.response;
     if (!plan.stream) {
@@ -65,6 +69,9 @@ export function turnRoutes(gw: Gateway) {
 
   app.post("/v1/responses", async (c) => {
     const plan = responsesToCodex(await jsonObject(gw, bodySource(c)));
+    return withTurnSlot(gw, c, plan.stream, () => responsesTurn(c, plan));
+  });
+  const responsesTurn = async (c: Context<AppEnv>, plan: TurnPlan) => {
     const turn = await run(c, "/v1/responses", plan);
     if (turn.kind === "error") return turn.response;
     if (!plan.stream) {
@@ -75,6 +82,6 @@ export function turnRoutes(gw: Gateway) {
     const head = await holdHead(turn.events);
     if (head.kind === "error") return head.response;
     return sseResponse(translated(head.events, publicResponsesTranslator()), c.get("requestId"));
-  });
+  };
   return app;
 }
