@@ -23,18 +23,18 @@ export const BUDGET_BYTES = 500 * 1024;
 export const ASSET_BUDGET_BYTES = 128 * 1024;
 
 export const LAMBDA_ENTRIES = {
-  runtime: { stubs: ["mcp-route", "console", "admin-routes"] },
-  admin: { stubs: ["mcp-route", "console", "runtime-routes"] },
+  runtime: { stubs: ["mcp-route", "console", "admin-routes", "fzstd"] },
+  admin: { stubs: ["mcp-route", "console", "runtime-routes", "fzstd"] },
   // The web console behind CloudFront: its page shells, plus its static files copied beside index.mjs.
-  console: { stubs: ["mcp-route", "runtime-routes"], assets: "src/console/static" },
-  mcp: { stubs: ["mcp-elicitation"] },
-  scheduled: { stubs: [] },
-  websocket: { stubs: [] },
-  "websocket-worker": { stubs: [] },
+  console: { stubs: ["mcp-route", "runtime-routes", "fzstd"], assets: "src/console/static" },
+  mcp: { stubs: ["mcp-elicitation", "fzstd"] },
+  scheduled: { stubs: ["fzstd"] },
+  websocket: { stubs: ["fzstd"] },
+  "websocket-worker": { stubs: ["fzstd"] },
 } as const satisfies Record<string, { stubs: readonly Stub[]; assets?: string }>;
 
 export type LambdaEntryName = keyof typeof LAMBDA_ENTRIES;
-type Stub = "mcp-route" | "mcp-elicitation" | "console" | "admin-routes" | "runtime-routes";
+type Stub = "mcp-route" | "mcp-elicitation" | "console" | "admin-routes" | "runtime-routes" | "fzstd";
 
 const zodEnglishOnly: Plugin = {
   name: "zod-english-only",
@@ -130,6 +130,20 @@ export function ${args.path === "codex-routes" ? "codexRoutes" : "openaiRoutes"}
 }`,
         resolveDir: REPO_ROOT,
         loader: "ts",
+      }));
+    },
+  },
+  // The functions run on nodejs24.x, whose zlib decodes zstd itself (src/http/zstd.ts takes it first):
+  // the pure-JS decoder for older Node stays out.
+  fzstd: {
+    name: "without-fzstd",
+    setup(b) {
+      b.onResolve({ filter: /^fzstd$/ }, () => ({ path: "fzstd", namespace: "stub" }));
+      b.onLoad({ filter: /^fzstd$/, namespace: "stub" }, () => ({
+        contents: `const missing = () => { throw new Error("zstd decoding needs Node >= 22.15 (the functions run nodejs24.x)"); };
+export const decompress = missing;
+export class Decompress { constructor() { missing(); } }`,
+        loader: "js",
       }));
     },
   },
