@@ -21,8 +21,8 @@ import type { Construct } from "constructs";
 import { GSI1 } from "../src/adapters/dynamodb/tables.ts";
 import type { GatewayConfig } from "./config.ts";
 import { grantKeyUse, grantSecretStore, grantTables, type Tables } from "./constructs/access.ts";
+import { CloudFrontEdge } from "./constructs/cloudfront.ts";
 import { GatewayFunction, REPO_ROOT } from "./constructs/gateway-function.ts";
-import { HttpEdge } from "./constructs/http-edge.ts";
 import { Monitoring } from "./constructs/monitoring.ts";
 import { OriginSecret } from "./constructs/origin-secret.ts";
 import { Schedules } from "./constructs/schedules.ts";
@@ -42,7 +42,7 @@ export class GatewayStack extends Stack {
     "runtime" | "admin" | "mcp" | "scheduled" | "websocket" | "websocketWorker",
     GatewayFunction
   > & { console?: GatewayFunction };
-  readonly edge: HttpEdge;
+  readonly edge: CloudFrontEdge;
   readonly adminUrl: lambda.FunctionUrl;
   readonly webSocket: WebSocketGateway;
   readonly monitoring: Monitoring;
@@ -268,7 +268,7 @@ export class GatewayStack extends Stack {
     }
 
     // --- entry points ------------------------------------------------------------------------
-    this.edge = new HttpEdge(this, "Edge", {
+    this.edge = new CloudFrontEdge(this, "Edge", {
       config,
       runtime,
       mcp,

@@ -7,8 +7,8 @@ import { transcriptionForm, transcriptionResult } from "../../../core/openai/aud
 import { gatewayErrorFrom } from "../../../core/openai/errors.ts";
 import { poolKeyAuth } from "../../middleware/pool-key-auth.ts";
 import type { AppEnv } from "../../types.ts";
+import { bridge, relayAnswer, sdkHeaders } from "./bridge.ts";
 import { admitModelless, multipartBytes, multipartForm } from "./request.ts";
-import { bridge, relayAnswer, sdkHeaders } from "./unary.ts";
 
 /** The original's transcription upload cap (26 214 400 bytes), plus room for the other fields. */
 export const TRANSCRIPTION_MAX_BYTES = 25 * 1024 * 1024;

@@ -11,8 +11,8 @@ import { anchorsFrom } from "../../../core/relay/responses.ts";
 import { usageFrom } from "../../../core/relay/sse-relay.ts";
 import { poolKeyAuth } from "../../middleware/pool-key-auth.ts";
 import type { AppEnv } from "../../types.ts";
+import { bridge, relayAnswer } from "./bridge.ts";
 import { jsonObject } from "./request.ts";
-import { bridge, relayAnswer } from "./unary.ts";
 
 const COMPACT_MAX_RESPONSE = 32 * 1024 * 1024;
 

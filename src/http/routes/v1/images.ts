@@ -15,8 +15,8 @@ import { startTurn } from "../../../core/openai/turn.ts";
 import { readBody } from "../../body.ts";
 import { poolKeyAuth } from "../../middleware/pool-key-auth.ts";
 import type { AppEnv } from "../../types.ts";
+import { bridge, relayAnswer } from "./bridge.ts";
 import { imageGate, jsonObject, multipartForm } from "./request.ts";
-import { bridge, relayAnswer } from "./unary.ts";
 
 const IMAGES_MAX_BYTES = 50 * 1024 * 1024;
 const FALLBACK_HOST_MODEL = "gpt-5.5";

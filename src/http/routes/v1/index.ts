@@ -7,19 +7,21 @@ import type { Gateway } from "../../../core/gateway.ts";
 import { poolKeyAuth } from "../../middleware/pool-key-auth.ts";
 import type { AppEnv } from "../../types.ts";
 import { audioRoutes } from "./audio.ts";
+import { chatCompletionRoutes } from "./chat-completions.ts";
 import { compactRoutes } from "./compact.ts";
 import { fileRoutes } from "./files.ts";
 import { imageRoutes } from "./images.ts";
 import { modelRoutes } from "./models.ts";
 import { openaiErrorShape } from "./request.ts";
-import { turnRoutes } from "./turns.ts";
+import { responsesRoutes } from "./responses.ts";
 import { unsupportedEndpoints } from "./unsupported.ts";
 import { usageRoutes } from "./usage.ts";
 
 export function openaiRoutes(gw: Gateway) {
   const app = new Hono<AppEnv>();
   app.use("/v1/*", openaiErrorShape, poolKeyAuth(gw), unsupportedEndpoints);
-  app.route("/", turnRoutes(gw));
+  app.route("/", chatCompletionRoutes(gw));
+  app.route("/", responsesRoutes(gw));
   app.route("/", modelRoutes(gw));
   app.route("/", usageRoutes(gw));
   app.route("/", fileRoutes(gw));

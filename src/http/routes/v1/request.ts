@@ -7,9 +7,12 @@ import { badRequest, GatewayError } from "../../../core/errors.ts";
 import type { Gateway } from "../../../core/gateway.ts";
 import { enforceKeyPolicy } from "../../../core/key-policy.ts";
 import { isObject, type Json } from "../../../core/openai/common.ts";
+import type { TurnPlan } from "../../../core/openai/responses-request.ts";
+import { startTurn } from "../../../core/openai/turn.ts";
 import { type ChunkSource, sourcedResponse } from "../../../core/relay/chunk-source.ts";
 import { UsageLimitError } from "../../../core/routing/router.ts";
 import { assertJsonDepth, type BodySource, parseJsonObject, readBody } from "../../body.ts";
+import { clientSignal } from "../../request-io.ts";
 import type { AppEnv } from "../../types.ts";
 
 /** The /v1 routes translate what they parse (recursively), so nesting is bounded here. */
@@ -103,3 +106,23 @@ export const openaiErrorShape = createMiddleware<AppEnv>(async function openaiEr
     { headers: { ...error.headers, "x-should-retry": "false" } },
   ).toResponse();
 });
+
+/**
+ * Starts a translated /v1 turn through the Codex Responses relay (the chat completions and
+ * responses routes): the Pool's image switch, then the turn with the request's key, Pool and signal.
+ */
+export function startV1Turn(gw: Gateway, c: Context<AppEnv>, route: string, plan: TurnPlan) {
+  if (plan.usesImageGeneration && c.get("pool").allowImageGeneration === false) {
+    throw imageGenerationDisabled(c.get("pool").name);
+  }
+  return startTurn(gw, {
+    key: c.get("key"),
+    pool: c.get("pool"),
+    route,
+    plan,
+    clientHeaders: c.req.raw.headers,
+    signal: clientSignal(c),
+    startedAt: c.get("startedAt"),
+    requestId: c.get("requestId"),
+  });
+}

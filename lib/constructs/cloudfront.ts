@@ -24,7 +24,7 @@ export const ORIGIN_READ_TIMEOUT = Duration.seconds(60);
 /** Idle keep-alive between CloudFront and the function URL; 60 s is also the no-increase maximum. */
 export const ORIGIN_KEEPALIVE_TIMEOUT = Duration.seconds(60);
 
-export interface HttpEdgeProps {
+export interface CloudFrontEdgeProps {
   config: GatewayConfig;
   runtime: GatewayFunction;
   mcp: GatewayFunction;
@@ -35,14 +35,14 @@ export interface HttpEdgeProps {
   originHeaderVersion: string;
 }
 
-export class HttpEdge extends Construct {
+export class CloudFrontEdge extends Construct {
   readonly runtimeUrl: lambda.FunctionUrl;
   readonly mcpUrl: lambda.FunctionUrl;
   readonly consoleUrl?: lambda.FunctionUrl;
   readonly distribution: cloudfront.Distribution;
   readonly publicUrl: string;
 
-  constructor(scope: Construct, id: string, props: HttpEdgeProps) {
+  constructor(scope: Construct, id: string, props: CloudFrontEdgeProps) {
     super(scope, id);
     const { config } = props;
     this.runtimeUrl = props.runtime.fn.addFunctionUrl({
