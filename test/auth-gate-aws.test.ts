@@ -22,8 +22,9 @@ type Entry = "runtime" | "console" | "mcp";
 
 const PROXY = "192.0.2.10";
 /** The function CloudFront sends a path to. */
+/** The function CloudFront sends a path to (the console function also serves the key dashboard). */
 const entryOf = (path: string): Entry =>
-  path === "/mcp" ? "mcp" : path === "/admin" || path.startsWith("/admin/") ? "console" : "runtime";
+  path === "/mcp" ? "mcp" : /^\/(admin|observatory)(\/|$)/.test(path) ? "console" : "runtime";
 
 let aws: LambdaHarness;
 const entries = {} as Record<Entry, unknown>;
@@ -197,7 +198,8 @@ describe("the runtime firewall on AWS", () => {
         })
       ).status,
     ).toBe(200);
-    // Each function reads the settings at most every 5 s.
+    // Each function re-reads the settings after 5 s, serving the last value while it does
+    // (docs/key-policy.md), so the change shows within a few requests.
     for (const probe of [
       { method: "GET", path: "/v1/models" },
       { method: "GET", path: "/admin" },
@@ -205,6 +207,7 @@ describe("the runtime firewall on AWS", () => {
     ]) {
       await waitFor(async () => denied(await call(probe, { address: viewer("198.19") })), 8_000);
     }
+    await waitFor(async () => ((await connect(viewer("198.19"), poolKey)) === 403 ? true : undefined), 8_000);
     const failures: string[] = [];
     for (const route of routes) {
       for (const client of [

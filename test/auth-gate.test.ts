@@ -33,6 +33,12 @@ const UNCREDENTIALED = [
   "GET /onboarding/invites/:token",
   "POST /onboarding/invites/:token/start",
   "GET /admin/invites",
+  // The key holder's dashboard: a Pool key in its sign-in form, then its own cookie session
+  // (test/observatory.test.ts covers its failed sign-ins and sessions).
+  "GET /observatory",
+  "GET /observatory/login",
+  "POST /observatory/login",
+  "POST /observatory/logout",
   "GET /readyz",
   "GET /admin",
   "GET /admin/*",
@@ -125,6 +131,9 @@ function send(
 /** The credential a route asks for, read from its answer to a request without one. */
 function asksFor(answer: Answer): Kind | undefined {
   if (answer.status !== 401) return undefined;
+  // The key dashboard's sign-in form (a Pool key in a form field, its own sessions): the page, not a
+  // header credential; test/observatory.test.ts covers its failed sign-ins.
+  if (typeof answer.body === "string" && answer.body.includes('data-page="observatory"')) return undefined;
   if (answer.body?.jsonrpc === "2.0") return "mcp_token";
   if (answer.body?.error?.code === "api_key_missing") return "pool_key";
   if (answer.body?.error?.code === "admin_token_invalid") return "admin_token";

@@ -106,7 +106,7 @@ describe.skipIf(!browser)("the console function on AWS", () => {
     // Only /admin here: the runtime's routes live on the runtime function.
     const runtimeRoute = await fetch(`${front.url}/backend-api/codex/models`);
     expect(runtimeRoute.status).toBe(404);
-    expect((await runtimeRoute.json()).error.message).toContain("/admin only");
+    expect((await runtimeRoute.json()).error.message).toContain("serves /admin and /observatory only");
   });
 
   it("takes admin tokens, not IAM identities or Pool keys, on its admin API", async () => {

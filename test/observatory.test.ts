@@ -184,6 +184,10 @@ describe("sign-in", () => {
   it("refuses a sign-in posted from another site", async () => {
     const seeded = await keyWithDashboard();
     await expectFailure(await signIn(seeded.key, { origin: "https://evil.example" }), 403);
+    // The pages send no referrer, so a browser's form says `Origin: null`: Sec-Fetch-Site decides.
+    await expectFailure(await signIn(seeded.key, { origin: "null", "sec-fetch-site": "cross-site" }), 403);
+    await expectFailure(await signIn(seeded.key, { origin: "null" }), 403);
+    expect((await signIn(seeded.key, { origin: "null", "sec-fetch-site": "same-origin" })).status).toBe(303);
   });
 });
 

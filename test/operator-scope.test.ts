@@ -128,6 +128,8 @@ const cases = (): Record<string, Probe[]> => ({
   "GET /pools": [{ expect: "filter", sees: "alpha" }],
   "PATCH /pools/:name": [{ expect: "pool", path: "/pools/bravo", body: { ringSize: 2 } }],
   "GET /pools/:name": [{ expect: "pool", path: "/pools/bravo" }],
+  "POST /pools/:name/disable": [{ expect: "pool", path: "/pools/bravo/disable" }],
+  "POST /pools/:name/enable": [{ expect: "pool", path: "/pools/bravo/enable" }],
   "POST /accounts/oauth/device": [{ expect: "pool", body: { pool: "bravo" } }],
   "POST /accounts/oauth/device/:id/poll": [
     { expect: "pool", path: `/accounts/oauth/device/${b.deviceFlow}/poll` },
@@ -161,6 +163,7 @@ const cases = (): Record<string, Probe[]> => ({
   "POST /keys/:id/resume": [{ expect: "pool", path: `/keys/${b.key}/resume` }],
   "POST /keys/:id/revoke": [{ expect: "pool", path: `/keys/${b.key}/revoke` }],
   "PATCH /keys/:id": [{ expect: "pool", path: `/keys/${b.key}`, body: { label: "x" } }],
+  "DELETE /keys/:id": [{ expect: "pool", path: `/keys/${b.key}` }],
   "GET /keys/:id/usage": [{ expect: "pool", path: `/keys/${b.key}/usage` }],
   "POST /mcp-tokens": [
     { expect: "pool", body: { label: "x", pools: ["alpha", "bravo"] } },
@@ -229,6 +232,7 @@ const cases = (): Record<string, Probe[]> => ({
   "POST /alert-incidents/:id/resolve": [{ expect: "pool", path: `/alert-incidents/${b.incident}/resolve` }],
   "POST /alerts/evaluate": [OWNER],
   "GET /settings": [OWNER],
+  "GET /admission": [OWNER],
   "PATCH /settings": [{ expect: "owner", body: { mcpEnabled: false } }],
   "POST /invites": [{ expect: "pool", body: { pool: "bravo", email: "x@example.com" } }],
   "GET /invites": [{ expect: "filter" }, { expect: "pool", path: "/invites?pool=bravo" }],

@@ -27,7 +27,11 @@ const REPO_ROOT = join(import.meta.dirname, "..", "..");
 const PACKAGE_DIR = join(REPO_ROOT, "node_modules", "@sparticuz", "chromium");
 
 /** The test files that need a browser (repository-relative), for the run's summary line. */
-export const BROWSER_TEST_FILES = ["test/console.test.ts", "test/console-aws.test.ts"];
+export const BROWSER_TEST_FILES = [
+  "test/console.test.ts",
+  "test/console-aws.test.ts",
+  "test/observatory-browser.test.ts",
+];
 
 const SYSTEM_PATHS = [
   "/usr/bin/chromium",

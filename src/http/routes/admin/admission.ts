@@ -2,13 +2,17 @@
 // refusals since start). Read-only: the limits come from the host's configuration.
 import { Hono } from "hono";
 import type { Gateway } from "../../../core/gateway.ts";
+import { requireOwner } from "../../../core/scope.ts";
 import type { AppEnv } from "../../types.ts";
+import { scopeOf } from "./scope.ts";
 
 export function admissionAdminRoutes(gw: Gateway) {
-  return new Hono<AppEnv>().get("/admission", (c) =>
-    c.json({
+  return new Hono<AppEnv>().get("/admission", (c) => {
+    // Instance-wide load, like the settings: the owner's view.
+    requireOwner(scopeOf(c), "reading the instance's admission state");
+    return c.json({
       enabled: gw.admission !== undefined,
       data: gw.admission?.state() ?? [],
-    }),
-  );
+    });
+  });
 }

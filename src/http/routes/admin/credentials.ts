@@ -124,6 +124,7 @@ function credentialRoutes(gw: Gateway, kind: CredentialKind, path: string, field
         return c.json({ [field]: credentialView(credential) });
       })
       .delete(`${path}/:id`, async (c) => {
+        await scoped(c);
         await service.delete(kind, c.req.param("id"), c.get("actor"));
         return c.json({ id: c.req.param("id"), deleted: true });
       })
