@@ -5,6 +5,7 @@
 // 415 while the process's peak memory stays bounded; the admin API's body limit; and the 100-byte
 // zstd frame that declares a 1 GB window, three at once against a spawned gateway whose peak RSS and
 // /healthz are watched meanwhile.
+import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from "node:zlib";
 import fc from "fast-check";
@@ -506,4 +507,43 @@ describe("the 100-byte zstd frame that declares a 1 GB window, on a spawned gate
     await after.text();
     expect(proc.child.exitCode).toBeNull();
   }, 90_000);
+});
+
+describe("configured body limits", () => {
+  it("holds a runtime route to POOLER_MAX_BODY_BYTES and POOLER_MAX_COMPRESSED_BODY_BYTES", async () => {
+    const small = await startTestGateway({
+      POOLER_MAX_BODY_BYTES: String(MiB),
+      POOLER_MAX_COMPRESSED_BODY_BYTES: String(256 * 1024),
+    });
+    try {
+      const seeded = await small.seed({ accounts: 1 });
+      const send = (body: Buffer, headers: Record<string, string> = {}) =>
+        fetch(`${small.url}/backend-api/codex/responses`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${seeded.key}`, "content-type": "application/json", ...headers },
+          body: new Uint8Array(body),
+        });
+      // Padding inside the JSON (an unknown field goes upstream unchanged).
+      const padded = (bytes: number) =>
+        Buffer.from(JSON.stringify({ ...TEXT_TURN_BODY, padding: "x".repeat(bytes) }));
+      await expectRefused(await send(padded(MiB + 1)), [413], "decoded over 1 MiB");
+      await expectRefused(
+        await send(gzipSync(padded(2 * MiB)), { "content-encoding": "gzip" }),
+        [413],
+        "inflates past 1 MiB",
+      );
+      const incompressible = randomBytes(300 * 1024);
+      await expectRefused(
+        await send(incompressible, { "content-encoding": "gzip" }),
+        [413],
+        "received over 256 KiB",
+      );
+      // Under both limits the turn is served.
+      const ok = await send(gzipSync(padded(512 * 1024)), { "content-encoding": "gzip" });
+      expect(ok.status).toBe(200);
+      await ok.text();
+    } finally {
+      await small.stop();
+    }
+  });
 });

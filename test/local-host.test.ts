@@ -145,6 +145,8 @@ describe("invalid configuration fails fast", () => {
     ["CODEX_UPSTREAM_BASE_URL", "notaurl"],
     ["POOLER_ADMIN_TOKEN", "short"],
     ["POOLER_MAX_UPSTREAM_EVENT_BYTES", "1024"],
+    ["POOLER_MAX_BODY_BYTES", "1000"],
+    ["POOLER_MAX_COMPRESSED_BODY_BYTES", "abc"],
   ])("%s=%s: one line naming the variable, non-zero exit", async (name, value) => {
     const proc = start(poolerEnv(fake, dataDir("bad-config"), { [name]: value }));
     const { code } = await proc.waitForExit();

@@ -29,6 +29,8 @@ export interface AwsHostConfig {
   sseKeepAliveMs: number;
   firstEventTimeoutMs: number;
   maxUpstreamEventBytes: number;
+  maxBodyBytes: number;
+  maxCompressedBodyBytes: number;
   usagePollConcurrency: number;
   deadlineMarginMs: number;
   /** The gateway's public origin (a custom domain), for invite URLs; else the request's origin. */
@@ -88,6 +90,13 @@ export function awsConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AwsHostC
       65_536,
       268_435_456,
       defaultCoreConfig.maxUpstreamEventBytes,
+    ),
+    maxBodyBytes: int("POOLER_MAX_BODY_BYTES", 1_048_576, 268_435_456, defaultCoreConfig.maxBodyBytes),
+    maxCompressedBodyBytes: int(
+      "POOLER_MAX_COMPRESSED_BODY_BYTES",
+      65_536,
+      268_435_456,
+      defaultCoreConfig.maxCompressedBodyBytes,
     ),
     usagePollConcurrency: int("POOLER_USAGE_POLL_CONCURRENCY", 1, 32, 4),
     deadlineMarginMs: int("POOLER_DEADLINE_MARGIN_MS", 1_000, 120_000, 10_000),
@@ -152,6 +161,8 @@ export function createAwsHost(config: AwsHostConfig, overrides: AwsHostOverrides
       sseKeepAliveMs: config.sseKeepAliveMs,
       firstEventTimeoutMs: config.firstEventTimeoutMs,
       maxUpstreamEventBytes: config.maxUpstreamEventBytes,
+      maxBodyBytes: config.maxBodyBytes,
+      maxCompressedBodyBytes: config.maxCompressedBodyBytes,
       poolConcurrencyCap: config.poolConcurrencyCap,
     },
   });

@@ -38,6 +38,18 @@ const Env = z.object({
     .min(0)
     .max(300_000)
     .default(defaultCoreConfig.firstEventTimeoutMs),
+  POOLER_MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1_048_576)
+    .max(268_435_456)
+    .default(defaultCoreConfig.maxBodyBytes),
+  POOLER_MAX_COMPRESSED_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(65_536)
+    .max(268_435_456)
+    .default(defaultCoreConfig.maxCompressedBodyBytes),
   POOLER_MAX_UPSTREAM_EVENT_BYTES: z.coerce
     .number()
     .int()
@@ -93,6 +105,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     sseKeepAliveMs: e.POOLER_SSE_KEEPALIVE_MS,
     firstEventTimeoutMs: e.POOLER_FIRST_EVENT_TIMEOUT_MS,
     maxUpstreamEventBytes: e.POOLER_MAX_UPSTREAM_EVENT_BYTES,
+    maxBodyBytes: e.POOLER_MAX_BODY_BYTES,
+    maxCompressedBodyBytes: e.POOLER_MAX_COMPRESSED_BODY_BYTES,
     streamIdleTimeoutMs: e.POOLER_STREAM_IDLE_TIMEOUT_MS,
     upstreamHeadersTimeoutMs: e.POOLER_UPSTREAM_HEADERS_TIMEOUT_MS,
     shutdownGraceMs: e.POOLER_SHUTDOWN_GRACE_MS,

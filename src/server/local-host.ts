@@ -115,6 +115,8 @@ export async function startLocalGateway(
       sseKeepAliveMs: config.sseKeepAliveMs,
       firstEventTimeoutMs: config.firstEventTimeoutMs,
       maxUpstreamEventBytes: config.maxUpstreamEventBytes,
+      maxBodyBytes: config.maxBodyBytes,
+      maxCompressedBodyBytes: config.maxCompressedBodyBytes,
       streamIdleTimeoutMs: config.streamIdleTimeoutMs,
       upstreamHeadersTimeoutMs: config.upstreamHeadersTimeoutMs,
       alertWebhookAllowInsecure: config.alertWebhookAllowInsecure,
