@@ -13,7 +13,7 @@ const { streamHandler } = await import("../src/adapters/lambda/stream-handler.ts
 const { adminFetch, publicFetch, publicStreamOptions } = await import("../src/server/aws-apps.ts");
 const { awsConfigFromEnv, createAwsHost } = await import("../src/server/aws-host.ts");
 const { wrapAwsCalls } = await import("../test/helpers/aws-calls.ts");
-const { OWNER_SCOPE } = await import("../src/core/scope.ts");
+const { OWNER_SCOPE } = await import("../src/core/access/scope.ts");
 
 let offset = 0;
 /** When the invocation first called the upstream's Responses endpoint (ms after its start). */

@@ -246,7 +246,7 @@ export class GatewayStack extends Stack {
     reservedConcurrency("WebSocketWorkerReservedConcurrency", websocketWorker, "WebSocket turn worker");
     reservedConcurrency("McpReservedConcurrency", mcp, "MCP");
     reservedConcurrency("ConsoleReservedConcurrency", consoleFn, "console and key dashboard");
-    // Across every runtime instance: at most this many HTTP turns of one Pool at once (src/core/pool-slots.ts).
+    // Across every runtime instance: at most this many HTTP turns of one Pool at once (src/core/pools/pool-slots.ts).
     const poolCap = new CfnParameter(this, "PoolConcurrencyCap", {
       type: "Number",
       default: 0,

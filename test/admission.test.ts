@@ -1,4 +1,4 @@
-// Admission control on the local host (src/core/admission.ts): per route class N running, Q waiting,
+// Admission control on the local host (src/core/access/admission.ts): per route class N running, Q waiting,
 // the next refused with 503 server_is_overloaded (OpenAI shape, Retry-After), a waiter past its
 // timeout refused the same way, streams holding their slot until they end or the client leaves,
 // WebSocket upgrades and /mcp refused in their own terms, refusals counted in the metrics.

@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { request as httpRequest } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_AUTH_THROTTLE, setAuthThrottleLimits } from "../src/core/auth-throttle.ts";
+import { DEFAULT_AUTH_THROTTLE, setAuthThrottleLimits } from "../src/core/access/auth-throttle.ts";
 import { type Seeded, startTestGateway, type TestGateway } from "./helpers/gateway.ts";
 import {
   appRoutes,

@@ -6,7 +6,7 @@
 // pin still wins.
 import { GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { KEY_STALE_MS } from "../src/core/credentials.ts";
+import { KEY_STALE_MS } from "../src/core/keys/credentials.ts";
 import type { FakeUpstream } from "./fake-upstream/index.ts";
 import { type GatedInstance, gatedRuntimeInstance } from "./helpers/aws-round-trips.ts";
 import { TEXT_TURN_BODY } from "./helpers/gateway.ts";

@@ -6,7 +6,7 @@
 // gateway process mid-stream and starts it again on the same data.
 import { rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { KEY_STALE_MS } from "../src/core/credentials.ts";
+import { KEY_STALE_MS } from "../src/core/keys/credentials.ts";
 import { type Behavior, type FakeUpstream, startFakeUpstream } from "./fake-upstream/index.ts";
 import { faultyStore } from "./helpers/faulty-store.ts";
 import {

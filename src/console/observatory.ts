@@ -2,9 +2,9 @@
 // figures are the signed-in key's own: its counters against its limits, the last seven UTC days of
 // requests, errors and tokens, by day and by model, and its latest requests' metadata.
 import { html } from "hono/html";
-import type { KeyUsageSnapshot } from "../core/key-usage.ts";
+import type { KeyUsageSnapshot } from "../core/keys/key-usage.ts";
+import { credentialPrefix } from "../core/keys/secrets-format.ts";
 import type { Credential, Pool, RequestLog } from "../core/model.ts";
-import { credentialPrefix } from "../core/secrets-format.ts";
 import type { UsageReport } from "../core/usage/report.ts";
 import { consoleAssets } from "./assets.ts";
 import type { Html } from "./layout.ts";

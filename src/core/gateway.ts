@@ -1,15 +1,15 @@
 // The runtime services one host process shares across requests.
-import type { Admission } from "./admission.ts";
+import type { Admission } from "./access/admission.ts";
+import { SettingsService } from "./access/settings.ts";
+import { QuotaRecorder } from "./accounts/quota-recorder.ts";
+import { TokenManager } from "./accounts/token-manager.ts";
 import type { CoreContext } from "./context.ts";
-import { CredentialService } from "./credentials.ts";
-import { ModelCatalog } from "./models-catalog.ts";
-import { PoolDirectory } from "./pool-directory.ts";
-import { PoolUsage } from "./pool-usage.ts";
-import { QuotaRecorder } from "./quota-recorder.ts";
+import { CredentialService } from "./keys/credentials.ts";
+import { ModelCatalog } from "./pools/models-catalog.ts";
+import { PoolDirectory } from "./pools/pool-directory.ts";
+import { PoolUsage } from "./pools/pool-usage.ts";
 import { AccountDirectory } from "./routing/account-directory.ts";
 import { Router } from "./routing/router.ts";
-import { SettingsService } from "./settings.ts";
-import { TokenManager } from "./token-manager.ts";
 
 export interface Gateway {
   ctx: CoreContext;

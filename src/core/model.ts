@@ -130,7 +130,7 @@ export interface Credential {
   revokedAt?: number;
   /** Pool API keys only. */
   policy?: KeyPolicy;
-  /** Admin and MCP tokens: `pool_admin` sees only `pools` (src/core/scope.ts); absent = owner. */
+  /** Admin and MCP tokens: `pool_admin` sees only `pools` (src/core/access/scope.ts); absent = owner. */
   role?: "owner" | "pool_admin";
   /** Admin and MCP tokens with the `pool_admin` role: the assigned Pools. */
   pools?: string[];
@@ -209,7 +209,7 @@ export interface StoredFile {
   expiresAt: number;
 }
 
-/** A one-time invite to lend a ChatGPT account to one Pool (src/core/invites.ts). */
+/** A one-time invite to lend a ChatGPT account to one Pool (src/core/accounts/invites.ts). */
 export interface Invite {
   id: string;
   pool: string;

@@ -1,8 +1,8 @@
 // Ports: what the core needs from a host. Adapters in src/adapters implement them for AWS and
 // for the local Node host; the core never imports an AWS SDK.
 
+import type { FirewallSettings } from "./access/firewall.ts";
 import type { AlertRepositories } from "./alerts/ports.ts";
-import type { FirewallSettings } from "./firewall.ts";
 import type {
   Account,
   AuditEvent,
@@ -94,7 +94,7 @@ export interface CredentialRepository {
 }
 
 /**
- * A Pool's concurrency slots across instances (the optional per-Pool cap on AWS, src/core/pool-slots.ts):
+ * A Pool's concurrency slots across instances (the optional per-Pool cap on AWS, src/core/pools/pool-slots.ts):
  * one item per Pool holding each taken slot's end, changed by conditional single-item writes.
  */
 export interface PoolSlotRepository {
@@ -106,7 +106,7 @@ export interface PoolSlotRepository {
   give(pool: string, slot: string): Promise<void>;
 }
 
-/** Key holders' dashboard sessions, one partition per key (src/core/observatory.ts). */
+/** Key holders' dashboard sessions, one partition per key (src/core/keys/observatory.ts). */
 export interface ObservatorySessionRepository {
   put(session: ObservatorySession): Promise<void>;
   get(keyId: string, id: string): Promise<ObservatorySession | undefined>;
@@ -156,9 +156,9 @@ export interface Store {
   usageRollups: UsageRollupRepository;
   /** Alert rules, channels, incidents, deliveries and the evaluation lease (src/core/alerts/). */
   alerts: AlertRepositories;
-  /** Gateway-wide switches an operator changes at run time (src/core/settings.ts). */
+  /** Gateway-wide switches an operator changes at run time (src/core/access/settings.ts). */
   settings: SettingsRepository;
-  /** One-time invites to lend an account to a Pool (src/core/invites.ts). */
+  /** One-time invites to lend an account to a Pool (src/core/accounts/invites.ts). */
   invites: InviteRepository;
   /** Key holders' dashboard sessions. */
   observatorySessions: ObservatorySessionRepository;
@@ -224,7 +224,7 @@ export interface SettingsRepository {
 export interface GatewaySettings {
   /** The instance MCP gate: when false, /mcp refuses every token (403). */
   mcpEnabled: boolean;
-  /** The runtime client-IP allow-list (src/core/firewall.ts); absent = off. */
+  /** The runtime client-IP allow-list (src/core/access/firewall.ts); absent = off. */
   firewall?: FirewallSettings;
   updatedAt?: number;
 }

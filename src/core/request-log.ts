@@ -1,6 +1,6 @@
 import type { CoreContext } from "./context.ts";
 import { sortableId } from "./ids.ts";
-import { recordKeyTokens } from "./key-usage.ts";
+import { recordKeyTokens } from "./keys/key-usage.ts";
 import type { Account, RequestLog } from "./model.ts";
 import { recordUsageRollup } from "./usage/rollups.ts";
 

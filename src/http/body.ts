@@ -4,8 +4,8 @@
 // it is decoded (zstd.ts).
 import { promisify } from "node:util";
 import zlib from "node:zlib";
-import { readAll } from "../core/bounded-read.ts";
 import { badRequest, GatewayError } from "../core/errors.ts";
+import { readAll } from "../core/support/bounded-read.ts";
 import { decodeZstd } from "./zstd.ts";
 
 export interface BodyLimits {

@@ -22,7 +22,7 @@ export interface RequestIo {
   cutShort(): boolean;
 }
 
-import type { Scope } from "../core/scope.ts";
+import type { Scope } from "../core/access/scope.ts";
 
 /** Per-request values set by middleware. */
 export type AppEnv = {

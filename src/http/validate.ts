@@ -1,6 +1,6 @@
 import type { z } from "zod";
-import { decodeText } from "../core/bounded-read.ts";
 import { badRequest } from "../core/errors.ts";
+import { decodeText } from "../core/support/bounded-read.ts";
 import { readBody } from "./body.ts";
 
 /** Admin API bodies are small JSON documents; a larger one is refused (413) while it is read. */

@@ -2,8 +2,8 @@
 // (stateless Streamable HTTP), so per-request facts (the caller's token, the public origin) are plain
 // constructor inputs.
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { Scope } from "../core/access/scope.ts";
 import type { Gateway } from "../core/gateway.ts";
-import type { Scope } from "../core/scope.ts";
 import type { ToolContext } from "./tool.ts";
 import { registerAccountTools } from "./tools/accounts.ts";
 import { registerAlertTools } from "./tools/alerts.ts";

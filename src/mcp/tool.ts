@@ -4,9 +4,9 @@
 import type { McpServer, ToolCallback } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import type { z } from "zod";
+import type { Scope } from "../core/access/scope.ts";
 import { GatewayError } from "../core/errors.ts";
 import type { Gateway } from "../core/gateway.ts";
-import type { Scope } from "../core/scope.ts";
 import { redact, redactText } from "./redact.ts";
 
 /** What every tool may read; built per MCP request. */
@@ -18,7 +18,7 @@ export interface ToolContext {
   baseUrl: string;
   /** Id of the MCP token making the call (never the secret). */
   tokenId: string;
-  /** What the token may see (src/core/scope.ts): every tool answers only within it. */
+  /** What the token may see (src/core/access/scope.ts): every tool answers only within it. */
   scope: Scope;
   /** Filled in as tools register (the instance tool reports the count). */
   toolNames: string[];

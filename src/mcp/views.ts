@@ -1,9 +1,10 @@
 // MCP answer shapes: labels and synthetic ids only. Unlike the admin API there is no email at all
 // (not even masked), no ChatGPT account or user id, no token expiry detail beyond a timestamp, and
 // no secret hashes.
+
+import { credentialPrefix } from "../core/keys/secrets-format.ts";
 import type { Account, AuditEvent, Credential, Pool, QuotaWindow, RequestLog } from "../core/model.ts";
 import { quotaExhausted } from "../core/routing/router.ts";
-import { credentialPrefix } from "../core/secrets-format.ts";
 import { iso, isoSeconds, statusClassOf } from "./query.ts";
 
 export function poolView(pool: Pool) {

@@ -4,7 +4,7 @@ import { OriginSecretVerifier } from "../adapters/aws/origin-secret.ts";
 import { iamAdminAuthenticator } from "../adapters/lambda/iam-admin-authenticator.ts";
 import type { StreamHandlerOptions } from "../adapters/lambda/stream-handler.ts";
 import { GatewayError } from "../core/errors.ts";
-import { prefetchPoolKey } from "../core/key-auth.ts";
+import { prefetchPoolKey } from "../core/keys/key-auth.ts";
 import { failedEvent } from "../core/relay/sse-relay.ts";
 import { createApp } from "../http/app.ts";
 import type { AdminAuthenticator } from "../http/middleware/admin-auth.ts";

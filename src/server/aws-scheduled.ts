@@ -3,10 +3,10 @@
 // scheduler can call (the local host runs the same ones on a timer).
 import { documentClient } from "../adapters/dynamodb/dynamo-store.ts";
 import { purgeExpiredRequestLogs } from "../adapters/dynamodb/request-log-retention.ts";
+import { refreshDueAccounts } from "../core/accounts/refresh-sweep.ts";
+import { pollAccountUsage } from "../core/accounts/usage-poller.ts";
 import { evaluateAlerts } from "../core/alerts/evaluate.ts";
-import { reportFleetGauges } from "../core/fleet-gauges.ts";
-import { refreshDueAccounts } from "../core/refresh-sweep.ts";
-import { pollAccountUsage } from "../core/usage-poller.ts";
+import { reportFleetGauges } from "../core/support/fleet-gauges.ts";
 import type { AwsHost } from "./aws-host.ts";
 
 export const SCHEDULED_TASKS = ["usage-poll", "retention"] as const;

@@ -6,7 +6,7 @@ import {
   DEFAULT_ADMISSION_LIMITS,
   parseBulkheadLimits,
   ROUTE_CLASSES,
-} from "../core/admission.ts";
+} from "../core/access/admission.ts";
 import { defaultCoreConfig } from "../core/context.ts";
 
 const url = (name: string) =>

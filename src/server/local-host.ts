@@ -16,7 +16,9 @@ import { nodeHttpFetch } from "../adapters/http/node-http-fetch.ts";
 import { jsonLogger } from "../adapters/observability/json-logger.ts";
 import { MemoryMetrics } from "../adapters/observability/memory-metrics.ts";
 import { LocalFileSecretStore } from "../adapters/secrets/local-file-secret-store.ts";
-import { Admission } from "../core/admission.ts";
+import { Admission } from "../core/access/admission.ts";
+import { refreshDueAccounts } from "../core/accounts/refresh-sweep.ts";
+import { pollAccountUsage } from "../core/accounts/usage-poller.ts";
 import { webhookSender } from "../core/alerts/delivery.ts";
 import { evaluateAlerts } from "../core/alerts/evaluate.ts";
 import type { AlertSenders } from "../core/alerts/sender.ts";
@@ -24,8 +26,6 @@ import { buildCoreContext, type Logger } from "../core/context.ts";
 import { GatewayError } from "../core/errors.ts";
 import { createGateway, type Gateway } from "../core/gateway.ts";
 import type { Clock, Store } from "../core/ports.ts";
-import { refreshDueAccounts } from "../core/refresh-sweep.ts";
-import { pollAccountUsage } from "../core/usage-poller.ts";
 import { createApp } from "../http/app.ts";
 import { bearerAdminAuthenticator } from "../http/middleware/admin-auth.ts";
 import type { LocalConfig } from "./config.ts";
@@ -123,7 +123,7 @@ export async function startLocalGateway(
     },
   });
   const gateway = createGateway(ctx);
-  // Bulkheads per route class (POOLER_ADMISSION_<CLASS>; src/core/admission.ts).
+  // Bulkheads per route class (POOLER_ADMISSION_<CLASS>; src/core/access/admission.ts).
   gateway.admission = new Admission(config.admission, ctx.metrics, () => clock.now());
 
   let bootstrapAdminToken: string | undefined;

@@ -6,12 +6,12 @@
 import { type IncomingHttpHeaders, type IncomingMessage, type Server, STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
 import WebSocket, { type RawData, WebSocketServer } from "ws";
+import { isFirewallOpenPath } from "../core/access/firewall.ts";
 import type { Logger } from "../core/context.ts";
 import { GatewayError } from "../core/errors.ts";
-import { isFirewallOpenPath } from "../core/firewall.ts";
 import type { Gateway } from "../core/gateway.ts";
 import { requestId } from "../core/ids.ts";
-import { authenticatePoolKey } from "../core/key-auth.ts";
+import { authenticatePoolKey } from "../core/keys/key-auth.ts";
 import { WebSocketRegistry } from "../core/relay/websocket-registry.ts";
 import {
   type DialResult,
@@ -188,7 +188,7 @@ export function attachWebSocketRelay(
     let auth: Awaited<ReturnType<typeof authenticatePoolKey>>;
     try {
       auth = await authenticatePoolKey(gw, req.headers.authorization, client);
-      // A connection holds its admission slot for its whole life (src/core/admission.ts).
+      // A connection holds its admission slot for its whole life (src/core/access/admission.ts).
       const lease = await gw.admission?.acquire("proxy_websocket");
       if (lease) {
         socket.once("close", () => lease.release());

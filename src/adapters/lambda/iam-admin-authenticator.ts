@@ -4,7 +4,7 @@
 // are owners unless the stack parameter IamPoolAdmins (env POOLER_IAM_POOL_ADMINS) maps their ARN to
 // Pools: `<arn>=<pool>+<pool>;<arn-prefix>*=<pool>` (docs/operators.md).
 
-import { type AdminAuthenticator, OWNER_SCOPE, poolAdminScope } from "../../core/scope.ts";
+import { type AdminAuthenticator, OWNER_SCOPE, poolAdminScope } from "../../core/access/scope.ts";
 import { functionUrlEventOf } from "./function-url-event.ts";
 
 export interface IamPoolAdmin {

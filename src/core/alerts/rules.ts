@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import { recordAudit } from "../audit.ts";
 import type { CoreContext } from "../context.ts";
 import { badRequest, conflict, notFound } from "../errors.ts";
-import { requirePool } from "../pools.ts";
+import { requirePool } from "../pools/pools.ts";
 import { resolveForDeletedRule } from "./incidents.ts";
 import {
   type AlertRule,

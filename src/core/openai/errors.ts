@@ -1,8 +1,8 @@
 // Errors on the /v1 surface: the exact unsupported-endpoint answer, relay error Responses turned
 // into the OpenAI envelope, and in-stream upstream failures turned into a status or an error event.
 
-import { decodeText, readPrefix } from "../bounded-read.ts";
 import { type ErrorBody, type ErrorType, GatewayError } from "../errors.ts";
+import { decodeText, readPrefix } from "../support/bounded-read.ts";
 import { isObject } from "./common.ts";
 
 export const UNSUPPORTED_ENDPOINT_BODY = JSON.stringify({

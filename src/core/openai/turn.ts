@@ -3,11 +3,11 @@
 // Streaming clients get their status only after the first decisive event, so a turn that fails at
 // once is an HTTP error rather than a 200 stream holding one error.
 
-import { fileAnchors, fileUnavailable } from "../files.ts";
-import type { ClientHeaders } from "../firewall.ts";
+import type { ClientHeaders } from "../access/firewall.ts";
 import type { Gateway } from "../gateway.ts";
-import { enforceKeyPolicy } from "../key-policy.ts";
+import { enforceKeyPolicy } from "../keys/key-policy.ts";
 import type { Credential, Pool } from "../model.ts";
+import { fileAnchors, fileUnavailable } from "../pools/files.ts";
 import { bodyReader } from "../relay/chunk-source.ts";
 import { anchorsFrom, relayResponses } from "../relay/responses.ts";
 import { failureResponse, openaiErrorFrom, type PublicError, publicFailure } from "./errors.ts";

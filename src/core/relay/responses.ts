@@ -2,14 +2,14 @@
 // over before the first byte reaches the client (HTTP errors, resets, timeouts, a failing first
 // SSE event), then relay the stream as it arrives and account for it.
 
-import { decodeText, readPrefix } from "../bounded-read.ts";
+import type { ClientHeaders } from "../access/firewall.ts";
+import { usageLimitFrom } from "../accounts/quota.ts";
 import { GatewayError } from "../errors.ts";
-import type { ClientHeaders } from "../firewall.ts";
 import type { Gateway } from "../gateway.ts";
 import type { Account, Credential, Pool, TokenUsage } from "../model.ts";
-import { usageLimitFrom } from "../quota.ts";
 import { requestLogger } from "../request-log.ts";
 import type { Anchors, RoutePlan } from "../routing/router.ts";
+import { decodeText, readPrefix } from "../support/bounded-read.ts";
 import { Attempts, recordServed, transportFailure, UNAUTHORIZED, withAccessToken } from "./attempts.ts";
 import { bodyReader, type ChunkReader, sourcedResponse } from "./chunk-source.ts";
 import { peekFirstEvent } from "./sse-peek.ts";

@@ -4,13 +4,13 @@
 // throttling, quota and server errors (unless the caller forbids it). The body is rebuilt per
 // attempt, so it must be bounded in memory (the multipart limits bound it).
 
-import { decodeText, readAll } from "../bounded-read.ts";
+import { usageLimitFrom } from "../accounts/quota.ts";
 import { GatewayError } from "../errors.ts";
 import type { Gateway } from "../gateway.ts";
 import type { Account, Credential, Pool, TokenUsage } from "../model.ts";
-import { usageLimitFrom } from "../quota.ts";
 import { requestLogger } from "../request-log.ts";
 import { type Anchors, usageLimitError } from "../routing/router.ts";
+import { decodeText, readAll } from "../support/bounded-read.ts";
 import {
   Attempts,
   isRetry,

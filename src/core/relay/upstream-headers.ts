@@ -1,6 +1,6 @@
 // Headers sent upstream: the account's credentials plus the Codex client identity and the
 // allow-listed continuity headers. Inbound auth, hop-by-hop and forwarding headers never pass.
-import type { ClientHeaders } from "../firewall.ts";
+import type { ClientHeaders } from "../access/firewall.ts";
 import type { Account } from "../model.ts";
 
 /** Client headers relayed as-is (codex-protocol §2.2; the original's allow-list plus session/thread ids). */

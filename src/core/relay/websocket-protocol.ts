@@ -3,7 +3,7 @@
 // `{"type":"error","status_code":…,"error":{…},"headers":{…}}` that Codex treats exactly like an HTTP
 // error with that status and those headers.
 import type { GatewayError } from "../errors.ts";
-import { MODEL_ID } from "../key-policy.ts";
+import { MODEL_ID } from "../keys/key-policy.ts";
 import type { Account } from "../model.ts";
 import { relayedResponseHeaders, upstreamHeaders } from "./upstream-headers.ts";
 

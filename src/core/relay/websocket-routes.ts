@@ -9,8 +9,8 @@
 import { randomBytes } from "node:crypto";
 import { badRequest, GatewayError } from "../errors.ts";
 import type { Gateway } from "../gateway.ts";
-import { authenticatePoolKey } from "../key-auth.ts";
-import { enforceKeyPolicy, MODEL_ID } from "../key-policy.ts";
+import { authenticatePoolKey } from "../keys/key-auth.ts";
+import { enforceKeyPolicy, MODEL_ID } from "../keys/key-policy.ts";
 import type { Credential } from "../model.ts";
 import { requestLogger } from "../request-log.ts";
 import { SESSION_HEADERS } from "./responses.ts";

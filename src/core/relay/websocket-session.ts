@@ -6,13 +6,14 @@
 // socket dies between turns, the next continuation is answered `previous_response_not_found`, so
 // the client resends the full history (on a fresh socket) and nothing is silently lost.
 // Transport-free: the host supplies the sockets (FrameSocket) and the upstream dialer.
+
+import { FIREWALL_DENIED_MESSAGE } from "../access/firewall.ts";
+import { usageLimitFrom } from "../accounts/quota.ts";
 import { GatewayError } from "../errors.ts";
-import { FIREWALL_DENIED_MESSAGE } from "../firewall.ts";
 import type { Gateway } from "../gateway.ts";
-import type { PoolKeyAuth } from "../key-auth.ts";
-import { enforceKeyPolicy, MODEL_ID } from "../key-policy.ts";
+import type { PoolKeyAuth } from "../keys/key-auth.ts";
+import { enforceKeyPolicy, MODEL_ID } from "../keys/key-policy.ts";
 import type { Account, TokenUsage } from "../model.ts";
-import { usageLimitFrom } from "../quota.ts";
 import { requestLogger } from "../request-log.ts";
 import type { RoutePlan } from "../routing/router.ts";
 import { Attempts, recordServed, transportFailure, UNAUTHORIZED, withAccessToken } from "./attempts.ts";

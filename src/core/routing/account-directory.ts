@@ -2,7 +2,7 @@
 // request; local mutations invalidate at once, other instances see changes within the TTL.
 import type { CoreContext } from "../context.ts";
 import type { Account } from "../model.ts";
-import { TtlCache } from "../ttl-cache.ts";
+import { TtlCache } from "../support/ttl-cache.ts";
 
 const TTL_MS = 2_000;
 /** Served while re-read in the background for this long: a change on another instance shows within it. */

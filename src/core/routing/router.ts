@@ -6,7 +6,7 @@ import type { CoreContext } from "../context.ts";
 import { GatewayError } from "../errors.ts";
 import type { Account, Pool } from "../model.ts";
 import type { CircuitRecord, RoutingSnapshot } from "../ports.ts";
-import { TtlCache } from "../ttl-cache.ts";
+import { TtlCache } from "../support/ttl-cache.ts";
 import type { AccountDirectory } from "./account-directory.ts";
 import { orderCandidates, type StrategyName, usableWindows } from "./strategies.ts";
 

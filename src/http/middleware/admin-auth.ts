@@ -2,15 +2,15 @@
 // POOLER_ADMIN_TOKEN); the AWS host can plug IAM in front instead.
 import { createHash, timingSafeEqual } from "node:crypto";
 import { createMiddleware } from "hono/factory";
-import { authThrottle, ENV_ADMIN_TOKEN, tooManyAuthFailures } from "../../core/auth-throttle.ts";
+import { authThrottle, ENV_ADMIN_TOKEN, tooManyAuthFailures } from "../../core/access/auth-throttle.ts";
+import { type AdminAuthenticator, credentialScope, OWNER_SCOPE } from "../../core/access/scope.ts";
 import { GatewayError } from "../../core/errors.ts";
 import type { Gateway } from "../../core/gateway.ts";
-import { type AdminAuthenticator, credentialScope, OWNER_SCOPE } from "../../core/scope.ts";
-import { bearerToken, parseCredential } from "../../core/secrets-format.ts";
+import { bearerToken, parseCredential } from "../../core/keys/secrets-format.ts";
 import { clientAddress } from "../client-address.ts";
 import type { AppEnv } from "../types.ts";
 
-export type { AdminAuthenticator, AdminIdentity } from "../../core/scope.ts";
+export type { AdminAuthenticator, AdminIdentity } from "../../core/access/scope.ts";
 
 export function bearerAdminAuthenticator(gw: Gateway, envToken?: string): AdminAuthenticator {
   const envDigest = envToken ? createHash("sha256").update(envToken).digest() : undefined;

@@ -1,13 +1,13 @@
-// Admission control on the HTTP surface (src/core/admission.ts). Routes whose class shows in the path
+// Admission control on the HTTP surface (src/core/access/admission.ts). Routes whose class shows in the path
 // take their slot here, before authentication, and give it back when the handler has answered (their
 // answers are in memory by then). Turns (Responses, chat) are classed by their body's `stream` flag,
 // so their handlers take the slot (`withTurnSlot`) and a stream keeps it until it has been sent whole
 // or the client has left.
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
-import { type Lease, OverloadedError, type RouteClass } from "../../core/admission.ts";
+import { type Lease, OverloadedError, type RouteClass } from "../../core/access/admission.ts";
 import type { Gateway } from "../../core/gateway.ts";
-import { takePoolSlot } from "../../core/pool-slots.ts";
+import { takePoolSlot } from "../../core/pools/pool-slots.ts";
 import { onBodyDone } from "../../core/relay/chunk-source.ts";
 import { clientSignal } from "../request-io.ts";
 import type { AppEnv } from "../types.ts";

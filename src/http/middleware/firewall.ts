@@ -1,9 +1,9 @@
 // The runtime firewall in front of every route but the open ones (isFirewallOpenPath: the health
 // probes and the admin API): a client whose address is not on the allow-list gets 403
-// `access_denied` before any authentication (src/core/firewall.ts decides). It also resolves the
+// `access_denied` before any authentication (src/core/access/firewall.ts decides). It also resolves the
 // client's address once per request, for the failed-auth throttle (client-address.ts).
 import type { MiddlewareHandler } from "hono";
-import { accessDenied, FIREWALL_DENIED_MESSAGE, isFirewallOpenPath } from "../../core/firewall.ts";
+import { accessDenied, FIREWALL_DENIED_MESSAGE, isFirewallOpenPath } from "../../core/access/firewall.ts";
 import type { Gateway } from "../../core/gateway.ts";
 import { peerAddress } from "../client-address.ts";
 import { rpcError } from "../json-rpc.ts";

@@ -1,6 +1,6 @@
 import { createMiddleware } from "hono/factory";
 import type { Gateway } from "../../core/gateway.ts";
-import { authenticatePoolKey } from "../../core/key-auth.ts";
+import { authenticatePoolKey } from "../../core/keys/key-auth.ts";
 import { clientAddress } from "../client-address.ts";
 import type { AppEnv } from "../types.ts";
 

@@ -3,7 +3,7 @@
 import { Hono } from "hono";
 import { badRequest, GatewayError } from "../../core/errors.ts";
 import type { Gateway } from "../../core/gateway.ts";
-import { enforceKeyPolicy } from "../../core/key-policy.ts";
+import { enforceKeyPolicy } from "../../core/keys/key-policy.ts";
 import { anchorsFrom, relayResponses } from "../../core/relay/responses.ts";
 import { parseJsonObject, readBody } from "../body.ts";
 import { withTurnSlot } from "../middleware/admission.ts";

@@ -2,12 +2,12 @@
 // transport per request, JSON answers, no sessions, no SSE). Only MCP tokens (mcp-cxp-…) get in; every
 // refusal is a JSON-RPC error body so MCP clients can show it.
 import { Hono } from "hono";
-import { authThrottle, credentialBucket } from "../../core/auth-throttle.ts";
+import { authThrottle, credentialBucket } from "../../core/access/auth-throttle.ts";
+import { credentialScope } from "../../core/access/scope.ts";
 import { GatewayError } from "../../core/errors.ts";
 import type { Gateway } from "../../core/gateway.ts";
+import { bearerToken, parseCredential } from "../../core/keys/secrets-format.ts";
 import type { Credential } from "../../core/model.ts";
-import { credentialScope } from "../../core/scope.ts";
-import { bearerToken, parseCredential } from "../../core/secrets-format.ts";
 import { DEFAULT_MCP_RATE_LIMIT, type RateLimit, TokenBuckets } from "../../mcp/rate-limit.ts";
 import { readBody } from "../body.ts";
 import { clientAddress } from "../client-address.ts";

@@ -1,4 +1,4 @@
-// /observatory: the key holder's read-only dashboard (src/core/observatory.ts for the sessions).
+// /observatory: the key holder's read-only dashboard (src/core/keys/observatory.ts for the sessions).
 // Sign-in is a form POST whose `api_key` field carries the Pool API key; the session cookie is
 // HttpOnly, SameSite=Strict, Path=/observatory, Secure over HTTPS, and lasts until the session's
 // absolute end. Both POSTs refuse another site's Origin (CSRF), and sign-out is a POST.
@@ -6,16 +6,16 @@ import { type Context, Hono } from "hono";
 import { CONSOLE_HEADERS } from "../../console/headers.ts";
 import type { Html } from "../../console/layout.ts";
 import { observatoryDashboardPage, observatorySignInPage } from "../../console/observatory.ts";
-import { readAll } from "../../core/bounded-read.ts";
 import type { Gateway } from "../../core/gateway.ts";
-import { readKeyUsage } from "../../core/key-usage.ts";
+import { readKeyUsage } from "../../core/keys/key-usage.ts";
 import {
   OBSERVATORY_FAILURE,
   observatorySignIn,
   observatorySignOut,
   observatoryViewer,
   type SignInResult,
-} from "../../core/observatory.ts";
+} from "../../core/keys/observatory.ts";
+import { readAll } from "../../core/support/bounded-read.ts";
 import { reportRange, usageReport } from "../../core/usage/report.ts";
 import { clientAddress } from "../client-address.ts";
 import type { AppEnv } from "../types.ts";

@@ -5,11 +5,11 @@
 import { type Context, Hono } from "hono";
 import { CONSOLE_HEADERS } from "../../console/headers.ts";
 import { type InvitePageState, invitePage } from "../../console/invite-page.ts";
-import { maskEmail } from "../../core/auth-json.ts";
-import { authThrottle, tooManyAuthFailures } from "../../core/auth-throttle.ts";
+import { authThrottle, tooManyAuthFailures } from "../../core/access/auth-throttle.ts";
+import { maskEmail } from "../../core/accounts/auth-json.ts";
+import { INVITE_PATH, inviteProgress, inviteTokenId, startInviteLogin } from "../../core/accounts/invites.ts";
 import { GatewayError } from "../../core/errors.ts";
 import type { Gateway } from "../../core/gateway.ts";
-import { INVITE_PATH, inviteProgress, inviteTokenId, startInviteLogin } from "../../core/invites.ts";
 import { clientAddress } from "../client-address.ts";
 import type { AppEnv } from "../types.ts";
 

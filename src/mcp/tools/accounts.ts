@@ -1,8 +1,8 @@
 // Upstream accounts by label and synthetic id: status, plan, quota windows and resets, last error.
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
+import { hasPool, isOwner, requirePoolScope } from "../../core/access/scope.ts";
 import { ACCOUNT_STATUSES, type Account } from "../../core/model.ts";
-import { hasPool, isOwner, requirePoolScope } from "../../core/scope.ts";
 import { poolName } from "../query.ts";
 import { registerTool, type ToolContext } from "../tool.ts";
 import { accountView } from "../views.ts";

@@ -2,8 +2,8 @@
 // summary and safe evidence. Metadata only: no channel URL, signing secret or payload.
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
+import { hasPool, requirePoolScope } from "../../core/access/scope.ts";
 import type { AlertIncident } from "../../core/alerts/model.ts";
-import { hasPool, requirePoolScope } from "../../core/scope.ts";
 import { iso, poolName } from "../query.ts";
 import { registerTool, type ToolContext } from "../tool.ts";
 

@@ -1,8 +1,8 @@
 // Audit events (operator actions) newest first, filtered and cursor-paged.
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
+import { requireOwner } from "../../core/access/scope.ts";
 import type { AuditEvent } from "../../core/model.ts";
-import { requireOwner } from "../../core/scope.ts";
 import { cursor, resolveWindow, scanNewestFirst, timeRange } from "../query.ts";
 import { registerTool, type ToolContext } from "../tool.ts";
 import { auditView } from "../views.ts";

@@ -2,7 +2,7 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
-import { hasPool } from "../../core/scope.ts";
+import { hasPool } from "../../core/access/scope.ts";
 import { isServing, statusCounts } from "../pool-health.ts";
 import { registerTool, type ToolContext } from "../tool.ts";
 

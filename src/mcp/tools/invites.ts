@@ -2,8 +2,8 @@
 // Metadata only: never the link, its token or the invitee's email.
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
-import { INVITE_STATUSES, inviteStatus } from "../../core/invites.ts";
-import { hasPool, requirePoolScope } from "../../core/scope.ts";
+import { hasPool, requirePoolScope } from "../../core/access/scope.ts";
+import { INVITE_STATUSES, inviteStatus } from "../../core/accounts/invites.ts";
 import { iso, poolName } from "../query.ts";
 import { registerTool, type ToolContext } from "../tool.ts";
 

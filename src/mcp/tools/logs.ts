@@ -1,9 +1,9 @@
 // Request-log search (newest first, filtered, cursor-paged, scan-bounded) and one log's detail.
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
+import { isOwner, poolFilter, requirePoolScope } from "../../core/access/scope.ts";
 import { notFound } from "../../core/errors.ts";
 import type { RequestLog } from "../../core/model.ts";
-import { isOwner, poolFilter, requirePoolScope } from "../../core/scope.ts";
 import {
   accountRef,
   cursor,

@@ -1,10 +1,10 @@
 // Pools: the list with account and key counts, and one Pool's settings, members and headroom.
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
+import { hasPool, requirePoolScope } from "../../core/access/scope.ts";
 import { notFound } from "../../core/errors.ts";
 import type { Credential } from "../../core/model.ts";
-import { normalizePool } from "../../core/pools.ts";
-import { hasPool, requirePoolScope } from "../../core/scope.ts";
+import { normalizePool } from "../../core/pools/pools.ts";
 import { isServing, quotaSummary, routingHealth, statusCounts } from "../pool-health.ts";
 import { poolName } from "../query.ts";
 import { registerTool, type ToolContext } from "../tool.ts";

@@ -1,8 +1,8 @@
 // Routing health: open circuits, demotions, accounts needing a new login or failing to refresh.
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
+import { hasPool, requirePoolScope } from "../../core/access/scope.ts";
 import { notFound } from "../../core/errors.ts";
-import { hasPool, requirePoolScope } from "../../core/scope.ts";
 import { routingHealth } from "../pool-health.ts";
 import { poolName } from "../query.ts";
 import { registerTool, type ToolContext } from "../tool.ts";

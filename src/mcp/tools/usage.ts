@@ -1,8 +1,8 @@
 // Usage and quota summary of one Pool: request and token totals over a window plus quota headroom.
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
+import { requirePoolScope } from "../../core/access/scope.ts";
 import { notFound } from "../../core/errors.ts";
-import { requirePoolScope } from "../../core/scope.ts";
 import { quotaSummary, statusCounts } from "../pool-health.ts";
 import { poolName, resolveWindow, timeRange } from "../query.ts";
 import { registerTool, type ToolContext } from "../tool.ts";

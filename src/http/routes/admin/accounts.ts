@@ -1,7 +1,12 @@
 import { type Context, Hono } from "hono";
-import { importAccount, removeAccount, requireAccount, setAccountStatus } from "../../../core/accounts.ts";
+import { hasPool, requirePoolScope } from "../../../core/access/scope.ts";
+import {
+  importAccount,
+  removeAccount,
+  requireAccount,
+  setAccountStatus,
+} from "../../../core/accounts/accounts.ts";
 import type { Gateway } from "../../../core/gateway.ts";
-import { hasPool, requirePoolScope } from "../../../core/scope.ts";
 import type { AppEnv } from "../../types.ts";
 import { jsonBody, validate } from "../../validate.ts";
 import { ImportAccount, PoolFilter } from "./schemas.ts";

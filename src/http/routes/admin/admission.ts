@@ -1,8 +1,8 @@
 // GET /admin/v1/admission: this process's bulkheads per route class (limits, running, queued,
 // refusals since start). Read-only: the limits come from the host's configuration.
 import { Hono } from "hono";
+import { requireOwner } from "../../../core/access/scope.ts";
 import type { Gateway } from "../../../core/gateway.ts";
-import { requireOwner } from "../../../core/scope.ts";
 import type { AppEnv } from "../../types.ts";
 import { scopeOf } from "./scope.ts";
 

@@ -7,7 +7,7 @@ import {
   CHANNEL_KINDS,
   WINDOW_SELECTORS,
 } from "../../../core/alerts/model.ts";
-import { MODEL_ID } from "../../../core/key-policy.ts";
+import { MODEL_ID } from "../../../core/keys/key-policy.ts";
 import { PoolName } from "./schemas.ts";
 
 const ChannelId = z.string().regex(/^alc_[0-9a-f]{16}$/, "an alert channel id such as alc_0123456789abcdef");

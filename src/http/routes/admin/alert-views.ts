@@ -1,6 +1,6 @@
 // Admin API shapes of the alerting records: ISO times, nulls rather than missing fields, and of a
 // channel's URL only its host, path start and fingerprint (never the URL or the signing secret).
-import { iso } from "../../../core/accounts.ts";
+import { iso } from "../../../core/accounts/accounts.ts";
 import type { AlertChannel, AlertDelivery, AlertIncident, AlertRule } from "../../../core/alerts/model.ts";
 import { scopeTypeOf } from "../../../core/alerts/model.ts";
 

@@ -3,6 +3,7 @@
 // incidents belong to one Pool (scope-checked here); channels and the evaluation run are owner-only
 // (index.ts).
 import { type Context, Hono } from "hono";
+import { hasPool, requirePoolScope } from "../../../core/access/scope.ts";
 import {
   createChannel,
   deleteChannel,
@@ -21,7 +22,6 @@ import {
 import { createRule, deleteRule, requireRule, setRuleState, updateRule } from "../../../core/alerts/rules.ts";
 import { GatewayError } from "../../../core/errors.ts";
 import type { Gateway } from "../../../core/gateway.ts";
-import { hasPool, requirePoolScope } from "../../../core/scope.ts";
 import type { AppEnv } from "../../types.ts";
 import { jsonBody, validate } from "../../validate.ts";
 import {

@@ -1,12 +1,8 @@
 // Pool API keys, MCP tokens and admin tokens share one lifecycle; the raw secret is in the create/rotate
-// answer only. Keys belong to one Pool; admin and MCP tokens carry a scope (src/core/scope.ts). Admin
+// answer only. Keys belong to one Pool; admin and MCP tokens carry a scope (src/core/access/scope.ts). Admin
 // tokens are the operators: owner-only (index.ts). A Pool admin manages the keys of its Pools and the
 // MCP tokens scoped within its Pools.
 import { type Context, Hono } from "hono";
-import { GatewayError } from "../../../core/errors.ts";
-import type { Gateway } from "../../../core/gateway.ts";
-import { readKeyUsage } from "../../../core/key-usage.ts";
-import type { Credential, CredentialKind } from "../../../core/model.ts";
 import {
   credentialScope,
   hasPool,
@@ -16,8 +12,12 @@ import {
   requirePools,
   type Scope,
   scopeDenied,
-} from "../../../core/scope.ts";
-import { credentialPrefix } from "../../../core/secrets-format.ts";
+} from "../../../core/access/scope.ts";
+import { GatewayError } from "../../../core/errors.ts";
+import type { Gateway } from "../../../core/gateway.ts";
+import { readKeyUsage } from "../../../core/keys/key-usage.ts";
+import { credentialPrefix } from "../../../core/keys/secrets-format.ts";
+import type { Credential, CredentialKind } from "../../../core/model.ts";
 import type { AppEnv } from "../../types.ts";
 import { jsonBody, validate } from "../../validate.ts";
 import {

@@ -2,9 +2,9 @@
 // Each invite belongs to one Pool, so a Pool admin sees and manages the invites of its Pools.
 import { type Context, Hono } from "hono";
 import { z } from "zod";
-import { iso } from "../../../core/accounts.ts";
-import { maskEmail } from "../../../core/auth-json.ts";
-import type { Gateway } from "../../../core/gateway.ts";
+import { hasPool, requirePoolScope } from "../../../core/access/scope.ts";
+import { iso } from "../../../core/accounts/accounts.ts";
+import { maskEmail } from "../../../core/accounts/auth-json.ts";
 import {
   createInvite,
   INVITE_PATH,
@@ -12,9 +12,9 @@ import {
   inviteStatus,
   requireInvite,
   revokeInvite,
-} from "../../../core/invites.ts";
+} from "../../../core/accounts/invites.ts";
+import type { Gateway } from "../../../core/gateway.ts";
 import type { Invite } from "../../../core/model.ts";
-import { hasPool, requirePoolScope } from "../../../core/scope.ts";
 import type { AppEnv } from "../../types.ts";
 import { jsonBody, validate } from "../../validate.ts";
 import { Label, PoolName } from "./schemas.ts";

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
+import { poolFilter, requirePoolScope } from "../../../core/access/scope.ts";
 import type { Gateway } from "../../../core/gateway.ts";
-import { poolFilter, requirePoolScope } from "../../../core/scope.ts";
 import type { AppEnv } from "../../types.ts";
 import { validate } from "../../validate.ts";
 import { LogQuery, PageQuery } from "./schemas.ts";

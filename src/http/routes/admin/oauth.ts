@@ -3,13 +3,13 @@
 // operator needs to act (verification URL and user code, or the authorize URL).
 import { type Context, Hono } from "hono";
 import { z } from "zod";
-import { iso } from "../../../core/accounts.ts";
+import { requirePoolScope } from "../../../core/access/scope.ts";
+import { iso } from "../../../core/accounts/accounts.ts";
+import { completeBrowserFlow, startBrowserFlow } from "../../../core/accounts/oauth-browser.ts";
+import { pollDeviceFlow, startDeviceFlow } from "../../../core/accounts/oauth-device.ts";
+import { type PollResult, requireFlow } from "../../../core/accounts/oauth-flows.ts";
 import type { Gateway } from "../../../core/gateway.ts";
-import { completeBrowserFlow, startBrowserFlow } from "../../../core/oauth-browser.ts";
-import { pollDeviceFlow, startDeviceFlow } from "../../../core/oauth-device.ts";
-import { type PollResult, requireFlow } from "../../../core/oauth-flows.ts";
 import type { OAuthFlow } from "../../../core/ports.ts";
-import { requirePoolScope } from "../../../core/scope.ts";
 import type { AppEnv } from "../../types.ts";
 import { jsonBody, validate } from "../../validate.ts";
 import { Label, PoolName } from "./schemas.ts";

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
-import { iso } from "../../../core/accounts.ts";
+import { hasPool, requireOwner, requirePoolScope } from "../../../core/access/scope.ts";
+import { iso } from "../../../core/accounts/accounts.ts";
 import type { Gateway } from "../../../core/gateway.ts";
 import type { Pool } from "../../../core/model.ts";
 import {
@@ -8,8 +9,7 @@ import {
   requirePool,
   setPoolEnabled,
   updatePoolRouting,
-} from "../../../core/pools.ts";
-import { hasPool, requireOwner, requirePoolScope } from "../../../core/scope.ts";
+} from "../../../core/pools/pools.ts";
 import type { AppEnv } from "../../types.ts";
 import { jsonBody, validate } from "../../validate.ts";
 import { CreatePool, UpdatePool } from "./schemas.ts";

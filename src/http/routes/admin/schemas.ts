@@ -1,8 +1,8 @@
 // Admin API input schemas; also the source of the OpenAPI description.
 import { z } from "zod";
-import { MAX_ALLOWED_MODELS, MODEL_ID } from "../../../core/key-policy.ts";
+import { MAX_SCOPE_POOLS, OPERATOR_ROLES } from "../../../core/access/scope.ts";
+import { MAX_ALLOWED_MODELS, MODEL_ID } from "../../../core/keys/key-policy.ts";
 import { REASONING_EFFORTS, ROUTING_STRATEGIES } from "../../../core/model.ts";
-import { MAX_SCOPE_POOLS, OPERATOR_ROLES } from "../../../core/scope.ts";
 
 export const Label = z.string().max(160).optional();
 export const PoolName = z

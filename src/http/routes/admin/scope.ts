@@ -1,10 +1,8 @@
-// Scope checks for the admin routes (src/core/scope.ts has the model). Owner-only route families are
+// Scope checks for the admin routes (src/core/access/scope.ts has the model). Owner-only route families are
 // closed by `ownerOnly` in index.ts; Pool-bound routes check the Pool of what they touch, and listings
 // filter to the caller's Pools.
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
-import { accountView } from "../../../core/accounts.ts";
-import type { Account } from "../../../core/model.ts";
 import {
   hasPool,
   isOwner,
@@ -12,7 +10,9 @@ import {
   requireOwner,
   requirePools,
   type Scope,
-} from "../../../core/scope.ts";
+} from "../../../core/access/scope.ts";
+import { accountView } from "../../../core/accounts/accounts.ts";
+import type { Account } from "../../../core/model.ts";
 import type { AppEnv } from "../../types.ts";
 
 export const scopeOf = (c: Context<AppEnv>): Scope => c.get("scope");

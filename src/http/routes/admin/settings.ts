@@ -1,9 +1,9 @@
 // GET/PATCH /admin/v1/settings: gateway-wide settings (the instance MCP gate, the runtime firewall).
 import { Hono } from "hono";
 import { z } from "zod";
-import { parseRule } from "../../../core/firewall.ts";
+import { parseRule } from "../../../core/access/firewall.ts";
+import type { Settings } from "../../../core/access/settings.ts";
 import type { Gateway } from "../../../core/gateway.ts";
-import type { Settings } from "../../../core/settings.ts";
 import type { AppEnv } from "../../types.ts";
 import { jsonBody, validate } from "../../validate.ts";
 

@@ -1,8 +1,8 @@
 // GET /admin/v1/usage: totals from the daily usage rollups, grouped by day, model, key, Pool or account.
 import { Hono } from "hono";
 import { z } from "zod";
+import { poolFilter, requirePoolScope } from "../../../core/access/scope.ts";
 import type { Gateway } from "../../../core/gateway.ts";
-import { poolFilter, requirePoolScope } from "../../../core/scope.ts";
 import type { RollupCounts } from "../../../core/usage/model.ts";
 import { reportRange, USAGE_GROUPS, usageReport } from "../../../core/usage/report.ts";
 import type { AppEnv } from "../../types.ts";

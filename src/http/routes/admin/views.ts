@@ -1,9 +1,10 @@
 // Admin API shapes: ISO times, no secrets, nulls rather than missing fields.
-import { iso } from "../../../core/accounts.ts";
-import type { KeyUsageSnapshot } from "../../../core/key-usage.ts";
+
+import { credentialScope } from "../../../core/access/scope.ts";
+import { iso } from "../../../core/accounts/accounts.ts";
+import type { KeyUsageSnapshot } from "../../../core/keys/key-usage.ts";
+import { credentialPrefix } from "../../../core/keys/secrets-format.ts";
 import type { AuditEvent, Credential, KeyPolicy, RequestLog } from "../../../core/model.ts";
-import { credentialScope } from "../../../core/scope.ts";
-import { credentialPrefix } from "../../../core/secrets-format.ts";
 
 export function credentialView(c: Credential) {
   return {

@@ -2,7 +2,7 @@
 // (relayed as is). Auth runs before the multipart body is read.
 import { Hono } from "hono";
 import type { Gateway } from "../../../core/gateway.ts";
-import { enforceKeyPolicy } from "../../../core/key-policy.ts";
+import { enforceKeyPolicy } from "../../../core/keys/key-policy.ts";
 import { transcriptionForm, transcriptionResult } from "../../../core/openai/audio.ts";
 import { gatewayErrorFrom } from "../../../core/openai/errors.ts";
 import { poolKeyAuth } from "../../middleware/pool-key-auth.ts";

@@ -5,7 +5,7 @@
 import { Hono } from "hono";
 import { badRequest } from "../../../core/errors.ts";
 import type { Gateway } from "../../../core/gateway.ts";
-import { enforceKeyPolicy } from "../../../core/key-policy.ts";
+import { enforceKeyPolicy } from "../../../core/keys/key-policy.ts";
 import { MODEL_ID } from "../../../core/openai/common.ts";
 import { anchorsFrom } from "../../../core/relay/responses.ts";
 import { usageFrom } from "../../../core/relay/sse-relay.ts";

@@ -4,6 +4,9 @@
 import type { Context } from "hono";
 import { Hono } from "hono";
 import { badRequest } from "../../../core/errors.ts";
+import type { Gateway } from "../../../core/gateway.ts";
+import type { StoredFile } from "../../../core/model.ts";
+import { unsupportedParameter } from "../../../core/openai/common.ts";
 import {
   createBackendFile,
   FILE_MAX_BYTES,
@@ -11,10 +14,7 @@ import {
   finalizeBackendFile,
   requireFile,
   uploadFile,
-} from "../../../core/files.ts";
-import type { Gateway } from "../../../core/gateway.ts";
-import type { StoredFile } from "../../../core/model.ts";
-import { unsupportedParameter } from "../../../core/openai/common.ts";
+} from "../../../core/pools/files.ts";
 import { readBody } from "../../body.ts";
 import { poolKeyAuth } from "../../middleware/pool-key-auth.ts";
 import type { AppEnv } from "../../types.ts";

@@ -5,7 +5,7 @@ import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { badRequest, GatewayError } from "../../../core/errors.ts";
 import type { Gateway } from "../../../core/gateway.ts";
-import { enforceKeyPolicy } from "../../../core/key-policy.ts";
+import { enforceKeyPolicy } from "../../../core/keys/key-policy.ts";
 import { isObject, type Json } from "../../../core/openai/common.ts";
 import type { TurnPlan } from "../../../core/openai/responses-request.ts";
 import { startTurn } from "../../../core/openai/turn.ts";
