@@ -88,6 +88,16 @@ it("every stream open at the end of the grace ends with its terminal error, then
   ws.send(JSON.stringify({ type: "response.create", ...TEXT_TURN_BODY }));
   await waitFor(() => frames.some((f) => f.type === "response.created"), 10_000);
 
+  // A turn still waiting for its first upstream event when the grace ends: nothing has reached the
+  // client, so it gets a 503 instead of a cut connection.
+  const before = fake.requests.filter((r) => r.path === "/backend-api/codex/responses").length;
+  fake.enqueue(account, { kind: "stall" });
+  const waiting = post("/backend-api/codex/responses", TEXT_TURN_BODY);
+  await waitFor(
+    () => fake.requests.filter((r) => r.path === "/backend-api/codex/responses").length > before,
+    10_000,
+  );
+
   // And an idle WebSocket: it closes with 1001 as soon as the drain begins, well before the grace ends.
   const idle = new WebSocket(`${url.replace("http", "ws")}/backend-api/codex/responses`, {
     headers: { authorization: `Bearer ${seeded.key}` },
@@ -113,6 +123,9 @@ it("every stream open at the end of the grace ends with its terminal error, then
   expect(responses!.at(-1)?.type).toMatch(/^(response\.failed|error)$/);
   expect(JSON.stringify(responses!.at(-1)?.data)).toContain("server_shutting_down");
   expect(chat!.at(-1)?.data.error).toMatchObject({ code: "server_shutting_down", type: "server_error" });
+  const refused = await waiting;
+  expect(refused.status).toBe(503);
+  expect((await refused.json()).error).toMatchObject({ code: "server_shutting_down" });
   // The WebSocket turn: an error event, then 1001.
   expect(await wsClosed).toBe(1001);
   expect(frames.at(-1)).toMatchObject({ type: "error", error: { code: "server_shutting_down" } });

@@ -18,6 +18,16 @@ import { relayedResponseHeaders, upstreamHeaderRecord } from "./upstream-headers
 
 const ERROR_BODY_LIMIT = 64 * 1024;
 
+const shuttingDown = () =>
+  new GatewayError(503, "server_shutting_down", "the gateway is shutting down; send the request again");
+/** An attempt the host's stop ended: says nothing about the account. */
+const SHUTTING_DOWN = {
+  kind: "retry",
+  status: 503,
+  code: "server_shutting_down",
+  healthNeutral: true,
+} as const;
+
 export interface ResponsesRequest {
   key: Credential;
   pool: Pool;
@@ -141,6 +151,11 @@ export async function relayResponses(gw: Gateway, req: ResponsesRequest): Promis
   }
 
   const lastAccount = tries.lastAccount;
+  if (ctx.stopping.stopped) {
+    const error = shuttingDown();
+    log(lastAccount, tries.attempts, { status: error.status, errorCode: error.code });
+    return error.toResponse();
+  }
   if (req.signal.aborted) {
     log(lastAccount, tries.attempts, { status: 499, errorCode: "client_closed" });
     return new GatewayError(499, "client_closed", "client closed the request").toResponse();
@@ -191,6 +206,13 @@ async function tryAccount(gw: Gateway, req: ResponsesRequest, account: Account):
       const abort = new AbortController();
       const onClientGone = () => abort.abort();
       signal.addEventListener("abort", onClientGone, { once: true });
+      // The host stopping for good before this attempt reached the client ends it too; the client
+      // then gets a 503 rather than a cut connection (a committed stream ends through the relay).
+      const stopListening = ctx.stopping.onStop(onClientGone);
+      const release = () => {
+        signal.removeEventListener("abort", onClientGone);
+        stopListening();
+      };
       const headersTimer = setTimeout(() => abort.abort(), ctx.config.upstreamHeadersTimeoutMs);
       let response: Response;
       try {
@@ -205,8 +227,8 @@ async function tryAccount(gw: Gateway, req: ResponsesRequest, account: Account):
           signal: abort.signal,
         });
       } catch {
-        signal.removeEventListener("abort", onClientGone);
-        return transportFailure(signal);
+        release();
+        return ctx.stopping.stopped ? SHUTTING_DOWN : transportFailure(signal);
       } finally {
         clearTimeout(headersTimer);
       }
@@ -224,8 +246,12 @@ async function tryAccount(gw: Gateway, req: ResponsesRequest, account: Account):
           usageLimited: false,
         }));
         if (peek.kind === "retry") {
-          signal.removeEventListener("abort", onClientGone);
+          release();
           abort.abort();
+          if (ctx.stopping.stopped) {
+            await reader.cancel().catch(() => undefined);
+            return SHUTTING_DOWN;
+          }
           await reader.cancel().catch(() => undefined);
           if (peek.usageLimited) {
             gw.quota.exhausted(
@@ -236,9 +262,10 @@ async function tryAccount(gw: Gateway, req: ResponsesRequest, account: Account):
           }
           return { kind: "retry", status: 502, code: peek.code, usageLimited: peek.usageLimited };
         }
+        stopListening();
         return { kind: "stream", response, reader, abort, prefix: peek.prefix, pending: peek.pending };
       }
-      signal.removeEventListener("abort", onClientGone);
+      release();
       if (response.status === 401 && !lastTry) {
         await response.body?.cancel().catch(() => undefined);
         return UNAUTHORIZED;
