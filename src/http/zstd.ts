@@ -48,21 +48,25 @@ const native = nativeDecompress && promisify(nativeDecompress);
 /** Decodes `raw` (one or more zstd and skippable frames) to at most `max` bytes, or throws a 400/413. */
 export async function decodeZstd(raw: Uint8Array, max: number): Promise<Uint8Array<ArrayBuffer>> {
   const frames = scanFrames(raw, max);
-  if (native) {
-    try {
-      return (await native(raw, { maxOutputLength: max })) as Uint8Array<ArrayBuffer>;
-    } catch (error) {
-      if (error instanceof RangeError)
-        throw tooLarge(`request body is larger than ${max} bytes when decoded`);
-      throw corrupt((error as Error).message);
-    }
-  }
   const parts: Uint8Array[] = [];
   let size = 0;
   for (const frame of frames) {
     if (frame.skippable) continue;
     const bytes = raw.subarray(frame.start, frame.end);
     let part: Uint8Array;
+    if (native) {
+      // Frame by frame: Node's decoder stops after the first frame of a body and drops the rest.
+      try {
+        part = (await native(bytes, { maxOutputLength: Math.max(1, max - size) })) as Uint8Array;
+      } catch (error) {
+        if (error instanceof RangeError)
+          throw tooLarge(`request body is larger than ${max} bytes when decoded`);
+        throw corrupt((error as Error).message);
+      }
+      size += part.byteLength;
+      parts.push(part);
+      continue;
+    }
     try {
       // In one go, fzstd decodes straight into a buffer of the declared size (its window).
       part = frame.streamed ? await decodeStreamed(bytes, frame, max - size) : decompress(bytes);
