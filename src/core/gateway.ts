@@ -1,5 +1,6 @@
 // The runtime services one host process shares across requests.
 import type { Admission } from "./access/admission.ts";
+import { AuthThrottle } from "./access/auth-throttle.ts";
 import { SettingsService } from "./access/settings.ts";
 import { QuotaRecorder } from "./accounts/quota-recorder.ts";
 import { TokenManager } from "./accounts/token-manager.ts";
@@ -24,6 +25,8 @@ export interface Gateway {
   usage: PoolUsage;
   /** Gateway-wide switches (the instance MCP gate), cached 5 s. */
   settings: SettingsService;
+  /** Failed-authentication allowances per client and per credential (per process, like the caches). */
+  throttle: AuthThrottle;
   /**
    * Per-route-class bulkheads, when the host sets them (the local host does; on AWS one instance serves
    * one request and reserved concurrency plays this role).
@@ -46,5 +49,6 @@ export function createGateway(ctx: CoreContext): Gateway {
     models: new ModelCatalog(ctx),
     usage: new PoolUsage(),
     settings: new SettingsService(ctx),
+    throttle: new AuthThrottle(ctx.clock),
   };
 }

@@ -145,21 +145,9 @@ function clientKey(client: string | undefined): string {
     .join(":")}::/64`;
 }
 
-const throttles = new WeakMap<Gateway, AuthThrottle>();
-
-/** The gateway's one throttle (per process, like its caches). */
-export function authThrottle(gw: Gateway): AuthThrottle {
-  let throttle = throttles.get(gw);
-  if (!throttle) {
-    throttle = new AuthThrottle(gw.ctx.clock);
-    throttles.set(gw, throttle);
-  }
-  return throttle;
-}
-
-/** Replaces the gateway's limits (hosts and tests that need other numbers). */
+/** Tests: other allowances for this gateway's throttle (it starts afresh). */
 export function setAuthThrottleLimits(gw: Gateway, limits: AuthThrottleLimits): void {
-  throttles.set(gw, new AuthThrottle(gw.ctx.clock, limits));
+  gw.throttle = new AuthThrottle(gw.ctx.clock, limits);
 }
 
 export function tooManyAuthFailures(waitSeconds: number): GatewayError {

@@ -1,6 +1,6 @@
 // Pool API key authentication shared by every runtime surface (the Hono middleware and the
 // WebSocket upgrade, which runs before Hono): OpenAI-shaped 401s that say what to do.
-import { authThrottle, credentialBucket, tooManyAuthFailures } from "../access/auth-throttle.ts";
+import { credentialBucket, tooManyAuthFailures } from "../access/auth-throttle.ts";
 import { GatewayError } from "../errors.ts";
 import type { Gateway } from "../gateway.ts";
 import type { Credential, Pool } from "../model.ts";
@@ -54,7 +54,7 @@ export async function authenticatePoolKey(
   // Always checked, whatever the client's failures: a key that verifies is never refused by the throttle.
   const key = await gw.credentials.verify("pool_key", raw, { deferTouch: options.deferTouch });
   if (!key) {
-    const wait = authThrottle(gw).failed(client, credentialBucket(raw));
+    const wait = gw.throttle.failed(client, credentialBucket(raw));
     if (wait > 0) throw tooManyAuthFailures(wait);
     throw new GatewayError(
       401,

@@ -5,7 +5,7 @@
 // rotating, revoking or deleting the key, turning its dashboard access off, disabling the Pool or
 // moving the key ends the session at once on every instance (docs/observatory.md).
 import { randomBytes } from "node:crypto";
-import { authThrottle, credentialBucket } from "../access/auth-throttle.ts";
+import { credentialBucket } from "../access/auth-throttle.ts";
 import { recordAudit } from "../audit.ts";
 import type { Gateway } from "../gateway.ts";
 import type { Credential, ObservatorySession, Pool } from "../model.ts";
@@ -49,7 +49,7 @@ export async function observatorySignIn(
   client: string | undefined,
 ): Promise<SignInResult> {
   const { ctx } = gw;
-  const throttle = authThrottle(gw);
+  const throttle = gw.throttle;
   // As for every credential, the key is always checked; only a failure spends the client's allowance.
   const parsed = parseCredential(raw);
   // Uncached: a key paused a moment ago on another instance must not open a session here.

@@ -2,7 +2,7 @@
 // POOLER_ADMIN_TOKEN); the AWS host can plug IAM in front instead.
 import { createHash, timingSafeEqual } from "node:crypto";
 import { createMiddleware } from "hono/factory";
-import { authThrottle, ENV_ADMIN_TOKEN, tooManyAuthFailures } from "../../core/access/auth-throttle.ts";
+import { ENV_ADMIN_TOKEN, tooManyAuthFailures } from "../../core/access/auth-throttle.ts";
 import { type AdminAuthenticator, credentialScope, OWNER_SCOPE } from "../../core/access/scope.ts";
 import { GatewayError } from "../../core/errors.ts";
 import type { Gateway } from "../../core/gateway.ts";
@@ -20,7 +20,7 @@ export function bearerAdminAuthenticator(gw: Gateway, envToken?: string): AdminA
     // The environment token has no id to limit guesses by: an address past its guesses at it is
     // not compared with it until they refill (auth-throttle.ts). Both sides are hashed first, so
     // the compare takes the same time whatever was sent.
-    if (envDigest && authThrottle(gw).envTokenWait(client) === 0) {
+    if (envDigest && gw.throttle.envTokenWait(client) === 0) {
       const digest = createHash("sha256").update(raw).digest();
       if (timingSafeEqual(digest, envDigest)) return { actor: "admin:env", scope: OWNER_SCOPE };
     }
@@ -41,7 +41,7 @@ export function adminAuth(authenticate: AdminAuthenticator, gw?: Gateway) {
     const identity = await authenticate(c.req.raw, client);
     if (!identity) {
       const presented = bearerToken(c.req.header("authorization"));
-      const wait = presented && gw ? authThrottle(gw).failed(client, adminTokenBucket(presented)) : 0;
+      const wait = presented && gw ? gw.throttle.failed(client, adminTokenBucket(presented)) : 0;
       if (wait > 0) throw tooManyAuthFailures(wait);
       throw new GatewayError(
         401,

@@ -2,7 +2,7 @@
 // transport per request, JSON answers, no sessions, no SSE). Only MCP tokens (mcp-cxp-…) get in; every
 // refusal is a JSON-RPC error body so MCP clients can show it.
 import { Hono } from "hono";
-import { authThrottle, credentialBucket } from "../../core/access/auth-throttle.ts";
+import { credentialBucket } from "../../core/access/auth-throttle.ts";
 import { credentialScope } from "../../core/access/scope.ts";
 import { GatewayError } from "../../core/errors.ts";
 import type { Gateway } from "../../core/gateway.ts";
@@ -77,7 +77,7 @@ async function authenticate(
   // Always checked: a token that verifies is never refused by the failed-auth throttle.
   const token = await gw.credentials.verify("mcp_token", raw);
   if (!token) {
-    const wait = authThrottle(gw).failed(client, credentialBucket(raw));
+    const wait = gw.throttle.failed(client, credentialBucket(raw));
     if (wait > 0) {
       return {
         refusal: rpcError(

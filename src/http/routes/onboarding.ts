@@ -5,7 +5,7 @@
 import { type Context, Hono } from "hono";
 import { CONSOLE_HEADERS } from "../../console/headers.ts";
 import { type InvitePageState, invitePage } from "../../console/invite-page.ts";
-import { authThrottle, tooManyAuthFailures } from "../../core/access/auth-throttle.ts";
+import { tooManyAuthFailures } from "../../core/access/auth-throttle.ts";
 import { maskEmail } from "../../core/accounts/auth-json.ts";
 import { INVITE_PATH, inviteProgress, inviteTokenId, startInviteLogin } from "../../core/accounts/invites.ts";
 import { GatewayError } from "../../core/errors.ts";
@@ -17,7 +17,6 @@ const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z")
 
 export function onboardingRoutes(gw: Gateway) {
   const { ctx } = gw;
-  const throttle = authThrottle(gw);
 
   async function render(
     c: Context<AppEnv>,
@@ -40,7 +39,7 @@ export function onboardingRoutes(gw: Gateway) {
     } catch (error) {
       if (!(error instanceof GatewayError)) throw error;
       if (error.code === "invite_not_found") {
-        const wait = throttle.failed(client, inviteTokenId(token));
+        const wait = gw.throttle.failed(client, inviteTokenId(token));
         if (wait > 0) return render(c, { state: "error", message: tooManyAuthFailures(wait).message }, 429);
       }
       const status = [404, 410, 429].includes(error.status) ? (error.status as 404 | 410 | 429) : 500;
