@@ -14,7 +14,7 @@ import {
   websocketRoutesHandler,
   websocketWorkerHandler,
 } from "../adapters/lambda/websocket-handler.ts";
-import { API_GATEWAY_LIMITS } from "../core/relay/websocket-connections.ts";
+import { API_GATEWAY_LIMITS } from "../core/relay/websocket/connections.ts";
 import type { AwsHost } from "./aws-host.ts";
 
 function shared(host: AwsHost, env: NodeJS.ProcessEnv): WebSocketHandlerOptions & { region: string } {

@@ -5,7 +5,7 @@
 import { createHash, createHmac } from "node:crypto";
 import { SignatureV4 } from "@smithy/signature-v4";
 import type { AwsCredentialIdentity, Checksum, SourceData } from "@smithy/types";
-import type { TurnDispatcher, TurnJob } from "../../core/relay/websocket-connections.ts";
+import type { TurnDispatcher, TurnJob } from "../../core/relay/websocket/connections.ts";
 
 export interface LambdaInvokerOptions {
   functionName: string;

@@ -8,7 +8,7 @@ import {
   PayloadTooLargeException,
   PostToConnectionCommand,
 } from "@aws-sdk/client-apigatewaymanagementapi";
-import type { ConnectionSender, PostOutcome } from "../../core/relay/websocket-connections.ts";
+import type { ConnectionSender, PostOutcome } from "../../core/relay/websocket/connections.ts";
 
 /**
  * The stage's management endpoint. Built from the API id (not the event's domain name) so it also

@@ -9,7 +9,7 @@ import {
 import type {
   WebSocketConnection,
   WebSocketConnectionRepository,
-} from "../../core/relay/websocket-connections.ts";
+} from "../../core/relay/websocket/connections.ts";
 import { fromItem } from "./items.ts";
 
 // Open connections of the WebSocket API: metadata only (key id, Pool, relayed handshake headers,

@@ -1,6 +1,6 @@
 // API Gateway WebSocket API events ($connect, $default, $disconnect) and the worker's asynchronous
-// invocations, mapped onto the transport-free core (src/core/relay/websocket-routes.ts and
-// websocket-turn.ts). Background work (request logs) is awaited before each invocation returns.
+// invocations, mapped onto the transport-free core (src/core/relay/websocket/routes.ts and
+// relay/websocket/turn.ts). Background work (request logs) is awaited before each invocation returns.
 import type { Logger } from "../../core/context.ts";
 import type { Gateway } from "../../core/gateway.ts";
 import { requestId } from "../../core/ids.ts";
@@ -10,9 +10,9 @@ import type {
   TurnJob,
   WebSocketApiLimits,
   WebSocketConnectionRepository,
-} from "../../core/relay/websocket-connections.ts";
-import { acceptConnection, dropConnection, receiveMessage } from "../../core/relay/websocket-routes.ts";
-import { runTurn } from "../../core/relay/websocket-turn.ts";
+} from "../../core/relay/websocket/connections.ts";
+import { acceptConnection, dropConnection, receiveMessage } from "../../core/relay/websocket/routes.ts";
+import { runTurn } from "../../core/relay/websocket/turn.ts";
 import type { LambdaContext } from "./lambda-runtime.ts";
 
 export interface WebSocketEvent {

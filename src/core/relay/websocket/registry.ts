@@ -2,9 +2,9 @@
 // here closes its sockets at once with 1008. Other instances are not told; their sessions check the
 // key on every turn through the credential cache, so there it takes effect within that cache's TTL
 // (a few seconds) at the next turn.
-import type { CredentialService } from "../keys/credentials.ts";
-import type { Credential } from "../model.ts";
-import type { WebSocketSession } from "./websocket-session.ts";
+import type { CredentialService } from "../../keys/credentials.ts";
+import type { Credential } from "../../model.ts";
+import type { WebSocketSession } from "./session.ts";
 
 export class WebSocketRegistry {
   readonly #byKey = new Map<string, Set<WebSocketSession>>();

@@ -7,14 +7,14 @@
 // warm-up, a `previous_response_id` the gateway cannot serve) and otherwise handed to a worker, so
 // no turn depends on how long the front waits for one call. Nothing of the conversation is stored.
 import { randomBytes } from "node:crypto";
-import { badRequest, GatewayError } from "../errors.ts";
-import type { Gateway } from "../gateway.ts";
-import { authenticatePoolKey } from "../keys/key-auth.ts";
-import { enforceKeyPolicy, MODEL_ID } from "../keys/key-policy.ts";
-import type { Credential } from "../model.ts";
-import { requestLogger } from "../request-log.ts";
-import { SESSION_HEADERS } from "./responses.ts";
-import { FORWARDED_CLIENT_HEADERS } from "./upstream-headers.ts";
+import { badRequest, GatewayError } from "../../errors.ts";
+import type { Gateway } from "../../gateway.ts";
+import { authenticatePoolKey } from "../../keys/key-auth.ts";
+import { enforceKeyPolicy, MODEL_ID } from "../../keys/key-policy.ts";
+import type { Credential } from "../../model.ts";
+import { requestLogger } from "../../request-log.ts";
+import { SESSION_HEADERS } from "../responses.ts";
+import { FORWARDED_CLIENT_HEADERS } from "../upstream-headers.ts";
 import {
   type ConnectionSender,
   keyFingerprint,
@@ -22,13 +22,8 @@ import {
   type WebSocketApiLimits,
   type WebSocketConnection,
   type WebSocketConnectionRepository,
-} from "./websocket-connections.ts";
-import {
-  type Frame,
-  gatewayErrorFrame,
-  parseFrame,
-  previousResponseNotFoundFrame,
-} from "./websocket-protocol.ts";
+} from "./connections.ts";
+import { type Frame, gatewayErrorFrame, parseFrame, previousResponseNotFoundFrame } from "./protocol.ts";
 
 /** The request-log route of turns over the WebSocket API (it has no paths of its own). */
 export const WEBSOCKET_API_ROUTE = "/v1/responses";

@@ -1,21 +1,21 @@
-// The worker side of the push-style Responses WebSocket (websocket-routes.ts): one `response.create`
+// The worker side of the push-style Responses WebSocket (routes.ts): one `response.create`
 // becomes one upstream HTTP SSE turn through the same relay as POST (accounts, failover, quota,
 // request log), and each upstream event is posted back to the client as one message, in order,
 // for as long as the turn takes. A client that left (the front answers "gone") cancels the relay,
 // which aborts the upstream call.
 import { createParser } from "eventsource-parser";
-import { GatewayError } from "../errors.ts";
-import type { Gateway } from "../gateway.ts";
-import { anchorsFrom, relayResponses } from "./responses.ts";
+import { GatewayError } from "../../errors.ts";
+import type { Gateway } from "../../gateway.ts";
+import { anchorsFrom, relayResponses } from "../responses.ts";
 import type {
   ConnectionSender,
   PostOutcome,
   TurnJob,
   WebSocketApiLimits,
   WebSocketConnectionRepository,
-} from "./websocket-connections.ts";
-import { type Frame, gatewayErrorFrame, parseFrame, responseAsErrorFrame } from "./websocket-protocol.ts";
-import { WEBSOCKET_API_ROUTE } from "./websocket-routes.ts";
+} from "./connections.ts";
+import { type Frame, gatewayErrorFrame, parseFrame, responseAsErrorFrame } from "./protocol.ts";
+import { WEBSOCKET_API_ROUTE } from "./routes.ts";
 
 export interface TurnWorker {
   gw: Gateway;

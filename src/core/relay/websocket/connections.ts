@@ -4,7 +4,7 @@
 // turn is handed to a worker that may run far longer than the front waits for one call.
 // Metadata only: a connection item never holds a frame, a prompt or the Pool key.
 import { createHash } from "node:crypto";
-import type { Credential } from "../model.ts";
+import type { Credential } from "../../model.ts";
 
 export interface WebSocketConnection {
   connectionId: string;

@@ -7,21 +7,21 @@
 // the client resends the full history (on a fresh socket) and nothing is silently lost.
 // Transport-free: the host supplies the sockets (FrameSocket) and the upstream dialer.
 
-import { FIREWALL_DENIED_MESSAGE } from "../access/firewall.ts";
-import { usageLimitFrom } from "../accounts/quota.ts";
-import { GatewayError } from "../errors.ts";
-import type { Gateway } from "../gateway.ts";
-import type { PoolKeyAuth } from "../keys/key-auth.ts";
-import { enforceKeyPolicy, MODEL_ID } from "../keys/key-policy.ts";
-import type { Account, TokenUsage } from "../model.ts";
-import { requestLogger } from "../request-log.ts";
-import type { RoutePlan } from "../routing/router.ts";
-import { Attempts, recordServed, transportFailure, UNAUTHORIZED, withAccessToken } from "./attempts.ts";
-import type { Retry } from "./failover-ledger.ts";
-import { type Attempt, anchorsFrom, classifyError } from "./responses.ts";
-import { PRE_CONTENT, RETRYABLE_FIRST_EVENT_CODES } from "./sse-peek.ts";
-import { usageFrom } from "./sse-relay.ts";
-import { relayedResponseHeaders } from "./upstream-headers.ts";
+import { FIREWALL_DENIED_MESSAGE } from "../../access/firewall.ts";
+import { usageLimitFrom } from "../../accounts/quota.ts";
+import { GatewayError } from "../../errors.ts";
+import type { Gateway } from "../../gateway.ts";
+import type { PoolKeyAuth } from "../../keys/key-auth.ts";
+import { enforceKeyPolicy, MODEL_ID } from "../../keys/key-policy.ts";
+import type { Account, TokenUsage } from "../../model.ts";
+import { requestLogger } from "../../request-log.ts";
+import type { RoutePlan } from "../../routing/router.ts";
+import { Attempts, recordServed, transportFailure, UNAUTHORIZED, withAccessToken } from "../attempts.ts";
+import type { Retry } from "../failover-ledger.ts";
+import { type Attempt, anchorsFrom, classifyError } from "../responses.ts";
+import { PRE_CONTENT, RETRYABLE_FIRST_EVENT_CODES } from "../sse-peek.ts";
+import { usageFrom } from "../sse-relay.ts";
+import { relayedResponseHeaders } from "../upstream-headers.ts";
 import {
   eventErrorCode,
   type Frame,
@@ -34,7 +34,7 @@ import {
   websocketUpstreamHeaders,
   wrappedErrorAsResponse,
   wrappedErrorFrame,
-} from "./websocket-protocol.ts";
+} from "./protocol.ts";
 
 /** What the session is told about one side of the relay. */
 export interface FrameHandlers {

@@ -2,10 +2,10 @@
 // requires, client `response.create` frames, and the wrapped error frame
 // `{"type":"error","status_code":…,"error":{…},"headers":{…}}` that Codex treats exactly like an HTTP
 // error with that status and those headers.
-import type { GatewayError } from "../errors.ts";
-import { MODEL_ID } from "../keys/key-policy.ts";
-import type { Account } from "../model.ts";
-import { relayedResponseHeaders, upstreamHeaders } from "./upstream-headers.ts";
+import type { GatewayError } from "../../errors.ts";
+import { MODEL_ID } from "../../keys/key-policy.ts";
+import type { Account } from "../../model.ts";
+import { relayedResponseHeaders, upstreamHeaders } from "../upstream-headers.ts";
 
 export const WEBSOCKET_BETA = "responses_websockets=2026-02-06";
 
