@@ -51,9 +51,9 @@ export function sseEvent(type: string, data: unknown): Uint8Array {
   return encoder.encode(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
 }
 
-/** Codex treats `response.failed` as terminal (a bare `error` event would be ignored and retried). */
-export function failedEvent(code: string, message: string, responseId?: string): Uint8Array {
-  return sseEvent("response.failed", {
+/** A terminal `response.failed` event's data, for the SSE relay and the WebSocket worker alike. */
+export function failedResponse(code: string, message: string, responseId?: string) {
+  return {
     type: "response.failed",
     response: {
       id: responseId ?? "resp_failed",
@@ -62,7 +62,12 @@ export function failedEvent(code: string, message: string, responseId?: string):
       output: [],
       error: { code, message },
     },
-  });
+  };
+}
+
+/** Codex treats `response.failed` as terminal (a bare `error` event would be ignored and retried). */
+export function failedEvent(code: string, message: string, responseId?: string): Uint8Array {
+  return sseEvent("response.failed", failedResponse(code, message, responseId));
 }
 
 export function relaySse(reader: ChunkReader, options: RelayOptions): ChunkSource {

@@ -7,6 +7,7 @@ import { createParser } from "eventsource-parser";
 import { GatewayError } from "../../errors.ts";
 import type { Gateway } from "../../gateway.ts";
 import { anchorsFrom, relayResponses } from "../responses.ts";
+import { failedResponse } from "../sse-relay.ts";
 import type {
   ConnectionSender,
   PostOutcome,
@@ -200,14 +201,5 @@ function slimmed(event: Frame): string | undefined {
 }
 
 function failedFrame(code: string, message: string, responseId?: string): string {
-  return JSON.stringify({
-    type: "response.failed",
-    response: {
-      id: responseId ?? "resp_failed",
-      object: "response",
-      status: "failed",
-      output: [],
-      error: { code, message },
-    },
-  });
+  return JSON.stringify(failedResponse(code, message, responseId));
 }
