@@ -29,9 +29,14 @@ class NodeRequestIo implements RequestIo {
     return { headers: this.request.headers, body: arrivedBody(this.incoming) ?? this.incoming };
   }
 
+  #signal?: AbortSignal;
+
+  /** One per request: admission and the relay both ask for it (one controller, one 'close' listener). */
   signal(): AbortSignal {
+    if (this.#signal) return this.#signal;
     const { incoming, outgoing } = this;
     const controller = new AbortController();
+    this.#signal = controller.signal;
     // The same rule @hono/node-server applies to its own Request's signal.
     outgoing.once("close", () => {
       if (incoming.errored) controller.abort(incoming.errored.toString());
