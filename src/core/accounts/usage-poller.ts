@@ -2,7 +2,6 @@
 // evidence. One function so any scheduler (a local timer, an EventBridge rule) can call it.
 import type { Gateway } from "../gateway.ts";
 import type { Account } from "../model.ts";
-import { getJsonAs } from "../support/upstream-call.ts";
 import { quotaFromUsageBody } from "./quota.ts";
 
 export interface PollResult {
@@ -39,6 +38,6 @@ export async function pollAccountUsage(
 }
 
 async function pollOne(gw: Gateway, account: Account): Promise<void> {
-  const { body } = await getJsonAs(gw, account, "/wham/usage");
+  const { body } = await gw.upstreamJson.asAccount(account, "/wham/usage");
   gw.quota.record(account, quotaFromUsageBody(body, gw.ctx.clock.now()));
 }

@@ -10,8 +10,9 @@ import type { Account, Credential, Pool, TokenUsage } from "../model.ts";
 import { requestLogger } from "../request-log.ts";
 import type { Anchors, RoutePlan } from "../routing/router.ts";
 import { decodeText, readPrefix } from "../support/bounded-read.ts";
-import { Attempts, recordServed, transportFailure, UNAUTHORIZED, withAccessToken } from "./attempts.ts";
+import { transportFailure, UNAUTHORIZED } from "./attempts.ts";
 import { bodyReader, type ChunkReader, sourcedResponse } from "./chunk-source.ts";
+import type { Retry } from "./failover-ledger.ts";
 import { peekFirstEvent } from "./sse-peek.ts";
 import { relaySse, type StreamSummary } from "./sse-relay.ts";
 import { relayedResponseHeaders, upstreamHeaderRecord } from "./upstream-headers.ts";
@@ -56,19 +57,7 @@ export type Attempt =
       pending?: Promise<ReadableStreamReadResult<Uint8Array>>;
     }
   | { kind: "final"; response: Response; errorCode?: string }
-  | {
-      kind: "retry";
-      status: number;
-      code: string;
-      /** A real upstream error answer worth relaying if nothing better turns up. */
-      relay?: Response;
-      usageLimited?: boolean;
-      /** The upstream's quota headers from a usage-limit answer. */
-      quotaHeaders?: Headers;
-      healthNeutral?: boolean;
-      /** The gateway's own error behind it (a token that could not be had), for callers that throw. */
-      error?: GatewayError;
-    };
+  | Retry;
 
 interface LogFields {
   status: number;
@@ -135,7 +124,7 @@ export async function relayResponses(gw: Gateway, req: ResponsesRequest): Promis
     throw error;
   }
 
-  const tries = new Attempts(gw, req.pool.name, model, plan);
+  const tries = gw.attempts.begin(req.pool.name, model, plan);
   const served = await tries.firstServed(req.signal, (account) => tryAccount(gw, req, account));
   if (served) {
     const { account, result: attempt } = served;
@@ -180,7 +169,7 @@ function settle(
   const { router } = gw;
   const work: Promise<unknown>[] = [];
   if (summary.outcome === "completed" || summary.outcome === "incomplete") {
-    work.push(recordServed(gw, { name: pool, strategy }, account, model));
+    work.push(gw.attempts.served({ name: pool, strategy }, account, model));
     if (summary.responseId) work.push(router.remember(pool, "response", summary.responseId, account.id));
     if (anchors.sessionKey) work.push(router.remember(pool, "session", anchors.sessionKey, account.id));
     if (anchors.promptCacheKey)
@@ -199,8 +188,7 @@ async function tryAccount(gw: Gateway, req: ResponsesRequest, account: Account):
   const { ctx } = gw;
   // Closures here stay reachable from the client's signal while the stream is open: not `req`.
   const { signal } = req;
-  return withAccessToken(
-    gw,
+  return gw.attempts.withAccessToken(
     account,
     async (accessToken, lastTry): Promise<Attempt | typeof UNAUTHORIZED> => {
       const abort = new AbortController();

@@ -11,14 +11,7 @@ import type { Account, Credential, Pool, TokenUsage } from "../model.ts";
 import { requestLogger } from "../request-log.ts";
 import { type Anchors, usageLimitError } from "../routing/router.ts";
 import { decodeText, readAll } from "../support/bounded-read.ts";
-import {
-  Attempts,
-  isRetry,
-  recordServed,
-  transportFailure,
-  UNAUTHORIZED,
-  withAccessToken,
-} from "./attempts.ts";
+import { isRetry, transportFailure, UNAUTHORIZED } from "./attempts.ts";
 import { allRecovering, type Retry } from "./failover-ledger.ts";
 import { upstreamHeaders } from "./upstream-headers.ts";
 
@@ -71,7 +64,7 @@ export async function callPool(gw: Gateway, call: UnaryCall): Promise<UnaryResul
     anchors: call.anchors ?? {},
     requestId: call.requestId,
   });
-  const tries = new Attempts(gw, call.pool.name, model, {
+  const tries = gw.attempts.begin(call.pool.name, model, {
     candidates: call.failover === false ? plan.candidates.slice(0, 1) : plan.candidates,
     halfOpen: plan.halfOpen,
   });
@@ -93,9 +86,9 @@ export async function callPool(gw: Gateway, call: UnaryCall): Promise<UnaryResul
     result.attempts = tries.attempts;
     if (result.status >= 200 && result.status < 300) {
       gw.ctx.background(
-        recordServed(gw, call.pool, account, model).catch((error) =>
-          gw.ctx.logger.warn("routing state write failed", { error: String(error) }),
-        ),
+        gw.attempts
+          .served(call.pool, account, model)
+          .catch((error) => gw.ctx.logger.warn("routing state write failed", { error: String(error) })),
       );
     }
     return result;
@@ -120,7 +113,7 @@ const retryable = (status: number) => status === 429 || status >= 500 || status 
 /** One account: its token, the request, one refresh-and-retry on 401; transport failures are retries. */
 async function callAccount(gw: Gateway, account: Account, call: UnaryCall): Promise<UnaryResult | Retry> {
   const { ctx } = gw;
-  return withAccessToken(gw, account, async (accessToken, lastTry) => {
+  return gw.attempts.withAccessToken(account, async (accessToken, lastTry) => {
     const timeout = AbortSignal.timeout(ctx.config.upstreamHeadersTimeoutMs);
     let response: Response;
     try {
