@@ -130,7 +130,7 @@ export async function startLocalGateway(
           polling ??= refreshDueAccounts(gateway)
             .then(() => pollAccountUsage(gateway))
             // Rules are evaluated when due (POOLER_ALERT_EVALUATE_SECONDS); pending deliveries every tick.
-            .then(() => evaluateAlerts(gateway, { intervalMs: config.alertEvaluateSeconds * 1000 }))
+            .then(() => evaluateAlerts(gateway.ctx, { intervalMs: config.alertEvaluateSeconds * 1000 }))
             .catch((error) => ctx.logger.warn("usage poll failed", { error: (error as Error).name }))
             .finally(() => {
               polling = undefined;

@@ -9,8 +9,11 @@ export interface PollResult {
   failed: number;
 }
 
+/** What the poll uses: the accounts (ctx.store), their JSON reads, quota evidence, the account cache. */
+type PollDeps = Pick<Gateway, "ctx" | "directory" | "quota" | "upstreamJson">;
+
 export async function pollAccountUsage(
-  gw: Gateway,
+  gw: PollDeps,
   options: { concurrency?: number } = {},
 ): Promise<PollResult> {
   const { ctx } = gw;
@@ -37,7 +40,7 @@ export async function pollAccountUsage(
   return result;
 }
 
-async function pollOne(gw: Gateway, account: Account): Promise<void> {
+async function pollOne(gw: PollDeps, account: Account): Promise<void> {
   const { body } = await gw.upstreamJson.asAccount(account, "/wham/usage");
   gw.quota.record(account, quotaFromUsageBody(body, gw.ctx.clock.now()));
 }

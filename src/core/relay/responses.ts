@@ -91,7 +91,10 @@ export function anchorsFrom(headers: ClientHeaders, body: Record<string, unknown
   };
 }
 
-export async function relayResponses(gw: Gateway, req: ResponsesRequest): Promise<Response> {
+/** What the SSE relay uses: the router, the attempt loop, quota evidence, the catalog's etag, ctx. */
+export type RelayDeps = Pick<Gateway, "ctx" | "router" | "attempts" | "quota" | "models">;
+
+export async function relayResponses(gw: RelayDeps, req: ResponsesRequest): Promise<Response> {
   const { ctx } = gw;
   const model = req.model ?? "default";
   // The closures below outlive the request handler for as long as the stream is open (minutes), so
@@ -159,7 +162,7 @@ export async function relayResponses(gw: Gateway, req: ResponsesRequest): Promis
 
 /** After the stream: routing health, continuity pins. Best effort, off the client's path. */
 function settle(
-  gw: Gateway,
+  gw: RelayDeps,
   { name: pool, strategy }: Pool,
   anchors: Anchors,
   account: Account,
@@ -184,7 +187,7 @@ function settle(
   );
 }
 
-async function tryAccount(gw: Gateway, req: ResponsesRequest, account: Account): Promise<Attempt> {
+async function tryAccount(gw: RelayDeps, req: ResponsesRequest, account: Account): Promise<Attempt> {
   const { ctx } = gw;
   // Closures here stay reachable from the client's signal while the stream is open: not `req`.
   const { signal } = req;
@@ -265,7 +268,7 @@ async function tryAccount(gw: Gateway, req: ResponsesRequest, account: Account):
 
 /** Sorts an upstream error answer: another account may serve it (retry), or it fails everywhere (final). */
 export async function classifyError(
-  gw: Gateway,
+  gw: RelayDeps,
   account: Account,
   response: Response,
   model?: string,
@@ -343,7 +346,7 @@ function modelUnavailable(status: number, code: string, body: unknown): boolean 
 }
 
 function streamToClient(
-  gw: Gateway,
+  gw: RelayDeps,
   req: ResponsesRequest,
   account: Account,
   attempt: Extract<Attempt, { kind: "stream" }>,
