@@ -9,8 +9,10 @@ import { CredentialService } from "./keys/credentials.ts";
 import { ModelCatalog } from "./pools/models-catalog.ts";
 import { PoolDirectory } from "./pools/pool-directory.ts";
 import { PoolUsage } from "./pools/pool-usage.ts";
+import { AttemptLoop } from "./relay/attempts.ts";
 import { AccountDirectory } from "./routing/account-directory.ts";
 import { Router } from "./routing/router.ts";
+import { UpstreamJson } from "./support/upstream-call.ts";
 
 export interface Gateway {
   ctx: CoreContext;
@@ -20,13 +22,17 @@ export interface Gateway {
   directory: AccountDirectory;
   router: Router;
   quota: QuotaRecorder;
+  /** The one attempt loop (candidates, probe, token with one refresh, ledger, settle). */
+  attempts: AttemptLoop;
+  /** JSON GETs through a Pool's accounts (catalog, usage, the usage poller). */
+  upstreamJson: UpstreamJson;
   models: ModelCatalog;
   /** `/wham/usage` aggregated per Pool (each account's answer cached a minute). */
   usage: PoolUsage;
   /** Gateway-wide switches (the instance MCP gate), cached 5 s. */
   settings: SettingsService;
   /** Failed-authentication allowances per client and per credential (per process, like the caches). */
-  throttle: AuthThrottle;
+  readonly throttle: AuthThrottle;
   /**
    * Per-route-class bulkheads, when the host sets them (the local host does; on AWS one instance serves
    * one request and reserved concurrency plays this role).
@@ -38,16 +44,21 @@ export function createGateway(ctx: CoreContext): Gateway {
   const directory = new AccountDirectory(ctx);
   const tokens = new TokenManager(ctx);
   const quota = new QuotaRecorder(ctx, directory);
+  const router = new Router(ctx, directory);
+  const attempts = new AttemptLoop({ ctx, tokens, directory, router, quota });
+  const upstreamJson = new UpstreamJson({ ctx, directory, quota, attempts });
   return {
     ctx,
     credentials: new CredentialService(ctx),
     pools: new PoolDirectory(ctx),
     tokens,
     directory,
-    router: new Router(ctx, directory),
+    router,
     quota,
-    models: new ModelCatalog(ctx),
-    usage: new PoolUsage(),
+    attempts,
+    upstreamJson,
+    models: new ModelCatalog(ctx, upstreamJson),
+    usage: new PoolUsage({ clock: ctx.clock, directory, upstream: upstreamJson }),
     settings: new SettingsService(ctx),
     throttle: new AuthThrottle(ctx.clock),
   };

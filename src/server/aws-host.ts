@@ -15,6 +15,7 @@ import { webhookSender } from "../core/alerts/delivery.ts";
 import { buildCoreContext, type CoreContext, defaultCoreConfig, type Logger } from "../core/context.ts";
 import { createGateway, type Gateway } from "../core/gateway.ts";
 import type { Clock, Metrics } from "../core/ports.ts";
+import { coreSettings } from "./core-settings.ts";
 
 export interface AwsHostConfig {
   tables: TableNames;
@@ -154,17 +155,7 @@ export function createAwsHost(config: AwsHostConfig, overrides: AwsHostOverrides
       sns: snsAlertSender(overrides.sns ?? new SNSClient({ maxAttempts: 3 })),
     },
     instance: "lambda",
-    settings: {
-      upstreamBaseUrl: config.upstreamBaseUrl,
-      authBaseUrl: config.authBaseUrl,
-      requestLogRetentionDays: config.requestLogRetentionDays,
-      sseKeepAliveMs: config.sseKeepAliveMs,
-      firstEventTimeoutMs: config.firstEventTimeoutMs,
-      maxUpstreamEventBytes: config.maxUpstreamEventBytes,
-      maxBodyBytes: config.maxBodyBytes,
-      maxCompressedBodyBytes: config.maxCompressedBodyBytes,
-      poolConcurrencyCap: config.poolConcurrencyCap,
-    },
+    settings: coreSettings(config),
   });
   return {
     config,

@@ -2,7 +2,6 @@
 // and per week. Checked before any upstream call, in that order; a denial leaves a request-log row.
 import type { CoreContext } from "../context.ts";
 import { badRequest, GatewayError } from "../errors.ts";
-import type { Gateway } from "../gateway.ts";
 import {
   type Credential,
   type KeyPolicy,
@@ -47,8 +46,7 @@ export interface PolicyCheck {
  * Throws the OpenAI-shaped error for the first rule the request breaks (model, then effort, then
  * rate and token limits) and logs the denial; otherwise counts the request and returns.
  */
-export async function enforceKeyPolicy(gw: Gateway, key: Credential, check: PolicyCheck): Promise<void> {
-  const { ctx } = gw;
+export async function enforceKeyPolicy(ctx: CoreContext, key: Credential, check: PolicyCheck): Promise<void> {
   try {
     if (!check.modelless) checkModel(key.policy, check.model);
     checkEffort(key.policy, check.reasoningEffort, check.effortParam);

@@ -11,7 +11,7 @@ import type { Gateway } from "../gateway.ts";
 const SLOT_MS = 16 * 60_000;
 
 /** A slot of the Pool's cap; undefined when there is no cap. */
-export async function takePoolSlot(gw: Gateway, pool: string): Promise<Lease | undefined> {
+export async function takePoolSlot(gw: Pick<Gateway, "ctx">, pool: string): Promise<Lease | undefined> {
   const cap = gw.ctx.config.poolConcurrencyCap;
   if (!cap) return undefined;
   const { ctx } = gw;

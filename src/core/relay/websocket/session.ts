@@ -16,7 +16,7 @@ import { enforceKeyPolicy, MODEL_ID } from "../../keys/key-policy.ts";
 import type { Account, TokenUsage } from "../../model.ts";
 import { requestLogger } from "../../request-log.ts";
 import type { RoutePlan } from "../../routing/router.ts";
-import { Attempts, recordServed, transportFailure, UNAUTHORIZED, withAccessToken } from "../attempts.ts";
+import { type Attempts, transportFailure, UNAUTHORIZED } from "../attempts.ts";
 import type { Retry } from "../failover-ledger.ts";
 import { type Attempt, anchorsFrom, classifyError } from "../responses.ts";
 import { PRE_CONTENT, RETRYABLE_FIRST_EVENT_CODES } from "../sse-peek.ts";
@@ -342,7 +342,7 @@ export class WebSocketSession {
       }
       // A warm-up generates nothing: it is not counted against the key's limits.
       if (!turn.warmup) {
-        await enforceKeyPolicy(this.#gw, key, {
+        await enforceKeyPolicy(this.#gw.ctx, key, {
           model: turn.model,
           reasoningEffort: (frame.reasoning as { effort?: unknown } | undefined)?.effort,
           effortParam: "reasoning.effort",
@@ -457,7 +457,7 @@ export class WebSocketSession {
     const pool = this.#init.auth.pool;
     const model = turn.model ?? "default";
     const anchors = anchorsFrom(this.#init.clientHeaders, {});
-    const work: Promise<unknown>[] = [recordServed(this.#gw, pool, account, model)];
+    const work: Promise<unknown>[] = [this.#gw.attempts.served(pool, account, model)];
     if (anchors.sessionKey) work.push(router.remember(pool.name, "session", anchors.sessionKey, account.id));
     if (turn.promptCacheKey)
       work.push(router.remember(pool.name, "prompt_cache", turn.promptCacheKey, account.id));
@@ -482,7 +482,7 @@ export class WebSocketSession {
       anchors,
       requestId,
     });
-    this.#routing = new Attempts(this.#gw, auth.pool.name, model, plan);
+    this.#routing = this.#gw.attempts.begin(auth.pool.name, model, plan);
   }
 
   /** Dials the plan's remaining candidates in order until one accepts. */
@@ -517,7 +517,7 @@ export class WebSocketSession {
   #dialAccount(account: Account, model: string | undefined): Promise<DialAttempt> {
     const { ctx } = this.#gw;
     const url = `${ctx.config.upstreamBaseUrl.replace(/^http/, "ws")}/codex/responses`;
-    return withAccessToken(this.#gw, account, async (accessToken, lastTry) => {
+    return this.#gw.attempts.withAccessToken(account, async (accessToken, lastTry) => {
       const headers = websocketUpstreamHeaders(
         this.#init.clientHeaders,
         account,
