@@ -74,15 +74,14 @@ export function coalescingStore(store: Store, options: { flushMs: number }): Coa
       if (pending.size > 0) await flush().catch(() => undefined);
       return store.keyUsage.admit(...args);
     },
-    release: (...args) => store.keyUsage.release(...args),
-    addTokens: (keyId, window, tokens) =>
+    addTokens: (keyId, windows, tokens) =>
       enqueue(
-        `tokens\u0000${keyId}\u0000${window.kind}\u0000${window.id}`,
+        `tokens\u0000${keyId}\u0000${windows.week.id}\u0000${windows.day.id}`,
         { tokens },
         (into, next) => {
           into.tokens += next.tokens;
         },
-        (v) => store.keyUsage.addTokens(keyId, window, v.tokens),
+        (v) => store.keyUsage.addTokens(keyId, windows, v.tokens),
       ),
     get: async (...args) => {
       if (pending.size > 0) await flush().catch(() => undefined);

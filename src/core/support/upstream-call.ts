@@ -84,6 +84,7 @@ export async function getJsonAs(
     if (body === undefined) {
       throw new GatewayError(502, "upstream_response_invalid", "upstream answered with no usable JSON");
     }
+    gw.quota.flush(account);
     return { body, headers: response.headers };
   });
   if (isRetry(result)) {
