@@ -17,7 +17,6 @@ import type {
 import type { Page } from "./page.ts";
 import type {
   RecentBucket,
-  RecentIncrement,
   RollupIncrement,
   RollupSelector,
   RollupTarget,
@@ -340,12 +339,13 @@ export interface FileRepository {
 
 /** Daily usage counters, changed only by atomic single-item ADD updates (src/core/usage/). */
 export interface UsageRollupRepository {
-  /** Adds one request to each target's item of the increment's day (one atomic update per item). */
+  /**
+   * Adds one request to each target's item of the increment's day (one atomic update per item, in
+   * parallel); the Pool's item counts its five-minute bucket too.
+   */
   add(targets: RollupTarget[], increment: RollupIncrement): Promise<void>;
-  /** One day's items matching the selector (strongly consistent). */
+  /** One day's rollups matching the selector (strongly consistent). */
   list(day: string, selector: RollupSelector): Promise<UsageRollup[]>;
-  /** Counts one request in its Pool's five-minute bucket (atomic ADD). */
-  addRecent(increment: RecentIncrement): Promise<void>;
   /** A Pool's buckets from `fromBucket` to `toBucket` inclusive (strongly consistent). */
   listRecent(pool: string, fromBucket: string, toBucket: string): Promise<RecentBucket[]>;
 }
