@@ -129,7 +129,7 @@ export interface AwsHost {
  * How long a turn's pins may wait for its request-log row to share one BatchWriteItem (the row comes
  * one store round trip after the stream, once the usage counters are written).
  */
-const TURN_PUTS_MS = 250;
+const TURN_PUTS_MS = 1_000;
 
 export function createAwsHost(config: AwsHostConfig, overrides: AwsHostOverrides = {}): AwsHost {
   // Region, credentials and endpoints come from the Lambda environment (the default chain).
