@@ -126,6 +126,12 @@ export interface AwsHost {
   reportError(error: unknown, phase: string): void;
 }
 
+/**
+ * How long a turn's pins may wait for its request-log row to share one BatchWriteItem (the row comes
+ * one store round trip after the stream, once the usage counters are written).
+ */
+const TURN_PUTS_MS = 1_000;
+
 export function createAwsHost(config: AwsHostConfig, overrides: AwsHostOverrides = {}): AwsHost {
   // Region, credentials and endpoints come from the Lambda environment (the default chain).
   const dynamo = new DynamoDBClient({ maxAttempts: 3 });
@@ -138,6 +144,7 @@ export function createAwsHost(config: AwsHostConfig, overrides: AwsHostOverrides
       tables: config.tables,
       clock,
       requestLogRetentionDays: config.requestLogRetentionDays,
+      turnPutsMs: TURN_PUTS_MS,
     }),
     secrets: new SecretsManagerSecretStore(secretsManager, {
       prefix: config.secretPrefix,

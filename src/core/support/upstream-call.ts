@@ -18,7 +18,7 @@ const TIMEOUT_MS = 15_000;
 export interface UpstreamJsonDeps {
   ctx: Pick<CoreContext, "fetch" | "config">;
   directory: Pick<AccountDirectory, "forPool">;
-  quota: Pick<QuotaRecorder, "observe">;
+  quota: Pick<QuotaRecorder, "observe" | "flush">;
   attempts: Pick<AttemptLoop, "begin" | "withAccessToken">;
 }
 
@@ -99,6 +99,7 @@ export class UpstreamJson {
       if (body === undefined) {
         throw new GatewayError(502, "upstream_response_invalid", "upstream answered with no usable JSON");
       }
+      quota.flush(account);
       return { body, headers: response.headers };
     });
     if (isRetry(result)) {
