@@ -79,4 +79,22 @@ describe("translated", () => {
     }
     expect(await read(whole.split(/(?<=\n\n)/))).toEqual(expected);
   });
+
+  it("writes each chunk as JSON.stringify would, with the id, time and model of response.created", async () => {
+    const reader = scripted([CREATED + delta('a"b\n') + COMPLETED]);
+    const body = chatBody(reader);
+    const parts: Uint8Array[] = [];
+    for (let chunk = await body.pull(); chunk; chunk = await body.pull()) parts.push(chunk);
+    const lines = dataLines(Buffer.concat(parts)).filter((line) => line !== "[DONE]");
+    expect(lines.length).toBe(3);
+    for (const line of lines) {
+      const chunk = JSON.parse(line);
+      expect(JSON.stringify(chunk)).toBe(line);
+      expect(Object.keys(chunk)).toEqual(["id", "object", "created", "model", "choices"]);
+      expect([chunk.id, chunk.created, chunk.model]).toEqual(["resp_1", 1, "m"]);
+    }
+    expect(JSON.parse(lines[1] as string).choices).toEqual([
+      { index: 0, delta: { content: 'a"b\n' }, finish_reason: null },
+    ]);
+  });
 });

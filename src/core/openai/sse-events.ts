@@ -14,12 +14,12 @@ export const OVERSIZE = "gateway.oversize_event";
 
 const encoder = new TextEncoder();
 
-export const sseData = (data: unknown) => encoder.encode(`data: ${JSON.stringify(data)}\n\n`);
-export const sseEvent = (type: string, data: unknown) =>
-  encoder.encode(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
-export const sseDone = () => encoder.encode("data: [DONE]\n\n");
+// The writers return the SSE text; `translated` encodes what one pull gathered in one go.
+export const sseData = (data: unknown) => `data: ${JSON.stringify(data)}\n\n`;
+export const sseEvent = (type: string, data: unknown) => `event: ${type}\ndata: ${JSON.stringify(data)}\n\n`;
+export const SSE_DONE = "data: [DONE]\n\n";
 /** A comment line keeps idle connections open without being an event any SDK has to model. */
-export const sseComment = () => encoder.encode(": keepalive\n\n");
+export const SSE_KEEPALIVE = ": keepalive\n\n";
 
 export interface SseLimits {
   /** One SSE block. */
@@ -115,9 +115,9 @@ export function resume(held: UpstreamEvent[], reader: EventReader): EventReader 
   };
 }
 
-/** Where a translator writes: the part of a TransformStream controller the translators use. */
+/** Where a translator writes SSE text (the shape of a TransformStream controller's `enqueue`). */
 export interface ChunkSink {
-  enqueue(chunk: Uint8Array): void;
+  enqueue(text: string): void;
 }
 
 /** Turns events into client bytes one event at a time; `flush` runs once the events end. */
@@ -133,8 +133,8 @@ export interface EventTranslator {
  * socket on its own (a system call each), where the Codex route writes one per upstream read.
  */
 export function translated(events: EventReader, translator: EventTranslator): ChunkSource {
-  const out: Uint8Array[] = [];
-  const sink: ChunkSink = { enqueue: (chunk) => out.push(chunk) };
+  const out: string[] = [];
+  const sink: ChunkSink = { enqueue: (text) => out.push(text) };
   let ended = false;
   return {
     async pull() {
@@ -149,10 +149,10 @@ export function translated(events: EventReader, translator: EventTranslator): Ch
           translator.transform(value, sink);
         }
       }
-      if (out.length <= 1) return out.shift();
-      const chunk = Buffer.concat(out);
+      if (out.length === 0) return undefined;
+      const text = out.length === 1 ? (out[0] as string) : out.join("");
       out.length = 0;
-      return chunk;
+      return encoder.encode(text);
     },
     async cancel() {
       ended = true;
