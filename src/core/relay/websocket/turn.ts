@@ -65,14 +65,8 @@ export async function runTurn(worker: TurnWorker, job: TurnJob, deadline: AbortS
       );
       return;
     }
-    try {
-      // The optional per-Pool cap across instances, as for an HTTP turn.
-      slot = await takePoolSlot(gw, pool.name);
-    } catch (error) {
-      if (!(error instanceof GatewayError)) throw error;
-      await out.post(gatewayErrorFrame(error));
-      return;
-    }
+    // The optional per-Pool cap across instances, as for an HTTP turn (over it: the wrapped 503).
+    slot = await takePoolSlot(gw, pool.name);
     const frame = parseFrame(job.frame) ?? {};
     const body = turnBody(frame);
     const headers = new Headers(connection.headers);
@@ -105,7 +99,7 @@ export async function runTurn(worker: TurnWorker, job: TurnJob, deadline: AbortS
     }
   } catch (error) {
     if (error instanceof GatewayError && out.responseId === undefined) {
-      // The gateway's own refusal before the turn began: the wrapped error frame with its status.
+      // The gateway's own refusal before the turn began (the Pool's cap, …): the wrapped error frame.
       await out.post(gatewayErrorFrame(error)).catch(() => undefined);
     } else {
       ctx.logger.error("websocket turn failed", { route: WEBSOCKET_API_ROUTE, error: errorName(error) });
