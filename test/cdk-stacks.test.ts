@@ -458,7 +458,7 @@ describe("function URLs and CloudFront", () => {
     }
   });
 
-  it("takes the optional per-Pool concurrency cap as a deploy parameter, given to the runtime", () => {
+  it("takes the optional per-Pool concurrency cap as a deploy parameter, given to the runtime and the WebSocket worker", () => {
     expect(gatewayJson.Parameters.PoolConcurrencyCap).toMatchObject({
       Type: "Number",
       Default: 0,
@@ -466,6 +466,9 @@ describe("function URLs and CloudFront", () => {
       MaxValue: 100000,
     });
     expect(fn("Runtime")[1].Properties.Environment.Variables.POOLER_POOL_CONCURRENCY_CAP).toEqual({
+      Ref: "PoolConcurrencyCap",
+    });
+    expect(fn("WebSocketWorker")[1].Properties.Environment.Variables.POOLER_POOL_CONCURRENCY_CAP).toEqual({
       Ref: "PoolConcurrencyCap",
     });
     expect(fn("Mcp")[1].Properties.Environment.Variables.POOLER_POOL_CONCURRENCY_CAP).toBeUndefined();

@@ -1,7 +1,7 @@
-// The optional per-Pool concurrency cap (AWS: `PoolConcurrencyCap`): at most N HTTP turns of one Pool
-// at once across every instance, counted in the store. Over it: 503 server_is_overloaded with
-// Retry-After. A slot ends by itself after the longest a turn can run, so a holder that dies (a
-// Lambda cut short) cannot keep it.
+// The optional per-Pool concurrency cap (AWS: `PoolConcurrencyCap`): at most N turns of one Pool at
+// once (HTTP turns and WebSocket API turns alike) across every instance, counted in the store. Over
+// it: 503 server_is_overloaded with Retry-After. A slot ends by itself after the longest a turn can
+// run, so a holder that dies (a Lambda cut short) cannot keep it.
 import { randomBytes } from "node:crypto";
 import type { Lease } from "../access/admission.ts";
 import { GatewayError } from "../errors.ts";
