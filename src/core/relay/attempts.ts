@@ -26,16 +26,16 @@ export const transportFailure = (signal: AbortSignal): Retry => ({
 export const isRetry = (value: unknown): value is Retry =>
   typeof value === "object" && value !== null && (value as { kind?: unknown }).kind === "retry";
 
-/**
- * The accounts one request (or one WebSocket connection) may still try, and what it learned from
- * those it did. `next()` hands out candidates in order, skipping a half-open account whose probe
- * another request holds; `note()` records a failure; `outcome()` is the answer when none served.
- */
 /** What one request's attempts use: the router (probes, failures), the clock and metrics. */
 export interface AttemptsDeps extends LedgerDeps {
   router: Pick<Router, "acquireProbe" | "recordFailure">;
 }
 
+/**
+ * The accounts one request (or one WebSocket connection) may still try, and what it learned from
+ * those it did. `next()` hands out candidates in order, skipping a half-open account whose probe
+ * another request holds; `note()` records a failure; `outcome()` is the answer when none served.
+ */
 export class Attempts {
   readonly ledger: FailoverLedger;
   readonly model: string;
