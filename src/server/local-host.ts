@@ -111,9 +111,10 @@ export async function startLocalGateway(
     instance: "local",
     settings: coreSettings(config),
   });
-  const gateway = createGateway(ctx);
-  // Bulkheads per route class (POOLER_ADMISSION_<CLASS>; src/core/access/admission.ts).
-  gateway.admission = new Admission(config.admission, ctx.metrics, () => clock.now());
+  const gateway = createGateway(ctx, {
+    // Bulkheads per route class (POOLER_ADMISSION_<CLASS>; src/core/access/admission.ts).
+    admission: new Admission(config.admission, ctx.metrics, () => clock.now()),
+  });
 
   let bootstrapAdminToken: string | undefined;
   if (!config.adminToken && !(await ctx.store.credentials.any("admin_token"))) {

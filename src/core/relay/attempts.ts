@@ -26,16 +26,16 @@ export const transportFailure = (signal: AbortSignal): Retry => ({
 export const isRetry = (value: unknown): value is Retry =>
   typeof value === "object" && value !== null && (value as { kind?: unknown }).kind === "retry";
 
-/**
- * The accounts one request (or one WebSocket connection) may still try, and what it learned from
- * those it did. `next()` hands out candidates in order, skipping a half-open account whose probe
- * another request holds; `note()` records a failure; `outcome()` is the answer when none served.
- */
 /** What one request's attempts use: the router (probes, failures), the clock and metrics. */
 export interface AttemptsDeps extends LedgerDeps {
   router: Pick<Router, "acquireProbe" | "recordFailure">;
 }
 
+/**
+ * The accounts one request (or one WebSocket connection) may still try, and what it learned from
+ * those it did. `next()` hands out candidates in order, skipping a half-open account whose probe
+ * another request holds; `note()` records a failure; `outcome()` is the answer when none served.
+ */
 export class Attempts {
   readonly ledger: FailoverLedger;
   readonly model: string;
@@ -141,33 +141,24 @@ export class AttemptLoop {
     try {
       accessToken = (await this.deps.tokens.accessToken(account)).accessToken;
     } catch (error) {
-      this.deps.directory.invalidate();
-      const known = error instanceof GatewayError ? error : undefined;
-      return {
-        kind: "retry",
-        status: 503,
-        code: known?.code ?? "account_unavailable",
-        healthNeutral: true,
-        error: known,
-      };
+      return this.#loginFailure(error, 503, "account_unavailable");
     }
     const first = await send(accessToken, false);
     if (first !== UNAUTHORIZED) return first;
     try {
       accessToken = (await this.deps.tokens.refresh(account, "unauthorized_recovery")).accessToken;
     } catch (error) {
-      this.deps.directory.invalidate();
-      const known = error instanceof GatewayError ? error : undefined;
-      return {
-        kind: "retry",
-        status: 502,
-        code: known?.code ?? "upstream_auth_failed",
-        healthNeutral: true,
-        error: known,
-      };
+      return this.#loginFailure(error, 502, "upstream_auth_failed");
     }
     const second = await send(accessToken, true);
     return second === UNAUTHORIZED ? { kind: "retry", status: 502, code: "upstream_auth_failed" } : second;
+  }
+
+  /** A token that could not be had: a neutral retry (the account's login, not the upstream's health). */
+  #loginFailure(error: unknown, status: number, code: string): Retry {
+    this.deps.directory.invalidate();
+    const known = error instanceof GatewayError ? error : undefined;
+    return { kind: "retry", status, code: known?.code ?? code, healthNeutral: true, error: known };
   }
 
   /** An account served a request: its circuit closes and its demotion clears. Best effort, off the path. */

@@ -22,6 +22,7 @@ export interface UpstreamJsonDeps {
   attempts: Pick<AttemptLoop, "begin" | "withAccessToken">;
 }
 
+/** JSON GETs as a Pool's accounts, through the attempt loop (built once per gateway). */
 export class UpstreamJson {
   constructor(private readonly deps: UpstreamJsonDeps) {}
 
