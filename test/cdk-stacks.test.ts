@@ -266,13 +266,18 @@ describe("least privilege", () => {
 
   it("each function gets exactly its table actions", () => {
     expect(actionsOn(policyOf("Runtime"), "GetAttState")).toEqual([
+      "dynamodb:BatchWriteItem",
       "dynamodb:DescribeTable",
       "dynamodb:GetItem",
       "dynamodb:PutItem",
       "dynamodb:Query",
       "dynamodb:UpdateItem",
     ]);
-    expect(actionsOn(policyOf("Runtime"), "GetAttRequestLogs")).toEqual(["dynamodb:PutItem"]);
+    // A turn's request-log row and pins go in one BatchWriteItem (PutItem: throttled leftovers).
+    expect(actionsOn(policyOf("Runtime"), "GetAttRequestLogs")).toEqual([
+      "dynamodb:BatchWriteItem",
+      "dynamodb:PutItem",
+    ]);
     expect(actionsOn(policyOf("Admin"), "GetAttState")).toContain("dynamodb:DeleteItem");
     expect(actionsOn(policyOf("Mcp"), "GetAttState")).not.toContain("dynamodb:PutItem");
     expect(actionsOn(policyOf("Scheduled"), "GetAttRequestLogs")).toEqual([

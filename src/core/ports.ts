@@ -263,19 +263,19 @@ export interface KeyUsageLimits {
 }
 
 /**
- * Per-key request and token counters: a minute item, and one item per ISO week holding the week's
- * counters and each of its days' (so a finished turn's tokens are one update). Changed only by
- * single-item atomic updates, so every instance sees the same totals and a limit check is a
- * condition on the write that counts the request.
+ * Per-key request and token counters: one item per key and ISO week holding the week's counters,
+ * each of its days' and the current minute's, changed only by single-item atomic updates, so every
+ * instance sees the same totals and a limit check is a condition on the write that counts the
+ * request.
  */
 export interface KeyUsageRepository {
   /**
-   * Counts one request in the key's minute, day and week, only while every limit holds (the minute
-   * item and the week item, one conditional write each, in parallel). Returns the windows whose limit
-   * refused it, and then counts nothing; empty when admitted.
+   * Counts one request in the key's minute, day and week, only while every limit holds (one
+   * conditional write; a second at a minute's start when another instance began the minute first).
+   * Returns the windows whose limit refused it, and then counts nothing; empty when admitted.
    */
   admit(keyId: string, windows: KeyUsageWindows, limits: KeyUsageLimits): Promise<UsageWindow["kind"][]>;
-  /** Adds a finished request's tokens to its day and week: one update of the week item. */
+  /** Adds a finished request's tokens to its day and week: one update. */
   addTokens(keyId: string, windows: Pick<KeyUsageWindows, "day" | "week">, tokens: number): Promise<void>;
   get(keyId: string, windows: KeyUsageWindows): Promise<Record<UsageWindow["kind"], UsageCounts>>;
 }

@@ -8,16 +8,18 @@ import type {
   UsageWindow,
 } from "../../core/ports.ts";
 
-// One partition per key, `KEYUSE#<keyId>`: a minute item `M#<minute>` (`requests`), and a week item
-// `W#<iso week>` holding the week's `requests` and `tokens` and each of its days' as
-// `d:<yyyy-mm-dd>:requests` / `d:<yyyy-mm-dd>:tokens` (a day never spans two weeks). A finished turn's
-// tokens are one update of the week item; a request is counted with one conditional update of each
-// item, the limit check being the condition. Items written before the week item held the days
-// (`D#<day>` items) are no longer read: a key's day counters restart on the day of that upgrade.
-const minuteKey = (keyId: string, minute: UsageWindow) => ({ pk: `KEYUSE#${keyId}`, sk: `M#${minute.id}` });
+// One item per key and ISO week, `KEYUSE#<keyId>` / `W#<iso week>`: the week's `requests` and
+// `tokens`, each of its days' as `d:<yyyy-mm-dd>:requests` / `d:<yyyy-mm-dd>:tokens` (a day never
+// spans two weeks), and the current minute as a slot, `minute` (its id) and `minuteRequests`, which a
+// request in a later minute resets. So a request is counted, and checked against every limit of its
+// key, by one conditional update, and a finished turn's tokens are one update too. Items of the
+// earlier layout (`M#<minute>` and `D#<day>` items) are no longer read: on the day of that upgrade a
+// key's day counters restart, and its minute counter with the next minute.
 const weekKey = (keyId: string, week: UsageWindow) => ({ pk: `KEYUSE#${keyId}`, sk: `W#${week.id}` });
 const dayField = (day: UsageWindow, field: keyof UsageCounts) => `d:${day.id}:${field}`;
 const num = (v: unknown) => (typeof v === "number" ? v : 0);
+/** Keys whose last minute this instance remembers (which form of the update to try first). */
+const MINUTE_HINTS = 10_000;
 
 export class DynamoKeyUsageRepository implements KeyUsageRepository {
   constructor(
@@ -25,29 +27,47 @@ export class DynamoKeyUsageRepository implements KeyUsageRepository {
     private readonly table: string,
   ) {}
 
+  readonly #minutes = new Map<string, string>();
+
   async admit(
     keyId: string,
     windows: KeyUsageWindows,
     limits: KeyUsageLimits,
   ): Promise<UsageWindow["kind"][]> {
-    const [minute, week] = await Promise.all([
-      this.#countMinute(keyId, windows.minute, 1, limits.requestsPerMinute),
-      this.#countWeek(keyId, windows, { requests: 1 }, limits),
-    ]);
-    if (minute && week) return [];
-    // Take back the count of the item that admitted it: the request is not served.
-    if (minute) await this.#countMinute(keyId, windows.minute, -1);
-    if (week) await this.#countWeek(keyId, windows, { requests: -1 }, {});
-    const refused: UsageWindow["kind"][] = minute ? [] : ["minute"];
-    if (!week) {
-      const counts = await this.#readWeek(keyId, windows);
-      if (limits.tokensPerDay !== undefined && counts.day.tokens >= limits.tokensPerDay) refused.push("day");
-      if (limits.tokensPerWeek !== undefined && counts.week.tokens >= limits.tokensPerWeek)
+    let minute = windows.minute.id;
+    for (let round = 0; round < 2; round++) {
+      // Same minute as this instance's last request for the key: add to the slot; else start it anew.
+      const forms = this.#minutes.get(keyId) === minute ? [true, false] : [false, true];
+      for (const sameMinute of forms) {
+        if (await this.#countRequest(keyId, windows, minute, sameMinute, limits)) {
+          if (this.#minutes.size >= MINUTE_HINTS) this.#minutes.clear();
+          this.#minutes.set(keyId, minute);
+          return [];
+        }
+      }
+      // Refused: read which limit refused it (the only read on this path).
+      const item = await this.#read(keyId, windows.week);
+      const stored = typeof item?.minute === "string" ? item.minute : undefined;
+      const refused: UsageWindow["kind"][] = [];
+      if (limits.requestsPerMinute !== undefined && stored === minute) {
+        if (num(item?.minuteRequests) >= limits.requestsPerMinute) refused.push("minute");
+      }
+      if (
+        limits.tokensPerDay !== undefined &&
+        num(item?.[dayField(windows.day, "tokens")]) >= limits.tokensPerDay
+      ) {
+        refused.push("day");
+      }
+      if (limits.tokensPerWeek !== undefined && num(item?.tokens) >= limits.tokensPerWeek)
         refused.push("week");
-      // Counted past the limit between the write and the read: name the limit that is set.
-      if (refused.length === 0) refused.push(limits.tokensPerDay !== undefined ? "day" : "week");
+      if (refused.length > 0) return refused;
+      // Nothing is over a limit: another instance moved the slot between the two forms, or its clock
+      // is a little ahead (its minute is later than ours). Once more, in the stored minute if later.
+      if (stored !== undefined && stored > minute) minute = stored;
     }
-    return refused;
+    return [
+      limits.requestsPerMinute !== undefined ? "minute" : limits.tokensPerDay !== undefined ? "day" : "week",
+    ];
   }
 
   async addTokens(
@@ -55,87 +75,79 @@ export class DynamoKeyUsageRepository implements KeyUsageRepository {
     windows: Pick<KeyUsageWindows, "day" | "week">,
     tokens: number,
   ): Promise<void> {
-    await this.#countWeek(keyId, windows, { tokens }, {});
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: weekKey(keyId, windows.week),
+        UpdateExpression: "ADD #tokens :n, #day :n SET expiresAt = :ttl",
+        ExpressionAttributeNames: { "#tokens": "tokens", "#day": dayField(windows.day, "tokens") },
+        ExpressionAttributeValues: { ":n": tokens, ":ttl": windows.week.expiresAt },
+      }),
+    );
   }
 
   async get(keyId: string, windows: KeyUsageWindows): Promise<Record<UsageWindow["kind"], UsageCounts>> {
-    const [minute, week] = await Promise.all([
-      this.db.send(
-        new GetCommand({
-          TableName: this.table,
-          Key: minuteKey(keyId, windows.minute),
-          ConsistentRead: true,
-        }),
-      ),
-      this.#readWeek(keyId, windows),
-    ]);
-    return { minute: { requests: num(minute.Item?.requests), tokens: 0 }, ...week };
-  }
-
-  async #readWeek(keyId: string, windows: Pick<KeyUsageWindows, "day" | "week">) {
-    const { Item } = await this.db.send(
-      new GetCommand({ TableName: this.table, Key: weekKey(keyId, windows.week), ConsistentRead: true }),
-    );
+    const item = await this.#read(keyId, windows.week);
     return {
+      minute: { requests: item?.minute === windows.minute.id ? num(item.minuteRequests) : 0, tokens: 0 },
       day: {
-        requests: num(Item?.[dayField(windows.day, "requests")]),
-        tokens: num(Item?.[dayField(windows.day, "tokens")]),
+        requests: num(item?.[dayField(windows.day, "requests")]),
+        tokens: num(item?.[dayField(windows.day, "tokens")]),
       },
-      week: { requests: num(Item?.requests), tokens: num(Item?.tokens) },
+      week: { requests: num(item?.requests), tokens: num(item?.tokens) },
     };
   }
 
-  /** Adds `n` requests to the minute item, while below `limit` when one is set; false when refused. */
-  async #countMinute(keyId: string, minute: UsageWindow, n: number, limit?: number): Promise<boolean> {
-    return this.#update({
-      Key: minuteKey(keyId, minute),
-      UpdateExpression: "ADD requests :n SET expiresAt = :ttl",
-      ConditionExpression:
-        limit !== undefined ? "attribute_not_exists(requests) OR requests < :limit" : undefined,
-      ExpressionAttributeValues: {
-        ":n": n,
-        ":ttl": minute.expiresAt,
-        ...(limit !== undefined ? { ":limit": limit } : {}),
-      },
-    });
+  async #read(keyId: string, week: UsageWindow): Promise<Record<string, unknown> | undefined> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: weekKey(keyId, week), ConsistentRead: true }),
+    );
+    return Item;
   }
 
   /**
-   * Adds to the week's and the day's counters in the week item, in one update; with token limits,
-   * only while the day's and the week's tokens are below them. False when refused.
+   * Counts one request in the week, its day and its minute, while every limit holds. `sameMinute`:
+   * the slot already holds this minute (add to it); else the slot holds an earlier one or none (start
+   * it at 1). False when the condition refused it (a limit, or the slot in the other state).
    */
-  async #countWeek(
+  async #countRequest(
     keyId: string,
     windows: Pick<KeyUsageWindows, "day" | "week">,
-    add: Partial<UsageCounts>,
-    limits: Pick<KeyUsageLimits, "tokensPerDay" | "tokensPerWeek">,
+    minute: string,
+    sameMinute: boolean,
+    limits: KeyUsageLimits,
   ): Promise<boolean> {
-    const names: Record<string, string> = {};
-    const values: Record<string, unknown> = { ":ttl": windows.week.expiresAt };
-    const adds: string[] = [];
-    for (const field of ["requests", "tokens"] as const) {
-      const n = add[field];
-      if (n === undefined) continue;
-      names[`#w_${field}`] = field;
-      names[`#d_${field}`] = dayField(windows.day, field);
-      values[`:${field}`] = n;
-      adds.push(`#w_${field} :${field}`, `#d_${field} :${field}`);
+    // Attribute names through placeholders: `minute` is a DynamoDB reserved word.
+    const names: Record<string, string> = {
+      "#minute": "minute",
+      "#minuteRequests": "minuteRequests",
+      "#requests": "requests",
+      "#dayRequests": dayField(windows.day, "requests"),
+    };
+    const values: Record<string, unknown> = { ":one": 1, ":minute": minute, ":ttl": windows.week.expiresAt };
+    const conditions = sameMinute
+      ? ["#minute = :minute"]
+      : ["(attribute_not_exists(#minute) OR #minute < :minute)"];
+    if (sameMinute && limits.requestsPerMinute !== undefined) {
+      values[":rpm"] = limits.requestsPerMinute;
+      conditions.push("#minuteRequests < :rpm");
     }
-    const conditions: string[] = [];
     if (limits.tokensPerDay !== undefined) {
-      names["#d_limited"] = dayField(windows.day, "tokens");
-      values[":dayLimit"] = limits.tokensPerDay;
-      conditions.push("(attribute_not_exists(#d_limited) OR #d_limited < :dayLimit)");
+      names["#dayTokens"] = dayField(windows.day, "tokens");
+      values[":perDay"] = limits.tokensPerDay;
+      conditions.push("(attribute_not_exists(#dayTokens) OR #dayTokens < :perDay)");
     }
     if (limits.tokensPerWeek !== undefined) {
-      names["#w_limited"] = "tokens";
-      values[":weekLimit"] = limits.tokensPerWeek;
-      conditions.push("(attribute_not_exists(#w_limited) OR #w_limited < :weekLimit)");
+      names["#tokens"] = "tokens";
+      values[":perWeek"] = limits.tokensPerWeek;
+      conditions.push("(attribute_not_exists(#tokens) OR #tokens < :perWeek)");
     }
     return this.#update({
       Key: weekKey(keyId, windows.week),
-      UpdateExpression: `ADD ${adds.join(", ")} SET expiresAt = :ttl`,
-      ConditionExpression: conditions.length > 0 ? conditions.join(" AND ") : undefined,
+      UpdateExpression: sameMinute
+        ? "ADD #minuteRequests :one, #requests :one, #dayRequests :one SET expiresAt = :ttl"
+        : "ADD #requests :one, #dayRequests :one SET #minute = :minute, #minuteRequests = :one, expiresAt = :ttl",
+      ConditionExpression: conditions.join(" AND "),
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: values,
     });

@@ -108,9 +108,9 @@ const LIMIT_NAMES: Record<UsageWindow["kind"], { field: keyof KeyPolicy; name: s
 };
 
 /**
- * Counts the request in the minute, day and week windows of a key with a rate or token limit: two
- * conditional single-item writes in parallel (the minute item, and the week item that holds the
- * day's counters too), the count and the check one atomic step shared by every instance. Token limits
+ * Counts the request in the minute, day and week windows of a key with a rate or token limit: one
+ * conditional single-item write (the key's week item holds the day's and the minute's counters too),
+ * the count and the check one atomic step shared by every instance. Token limits
  * compare the tokens already reported, so requests in flight when a limit is crossed still finish.
  * Keys without limits pay no write here (their tokens are still counted, after the response).
  */
