@@ -193,13 +193,17 @@ export async function startTestGateway(
  * before then throws.
  */
 export function useTestGateway(
-  options: { env?: Record<string, string>; seed?: SeedOptions } & GatewayOptions = {},
+  options: {
+    /** The env, or a function that gives it when the gateway starts (after earlier beforeAll hooks). */
+    env?: Record<string, string> | (() => Record<string, string>);
+    seed?: SeedOptions;
+  } & GatewayOptions = {},
 ): { gw: TestGateway; seeded: Seeded } {
   const { env, seed, ...gatewayOptions } = options;
   let gw: TestGateway | undefined;
   let seeded: Seeded | undefined;
   beforeAll(async () => {
-    gw = await startTestGateway(env, gatewayOptions);
+    gw = await startTestGateway(typeof env === "function" ? env() : env, gatewayOptions);
     if (seed) seeded = await gw.seed(seed);
   });
   afterAll(async () => {
