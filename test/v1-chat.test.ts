@@ -16,7 +16,7 @@ const account = () => seeded.accounts[0]!.accountId;
 const upstreamCount = () => gw.fake.responsesFor(account()).length;
 
 const rawChat = (body: unknown, key = seeded.key, headers?: Record<string, string>) =>
-  gw.post("/v1/chat/completions", key, body, headers);
+  gw.post("/v1/chat/completions", key, body, { headers });
 
 /** `data:` payloads of an SSE body, in order. */
 async function sseData(response: Response): Promise<string[]> {

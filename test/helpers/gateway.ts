@@ -31,21 +31,23 @@ export interface TestGateway {
   admin<T = any>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
   /**
    * A client's POST to `path`: `body` as JSON (a string or bytes as they are), `key` as the bearer
-   * token when given, then `headers`.
+   * token when given, then `init.headers`.
    */
-  post(
-    path: string,
-    key: string | undefined,
-    body?: unknown,
-    headers?: Record<string, string>,
-  ): Promise<Response>;
+  post(path: string, key: string | undefined, body?: unknown, init?: ClientInit): Promise<Response>;
   /** A Codex turn: `post` to /backend-api/codex/responses, by default with TEXT_TURN_BODY. */
-  turn(key: string | undefined, body?: unknown, headers?: Record<string, string>): Promise<Response>;
+  turn(key: string | undefined, body?: unknown, init?: ClientInit): Promise<Response>;
   /** The key's request-log rows (newest first), once there are at least `atLeast` of them. */
   requestLogs(keyId: string, atLeast?: number): Promise<any[]>;
+  /** The key's newest request-log row that `match` accepts, once there is one. */
+  requestLog(keyId: string, match: (row: any) => boolean): Promise<any>;
   /** Pool + imported accounts + a key, through the admin API. */
   seed(options?: SeedOptions): Promise<Seeded>;
   stop(): Promise<void>;
+}
+
+export interface ClientInit {
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
 }
 
 export interface SeedOptions {
@@ -116,7 +118,7 @@ export async function startTestGateway(
     path: string,
     key: string | undefined,
     body?: unknown,
-    headers: Record<string, string> = {},
+    { headers, signal }: ClientInit = {},
   ) =>
     fetch(`${local.url}${path}`, {
       method: "POST",
@@ -125,11 +127,14 @@ export async function startTestGateway(
         ...(key === undefined ? {} : { authorization: `Bearer ${key}` }),
         ...headers,
       },
+      signal,
       body:
         body === undefined || typeof body === "string" || body instanceof Uint8Array
           ? (body as BodyInit | undefined)
           : JSON.stringify(body),
     });
+  const logsOf = async (keyId: string): Promise<any[]> =>
+    (await admin("GET", `/request-logs?key=${encodeURIComponent(keyId)}&limit=100`)).body.data;
   let seq = 0;
   return {
     url: local.url,
@@ -140,12 +145,13 @@ export async function startTestGateway(
     logLines,
     admin,
     post,
-    turn: (key, body = TEXT_TURN_BODY, headers) => post("/backend-api/codex/responses", key, body, headers),
+    turn: (key, body = TEXT_TURN_BODY, init) => post("/backend-api/codex/responses", key, body, init),
     requestLogs: (keyId, atLeast = 1) =>
       waitFor(async () => {
-        const { body } = await admin("GET", `/request-logs?key=${encodeURIComponent(keyId)}&limit=100`);
-        return body.data.length >= atLeast ? (body.data as any[]) : undefined;
+        const rows = await logsOf(keyId);
+        return rows.length >= atLeast ? rows : undefined;
       }),
+    requestLog: (keyId, match) => waitFor(async () => (await logsOf(keyId)).find(match)),
     async seed(options = {}) {
       const pool = options.pool ?? `pool${++seq}`;
       const created = await admin("POST", "/pools", { name: pool });
@@ -187,13 +193,17 @@ export async function startTestGateway(
  * before then throws.
  */
 export function useTestGateway(
-  options: { env?: Record<string, string>; seed?: SeedOptions } & GatewayOptions = {},
+  options: {
+    /** The env, or a function that gives it when the gateway starts (after earlier beforeAll hooks). */
+    env?: Record<string, string> | (() => Record<string, string>);
+    seed?: SeedOptions;
+  } & GatewayOptions = {},
 ): { gw: TestGateway; seeded: Seeded } {
   const { env, seed, ...gatewayOptions } = options;
   let gw: TestGateway | undefined;
   let seeded: Seeded | undefined;
   beforeAll(async () => {
-    gw = await startTestGateway(env, gatewayOptions);
+    gw = await startTestGateway(typeof env === "function" ? env() : env, gatewayOptions);
     if (seed) seeded = await gw.seed(seed);
   });
   afterAll(async () => {
