@@ -28,6 +28,9 @@ export function signInUrl(reason) {
   return `${BASE}/sign-in?${query}`;
 }
 
+/** Set once the page is on its way to sign-in after a refused token. */
+let leaving = false;
+
 /**
  * Calls the admin API. A 401 means the token is gone or revoked: forget it and go to sign-in
  * (unless `tokenOverride` is set, which the sign-in page uses to check a pasted token).
@@ -52,7 +55,10 @@ export async function api(method, path, body, { tokenOverride } = {}) {
   } catch {
     data = null;
   }
-  if (response.status === 401 && tokenOverride === undefined) {
+  // A page fires several reads at once; one refused token must navigate once, or the second
+  // navigation aborts the first.
+  if (response.status === 401 && tokenOverride === undefined && !leaving) {
+    leaving = true;
     token.clear();
     location.assign(signInUrl("expired"));
   }
