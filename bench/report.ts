@@ -366,7 +366,10 @@ export function renderReport(r: BenchResults): { markdown: string; summary: stri
     "upstream, the bare proxy and the gateway share the cores, so the figures to read are the **ratios",
     "against the bare proxy** measured in the same run, not the absolute numbers.",
     "",
-    `Run: ${r.startedAt}, Node ${r.node}, ${r.cpus} CPUs.`,
+    `Run: ${r.startedAt}, Node ${r.node}, ${r.cpus} CPUs` +
+      (r.loadAverage
+        ? `; load average ${f(r.loadAverage[0], 1)}–${f(r.loadAverage[1], 1)} while it ran (other work on the machine).`
+        : "."),
     "",
     "## Setup",
     "",

@@ -176,6 +176,8 @@ export interface BenchResults {
   idleRssMb: { gateway: number; bareProxy: number };
   /** Older results have none. */
   admission?: AdmissionRow;
+  /** The machine's 1-minute load average while the run went, lowest and highest sample. */
+  loadAverage?: [number, number];
 }
 
 /**
@@ -249,7 +251,7 @@ async function awsOnly(): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const { cpus } = await import("node:os");
+  const { cpus, loadavg } = await import("node:os");
   const tmp = join(REPO_ROOT, ".bench-tmp");
   const dataDir = join(tmp, `gateway-${randomBytes(4).toString("hex")}`);
   const profileDir = join(tmp, "profiles");
@@ -271,6 +273,9 @@ async function main(): Promise<void> {
     lambdas: [],
     idleRssMb: { gateway: 0, bareProxy: 0 },
   };
+  // Other work on the machine moves every figure: the report says how busy it was.
+  const loads: number[] = [loadavg()[0] ?? 0];
+  const sampler = setInterval(() => loads.push(loadavg()[0] ?? 0), 10_000);
   try {
     fake = await startFakeProcess();
     const proxy = await startBareProxy(fake.url);
@@ -354,6 +359,8 @@ async function main(): Promise<void> {
       results.aws = await measureAwsPath(fake, { latencyMs, runs: QUICK ? 3 : 5, log });
     }
   } finally {
+    clearInterval(sampler);
+    results.loadAverage = [Math.min(...loads), Math.max(...loads)];
     for (const server of started.reverse()) await server.stop().catch(() => undefined);
     await fake?.close().catch(() => undefined);
     rmSync(dataDir, { recursive: true, force: true });
@@ -366,6 +373,7 @@ async function main(): Promise<void> {
   );
   const report = renderReport(results);
   log(`\n${report.summary}`);
+  log(`load average ${fmt(results.loadAverage[0], 1)}–${fmt(results.loadAverage[1], 1)} while it ran`);
   if (WRITE_DOC) {
     await writeDoc(report.markdown);
     log("wrote docs/benchmarks.md");

@@ -2,6 +2,7 @@
 // still sets the upstream's), and the writers for the client-facing SSE.
 import { createParser } from "eventsource-parser";
 import type { ChunkReader, ChunkSource } from "../relay/chunk-source.ts";
+import { utf8Stream } from "../support/utf8-stream.ts";
 import { isObject, type Json } from "./common.ts";
 
 export interface UpstreamEvent {
@@ -44,7 +45,7 @@ export interface EventReader {
 const DONE = { done: true, value: undefined } as const;
 
 export function sseEvents(body: ChunkReader, limits: SseLimits): EventReader {
-  const decoder = new TextDecoder();
+  const decode = utf8Stream();
   const queue: UpstreamEvent[] = [];
   const maxTotal = limits.maxTotalBytes ?? Number.POSITIVE_INFINITY;
   let pendingBytes = 0;
@@ -89,7 +90,7 @@ export function sseEvents(body: ChunkReader, limits: SseLimits): EventReader {
         }
         pendingBytes += value.byteLength;
         totalBytes += value.byteLength;
-        parser.feed(decoder.decode(value, { stream: true }));
+        parser.feed(decode(value));
         if (pendingBytes > limits.maxEventBytes || totalBytes > maxTotal) {
           stopped = true;
           queue.push({ type: OVERSIZE, data: {} });

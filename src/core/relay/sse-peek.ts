@@ -3,6 +3,7 @@
 // (created, in_progress, rate limits, metadata) are held back; the first visible or terminal event
 // decides.
 import { createParser, type EventSourceMessage } from "eventsource-parser";
+import { utf8Stream } from "../support/utf8-stream.ts";
 import type { ChunkReader } from "./chunk-source.ts";
 
 export const PRE_CONTENT = new Set([
@@ -52,7 +53,7 @@ export async function peekFirstEvent(
 ): Promise<PeekResult> {
   const prefix: Uint8Array[] = [];
   let held = 0;
-  const decoder = new TextDecoder();
+  const decode = utf8Stream();
   let decision: PeekResult | undefined;
   const parser = createParser({
     onEvent(message) {
@@ -84,7 +85,7 @@ export async function peekFirstEvent(
     if (result === "timeout") return { kind: "commit", prefix, pending: read };
     if (result.done) return { kind: "retry", code: "stream_incomplete", usageLimited: false };
     prefix.push(result.value);
-    parser.feed(decoder.decode(result.value, { stream: true }));
+    parser.feed(decode(result.value));
     held += result.value.byteLength;
     if (!decision && held > maxBytes)
       return { kind: "retry", code: "upstream_event_too_large", usageLimited: false };

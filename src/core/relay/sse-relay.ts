@@ -5,6 +5,7 @@
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 import type { StopSignal } from "../context.ts";
 import type { TokenUsage } from "../model.ts";
+import { utf8Stream } from "../support/utf8-stream.ts";
 import type { ChunkReader, ChunkSource } from "./chunk-source.ts";
 import { eventType } from "./sse-peek.ts";
 
@@ -73,7 +74,7 @@ export function failedEvent(code: string, message: string, responseId?: string):
 export function relaySse(reader: ChunkReader, options: RelayOptions): ChunkSource {
   // Only what the stream needs from here on: `options` also carries the held first events.
   const { now, keepAliveMs, abortUpstream, onRateLimits, onDone, stopping } = options;
-  const decoder = new TextDecoder();
+  const decode = utf8Stream();
   const summary: StreamSummary = { outcome: "interrupted" };
   let terminal = false;
   let atBoundary = true;
@@ -105,7 +106,7 @@ export function relaySse(reader: ChunkReader, options: RelayOptions): ChunkSourc
   });
   const accept = (chunk: Uint8Array) => {
     summary.firstByteAt ??= now();
-    const text = decoder.decode(chunk, { stream: true });
+    const text = decode(chunk);
     unfinished += chunk.byteLength;
     parser.feed(text);
     atBoundary = text.endsWith("\n\n") || text.endsWith("\r\n\r\n");
