@@ -1,4 +1,4 @@
-// Both hosts hand the core their settings through one mapping (src/server/core-settings.ts): the same
+// Both hosts read the core settings through one mapping (src/server/core-settings.ts): the same
 // environment gives the local host and the AWS host the same core settings, and a setting a host does
 // not read keeps the core's default rather than becoming undefined.
 import { describe, expect, it } from "vitest";
@@ -43,15 +43,41 @@ describe("host settings", () => {
     expect(aws.poolConcurrencyCap).toBe(3);
   });
 
-  it("a setting a host does not read keeps the core's default", () => {
-    const aws = createAwsHost(awsConfigFromEnv(awsOnly)).ctx.config;
-    // The AWS host reads no stream-idle or upstream-headers timeout: the defaults stand.
-    expect(aws.streamIdleTimeoutMs).toBe(defaultCoreConfig.streamIdleTimeoutMs);
-    expect(aws.upstreamHeadersTimeoutMs).toBe(defaultCoreConfig.upstreamHeadersTimeoutMs);
-    expect(aws.clientVersion).toBe(defaultCoreConfig.clientVersion);
-    const settings = coreSettings(loadConfig({ POOLER_STREAM_IDLE_TIMEOUT_MS: "9000" }));
-    expect(settings.streamIdleTimeoutMs).toBe(9000);
-    expect(settings).not.toHaveProperty("poolConcurrencyCap");
-    expect(Object.values(settings)).not.toContain(undefined);
+  it("an unset or empty variable keeps the core's default on both hosts", () => {
+    const aws = createAwsHost(awsConfigFromEnv({ ...awsOnly, POOLER_POOL_CONCURRENCY_CAP: "" })).ctx.config;
+    const local = { ...defaultCoreConfig, ...coreSettings(loadConfig({ POOLER_SSE_KEEPALIVE_MS: "" })) };
+    for (const config of [aws, local]) {
+      expect(config.streamIdleTimeoutMs).toBe(defaultCoreConfig.streamIdleTimeoutMs);
+      expect(config.upstreamHeadersTimeoutMs).toBe(defaultCoreConfig.upstreamHeadersTimeoutMs);
+      expect(config.sseKeepAliveMs).toBe(defaultCoreConfig.sseKeepAliveMs);
+      expect(config.clientVersion).toBe(defaultCoreConfig.clientVersion);
+      expect(config.poolConcurrencyCap).toBe(0);
+      expect(Object.values(config)).not.toContain(undefined);
+    }
+  });
+
+  it("both hosts read every core setting: the AWS host no longer skips the stream timeouts", () => {
+    const env = { POOLER_STREAM_IDLE_TIMEOUT_MS: "9000", POOLER_UPSTREAM_HEADERS_TIMEOUT_MS: "7000" };
+    const aws = createAwsHost(awsConfigFromEnv({ ...awsOnly, ...env })).ctx.config;
+    const local = coreSettings(loadConfig({ ...env, POOLER_POOL_CONCURRENCY_CAP: "2" }));
+    expect(aws).toMatchObject({ streamIdleTimeoutMs: 9000, upstreamHeadersTimeoutMs: 7000 });
+    expect(local).toMatchObject({
+      streamIdleTimeoutMs: 9000,
+      upstreamHeadersTimeoutMs: 7000,
+      poolConcurrencyCap: 2,
+    });
+  });
+
+  it.each([
+    ["POOLER_STREAM_IDLE_TIMEOUT_MS", "-1", "an integer from 0 to 3600000"],
+    ["POOLER_MAX_BODY_BYTES", "1.5e6", "an integer from 1048576 to 268435456"],
+    ["CODEX_UPSTREAM_BASE_URL", "ftp://x", "an http(s) URL"],
+    ["POOLER_ALERT_WEBHOOK_ALLOW_INSECURE", "yes", "0, 1, true or false"],
+  ])("%s=%s is refused the same way by both hosts", (name, value, expected) => {
+    const reason = `${name}: must be ${expected}`;
+    expect(() => loadConfig({ [name]: value })).toThrow(`invalid configuration: ${reason}`);
+    expect(() => awsConfigFromEnv({ ...awsOnly, [name]: value })).toThrow(
+      `invalid function configuration: ${reason}`,
+    );
   });
 });

@@ -12,32 +12,22 @@ import { EmfMetrics } from "../adapters/observability/emf-metrics.ts";
 import { powertoolsLogger } from "../adapters/observability/powertools-logger.ts";
 import { SecretsManagerSecretStore } from "../adapters/secrets/secrets-manager-secret-store.ts";
 import { webhookSender } from "../core/alerts/delivery.ts";
-import { buildCoreContext, type CoreContext, defaultCoreConfig, type Logger } from "../core/context.ts";
+import { buildCoreContext, type CoreContext, type Logger } from "../core/context.ts";
 import { createGateway, type Gateway } from "../core/gateway.ts";
 import type { Clock, Metrics } from "../core/ports.ts";
-import { coreSettings } from "./core-settings.ts";
+import { type CoreEnvSettings, coreSettings, readCoreSettings } from "./core-settings.ts";
 
-export interface AwsHostConfig {
+export interface AwsHostConfig extends CoreEnvSettings {
   tables: TableNames;
   secretPrefix: string;
   kmsKeyId?: string;
   originSecretArn?: string;
   metricsNamespace: string;
   version: string;
-  upstreamBaseUrl: string;
-  authBaseUrl: string;
-  requestLogRetentionDays: number;
-  sseKeepAliveMs: number;
-  firstEventTimeoutMs: number;
-  maxUpstreamEventBytes: number;
-  maxBodyBytes: number;
-  maxCompressedBodyBytes: number;
   usagePollConcurrency: number;
   deadlineMarginMs: number;
   /** The gateway's public origin (a custom domain), for invite URLs; else the request's origin. */
   publicBaseUrl?: string;
-  /** The optional per-Pool cap on HTTP turns at once (0: none; stack parameter PoolConcurrencyCap). */
-  poolConcurrencyCap: number;
 }
 
 /** Names, ARNs and tunables only: no secret is ever passed through the environment. */
@@ -69,40 +59,18 @@ export function awsConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AwsHostC
       "invalid function configuration: POOLER_SECRET_PREFIX has characters a secret name cannot hold",
     );
   }
+  const core = readCoreSettings(env, (message) => new Error(`invalid function configuration: ${message}`));
   return {
+    ...core,
     tables: { state: required("POOLER_STATE_TABLE"), requestLogs: required("POOLER_REQUEST_LOG_TABLE") },
     secretPrefix,
     kmsKeyId: read("POOLER_KMS_KEY_ID"),
     originSecretArn: read("POOLER_ORIGIN_SECRET_ARN"),
     metricsNamespace: read("POOLER_METRICS_NAMESPACE") ?? "CodexPooler",
     version: read("POOLER_VERSION") ?? "0.0.0",
-    upstreamBaseUrl: url("CODEX_UPSTREAM_BASE_URL", defaultCoreConfig.upstreamBaseUrl),
-    authBaseUrl: url("CODEX_AUTH_BASE_URL", defaultCoreConfig.authBaseUrl),
-    requestLogRetentionDays: int("POOLER_REQUEST_LOG_RETENTION_DAYS", 1, 3650, 30),
-    sseKeepAliveMs: int("POOLER_SSE_KEEPALIVE_MS", 0, 300_000, defaultCoreConfig.sseKeepAliveMs),
-    firstEventTimeoutMs: int(
-      "POOLER_FIRST_EVENT_TIMEOUT_MS",
-      0,
-      300_000,
-      defaultCoreConfig.firstEventTimeoutMs,
-    ),
-    maxUpstreamEventBytes: int(
-      "POOLER_MAX_UPSTREAM_EVENT_BYTES",
-      65_536,
-      268_435_456,
-      defaultCoreConfig.maxUpstreamEventBytes,
-    ),
-    maxBodyBytes: int("POOLER_MAX_BODY_BYTES", 1_048_576, 268_435_456, defaultCoreConfig.maxBodyBytes),
-    maxCompressedBodyBytes: int(
-      "POOLER_MAX_COMPRESSED_BODY_BYTES",
-      65_536,
-      268_435_456,
-      defaultCoreConfig.maxCompressedBodyBytes,
-    ),
     usagePollConcurrency: int("POOLER_USAGE_POLL_CONCURRENCY", 1, 32, 4),
     deadlineMarginMs: int("POOLER_DEADLINE_MARGIN_MS", 1_000, 120_000, 10_000),
     publicBaseUrl: read("POOLER_PUBLIC_BASE_URL") ? url("POOLER_PUBLIC_BASE_URL", "") : undefined,
-    poolConcurrencyCap: int("POOLER_POOL_CONCURRENCY_CAP", 0, 100_000, 0),
   };
 }
 

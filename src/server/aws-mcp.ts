@@ -24,6 +24,7 @@ import type { SecretStore } from "../core/ports.ts";
 import { baseApp } from "../http/app-base.ts";
 import { healthRoutes } from "../http/routes/health.ts";
 import { type McpRouteOptions, mcpRoutes } from "../http/routes/mcp.ts";
+import { coreSettings, readCoreSettings } from "./core-settings.ts";
 
 /** A Hono app holding only the MCP route and the health probes (the full gateway app mounts the same route). */
 export function createMcpApp(gw: Gateway, options: McpRouteOptions & { isDraining?: () => boolean }) {
@@ -45,14 +46,17 @@ export function awsMcpStreamOptions(env: NodeJS.ProcessEnv = process.env): Strea
     if (!value) throw new Error(`${name} is not set; the CDK stack must provide it`);
     return value;
   };
-  const retentionDays = Number(env.POOLER_REQUEST_LOG_RETENTION_DAYS ?? "30") || 30;
+  const settings = readCoreSettings(
+    env,
+    (message) => new Error(`invalid function configuration: ${message}`),
+  );
   const clock = { now: () => Date.now() };
   const { ctx, pending } = buildCoreContext({
     store: createDynamoStore({
       client: dynamoClient(),
       tables: { state: required("POOLER_STATE_TABLE"), requestLogs: required("POOLER_REQUEST_LOG_TABLE") },
       clock,
-      requestLogRetentionDays: retentionDays,
+      requestLogRetentionDays: settings.requestLogRetentionDays,
     }),
     secrets: noSecrets,
     clock,
@@ -60,7 +64,7 @@ export function awsMcpStreamOptions(env: NodeJS.ProcessEnv = process.env): Strea
     metrics: { count: () => undefined, timing: () => undefined },
     logger: jsonLogger(),
     instance: "mcp",
-    settings: { requestLogRetentionDays: retentionDays },
+    settings: coreSettings(settings),
   });
   const app = createMcpApp(createGateway(ctx), {
     version: env.POOLER_VERSION ?? "0.0.0",

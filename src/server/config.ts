@@ -7,7 +7,7 @@ import {
   parseBulkheadLimits,
   ROUTE_CLASSES,
 } from "../core/access/admission.ts";
-import { defaultCoreConfig } from "../core/context.ts";
+import { readCoreSettings } from "./core-settings.ts";
 
 const url = (name: string) =>
   z
@@ -21,53 +21,8 @@ const Env = z.object({
   HOST: z.string().min(1).default("127.0.0.1"),
   POOLER_DATA_DIR: z.string().min(1).default("./.pooler-data"),
   POOLER_ADMIN_TOKEN: z.string().min(16, "POOLER_ADMIN_TOKEN must be at least 16 characters").optional(),
-  CODEX_UPSTREAM_BASE_URL: url("CODEX_UPSTREAM_BASE_URL").default(defaultCoreConfig.upstreamBaseUrl),
-  CODEX_AUTH_BASE_URL: url("CODEX_AUTH_BASE_URL").default(defaultCoreConfig.authBaseUrl),
   /** The address clients reach the gateway at, behind a reverse proxy (invite links); else the request's. */
   POOLER_PUBLIC_BASE_URL: url("POOLER_PUBLIC_BASE_URL").optional(),
-  POOLER_REQUEST_LOG_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
-  POOLER_SSE_KEEPALIVE_MS: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .max(300_000)
-    .default(defaultCoreConfig.sseKeepAliveMs),
-  POOLER_FIRST_EVENT_TIMEOUT_MS: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .max(300_000)
-    .default(defaultCoreConfig.firstEventTimeoutMs),
-  POOLER_MAX_BODY_BYTES: z.coerce
-    .number()
-    .int()
-    .min(1_048_576)
-    .max(268_435_456)
-    .default(defaultCoreConfig.maxBodyBytes),
-  POOLER_MAX_COMPRESSED_BODY_BYTES: z.coerce
-    .number()
-    .int()
-    .min(65_536)
-    .max(268_435_456)
-    .default(defaultCoreConfig.maxCompressedBodyBytes),
-  POOLER_MAX_UPSTREAM_EVENT_BYTES: z.coerce
-    .number()
-    .int()
-    .min(65_536)
-    .max(268_435_456)
-    .default(defaultCoreConfig.maxUpstreamEventBytes),
-  POOLER_STREAM_IDLE_TIMEOUT_MS: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .max(3_600_000)
-    .default(defaultCoreConfig.streamIdleTimeoutMs ?? 300_000),
-  POOLER_UPSTREAM_HEADERS_TIMEOUT_MS: z.coerce
-    .number()
-    .int()
-    .min(100)
-    .max(600_000)
-    .default(defaultCoreConfig.upstreamHeadersTimeoutMs),
   POOLER_USAGE_POLL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
   POOLER_DYNAMODB_ENDPOINT: url("POOLER_DYNAMODB_ENDPOINT").optional(),
   POOLER_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(15_000),
@@ -76,12 +31,12 @@ const Env = z.object({
   POOLER_WS_IDLE_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(1_800_000),
   POOLER_EXPIRY_SWEEP_MINUTES: z.coerce.number().int().min(0).max(1_440).default(15),
   POOLER_ALERT_EVALUATE_SECONDS: z.coerce.number().int().min(60).max(86_400).default(300),
-  POOLER_ALERT_WEBHOOK_ALLOW_INSECURE: z.enum(["0", "1", "true", "false"]).default("0"),
 });
 
 export type LocalConfig = ReturnType<typeof loadConfig>;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
+  const core = readCoreSettings(env, (message) => new ConfigError(`invalid configuration: ${message}`));
   const result = Env.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== "")));
   if (!result.success) {
     const issue = result.error.issues[0];
@@ -99,16 +54,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     dataDir: resolve(e.POOLER_DATA_DIR),
     adminToken: e.POOLER_ADMIN_TOKEN,
     publicBaseUrl: e.POOLER_PUBLIC_BASE_URL,
-    upstreamBaseUrl: e.CODEX_UPSTREAM_BASE_URL,
-    authBaseUrl: e.CODEX_AUTH_BASE_URL,
-    requestLogRetentionDays: e.POOLER_REQUEST_LOG_RETENTION_DAYS,
-    sseKeepAliveMs: e.POOLER_SSE_KEEPALIVE_MS,
-    firstEventTimeoutMs: e.POOLER_FIRST_EVENT_TIMEOUT_MS,
-    maxUpstreamEventBytes: e.POOLER_MAX_UPSTREAM_EVENT_BYTES,
-    maxBodyBytes: e.POOLER_MAX_BODY_BYTES,
-    maxCompressedBodyBytes: e.POOLER_MAX_COMPRESSED_BODY_BYTES,
-    streamIdleTimeoutMs: e.POOLER_STREAM_IDLE_TIMEOUT_MS,
-    upstreamHeadersTimeoutMs: e.POOLER_UPSTREAM_HEADERS_TIMEOUT_MS,
+    ...core,
     shutdownGraceMs: e.POOLER_SHUTDOWN_GRACE_MS,
     requestTimeoutMs: e.POOLER_REQUEST_TIMEOUT_MS,
     headersTimeoutMs: e.POOLER_HEADERS_TIMEOUT_MS,
@@ -117,8 +63,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     dynamoEndpoint: e.POOLER_DYNAMODB_ENDPOINT,
     expirySweepMinutes: e.POOLER_EXPIRY_SWEEP_MINUTES,
     alertEvaluateSeconds: e.POOLER_ALERT_EVALUATE_SECONDS,
-    alertWebhookAllowInsecure:
-      e.POOLER_ALERT_WEBHOOK_ALLOW_INSECURE === "1" || e.POOLER_ALERT_WEBHOOK_ALLOW_INSECURE === "true",
     admission: admissionLimits(env),
   };
 }
