@@ -1,5 +1,9 @@
 // Per-key policy: model allow-list, reasoning-effort ceiling, requests per minute, tokens per day
 // and per week. Checked before any upstream call, in that order; a denial leaves a request-log row.
+import { MAX_ALLOWED_MODELS, MODEL_ID } from "../../admin-contract/enums.ts";
+
+export { MAX_ALLOWED_MODELS, MODEL_ID };
+
 import type { CoreContext } from "../context.ts";
 import { badRequest, GatewayError } from "../errors.ts";
 import type { Gateway } from "../gateway.ts";
@@ -14,8 +18,6 @@ import type { UsageCounts } from "../ports.ts";
 import { requestLogger } from "../request-log.ts";
 import { type KeyWindows, keyWindows, secondsUntilEnd, type UsageSpan } from "./key-usage.ts";
 
-export const MODEL_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
-export const MAX_ALLOWED_MODELS = 100;
 const POLICY_FIELDS = [
   "allowedModels",
   "maxReasoningEffort",

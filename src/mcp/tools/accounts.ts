@@ -5,7 +5,7 @@ import { hasPool, isOwner, requirePoolScope } from "../../core/access/scope.ts";
 import { ACCOUNT_STATUSES, type Account } from "../../core/model.ts";
 import { poolName } from "../query.ts";
 import { registerTool, type ToolContext } from "../tool.ts";
-import { accountView } from "../views.ts";
+import { mcpAccountView } from "../views.ts";
 
 /** Highest used percent over windows that have not reset yet (the last evidence, however old). */
 function maxUsed(account: Account, now: number): number | undefined {
@@ -72,7 +72,7 @@ export function registerAccountTools(server: McpServer, ctx: ToolContext): void 
         summary: `${matching.length} account(s) match; showing ${page.length}.`,
         data: {
           accounts: page.map((a) => {
-            const view = accountView(a, now);
+            const view = mcpAccountView(a, now);
             return isOwner(ctx.scope)
               ? view
               : { ...view, pools: a.pools.filter((p) => hasPool(ctx.scope, p)) };
