@@ -126,17 +126,18 @@ export const BrowserFlow = z.strictObject({
 });
 export const DeviceFlowResponse = named("DeviceFlowResponse", z.strictObject({ flow: DeviceFlow }));
 export const BrowserFlowResponse = named("BrowserFlowResponse", z.strictObject({ flow: BrowserFlow }));
-export const LoginResult = named(
-  "LoginResult",
-  z.union([
-    z.strictObject({ status: z.literal("complete"), account: Account, warnings: strings }),
-    z.strictObject({
-      status: z.enum(["pending", "slow_down"]),
-      intervalSeconds: maybeCount,
-      expiresAt: maybeTime,
-    }),
-  ]),
-);
+export const LoginComplete = z.strictObject({
+  status: z.literal("complete"),
+  account: Account,
+  warnings: strings,
+});
+/** `slow_down`: poll at the new `intervalSeconds`. */
+export const LoginPending = z.strictObject({
+  status: z.enum(["pending", "slow_down"]),
+  intervalSeconds: maybeCount,
+  expiresAt: maybeTime,
+});
+export const LoginResult = named("LoginResult", z.union([LoginComplete, LoginPending]));
 
 /** Every field present; null means no cap. */
 export const KeyPolicy = z.strictObject({

@@ -3,7 +3,7 @@
 // the return types are the contract's, so a view that drifts from its schema does not compile.
 import type { z } from "zod";
 import type * as C from "../admin-contract/responses.ts";
-import { credentialScope } from "../core/access/scope.ts";
+import { credentialScope, type Scope } from "../core/access/scope.ts";
 import type { Settings } from "../core/access/settings.ts";
 import { iso } from "../core/accounts/accounts.ts";
 import { maskEmail } from "../core/accounts/auth-json.ts";
@@ -29,6 +29,11 @@ import type { UsageReport } from "../core/usage/report.ts";
 type Out<S extends z.ZodType> = z.output<S>;
 
 const secondsIso = (s: number | undefined) => iso(s === undefined ? undefined : s * 1000);
+
+/** Who the caller is and what it may see. */
+export function whoamiView(actor: string, scope: Scope): Out<typeof C.Whoami> {
+  return { actor, role: scope.role, pools: [...scope.pools] };
+}
 
 /** `accountCount`: accounts serving the Pool; `keyCount`: its keys not revoked. */
 export function poolView(pool: Pool, counts: { accountCount: number; keyCount: number }): Out<typeof C.Pool> {

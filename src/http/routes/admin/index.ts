@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { Whoami } from "../../../admin-contract/responses.ts";
+import { whoamiView } from "../../../admin-views/records.ts";
 import type { Gateway } from "../../../core/gateway.ts";
 import { type AdminAuthenticator, adminAuth } from "../../middleware/admin-auth.ts";
 import type { AppEnv } from "../../types.ts";
@@ -45,10 +45,7 @@ export function adminRoutes(
   // their Pool themselves; listings filter to the caller's Pools.
   for (const [path, what] of OWNER_ONLY) app.use(path, ownerOnly(what));
   // Who the caller is and what it may see (the console and `pooler operator whoami` read it).
-  app.get("/whoami", (c) => {
-    const { role, pools } = c.get("scope");
-    return c.json(Whoami.parse({ actor: c.get("actor"), role, pools: [...pools] }));
-  });
+  app.get("/whoami", (c) => c.json(whoamiView(c.get("actor"), c.get("scope"))));
   app.route("/", poolAdminRoutes(gw));
   app.route("/", oauthAdminRoutes(gw));
   app.route("/", accountAdminRoutes(gw));
