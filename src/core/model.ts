@@ -1,13 +1,9 @@
 // Domain records as the store keeps them. `accounts` are upstream ChatGPT accounts; operators are
 // the people who hold admin tokens.
-import {
-  ACCOUNT_STATUSES,
-  CREDENTIAL_STATUSES,
-  REASONING_EFFORTS,
-  ROUTING_STRATEGIES,
-} from "../admin-contract/enums.ts";
+// The values are the admin contract's vocabulary: one list for the core, the API, the CLI and the console.
+import * as vocabulary from "../admin-contract/enums.ts";
 
-export { ACCOUNT_STATUSES, CREDENTIAL_STATUSES, REASONING_EFFORTS, ROUTING_STRATEGIES };
+export const { ACCOUNT_STATUSES, CREDENTIAL_STATUSES, REASONING_EFFORTS, ROUTING_STRATEGIES } = vocabulary;
 
 export type RoutingStrategy = (typeof ROUTING_STRATEGIES)[number];
 export const DEFAULT_STRATEGY: RoutingStrategy = "bridge_ring";

@@ -1,17 +1,10 @@
 // Alert records: rules (what to watch in a Pool), channels (where to say it), incidents (a condition
 // that holds, deduplicated) and deliveries (one event to one channel, with its attempts). Metadata
 // only: a channel's URL and signing secret live in the SecretStore, never on these records.
-import {
-  ALERT_RULE_KINDS,
-  ALERT_SEVERITIES,
-  ASSIGNMENT_STATES,
-  AUTH_STATES,
-  CHANNEL_FORMATS,
-  CHANNEL_KINDS,
-  WINDOW_SELECTORS,
-} from "../../admin-contract/enums.ts";
+// The values are the admin contract's vocabulary: one list for the core, the API, the CLI and the console.
+import * as vocabulary from "../../admin-contract/enums.ts";
 
-export {
+export const {
   ALERT_RULE_KINDS,
   ALERT_SEVERITIES,
   ASSIGNMENT_STATES,
@@ -19,7 +12,7 @@ export {
   CHANNEL_FORMATS,
   CHANNEL_KINDS,
   WINDOW_SELECTORS,
-};
+} = vocabulary;
 
 export type AlertRuleKind = (typeof ALERT_RULE_KINDS)[number];
 
