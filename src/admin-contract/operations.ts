@@ -44,6 +44,19 @@ const credentialOps = (
   action(`${path}/{id}/revoke`, `Revoke an ${what} (terminal)`, one),
 ];
 
+/** `enable` and `disable` of an alert rule or channel, audited as `<audit>.enable|disable`. */
+const toggles = (path: string, what: string, audit: string, answer: z.ZodType) =>
+  (["enable", "disable"] as const).map((verb) =>
+    action(
+      `${path}/{id}/${verb}`,
+      `${verb === "enable" ? "Enable" : "Disable"} ${what} (${audit}.${verb})`,
+      answer,
+      {
+        failures: conflict,
+      },
+    ),
+  );
+
 export const OPERATIONS: Operation[] = [
   op("get", "/whoami", "The caller's actor, role and Pools", { 200: R.Whoami }),
 
@@ -235,12 +248,7 @@ export const OPERATIONS: Operation[] = [
     "Delete an alert rule and resolve its open incidents (alert_rule.delete)",
     { 200: R.Deleted },
   ),
-  action("/alert-rules/{id}/enable", "Enable an alert rule (alert_rule.enable)", R.AlertRuleResponse, {
-    failures: conflict,
-  }),
-  action("/alert-rules/{id}/disable", "Disable an alert rule (alert_rule.disable)", R.AlertRuleResponse, {
-    failures: conflict,
-  }),
+  ...toggles("/alert-rules", "an alert rule", "alert_rule", R.AlertRuleResponse),
   op("get", "/alert-channels", "List alert channels (URL host, path start and fingerprint only)", {
     200: R.AlertChannelListResponse,
   }),
@@ -265,18 +273,7 @@ export const OPERATIONS: Operation[] = [
     "Delete a channel, its stored URL and secret, and its place in rules (alert_channel.delete)",
     { 200: R.Deleted },
   ),
-  action(
-    "/alert-channels/{id}/enable",
-    "Enable an alert channel (alert_channel.enable)",
-    R.AlertChannelResponse,
-    { failures: conflict },
-  ),
-  action(
-    "/alert-channels/{id}/disable",
-    "Disable an alert channel (alert_channel.disable)",
-    R.AlertChannelResponse,
-    { failures: conflict },
-  ),
+  ...toggles("/alert-channels", "an alert channel", "alert_channel", R.AlertChannelResponse),
   action(
     "/alert-channels/{id}/test",
     "Send one signed test event now (no retry) and answer the attempt",
