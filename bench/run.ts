@@ -6,7 +6,10 @@
 // Flags: --quick (shorter rounds, for trying changes), --profile (writes a CPU profile of the
 // gateway to .bench-tmp/profiles), --no-doc (print only), --skip=<phase,…> (latency, rates, memory,
 // streams, admission, lambda, aws), --report-only (re-render the document from the last run), --aws-only
-// (only the AWS path and the bundles' init, written into that section of the existing document).
+// (only the AWS path and the bundles' init, written into that section of the existing document),
+// --local (only the local host's targets, printed, not written: the interleaved rounds at 50
+// connections for the toy and the realistic turn, added TTFB at 200 req/s for both, and 5,000 open
+// streams; a few minutes), --rounds=N (rounds of the interleaved phase; 5, 3 with --quick).
 import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -41,25 +44,39 @@ import {
   startGatewayProcess,
 } from "./processes.ts";
 import { AWS_END, AWS_START, renderReport } from "./report.ts";
+import {
+  REALISTIC_CHAT_BODY,
+  REALISTIC_CODEX_BODY,
+  realisticEvents,
+  TOY_CHAT_BODY,
+  TOY_CODEX_BODY,
+  type Workload,
+} from "./workloads.ts";
 
 const args = process.argv.slice(2);
 const QUICK = args.includes("--quick");
 const PROFILE = args.includes("--profile");
-const WRITE_DOC = !args.includes("--no-doc") && !QUICK;
-const SKIP = new Set(
-  args
+/** Only the local host's targets (see the header); printed, never written into the document. */
+const LOCAL = args.includes("--local");
+const WRITE_DOC = !args.includes("--no-doc") && !QUICK && !LOCAL;
+const SKIP = new Set([
+  ...(args
     .find((a) => a.startsWith("--skip="))
     ?.slice(7)
-    .split(",") ?? [],
-);
+    .split(",") ?? []),
+  ...(LOCAL ? ["latency", "memory", "admission", "lambda", "aws"] : []),
+]);
 
-const CONCURRENCY = [1, 50, 100, 500];
+const CONCURRENCY = [1, 5, 50, 100, 500];
+/** The level the local targets are set at (issue 18): rounds of bare proxy and gateway in turn. */
+const TARGET_CONCURRENCY = 50;
+const TARGET_ROUNDS = Number(args.find((a) => a.startsWith("--rounds="))?.slice(9) ?? (QUICK ? 3 : 5));
 const LEVEL_SECONDS = QUICK ? 1 : 2.5;
 const RATE_ROUNDS = QUICK ? 3 : 5;
 const RATE_SECONDS = QUICK ? 1 : 2;
 const INTERLEAVED_RATE = 200;
-const OTHER_RATES = [50, 100, 400];
-const OPEN_STREAMS = QUICK ? [1000] : [1000, 5000];
+const OTHER_RATES = LOCAL ? [] : [50, 100, 400];
+const OPEN_STREAMS = LOCAL ? [5000] : QUICK ? [1000] : [1000, 5000];
 const POOL = "bench";
 const ACCOUNTS = 4;
 
@@ -67,6 +84,8 @@ export type TargetName = "direct" | "bare proxy" | "gateway";
 export type EndpointName = "codex" | "chat";
 
 export interface LatencyRow {
+  /** Absent in older results: the toy turn. */
+  workload?: Workload;
   endpoint: EndpointName;
   concurrency: number;
   target: TargetName;
@@ -89,6 +108,8 @@ export interface CpuPerStream {
 }
 
 export interface RateRow {
+  /** Absent in older results: the toy turn. */
+  workload?: Workload;
   endpoint: EndpointName;
   rate: number;
   target: TargetName;
@@ -100,6 +121,18 @@ export interface RateRow {
   totalP50: number;
   errors: number;
   requests: number;
+}
+
+/** One round at the targets' level: the bare proxy and the gateway one after the other. */
+export interface InterleavedRow {
+  workload: Workload;
+  endpoint: EndpointName;
+  round: number;
+  concurrency: number;
+  bare: Summary;
+  bareCpu: CpuPerStream;
+  gateway: Summary;
+  gatewayCpu: CpuPerStream;
 }
 
 export interface StreamMemoryRow {
@@ -132,6 +165,8 @@ export interface BenchResults {
   cpus: number;
   quick: boolean;
   latency: LatencyRow[];
+  /** Rounds at the targets' level (absent in older results). */
+  interleaved?: InterleavedRow[];
   rates: RateRow[];
   streamMemory: StreamMemoryRow[];
   openStreams: OpenStreamsRow[];
@@ -152,14 +187,7 @@ const UNLIMITED_ADMISSION = {
   POOLER_ADMISSION_PROXY_HTTP: "100000,0,10000",
 };
 
-const CODEX_BODY = {
-  model: "gpt-5.5",
-  stream: true,
-  store: false,
-  instructions: "You are a helpful assistant.",
-  input: [{ type: "message", role: "user", content: [{ type: "input_text", text: "Say hi" }] }],
-};
-const CHAT_BODY = { model: "gpt-5.5", stream: true, messages: [{ role: "user", content: "Say hi" }] };
+const CODEX_BODY = TOY_CODEX_BODY;
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
 const fmt = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : "–");
@@ -270,7 +298,8 @@ async function main(): Promise<void> {
     };
     log(`fake upstream ${fake.url}, bare proxy ${proxy.url}, gateway ${gateway.url}`);
 
-    const { targets, accountIds } = await seed(fake, proxy, gateway, adminToken);
+    const { workloads, accountIds } = await seed(fake, proxy, gateway, adminToken);
+    const targets = workloads.toy;
     await warmUp(targets);
     results.idleRssMb = { gateway: rssMb(gateway.pid), bareProxy: rssMb(proxy.pid) };
     log(
@@ -283,7 +312,18 @@ async function main(): Promise<void> {
         server: { "bare proxy": proxy.pid, gateway: gateway.pid },
       });
     }
-    if (!SKIP.has("rates")) results.rates = await ratePhase(targets);
+    const pids: CpuSources = {
+      upstream: fake.pid,
+      server: { "bare proxy": proxy.pid, gateway: gateway.pid },
+    };
+    if (!SKIP.has("interleaved")) {
+      results.interleaved = await interleavedPhase(workloads, pids, (w) =>
+        useWorkload(fake as FakeProcess, accountIds, w),
+      );
+    }
+    if (!SKIP.has("rates")) {
+      results.rates = await ratePhase(workloads, (w) => useWorkload(fake as FakeProcess, accountIds, w));
+    }
     if (!SKIP.has("memory"))
       results.streamMemory = await streamMemoryPhase(fake, accountIds, targets, await restart(), proxy);
     if (!SKIP.has("streams"))
@@ -319,7 +359,11 @@ async function main(): Promise<void> {
     rmSync(dataDir, { recursive: true, force: true });
   }
 
-  writeFileSync(join(tmp, "results.json"), `${JSON.stringify(results, null, 2)}\n`);
+  // A --local run leaves the last full run's results (which --report-only renders) alone.
+  writeFileSync(
+    join(tmp, LOCAL ? "results-local.json" : "results.json"),
+    `${JSON.stringify(results, null, 2)}\n`,
+  );
   const report = renderReport(results);
   log(`\n${report.summary}`);
   if (WRITE_DOC) {
@@ -331,13 +375,20 @@ async function main(): Promise<void> {
 
 type Targets = Record<EndpointName, Record<TargetName, Target>>;
 
+/** What the fake answers every account with: the 9-event text turn, or the 200-event one. */
+async function useWorkload(fake: FakeProcess, accountIds: string[], workload: Workload): Promise<void> {
+  const behavior =
+    workload === "toy" ? { kind: "text" as const } : { kind: "scripted" as const, events: realisticEvents() };
+  for (const id of accountIds) await fake.setDefaultBehavior(id, behavior);
+}
+
 /** A Pool with accounts and a key through the admin API; direct and proxy targets use one account's token. */
 async function seed(
   fake: FakeProcess,
   proxy: ServerProcess,
   gateway: ServerProcess,
   adminToken: string,
-): Promise<{ targets: Targets; accountIds: string[] }> {
+): Promise<{ workloads: Record<Workload, Targets>; accountIds: string[] }> {
   const admin = async (method: string, path: string, body?: unknown) => {
     const response = await fetch(`${gateway.url}/admin/v1${path}`, {
       method,
@@ -374,55 +425,47 @@ async function seed(
     "content-type": "application/json",
     accept: "text/event-stream",
   };
-  const codex = JSON.stringify(CODEX_BODY);
-  // What the gateway sends upstream for the chat request: the fair direct/proxy equivalent.
-  const chatUpstream = JSON.stringify(chatToCodex(structuredClone(CHAT_BODY)).upstream);
   const upstreamPath = "/backend-api/codex/responses";
-  const targets: Targets = {
-    codex: {
-      direct: { name: "direct", url: `${fake.url}${upstreamPath}`, headers: upstreamHeaders, body: codex },
-      "bare proxy": {
-        name: "bare proxy",
-        url: `${proxy.url}${upstreamPath}`,
-        headers: upstreamHeaders,
-        body: codex,
+  const targetsFor = (codexBody: unknown, chatBody: Record<string, unknown>): Targets => {
+    const codex = JSON.stringify(codexBody);
+    // What the gateway sends upstream for the chat request: the fair direct/proxy equivalent.
+    const chatUpstream = JSON.stringify(chatToCodex(structuredClone(chatBody)).upstream);
+    const leg = (name: TargetName, url: string, headers: Record<string, string>, body: string) => ({
+      name,
+      url,
+      headers,
+      body,
+    });
+    return {
+      codex: {
+        direct: leg("direct", `${fake.url}${upstreamPath}`, upstreamHeaders, codex),
+        "bare proxy": leg("bare proxy", `${proxy.url}${upstreamPath}`, upstreamHeaders, codex),
+        gateway: leg("gateway", `${gateway.url}${upstreamPath}`, gatewayHeaders, codex),
       },
-      gateway: {
-        name: "gateway",
-        url: `${gateway.url}${upstreamPath}`,
-        headers: gatewayHeaders,
-        body: codex,
+      chat: {
+        direct: leg("direct", `${fake.url}${upstreamPath}`, upstreamHeaders, chatUpstream),
+        "bare proxy": leg("bare proxy", `${proxy.url}${upstreamPath}`, upstreamHeaders, chatUpstream),
+        gateway: leg(
+          "gateway",
+          `${gateway.url}/v1/chat/completions`,
+          gatewayHeaders,
+          JSON.stringify(chatBody),
+        ),
       },
-    },
-    chat: {
-      direct: {
-        name: "direct",
-        url: `${fake.url}${upstreamPath}`,
-        headers: upstreamHeaders,
-        body: chatUpstream,
-      },
-      "bare proxy": {
-        name: "bare proxy",
-        url: `${proxy.url}${upstreamPath}`,
-        headers: upstreamHeaders,
-        body: chatUpstream,
-      },
-      gateway: {
-        name: "gateway",
-        url: `${gateway.url}/v1/chat/completions`,
-        headers: gatewayHeaders,
-        body: JSON.stringify(CHAT_BODY),
-      },
-    },
+    };
   };
-  return { targets, accountIds: accounts.map((a) => a.accountId) };
+  const workloads = {
+    toy: targetsFor(TOY_CODEX_BODY, TOY_CHAT_BODY),
+    realistic: targetsFor(REALISTIC_CODEX_BODY, REALISTIC_CHAT_BODY),
+  };
+  return { workloads, accountIds: accounts.map((a) => a.accountId) };
 }
 
-async function warmUp(targets: Targets): Promise<void> {
+async function warmUp(targets: Targets, requests = 300): Promise<void> {
   const agent = newAgent();
   for (const endpoint of Object.values(targets)) {
     for (const target of Object.values(endpoint)) {
-      for (let i = 0; i < 300; i += 20) {
+      for (let i = 0; i < requests; i += 20) {
         const batch = await Promise.all(Array.from({ length: 20 }, () => once(target, agent)));
         if (i === 0 && !batch.every((s) => s.ok)) throw new Error(`warm-up failed for ${target.url}`);
       }
@@ -493,9 +536,70 @@ async function latencyPhase(targets: Targets, pids: CpuSources): Promise<Latency
   return rows;
 }
 
+/**
+ * The local targets' level (50 connections), in rounds: each round runs the bare proxy and the
+ * gateway one after the other (the order alternating) for each route, so each ratio and each CPU
+ * figure compares legs that ran seconds apart on the same machine; the medians over the rounds count.
+ */
+async function interleavedPhase(
+  workloads: Record<Workload, Targets>,
+  pids: CpuSources,
+  use: (workload: Workload) => Promise<void>,
+): Promise<InterleavedRow[]> {
+  const rows: InterleavedRow[] = [];
+  for (const workload of ["toy", "realistic"] as const) {
+    await use(workload);
+    await warmUp(workloads[workload], 100);
+    log(
+      `\nInterleaved at ${TARGET_CONCURRENCY} connections, ${workload} turn: ${TARGET_ROUNDS} rounds of ${LEVEL_SECONDS} s per leg`,
+    );
+    for (let round = 0; round < TARGET_ROUNDS; round++) {
+      for (const endpoint of ["codex", "chat"] as const) {
+        const order =
+          round % 2 === 0 ? (["bare proxy", "gateway"] as const) : (["gateway", "bare proxy"] as const);
+        const legs: Partial<Record<"bare proxy" | "gateway", Awaited<ReturnType<typeof measuredLoop>>>> = {};
+        for (const target of order) {
+          legs[target] = await measuredLoop(
+            workloads[workload][endpoint][target],
+            TARGET_CONCURRENCY,
+            pids.server[target],
+            pids.upstream,
+          );
+        }
+        const bare = legs["bare proxy"] as Awaited<ReturnType<typeof measuredLoop>>;
+        const gw = legs.gateway as Awaited<ReturnType<typeof measuredLoop>>;
+        rows.push({
+          workload,
+          endpoint,
+          round,
+          concurrency: TARGET_CONCURRENCY,
+          bare: bare.summary,
+          bareCpu: bare.cpu,
+          gateway: gw.summary,
+          gatewayCpu: gw.cpu,
+        });
+        log(
+          `  round ${round + 1} ${endpoint.padEnd(5)} bare ${fmt(bare.summary.throughput, 0).padStart(5)} req/s (cpu ${fmt(bare.cpu.server ?? Number.NaN, 3)} ms)  ` +
+            `gateway ${fmt(gw.summary.throughput, 0).padStart(5)} req/s = ${fmt(gw.summary.throughput / bare.summary.throughput)}× (cpu ${fmt(gw.cpu.server ?? Number.NaN, 3)} ms, main ${fmt(gw.cpu.serverMain ?? Number.NaN, 3)}); ${fmt(gw.cpu.cores, 2)} cores` +
+            (gw.summary.errors + bare.summary.errors
+              ? `  errors ${gw.summary.errors + bare.summary.errors}`
+              : ""),
+        );
+      }
+    }
+  }
+  await use("toy");
+  return rows;
+}
+
 /** Fixed rates; at 200 req/s the targets take turns, round after round, and the medians count. */
-async function ratePhase(targets: Targets): Promise<RateRow[]> {
+async function ratePhase(
+  workloads: Record<Workload, Targets>,
+  use: (workload: Workload) => Promise<void>,
+): Promise<RateRow[]> {
   const rows: RateRow[] = [];
+  let targets = workloads.toy;
+  let workload: Workload = "toy";
   const run = async (endpoint: EndpointName, rate: number, rounds: number) => {
     const per: Record<TargetName, Summary[]> = { direct: [], "bare proxy": [], gateway: [] };
     for (let round = 0; round < rounds; round++) {
@@ -509,6 +613,7 @@ async function ratePhase(targets: Targets): Promise<RateRow[]> {
     for (const target of ["direct", "bare proxy", "gateway"] as const) {
       const s = per[target];
       const row: RateRow = {
+        workload,
         endpoint,
         rate,
         target,
@@ -522,7 +627,7 @@ async function ratePhase(targets: Targets): Promise<RateRow[]> {
       };
       rows.push(row);
       log(
-        `  ${String(rate).padStart(4)} req/s ${endpoint.padEnd(5)} ${target.padEnd(10)} ttfb p50 ${fmt(row.ttfbP50)} p90 ${fmt(row.ttfbP90)} p99 ${fmt(row.ttfbP99)} ms` +
+        `  ${String(rate).padStart(4)} req/s ${workload === "toy" ? "" : `${workload} `}${endpoint.padEnd(5)} ${target.padEnd(10)} ttfb p50 ${fmt(row.ttfbP50)} p90 ${fmt(row.ttfbP90)} p99 ${fmt(row.ttfbP99)} ms` +
           (row.errors ? `  errors ${row.errors}` : ""),
       );
     }
@@ -532,6 +637,13 @@ async function ratePhase(targets: Targets): Promise<RateRow[]> {
   );
   for (const endpoint of ["codex", "chat"] as const) await run(endpoint, INTERLEAVED_RATE, RATE_ROUNDS);
   for (const rate of OTHER_RATES) await run("codex", rate, QUICK ? 1 : 2);
+  // The realistic turn at the same rate: a 100 KB request each, answered with 200 events.
+  await use("realistic");
+  targets = workloads.realistic;
+  workload = "realistic";
+  await warmUp(targets, 100);
+  for (const endpoint of ["codex", "chat"] as const) await run(endpoint, INTERLEAVED_RATE, RATE_ROUNDS);
+  await use("toy");
   return rows;
 }
 
@@ -645,7 +757,7 @@ async function openStreamsPhase(
   });
   const runs = [
     ...OPEN_STREAMS.map((count) => ({ count, bodyKb: 0 })),
-    { count: 1000, bodyKb: Math.round(bigBody.length / 1024) },
+    ...(LOCAL ? [] : [{ count: 1000, bodyKb: Math.round(bigBody.length / 1024) }]),
   ];
   for (const { count, bodyKb } of runs) {
     // Each gateway run starts from a fresh process, so one run's heap does not colour the next.

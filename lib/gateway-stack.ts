@@ -246,15 +246,18 @@ export class GatewayStack extends Stack {
     reservedConcurrency("WebSocketWorkerReservedConcurrency", websocketWorker, "WebSocket turn worker");
     reservedConcurrency("McpReservedConcurrency", mcp, "MCP");
     reservedConcurrency("ConsoleReservedConcurrency", consoleFn, "console and key dashboard");
-    // Across every runtime instance: at most this many HTTP turns of one Pool at once (src/core/pools/pool-slots.ts).
+    // Across every instance: at most this many turns of one Pool at once, HTTP (runtime) and WebSocket
+    // API (worker) together (src/core/pools/pool-slots.ts).
     const poolCap = new CfnParameter(this, "PoolConcurrencyCap", {
       type: "Number",
       default: 0,
       minValue: 0,
       maxValue: 100_000,
-      description: "At most this many HTTP turns of one Pool at once, across instances (0: no cap)",
+      description:
+        "At most this many turns (HTTP and WebSocket) of one Pool at once, across instances (0: no cap)",
     });
     runtime.fn.addEnvironment("POOLER_POOL_CONCURRENCY_CAP", poolCap.valueAsString);
+    websocketWorker.fn.addEnvironment("POOLER_POOL_CONCURRENCY_CAP", poolCap.valueAsString);
 
     // --- least privilege, per function (lib/grants.ts) ---------------------------------------
     for (const [name, grants] of Object.entries(FUNCTION_GRANTS) as [GrantedFunction, FunctionGrants][]) {

@@ -23,9 +23,10 @@ const ADMIN_GRANTS = {
 } as const satisfies FunctionGrants;
 
 export const FUNCTION_GRANTS = {
+  // BatchWriteItem: a turn's request-log row and continuity pins go in one call, after the stream.
   runtime: {
-    state: ["GetItem", "PutItem", "UpdateItem", "Query", "DescribeTable"],
-    requestLogs: ["PutItem"],
+    state: ["GetItem", "PutItem", "UpdateItem", "BatchWriteItem", "Query", "DescribeTable"],
+    requestLogs: ["PutItem", "BatchWriteItem"],
     secrets: ["GetSecretValue", "PutSecretValue"],
     originSecret: true,
     kms: "read-write",
@@ -51,15 +52,15 @@ export const FUNCTION_GRANTS = {
   // WebSocket API routes: connection items, key checks and policy counters, warm-up request logs.
   websocket: {
     state: ["GetItem", "PutItem", "UpdateItem", "DeleteItem"],
-    requestLogs: ["PutItem"],
+    requestLogs: ["PutItem", "BatchWriteItem"],
     secrets: [],
     originSecret: false,
     kms: "read-write",
   },
   // WebSocket turns: the runtime's relay (tokens, routing state, request logs) plus the turn claim.
   websocketWorker: {
-    state: ["GetItem", "PutItem", "UpdateItem", "Query"],
-    requestLogs: ["PutItem"],
+    state: ["GetItem", "PutItem", "UpdateItem", "BatchWriteItem", "Query"],
+    requestLogs: ["PutItem", "BatchWriteItem"],
     secrets: ["GetSecretValue", "PutSecretValue"],
     originSecret: false,
     kms: "read-write",

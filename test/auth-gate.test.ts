@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { request as httpRequest } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_AUTH_THROTTLE, setAuthThrottleLimits } from "../src/core/access/auth-throttle.ts";
+import { DEFAULT_AUTH_THROTTLE } from "../src/core/access/auth-throttle.ts";
 import { type Seeded, startTestGateway, type TestGateway } from "./helpers/gateway.ts";
 import {
   appRoutes,
@@ -180,7 +180,7 @@ describe("the failed-authentication throttle on every route", () => {
   beforeAll(async () => {
     // One failure spends a client's whole allowance (and nothing refills during the test), so the
     // second guess from the same address must be refused on every path that reads a credential.
-    setAuthThrottleLimits(gw.local.gateway, {
+    gw.local.gateway.throttle.reset({
       client: { burst: 1, perMinute: 0.0001 },
       credential: { burst: 1000, perMinute: 1000 },
       envToken: { burst: 1, perMinute: 0.0001 },
@@ -191,7 +191,7 @@ describe("the failed-authentication throttle on every route", () => {
   });
 
   afterAll(() => {
-    setAuthThrottleLimits(gw.local.gateway, DEFAULT_AUTH_THROTTLE);
+    gw.local.gateway.throttle.reset(DEFAULT_AUTH_THROTTLE);
   });
 
   it("finds a credential on every route but the known open ones", () => {
@@ -239,7 +239,7 @@ describe("the failed-authentication throttle on every route", () => {
 
 describe("the failed-authentication throttle between clients", () => {
   it("keys on the forwarded client: one client's guesses neither lock out another nor the valid keys", async () => {
-    setAuthThrottleLimits(gw.local.gateway, DEFAULT_AUTH_THROTTLE);
+    gw.local.gateway.throttle.reset(DEFAULT_AUTH_THROTTLE);
     const keys = { method: "GET", path: "/admin/v1/keys" };
     const models = { method: "GET", path: "/v1/models" };
     const mallory = freshClient("forwarded", "198.20");
@@ -263,7 +263,7 @@ describe("the failed-authentication throttle between clients", () => {
   });
 
   it("counts an IPv6 client by its /64: addresses in one prefix share an allowance, another prefix has its own", async () => {
-    setAuthThrottleLimits(gw.local.gateway, {
+    gw.local.gateway.throttle.reset({
       ...DEFAULT_AUTH_THROTTLE,
       client: { burst: 1, perMinute: 0.0001 },
     });
@@ -280,13 +280,13 @@ describe("the failed-authentication throttle between clients", () => {
     );
     // Still never in the way of a key that verifies.
     expect((await send(models, from("2001:db8:1:2::c"), "http", seeded.key)).status).toBe(200);
-    setAuthThrottleLimits(gw.local.gateway, DEFAULT_AUTH_THROTTLE);
+    gw.local.gateway.throttle.reset(DEFAULT_AUTH_THROTTLE);
   });
 
   it("limits guesses at the environment admin token per address, on the upgrade path too, without locking out others", async () => {
     // The environment token's own bucket (all addresses) is smaller than one address's guesses, so
     // the guesser spends it too.
-    setAuthThrottleLimits(gw.local.gateway, {
+    gw.local.gateway.throttle.reset({
       client: { burst: 100, perMinute: 30 },
       credential: { burst: 3, perMinute: 0.0001 },
       envToken: { burst: 5, perMinute: 0.0001 },
@@ -314,7 +314,7 @@ describe("the failed-authentication throttle between clients", () => {
     const other = freshClient("forwarded", "198.21");
     expect(throttled(await send(keys, other, "http", "another-wrong-token-0000"))).toBe(true);
     expect((await send(keys, other, "http", ENV_TOKEN)).status).toBe(200);
-    setAuthThrottleLimits(gw.local.gateway, DEFAULT_AUTH_THROTTLE);
+    gw.local.gateway.throttle.reset(DEFAULT_AUTH_THROTTLE);
   });
 });
 

@@ -5,7 +5,9 @@
 // the caches keep: a paused or revoked key stops within the stated bound, a previous_response_id
 // pin still wins.
 import { GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
+import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { documentClient, localEmulatorClient } from "../src/adapters/dynamodb/dynamo-store.ts";
 import { KEY_STALE_MS } from "../src/core/keys/credentials.ts";
 import type { FakeUpstream } from "./fake-upstream/index.ts";
 import { type GatedInstance, gatedRuntimeInstance } from "./helpers/aws-round-trips.ts";
@@ -34,13 +36,28 @@ function turn(key: string, session: string, extra: Record<string, unknown> = {})
   };
 }
 
-async function newKey(label: string): Promise<{ id: string; secret: string }> {
-  const created = await aws.iamAdmin("POST", "/keys", { pool, label });
+async function newKey(
+  label: string,
+  policy?: Record<string, unknown>,
+): Promise<{ id: string; secret: string }> {
+  const created = await aws.iamAdmin("POST", "/keys", { pool, label, ...(policy ? { policy } : {}) });
   expect(created.status).toBe(201);
   return { id: created.body.key.id, secret: created.body.secret };
 }
 
 const status = (calls: { out: { prelude(): { statusCode: number } } }) => calls.out.prelude().statusCode;
+/** Writes by action, sorted: `{ UpdateItem: 3, BatchWriteItem: 1 }`. */
+const byAction = (writes: string[]) => {
+  const out: Record<string, number> = {};
+  for (const w of writes.map((c) => c.replace(/^dynamodb:/, "")).sort()) out[w] = (out[w] ?? 0) + 1;
+  return out;
+};
+const isWrite = (c: string) => /:(Put|Update|BatchWrite|Delete)Item$/.test(c);
+/** Which account served the turn just made (the one whose count grew). */
+function servedBy(counts: Map<string, number>): string | undefined {
+  return accounts.find((acc) => fake.responsesFor(acc).length > (counts.get(acc) ?? 0));
+}
+const servedCounts = () => new Map(accounts.map((acc) => [acc, fake.responsesFor(acc).length]));
 const responseId = (body: string) => /"id":"(resp_[^"]+)"/.exec(body)?.[1];
 
 beforeAll(async () => {
@@ -81,19 +98,34 @@ describe("AWS round trips before the upstream request", () => {
     expect(calls.rounds).toBeLessThanOrEqual(3);
     // The origin secret's previous version is not read when the header matches the current one.
     expect(calls.before.filter((c) => c === "secrets:GetSecretValue").length).toBeLessThanOrEqual(3);
-    // Nothing is written before the upstream request.
-    expect(calls.before.filter((c) => /Put|Update|Write/.test(c))).toEqual([]);
+    // Nothing is written before the client's first byte.
+    expect(calls.beforeFirstByte.filter(isWrite)).toEqual([]);
+    // After the stream: the Pool's and the key × account usage items, the key's week item, and the
+    // once-a-minute stamps of the account (with its quota evidence) and of the key; the pins (response,
+    // session, prompt cache) and the request-log row in one batch.
+    expect(byAction(calls.writes)).toEqual({ BatchWriteItem: 1, UpdateItem: 5 });
   });
 
   it("warm, back to back: none for a session this instance served, at most one for a new one", async () => {
     const again = await instance.turn(turn(key.secret, "session-cold"));
+    const counts = servedCounts();
     const fresh = await instance.turn(turn(key.secret, "session-new"));
+    const freshAccount = servedBy(counts);
 
     expect(status(again)).toBe(200);
     expect(again.rounds).toBe(0);
     expect(again.before).toEqual([]);
+    // Four writes per turn, all after the first byte: two usage items, the key's week item, and the
+    // request-log row with the pins in one BatchWriteItem.
+    expect(again.beforeFirstByte.filter(isWrite)).toEqual([]);
+    expect(byAction(again.writes)).toEqual({ BatchWriteItem: 1, UpdateItem: 3 });
     expect(status(fresh)).toBe(200);
     expect(fresh.rounds).toBeLessThanOrEqual(1);
+    expect(fresh.beforeFirstByte.filter(isWrite)).toEqual([]);
+    // A new session may land on the other account: its first turn here stamps it (once a minute).
+    // (So far only this instance's two turns were served, both by one account.)
+    const firstOnAccount = freshAccount !== accounts.find((acc) => counts.get(acc) !== 0);
+    expect(byAction(fresh.writes)).toEqual({ BatchWriteItem: 1, UpdateItem: firstOnAccount ? 4 : 3 });
   });
 
   it("warm after idle (every short cache expired): still at most one, reads go on in the background", async () => {
@@ -105,7 +137,7 @@ describe("AWS round trips before the upstream request", () => {
     expect(calls.rounds).toBeLessThanOrEqual(1);
     // The key, settings, Pool, accounts and routing state were re-read, off the request's path.
     expect(calls.before.filter((c) => c.startsWith("dynamodb:")).length).toBeGreaterThan(1);
-    expect(calls.before.filter((c) => /Put|Update|Write/.test(c))).toEqual([]);
+    expect(calls.beforeFirstByte.filter(isWrite)).toEqual([]);
   });
 
   it("after a long idle (past every stale bound): one round for the key and one for the rest", async () => {
@@ -237,5 +269,84 @@ describe("the origin secret", () => {
     } finally {
       aws.secrets.secrets.set(ORIGIN_SECRET_ARN, entry);
     }
+  });
+});
+
+describe("per-turn writes of a key with limits", () => {
+  it("admission is the one write before the first byte: one conditional update of the key's week item", async () => {
+    // Prepare: a warm instance, a key with a rate and a token limit.
+    const key = await newKey("limited", { requestsPerMinute: 100, tokensPerDay: 1_000_000 });
+    const instance = gatedRuntimeInstance();
+    expect(status(await instance.turn(turn(key.secret, "limited")))).toBe(200);
+
+    // Act
+    const calls = await instance.turn(turn(key.secret, "limited"));
+
+    // Assess: the check is one conditional write (it must come before the upstream, to refuse there);
+    // the rest waits for the stream as for any key. (Only this instance counts the key, so the form
+    // of the update it tries first always fits the minute slot.)
+    expect(status(calls)).toBe(200);
+    expect(calls.rounds).toBe(1);
+    expect(byAction(calls.before.filter(isWrite))).toEqual({ UpdateItem: 1 });
+    expect(byAction(calls.writes)).toEqual({ BatchWriteItem: 1, UpdateItem: 4 });
+  });
+});
+
+describe("usage items of the earlier layout", () => {
+  it("are read beside the new ones: the key and account views sum both", async () => {
+    // Prepare: a turn counted in the new layout, and items as the previous version wrote them today.
+    const key = await newKey("layouts");
+    const instance = gatedRuntimeInstance();
+    const counts = servedCounts();
+    expect(status(await instance.turn(turn(key.secret, "layouts")))).toBe(200);
+    const upstreamId = servedBy(counts);
+    const listed = await aws.iamAdmin("GET", `/accounts?pool=${pool}`);
+    const account = listed.body.data.find(
+      (a: { label: string }) => a.label === (upstreamId === accounts[0] ? "a" : "b"),
+    );
+    const before = await aws.iamAdmin("GET", `/usage?groupBy=account&pool=${pool}`);
+    const accountBefore = before.body.data.find((r: { group: string }) => r.group === account.id);
+    const day = new Date().toISOString().slice(0, 10);
+    const db = documentClient(localEmulatorClient(aws.env.dynamo.endpoint));
+    const old = {
+      day,
+      pool,
+      model: "gpt-5.5",
+      requests: 5,
+      errors: 1,
+      status2xx: 4,
+      status5xx: 1,
+      totalTokens: 100,
+    };
+    await db.send(
+      new PutCommand({
+        TableName: aws.env.tables.state,
+        Item: { pk: `ROLLUP#${day}`, sk: `key#${key.id}#gpt-5.5`, dimension: "key", keyId: key.id, ...old },
+      }),
+    );
+    await db.send(
+      new PutCommand({
+        TableName: aws.env.tables.state,
+        Item: {
+          pk: `ROLLUP#${day}`,
+          sk: `account#${pool}#${account.id}#gpt-5.5`,
+          dimension: "account",
+          accountId: account.id,
+          ...old,
+        },
+      }),
+    );
+
+    // Act
+    const byKey = await aws.iamAdmin("GET", `/usage?groupBy=key&key=${key.id}`);
+    const byAccount = await aws.iamAdmin("GET", `/usage?groupBy=account&pool=${pool}`);
+
+    // Assess: one request of the new layout plus the five of the old one, for the key and the account.
+    expect(byKey.status).toBe(200);
+    expect(byKey.body.data).toHaveLength(1);
+    expect(byKey.body.data[0]).toMatchObject({ group: key.id, requests: 6, errors: 1 });
+    const accountRow = byAccount.body.data.find((r: { group: string }) => r.group === account.id);
+    expect(accountRow.requests).toBe(accountBefore.requests + 5);
+    expect(accountRow.totalTokens).toBe(accountBefore.totalTokens + 100);
   });
 });

@@ -266,13 +266,18 @@ describe("least privilege", () => {
 
   it("each function gets exactly its table actions", () => {
     expect(actionsOn(policyOf("Runtime"), "GetAttState")).toEqual([
+      "dynamodb:BatchWriteItem",
       "dynamodb:DescribeTable",
       "dynamodb:GetItem",
       "dynamodb:PutItem",
       "dynamodb:Query",
       "dynamodb:UpdateItem",
     ]);
-    expect(actionsOn(policyOf("Runtime"), "GetAttRequestLogs")).toEqual(["dynamodb:PutItem"]);
+    // A turn's request-log row and pins go in one BatchWriteItem (PutItem: throttled leftovers).
+    expect(actionsOn(policyOf("Runtime"), "GetAttRequestLogs")).toEqual([
+      "dynamodb:BatchWriteItem",
+      "dynamodb:PutItem",
+    ]);
     expect(actionsOn(policyOf("Admin"), "GetAttState")).toContain("dynamodb:DeleteItem");
     expect(actionsOn(policyOf("Mcp"), "GetAttState")).not.toContain("dynamodb:PutItem");
     expect(actionsOn(policyOf("Scheduled"), "GetAttRequestLogs")).toEqual([
@@ -458,7 +463,7 @@ describe("function URLs and CloudFront", () => {
     }
   });
 
-  it("takes the optional per-Pool concurrency cap as a deploy parameter, given to the runtime", () => {
+  it("takes the optional per-Pool concurrency cap as a deploy parameter, given to the runtime and the WebSocket worker", () => {
     expect(gatewayJson.Parameters.PoolConcurrencyCap).toMatchObject({
       Type: "Number",
       Default: 0,
@@ -466,6 +471,9 @@ describe("function URLs and CloudFront", () => {
       MaxValue: 100000,
     });
     expect(fn("Runtime")[1].Properties.Environment.Variables.POOLER_POOL_CONCURRENCY_CAP).toEqual({
+      Ref: "PoolConcurrencyCap",
+    });
+    expect(fn("WebSocketWorker")[1].Properties.Environment.Variables.POOLER_POOL_CONCURRENCY_CAP).toEqual({
       Ref: "PoolConcurrencyCap",
     });
     expect(fn("Mcp")[1].Properties.Environment.Variables.POOLER_POOL_CONCURRENCY_CAP).toBeUndefined();

@@ -152,7 +152,7 @@ describe.skipIf(!browser)("console responses", () => {
     expect(current.headers.get("content-security-policy")).toContain("script-src 'self'");
     const body = await current.text();
     // Relative module imports resolve under the same version.
-    const lib = await fetch(`${gw.url}/admin/assets/${version}/lib.js`);
+    const lib = await fetch(`${gw.url}/admin/assets/${version}/api.js`);
     expect(lib.status).toBe(200);
     expect(lib.headers.get("cache-control")).toContain("immutable");
     await lib.arrayBuffer();

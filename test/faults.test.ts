@@ -11,11 +11,10 @@ import { type Behavior, type FakeUpstream, startFakeUpstream } from "./fake-upst
 import { faultyStore } from "./helpers/faulty-store.ts";
 import {
   readSse,
-  type Seeded,
   scratchDir,
-  startTestGateway,
   TEXT_TURN_BODY,
   type TestGateway,
+  useTestGateway,
   waitFor,
 } from "./helpers/gateway.ts";
 import {
@@ -73,14 +72,6 @@ interface Client {
   run(gw: TestGateway, key: string, signal: AbortSignal): Promise<Outcome>;
 }
 
-const post = (gw: TestGateway, path: string, key: string, body: unknown, signal: AbortSignal) =>
-  fetch(`${gw.url}${path}`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
-    body: JSON.stringify(body),
-    signal,
-  });
-
 const CHAT = { model: "gpt-5.5", messages: [{ role: "user", content: "Say hi" }] };
 const RESPONSES = { model: "gpt-5.5", input: "Say hi" };
 
@@ -89,7 +80,7 @@ const CLIENTS: Client[] = [
     name: "Codex SSE",
     route: "/backend-api/codex/responses",
     async run(gw, key, signal) {
-      const response = await post(gw, "/backend-api/codex/responses", key, TEXT_TURN_BODY, signal);
+      const response = await gw.post("/backend-api/codex/responses", key, TEXT_TURN_BODY, { signal });
       const text = await response.text();
       if (response.status !== 200) {
         // Relayed upstream errors keep the upstream's envelope; the gateway's own are OpenAI-shaped.
@@ -110,7 +101,7 @@ const CLIENTS: Client[] = [
     name: "/v1 chat stream",
     route: "/v1/chat/completions",
     async run(gw, key, signal) {
-      const response = await post(gw, "/v1/chat/completions", key, { ...CHAT, stream: true }, signal);
+      const response = await gw.post("/v1/chat/completions", key, { ...CHAT, stream: true }, { signal });
       const text = await response.text();
       if (response.status !== 200) return openaiError(response.status, tryJson(text));
       const data = sseData(text);
@@ -130,7 +121,7 @@ const CLIENTS: Client[] = [
     name: "/v1 chat",
     route: "/v1/chat/completions",
     async run(gw, key, signal) {
-      const response = await post(gw, "/v1/chat/completions", key, CHAT, signal);
+      const response = await gw.post("/v1/chat/completions", key, CHAT, { signal });
       const body = tryJson(await response.text());
       if (response.status !== 200) return openaiError(response.status, body);
       return body?.object === "chat.completion" && typeof body.choices?.[0]?.message?.content === "string"
@@ -142,7 +133,7 @@ const CLIENTS: Client[] = [
     name: "/v1 responses",
     route: "/v1/responses",
     async run(gw, key, signal) {
-      const response = await post(gw, "/v1/responses", key, RESPONSES, signal);
+      const response = await gw.post("/v1/responses", key, RESPONSES, { signal });
       const body = tryJson(await response.text());
       if (response.status !== 200) return openaiError(response.status, body);
       return body?.object === "response" && body.status === "completed"
@@ -154,7 +145,7 @@ const CLIENTS: Client[] = [
     name: "/v1 responses stream",
     route: "/v1/responses",
     async run(gw, key, signal) {
-      const response = await post(gw, "/v1/responses", key, { ...RESPONSES, stream: true }, signal);
+      const response = await gw.post("/v1/responses", key, { ...RESPONSES, stream: true }, { signal });
       const text = await response.text();
       if (response.status !== 200) return openaiError(response.status, tryJson(text));
       const last = sseData(text).at(-1) as any;
@@ -316,14 +307,9 @@ const FAULTS: FaultCase[] = [
 ];
 
 describe("upstream faults: every client gets an answer or a well-formed terminal error", () => {
-  let gw: TestGateway;
-  beforeAll(async () => {
-    gw = await startTestGateway(GATEWAY_ENV);
-  });
-  afterAll(async () => {
-    gw?.fake.releasePaused();
-    await gw?.stop();
-  });
+  const { gw } = useTestGateway({ env: GATEWAY_ENV });
+  // (Runs before the fixture stops the gateway.)
+  afterAll(() => gw.fake.releasePaused());
 
   /** One client against a fresh two-account Pool whose accounts both answer with the fault. */
   async function runCase(fault: FaultCase, client: Client) {
@@ -336,10 +322,7 @@ describe("upstream faults: every client gets an answer or a well-formed terminal
         detail: signal.aborted ? `no answer within ${CLIENT_TIMEOUT_MS} ms` : `client error ${error.name}`,
       }),
     );
-    const rows = await waitFor(async () => {
-      const { body } = await gw.admin("GET", `/request-logs?key=${seeded.keyId}&limit=10`);
-      return body.data.length > 0 ? body.data : undefined;
-    });
+    const rows = await gw.requestLogs(seeded.keyId);
     const upstream = seeded.accounts.flatMap((a) => gw.fake.responsesFor(a.accountId));
     return { seeded, outcome, rows, upstream };
   }
@@ -385,13 +368,9 @@ describe("upstream faults: every client gets an answer or a well-formed terminal
     for (const account of seeded.accounts) {
       gw.fake.setDefaultBehavior(account.accountId, { kind: "truncated_sse", afterEvents: 5 });
     }
-    const response = await post(
-      gw,
-      "/backend-api/codex/responses",
-      seeded.key,
-      TEXT_TURN_BODY,
-      AbortSignal.timeout(CLIENT_TIMEOUT_MS),
-    );
+    const response = await gw.post("/backend-api/codex/responses", seeded.key, TEXT_TURN_BODY, {
+      signal: AbortSignal.timeout(CLIENT_TIMEOUT_MS),
+    });
     const text = await response.text();
     // The half event is closed off, so the failure that follows parses on its own.
     const blocks = text.split("\n\n").filter((b) => b.trim() !== "");
@@ -403,23 +382,22 @@ describe("upstream faults: every client gets an answer or a well-formed terminal
 });
 
 describe("store faults: auth fails closed, cached routing keeps serving, nothing corrupts", () => {
-  let gw: TestGateway;
-  let seeded: Seeded;
   const store = faultyStore();
   let now = Date.now();
   const clock = { now: () => now };
-
-  beforeAll(async () => {
-    gw = await startTestGateway(GATEWAY_ENV, { clock, wrapStore: (s) => store.wrap(s) });
-    seeded = await gw.seed({ accounts: 2 });
+  const { gw, seeded } = useTestGateway({
+    env: GATEWAY_ENV,
+    clock,
+    wrapStore: (s) => store.wrap(s),
+    seed: { accounts: 2 },
   });
-  afterAll(async () => {
-    store.clear();
-    await gw?.stop();
-  });
+  // (Runs before the fixture stops the gateway.)
+  afterAll(() => store.clear());
 
   const turn = (key = seeded.key) =>
-    post(gw, "/backend-api/codex/responses", key, TEXT_TURN_BODY, AbortSignal.timeout(CLIENT_TIMEOUT_MS));
+    gw.post("/backend-api/codex/responses", key, TEXT_TURN_BODY, {
+      signal: AbortSignal.timeout(CLIENT_TIMEOUT_MS),
+    });
   const reads = (call: string) =>
     /^(credentials|pools|accounts|routing|pins)\.(get|list|listByPool|load)$/.test(call);
 
@@ -499,10 +477,7 @@ describe("store faults: auth fails closed, cached routing keeps serving, nothing
     const accounts = await gw.admin("GET", `/accounts?pool=${seeded.pool}`);
     expect(accounts.status).toBe(200);
     expect(accounts.body.data).toHaveLength(2);
-    const logs = await waitFor(async () => {
-      const { body } = await gw.admin("GET", `/request-logs?key=${seeded.keyId}&limit=50`);
-      return body.data.length >= 3 ? body.data : undefined;
-    });
+    const logs = await gw.requestLogs(seeded.keyId, 3);
     for (const row of logs) expect(row).toMatchObject({ keyId: seeded.keyId, pool: seeded.pool });
   });
 });

@@ -1,12 +1,11 @@
 // The runtime firewall (a client-IP allow-list, GET/PATCH /admin/v1/settings): through the local
 // host, whose clients here all connect from 127.0.0.1, so forwarding headers stand in for others.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { type FaultyStore, faultyStore } from "./helpers/faulty-store.ts";
-import { type Seeded, startTestGateway, TEXT_TURN_BODY, type TestGateway } from "./helpers/gateway.ts";
+import { TEXT_TURN_BODY, useTestGateway } from "./helpers/gateway.ts";
 
-let gw: TestGateway;
-let seeded: Seeded;
+const { gw, seeded } = useTestGateway({ seed: { pool: "fw" } });
 
 const DENIED = {
   error: {
@@ -21,11 +20,7 @@ const setFirewall = (firewall: Record<string, unknown>) => gw.admin("PATCH", "/s
 const OFF = { allow: [], trustedProxies: [], clientIpSource: "x_forwarded_for", proxyDepth: 0 };
 
 const runtime = (headers: Record<string, string> = {}, key = seeded.key) =>
-  fetch(`${gw.url}/backend-api/codex/responses`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${key}`, "content-type": "application/json", ...headers },
-    body: JSON.stringify(TEXT_TURN_BODY),
-  });
+  gw.turn(key, TEXT_TURN_BODY, { headers });
 
 /** 200 (served) or 403 (refused by the firewall); anything else fails the test. */
 async function verdict(headers: Record<string, string> = {}): Promise<"served" | "denied"> {
@@ -38,15 +33,6 @@ async function verdict(headers: Record<string, string> = {}): Promise<"served" |
   expect(await res.json()).toEqual(DENIED);
   return "denied";
 }
-
-beforeAll(async () => {
-  gw = await startTestGateway();
-  seeded = await gw.seed({ pool: "fw" });
-});
-
-afterAll(async () => {
-  await gw?.stop();
-});
 
 beforeEach(async () => {
   expect((await setFirewall(OFF)).status).toBe(200);
@@ -196,19 +182,10 @@ describe("runtime firewall", () => {
 });
 
 describe("runtime firewall when the store cannot be read", () => {
-  let faulty: TestGateway;
-  let store: FaultyStore;
+  const store: FaultyStore = faultyStore();
   let offset = 0;
   const clock = { now: () => Date.now() + offset };
-
-  beforeAll(async () => {
-    store = faultyStore();
-    faulty = await startTestGateway({}, { clock, wrapStore: store.wrap });
-  });
-
-  afterAll(async () => {
-    await faulty?.stop();
-  });
+  const { gw: faulty } = useTestGateway({ clock, wrapStore: store.wrap });
 
   it("keeps the last settings it read (never falls open), and answers 503 when it has none yet", async () => {
     // Cold: the very first read fails.

@@ -811,6 +811,7 @@ describe("over real HTTP and WebSocket", () => {
             const done = () => {
               clearTimeout(timer);
               ws.off("message", onMessage);
+              ws.off("close", done);
               resolve();
             };
             const onMessage = (data: WebSocket.RawData) => {

@@ -5,12 +5,14 @@ import { rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type EmbeddedDynamo, startEmbeddedDynamo } from "../src/server/embedded-dynamo.ts";
 import {
+  NO_KEEPALIVE,
   readSse,
   type Seeded,
   scratchDir,
   startTestGateway,
   TEXT_TURN_BODY,
   type TestGateway,
+  useTestGateway,
   waitFor,
 } from "./helpers/gateway.ts";
 import { runPoolerCli } from "./helpers/process.ts";
@@ -26,23 +28,9 @@ function startOfNextMinute(): void {
   shift += Math.ceil(now / MINUTE) * MINUTE + 1000 - now;
 }
 
-let gw: TestGateway;
-
-beforeAll(async () => {
-  gw = await startTestGateway({ POOLER_SSE_KEEPALIVE_MS: "0" }, { clock });
-});
-afterAll(async () => {
-  await gw?.stop();
-});
+const { gw } = useTestGateway({ env: NO_KEEPALIVE, clock });
 
 const turn = (overrides: Record<string, unknown> = {}) => ({ ...TEXT_TURN_BODY, ...overrides });
-
-const post = (url: string, key: string, body: unknown = TEXT_TURN_BODY) =>
-  fetch(`${url}/backend-api/codex/responses`, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
-    body: JSON.stringify(body),
-  });
 
 const upstreamTurns = (g: TestGateway = gw) =>
   g.fake.requests.filter((r) => r.path === "/backend-api/codex/responses");
@@ -59,13 +47,6 @@ async function keyWithPolicy(policy: Record<string, unknown>): Promise<Seeded & 
   const created = await gw.admin("POST", "/keys", { pool: seeded.pool, label: "limited", policy });
   expect(created.status, JSON.stringify(created.body)).toBe(201);
   return { ...seeded, key: created.body.secret, keyId: created.body.key.id, created: created.body };
-}
-
-async function logsFor(keyId: string, count: number, g: TestGateway = gw) {
-  return waitFor(async () => {
-    const { body } = await g.admin("GET", `/request-logs?key=${keyId}&limit=100`);
-    return body.data.length >= count ? (body.data as any[]) : undefined;
-  });
 }
 
 async function usageOf(keyId: string, g: TestGateway = gw) {
@@ -170,7 +151,7 @@ describe("model allow-list", () => {
   it("refuses a model outside the list with 403 before any upstream call, and logs the denial", async () => {
     const { key, keyId } = await keyWithPolicy({ allowedModels: ["gpt-5.4-mini"] });
     const before = upstreamTurns().length;
-    const denied = await post(gw.url, key, turn({ model: "gpt-5.5" }));
+    const denied = await gw.turn(key, turn({ model: "gpt-5.5" }));
     expect(denied.status).toBe(403);
     const body = await denied.json();
     expect(body.error).toMatchObject({
@@ -181,10 +162,10 @@ describe("model allow-list", () => {
     expect(body.error.message).toMatch(/^api key is not allowed to use this model/);
     expect(upstreamTurns()).toHaveLength(before);
 
-    await served(await post(gw.url, key, turn({ model: "gpt-5.4-mini" })));
+    await served(await gw.turn(key, turn({ model: "gpt-5.4-mini" })));
     expect(upstreamTurns().at(-1)?.body).toMatchObject({ model: "gpt-5.4-mini" });
 
-    const logs = await logsFor(keyId, 2);
+    const logs = await gw.requestLogs(keyId, 2);
     expect(logs.find((l) => l.status === 403)).toMatchObject({
       errorCode: "model_not_allowed",
       model: "gpt-5.5",
@@ -197,7 +178,7 @@ describe("model allow-list", () => {
     const { key, keyId } = await keyWithPolicy({ allowedModels: [] });
     const before = upstreamTurns().length;
     for (const model of ["gpt-5.5", "gpt-5.4-mini"]) {
-      const denied = await post(gw.url, key, turn({ model }));
+      const denied = await gw.turn(key, turn({ model }));
       expect(denied.status).toBe(403);
       expect((await denied.json()).error.code).toBe("model_not_allowed");
     }
@@ -205,7 +186,7 @@ describe("model allow-list", () => {
     // The change applies at once on the instance that made it.
     const lifted = await gw.admin("PATCH", `/keys/${keyId}`, { policy: { allowedModels: null } });
     expect(lifted.body.key.policy.allowedModels).toBeNull();
-    await served(await post(gw.url, key));
+    await served(await gw.turn(key));
   });
 });
 
@@ -214,7 +195,7 @@ describe("reasoning-effort ceiling", () => {
     const { key } = await keyWithPolicy({ maxReasoningEffort: "medium" });
     const before = upstreamTurns().length;
     for (const effort of ["high", "xhigh", "max", 3]) {
-      const denied = await post(gw.url, key, turn({ reasoning: { effort } }));
+      const denied = await gw.turn(key, turn({ reasoning: { effort } }));
       expect(denied.status).toBe(400);
       expect((await denied.json()).error).toMatchObject({
         code: "reasoning_effort_not_allowed",
@@ -228,11 +209,11 @@ describe("reasoning-effort ceiling", () => {
   it("passes an effort at or below the ceiling unchanged (never clamped)", async () => {
     const { key } = await keyWithPolicy({ maxReasoningEffort: "medium" });
     for (const effort of ["medium", "low", "none"]) {
-      await served(await post(gw.url, key, turn({ reasoning: { effort, summary: "auto" } })));
+      await served(await gw.turn(key, turn({ reasoning: { effort, summary: "auto" } })));
       expect(upstreamTurns().at(-1)?.body).toMatchObject({ reasoning: { effort, summary: "auto" } });
     }
     // No effort at all is the client's default: not this policy's business.
-    await served(await post(gw.url, key));
+    await served(await gw.turn(key));
     const last = upstreamTurns().at(-1)?.body;
     expect(last).toMatchObject({ model: "gpt-5.5" });
     expect(last).not.toHaveProperty("reasoning");
@@ -240,7 +221,7 @@ describe("reasoning-effort ceiling", () => {
 
   it("checks the model before the effort", async () => {
     const { key } = await keyWithPolicy({ allowedModels: ["gpt-5.4-mini"], maxReasoningEffort: "low" });
-    const denied = await post(gw.url, key, turn({ model: "gpt-5.5", reasoning: { effort: "high" } }));
+    const denied = await gw.turn(key, turn({ model: "gpt-5.5", reasoning: { effort: "high" } }));
     expect(denied.status).toBe(403);
     expect((await denied.json()).error.code).toBe("model_not_allowed");
   });
@@ -250,9 +231,9 @@ describe("requests per minute", () => {
   it("admits N requests, then answers 429 with Retry-After until the minute ends", async () => {
     const { key, keyId } = await keyWithPolicy({ requestsPerMinute: 3 });
     startOfNextMinute();
-    for (let i = 0; i < 3; i++) await served(await post(gw.url, key));
+    for (let i = 0; i < 3; i++) await served(await gw.turn(key));
     const before = upstreamTurns().length;
-    const limited = await post(gw.url, key);
+    const limited = await gw.turn(key);
     expect(limited.status).toBe(429);
     const retryAfter = Number(limited.headers.get("retry-after"));
     expect(retryAfter).toBeGreaterThanOrEqual(1);
@@ -265,12 +246,12 @@ describe("requests per minute", () => {
     const usage = await usageOf(keyId);
     expect(usage.minute).toMatchObject({ requests: 3, requestsLimit: 3 });
 
-    const logs = await logsFor(keyId, 4);
+    const logs = await gw.requestLogs(keyId, 4);
     expect(logs.filter((l) => l.errorCode === "rate_limit_exceeded").map((l) => l.status)).toEqual([429]);
 
     // The next minute is a new window.
     shift += MINUTE;
-    await served(await post(gw.url, key));
+    await served(await gw.turn(key));
   });
 });
 
@@ -300,7 +281,7 @@ describe("routes without a turn: transcriptions and file uploads", () => {
     const native = await send(key, "/backend-api/transcribe", audio());
     expect(native.status).toBe(200);
     await native.arrayBuffer();
-    const logs = await logsFor(keyId, 2);
+    const logs = await gw.requestLogs(keyId, 2);
     expect(logs.find((l) => l.errorCode === "model_not_allowed")).toMatchObject({
       route: "/v1/audio/transcriptions",
       status: 403,
@@ -334,14 +315,14 @@ describe("tokens per day and per week", () => {
   it("admits while the day's tokens are under the limit, then 429 until the UTC day ends", async () => {
     // The fake's text turn reports 129 total tokens.
     const { key, keyId } = await keyWithPolicy({ tokensPerDay: 200 });
-    await served(await post(gw.url, key));
+    await served(await gw.turn(key));
     await waitFor(async () => ((await usageOf(keyId)).day.tokens === 129 ? true : undefined));
     // 129 < 200: admitted, and it takes the total over the limit.
-    await served(await post(gw.url, key));
+    await served(await gw.turn(key));
     await waitFor(async () => ((await usageOf(keyId)).day.tokens === 258 ? true : undefined));
 
     const before = upstreamTurns().length;
-    const limited = await post(gw.url, key);
+    const limited = await gw.turn(key);
     const now = clock.now();
     expect(limited.status).toBe(429);
     const { error } = await limited.json();
@@ -362,9 +343,9 @@ describe("tokens per day and per week", () => {
 
   it("applies the weekly limit and names it in the message", async () => {
     const { key, keyId } = await keyWithPolicy({ tokensPerWeek: 100, tokensPerDay: 10_000 });
-    await served(await post(gw.url, key));
+    await served(await gw.turn(key));
     await waitFor(async () => ((await usageOf(keyId)).week.tokens === 129 ? true : undefined));
-    const limited = await post(gw.url, key);
+    const limited = await gw.turn(key);
     expect(limited.status).toBe(429);
     const { error } = await limited.json();
     expect(error.message).toContain("100 tokens per week");
@@ -376,7 +357,7 @@ describe("tokens per day and per week", () => {
 describe("usage view", () => {
   it("counts tokens for a key without limits, but not its requests (no write before the relay)", async () => {
     const { key, keyId } = await keyWithPolicy({ allowedModels: ["gpt-5.5"] });
-    await served(await post(gw.url, key));
+    await served(await gw.turn(key));
     await waitFor(async () => ((await usageOf(keyId)).week.tokens === 129 ? true : undefined));
     const usage = await usageOf(keyId);
     expect(usage.day).toMatchObject({ tokens: 129, requests: null, tokensLimit: null });
@@ -405,7 +386,7 @@ describe("two gateway instances sharing one store", () => {
       POOLER_DYNAMODB_ENDPOINT: dynamo.endpoint,
       POOLER_DATA_DIR: dataDir,
       POOLER_ADMIN_TOKEN: ADMIN,
-      POOLER_SSE_KEEPALIVE_MS: "0",
+      ...NO_KEEPALIVE,
     };
     // One after the other: the first creates the tables and the secrets key the second reads.
     a = await startTestGateway(env, { clock });
@@ -431,9 +412,7 @@ describe("two gateway instances sharing one store", () => {
     expect(seen.body.data.find((k: any) => k.id === created.body.key.id).policy.requestsPerMinute).toBe(5);
     startOfNextMinute();
 
-    const responses = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => post(i % 2 ? a.url : b.url, key)),
-    );
+    const responses = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).turn(key)));
     const statuses = responses.map((r) => r.status);
     await Promise.all(responses.map((r) => r.text()));
     expect(statuses.filter((s) => s === 200)).toHaveLength(5);
@@ -529,7 +508,7 @@ describe("pooler key commands", () => {
 
   it("usage prints the key's counters", async () => {
     const { key, keyId } = await keyWithPolicy({ tokensPerDay: 1_000_000 });
-    await served(await post(gw.url, key));
+    await served(await gw.turn(key));
     await waitFor(async () => ((await usageOf(keyId)).day.tokens === 129 ? true : undefined));
     const usage = await pooler(["key", "usage", keyId]);
     expect(usage.code, usage.stderr).toBe(0);

@@ -366,7 +366,7 @@ describe("runtime function URL streaming", () => {
 
   it("stays within the IAM grants the stack gives the runtime and admin functions", () => {
     // Every DynamoDB and Secrets Manager call made above, per function, against lib/grants.ts.
-    expect(recorder.calls.get("runtime")).toContain("requestLogs:PutItem");
+    expect(recorder.calls.get("runtime")).toContain("requestLogs:BatchWriteItem");
     expect(recorder.calls.get("runtime")).toContain("origin:GetSecretValue");
     expect(recorder.outsideGrants("runtime")).toEqual([]);
     expect(recorder.outsideGrants("admin")).toEqual([]);

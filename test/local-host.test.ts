@@ -7,13 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createGateway } from "../src/core/gateway.ts";
 import { createApp } from "../src/http/app.ts";
 import { type FakeUpstream, startFakeUpstream } from "./fake-upstream/index.ts";
-import {
-  scratchDir,
-  startTestGateway,
-  TEXT_TURN_BODY,
-  type TestGateway,
-  waitFor,
-} from "./helpers/gateway.ts";
+import { scratchDir, TEXT_TURN_BODY, useTestGateway, waitFor } from "./helpers/gateway.ts";
 import {
   adminClient,
   freshGet,
@@ -270,13 +264,7 @@ describe("graceful stop", () => {
 });
 
 describe("/readyz in-process", () => {
-  let gw: TestGateway;
-  beforeAll(async () => {
-    gw = await startTestGateway();
-  });
-  afterAll(async () => {
-    await gw?.stop();
-  });
+  const { gw } = useTestGateway();
 
   const appFor = (ping: () => Promise<void>, isDraining?: () => boolean) => {
     const ctx = gw.local.gateway.ctx;

@@ -6,13 +6,7 @@ import { createServer, type IncomingMessage, request, type Server } from "node:h
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createdEvent, formatSse } from "./fake-upstream/sse.ts";
-import {
-  type Seeded,
-  startTestGateway,
-  TEXT_TURN_BODY,
-  type TestGateway,
-  waitFor,
-} from "./helpers/gateway.ts";
+import { NO_KEEPALIVE, TEXT_TURN_BODY, useTestGateway, waitFor } from "./helpers/gateway.ts";
 
 const MB = 1024 * 1024;
 /** Far more than any socket and stream buffers between the upstream and the client can hold. */
@@ -31,8 +25,6 @@ interface UpstreamCall {
 }
 
 let upstream: Server;
-let gw: TestGateway;
-let seeded: Seeded;
 const calls: UpstreamCall[] = [];
 
 beforeAll(async () => {
@@ -61,18 +53,19 @@ beforeAll(async () => {
     pump();
   });
   await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.1", resolve));
-  const { port } = upstream.address() as AddressInfo;
-  gw = await startTestGateway({
-    CODEX_UPSTREAM_BASE_URL: `http://127.0.0.1:${port}/backend-api`,
-    POOLER_SSE_KEEPALIVE_MS: "0",
-  });
-  seeded = await gw.seed({ accounts: 1 });
 });
-
+// (Registered first, so it runs after the gateway has stopped.)
 afterAll(async () => {
-  await gw?.stop();
   upstream?.closeAllConnections();
   await new Promise((resolve) => upstream?.close(resolve));
+});
+
+const { gw, seeded } = useTestGateway({
+  env: () => ({
+    CODEX_UPSTREAM_BASE_URL: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/backend-api`,
+    ...NO_KEEPALIVE,
+  }),
+  seed: { accounts: 1 },
 });
 
 /** Opens the stream and hands back the response once its first bytes arrived. */
@@ -132,10 +125,10 @@ describe("relay backpressure", () => {
     // Leaving ends the upstream call and is logged as the client's doing.
     res.destroy();
     await waitFor(() => call.closed);
-    const log = await waitFor(async () => {
-      const { body } = await gw.admin("GET", `/request-logs?key=${seeded.keyId}&limit=10`);
-      return body.data.find((l: { errorCode?: string }) => l.errorCode === "client_closed");
-    });
+    const log = await gw.requestLog(
+      seeded.keyId,
+      (l: { errorCode?: string }) => l.errorCode === "client_closed",
+    );
     expect(log).toMatchObject({ status: 499, route: "/backend-api/codex/responses" });
   });
 });

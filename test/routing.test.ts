@@ -1,38 +1,18 @@
 // Routing through HTTP against the fake upstream: first-event failover, demotion, circuit breaker
 // with a half-open probe, pool-wide exhaustion, session affinity and pinned continuations.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  readSse,
-  type Seeded,
-  startTestGateway,
-  TEXT_TURN_BODY,
-  type TestGateway,
-  waitFor,
-} from "./helpers/gateway.ts";
+import { describe, expect, it } from "vitest";
+import { readSse, type Seeded, TEXT_TURN_BODY, useTestGateway, waitFor } from "./helpers/gateway.ts";
 
-let gw: TestGateway;
 let offset = 0;
 const clock = { now: () => Date.now() + offset };
 
-beforeAll(async () => {
-  gw = await startTestGateway(
-    { POOLER_SSE_KEEPALIVE_MS: "100", POOLER_FIRST_EVENT_TIMEOUT_MS: "400" },
-    { clock },
-  );
+const { gw } = useTestGateway({
+  env: { POOLER_SSE_KEEPALIVE_MS: "100", POOLER_FIRST_EVENT_TIMEOUT_MS: "400" },
+  clock,
 });
-afterAll(async () => {
-  await gw?.stop();
-});
-
-const post = (key: string, body: unknown = TEXT_TURN_BODY, headers: Record<string, string> = {}) =>
-  fetch(`${gw.url}/backend-api/codex/responses`, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${key}`, ...headers },
-    body: JSON.stringify(body),
-  });
 
 async function turn(key: string, body: unknown = TEXT_TURN_BODY, headers: Record<string, string> = {}) {
-  const response = await post(key, body, headers);
+  const response = await gw.turn(key, body, { headers });
   return {
     response,
     events: response.ok ? await readSse(response) : [],
@@ -69,10 +49,7 @@ describe("first-event failover", () => {
     expect(events.some((e) => e.type === "response.failed")).toBe(false);
     expect(events.at(-1)?.type).toBe("response.completed");
     expect(callsOf(other.accountId)).toBe(1);
-    const log = await waitFor(async () => {
-      const rows = (await gw.admin("GET", `/request-logs?key=${seeded.keyId}`)).body.data;
-      return rows.find((r: { attempts: number }) => r.attempts === 2);
-    });
+    const log = await gw.requestLog(seeded.keyId, (r: { attempts: number }) => r.attempts === 2);
     expect(log).toMatchObject({ status: 200, accountLabel: other.label });
   });
 
@@ -89,7 +66,7 @@ describe("first-event failover", () => {
   it("sends keep-alive events while a committed stream is silent", async () => {
     const seeded = await pair();
     for (const a of seeded.accounts) gw.fake.enqueue(a.accountId, { kind: "text", pauseAfterEvent: 4 });
-    const response = await post(seeded.key);
+    const response = await gw.turn(seeded.key);
     const reader = response.body!.getReader();
     let text = "";
     while (!text.includes("codex.keepalive")) text += new TextDecoder().decode((await reader.read()).value);

@@ -1,48 +1,17 @@
 // The Codex Responses relay over real HTTP: auth, header hygiene, streaming, failover, refresh,
 // terminal errors, request logs.
 import { gzipSync } from "node:zlib";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { zstdRawFrame } from "./fake-upstream/index.ts";
-import {
-  readSse,
-  type Seeded,
-  startTestGateway,
-  TEXT_TURN_BODY,
-  type TestGateway,
-  waitFor,
-} from "./helpers/gateway.ts";
+import { NO_KEEPALIVE, readSse, type Seeded, TEXT_TURN_BODY, useTestGateway } from "./helpers/gateway.ts";
 
-let gw: TestGateway;
-
-beforeAll(async () => {
-  gw = await startTestGateway({ POOLER_SSE_KEEPALIVE_MS: "0" });
-});
-afterAll(async () => {
-  await gw?.stop();
-});
+const { gw } = useTestGateway({ env: NO_KEEPALIVE });
 
 const post = (
   key: string | undefined,
   body: unknown = TEXT_TURN_BODY,
   headers: Record<string, string> = {},
-) =>
-  fetch(`${gw.url}/backend-api/codex/responses`, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      accept: "text/event-stream",
-      ...(key ? { authorization: `Bearer ${key}` } : {}),
-      ...headers,
-    },
-    body: typeof body === "string" || body instanceof Uint8Array ? (body as BodyInit) : JSON.stringify(body),
-  });
-
-async function logsFor(keyId: string, count = 1) {
-  return waitFor(async () => {
-    const { body } = await gw.admin("GET", `/request-logs?key=${keyId}&limit=50`);
-    return body.data.length >= count ? body.data : undefined;
-  });
-}
+) => gw.turn(key, body, { headers: { accept: "text/event-stream", ...headers } });
 
 describe("pool key auth", () => {
   let seeded: Seeded;
@@ -125,7 +94,7 @@ describe("streaming relay", () => {
     expect(seen).toContain('"type":"response.completed"');
     expect(seen).toContain("Hello from fake upstream.");
 
-    const [log] = await logsFor(seeded.keyId);
+    const [log] = await gw.requestLogs(seeded.keyId);
     expect(log).toMatchObject({
       pool: seeded.pool,
       keyId: seeded.keyId,
@@ -222,10 +191,10 @@ describe("streaming relay", () => {
     const last = events.at(-1)!;
     expect(last.type).toBe("response.failed");
     expect(last.data.response.error.code).toBe("stream_interrupted");
-    const logs = await waitFor(async () => {
-      const { body } = await gw.admin("GET", `/request-logs?key=${seeded.keyId}&limit=50`);
-      return body.data.find((l: { errorCode: string }) => l.errorCode === "stream_interrupted");
-    });
+    const logs = await gw.requestLog(
+      seeded.keyId,
+      (l: { errorCode: string }) => l.errorCode === "stream_interrupted",
+    );
     expect(logs.status).toBe(200);
   });
 
@@ -236,10 +205,10 @@ describe("streaming relay", () => {
     const reader = response.body!.getReader();
     await reader.read();
     await reader.cancel();
-    const log = await waitFor(async () => {
-      const { body } = await gw.admin("GET", `/request-logs?key=${seeded.keyId}&limit=50`);
-      return body.data.find((l: { errorCode: string }) => l.errorCode === "client_closed");
-    });
+    const log = await gw.requestLog(
+      seeded.keyId,
+      (l: { errorCode: string }) => l.errorCode === "client_closed",
+    );
     expect(log.status).toBe(499);
   });
 
@@ -283,7 +252,7 @@ describe("failover before the first byte", () => {
     // A was tried exactly once: after its 429 it is out until reset.
     expect(gw.fake.responsesFor(a!.accountId).length).toBe(1);
     expect(gw.fake.responsesFor(b!.accountId).length).toBe(sent);
-    const logs = await logsFor(seeded.keyId, sent);
+    const logs = await gw.requestLogs(seeded.keyId, sent);
     expect(logs.filter((l: { attempts: number }) => l.attempts === 2)).toHaveLength(1);
     const accounts = await gw.admin("GET", `/accounts?pool=${seeded.pool}`);
     const exhausted = accounts.body.data.find((x: { id: string }) => x.id === a!.id);

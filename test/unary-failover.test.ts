@@ -1,19 +1,13 @@
 // The unary routes (files, native images, audio, legacy compaction) go through the same attempt loop as the
 // SSE relay: an account that answers 5xx is skipped for the next one before anything reaches the
 // client, demoted for 60 s, its circuit opens after 3 failures, and one half-open probe lets it back.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Seeded, startTestGateway, type TestGateway, waitFor } from "./helpers/gateway.ts";
+import { describe, expect, it } from "vitest";
+import { NO_KEEPALIVE, type Seeded, useTestGateway } from "./helpers/gateway.ts";
 
-let gw: TestGateway;
 let offset = 0;
 const clock = { now: () => Date.now() + offset };
 
-beforeAll(async () => {
-  gw = await startTestGateway({ POOLER_SSE_KEEPALIVE_MS: "0" }, { clock });
-});
-afterAll(async () => {
-  await gw?.stop();
-});
+const { gw } = useTestGateway({ env: NO_KEEPALIVE, clock });
 
 type Route = {
   name: string;
@@ -21,12 +15,7 @@ type Route = {
   send(key: string): Promise<Response>;
 };
 
-const json = (path: string, body: unknown) => (key: string) =>
-  fetch(`${gw.url}${path}`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
+const json = (path: string, body: unknown) => (key: string) => gw.post(path, key, body);
 
 const form = (path: string, fill: (f: FormData) => void) => (key: string) => {
   const f = new FormData();
@@ -90,10 +79,7 @@ describe.each(ROUTES)("$name fails over like the relay", (route) => {
       await response.arrayBuffer();
     }
     expect(callsTo(bad.accountId, route.upstreamPath)).toBe(1);
-    const failedOver = await waitFor(async () => {
-      const rows = (await gw.admin("GET", `/request-logs?key=${seeded.keyId}&limit=100`)).body.data;
-      return rows.find((r: { attempts: number }) => r.attempts === 2);
-    });
+    const failedOver = await gw.requestLog(seeded.keyId, (r: { attempts: number }) => r.attempts === 2);
     expect(failedOver).toMatchObject({ status: 200 });
     expect(failedOver.accountLabel).not.toBe(bad.label);
     // Demoted: tried last from now on, so the next requests never reach it.

@@ -3,20 +3,13 @@
 // classified as an error rather than a short but "finished" answer.
 import { createOpenAI } from "@ai-sdk/openai";
 import { jsonSchema, streamText, tool } from "ai";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Seeded, startTestGateway, type TestGateway } from "./helpers/gateway.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { NO_KEEPALIVE, useTestGateway } from "./helpers/gateway.ts";
 
-let gw: TestGateway;
-let seeded: Seeded;
+const { gw, seeded } = useTestGateway({ env: NO_KEEPALIVE, seed: { accounts: 1 } });
 let provider: ReturnType<typeof createOpenAI>;
-
-beforeAll(async () => {
-  gw = await startTestGateway({ POOLER_SSE_KEEPALIVE_MS: "0" });
-  seeded = await gw.seed({ accounts: 1 });
+beforeAll(() => {
   provider = createOpenAI({ baseURL: `${gw.url}/v1`, apiKey: seeded.key });
-});
-afterAll(async () => {
-  await gw?.stop();
 });
 
 const account = () => seeded.accounts[0]!.accountId;

@@ -2,32 +2,19 @@
 // against the fake upstream. Bytes go through to the account; files stay on the account that
 // holds them; the Pool's image switch answers before any body is read.
 import OpenAI, { toFile } from "openai";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { FAKE_PNG_BASE64 } from "./fake-upstream/extra-routes.ts";
-import { type Seeded, startTestGateway, type TestGateway, waitFor } from "./helpers/gateway.ts";
+import { NO_KEEPALIVE, useTestGateway } from "./helpers/gateway.ts";
+import { openaiFor } from "./helpers/openai.ts";
 
-let gw: TestGateway;
-let seeded: Seeded;
+const { gw, seeded } = useTestGateway({ env: NO_KEEPALIVE, seed: { accounts: 3 } });
 let client: OpenAI;
-
-beforeAll(async () => {
-  gw = await startTestGateway({ POOLER_SSE_KEEPALIVE_MS: "0" });
-  seeded = await gw.seed({ accounts: 3 });
-  client = new OpenAI({ apiKey: seeded.key, baseURL: `${gw.url}/v1`, maxRetries: 0 });
-});
-afterAll(async () => {
-  await gw?.stop();
+beforeAll(() => {
+  client = openaiFor(gw, seeded.key);
 });
 
 const upstream = (method: string, pattern: RegExp) =>
   gw.fake.requests.filter((r) => r.method === method && pattern.test(r.path));
-
-async function logsFor(keyId: string, count: number) {
-  return waitFor(async () => {
-    const { body } = await gw.admin("GET", `/request-logs?key=${keyId}&limit=100`);
-    return body.data.length >= count ? body.data : undefined;
-  });
-}
 
 describe("files", () => {
   it("creates a file through the SDK: upstream create, blob upload, finalize on one account", async () => {
@@ -94,7 +81,7 @@ describe("files", () => {
 
   it("refuses a file id the pool does not hold, without an upstream call", async () => {
     const other = await gw.seed({ accounts: 1 });
-    const otherClient = new OpenAI({ apiKey: other.key, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+    const otherClient = openaiFor(gw, other.key);
     const foreign = await otherClient.files.create({
       file: await toFile(Buffer.from("x"), "x.txt"),
       purpose: "user_data",
@@ -411,7 +398,7 @@ describe("legacy compaction", () => {
       expect(sent.accountId).toBe(servedBy);
       expect("stream" in (sent.body as object)).toBe(false);
     }
-    const rows = await logsFor(fresh.keyId, 3);
+    const rows = await gw.requestLogs(fresh.keyId, 3);
     const compact = rows.find((r: any) => r.route === "/backend-api/codex/responses/compact");
     expect(compact).toMatchObject({ transport: "http_json", status: 200, model: "gpt-5.5" });
     expect(compact.usage).toMatchObject({ inputTokens: 300, outputTokens: 40 });

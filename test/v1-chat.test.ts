@@ -1,33 +1,22 @@
 // /v1/chat/completions through the official OpenAI SDK against the running gateway: non-stream and
 // stream answers, a tool-call round trip, errors before and after output, and refused parameters.
 import OpenAI from "openai";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Seeded, startTestGateway, type TestGateway, waitFor } from "./helpers/gateway.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { NO_KEEPALIVE, useTestGateway } from "./helpers/gateway.ts";
+import { openaiFor } from "./helpers/openai.ts";
 import { sseMessages } from "./helpers/sse.ts";
 
-let gw: TestGateway;
-let seeded: Seeded;
+const { gw, seeded } = useTestGateway({ env: NO_KEEPALIVE, seed: { accounts: 1 } });
 let client: OpenAI;
-
-beforeAll(async () => {
-  gw = await startTestGateway({ POOLER_SSE_KEEPALIVE_MS: "0" });
-  seeded = await gw.seed({ accounts: 1 });
-  client = new OpenAI({ apiKey: seeded.key, baseURL: `${gw.url}/v1`, maxRetries: 0 });
-});
-afterAll(async () => {
-  await gw?.stop();
+beforeAll(() => {
+  client = openaiFor(gw, seeded.key);
 });
 
 const account = () => seeded.accounts[0]!.accountId;
 const upstreamCount = () => gw.fake.responsesFor(account()).length;
 
-async function rawChat(body: unknown, key = seeded.key) {
-  return fetch(`${gw.url}/v1/chat/completions`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
-}
+const rawChat = (body: unknown, key = seeded.key, headers?: Record<string, string>) =>
+  gw.post("/v1/chat/completions", key, body, { headers });
 
 /** `data:` payloads of an SSE body, in order. */
 async function sseData(response: Response): Promise<string[]> {
@@ -274,10 +263,7 @@ describe("stream", () => {
     expect(seen).not.toContain('finish_reason":"stop');
     expect(seen).not.toContain("[DONE]");
     await reader.cancel();
-    const rows = await waitFor(async () => {
-      const { body } = await gw.admin("GET", `/request-logs?key=${fresh.keyId}&limit=10`);
-      return body.data.length > 0 ? body.data : undefined;
-    });
+    const rows = await gw.requestLogs(fresh.keyId);
     expect(rows[0]).toMatchObject({ route: "/v1/chat/completions", status: 499, errorCode: "client_closed" });
     gw.fake.releasePaused();
   });
@@ -303,18 +289,16 @@ describe("stream", () => {
 describe("headers sent upstream", () => {
   it("sends the gateway's own Codex identity, not the SDK's, and still forwards the session", async () => {
     const before = upstreamCount();
-    const response = await fetch(`${gw.url}/v1/chat/completions`, {
-      method: "POST",
-      headers: {
-        authorization: `Bearer ${seeded.key}`,
-        "content-type": "application/json",
+    const response = await rawChat(
+      { model: "gpt-5.5", messages: [{ role: "user", content: "hi" }] },
+      seeded.key,
+      {
         "User-Agent": "OpenAI/JS 6.0.0",
         Originator: "my-sdk",
         version: "9.9.9",
         "Session-Id": "chat-session-1",
       },
-      body: JSON.stringify({ model: "gpt-5.5", messages: [{ role: "user", content: "hi" }] }),
-    });
+    );
     expect(response.status).toBe(200);
     await response.text();
     const recorded = gw.fake.responsesFor(account())[before]!;
@@ -352,7 +336,7 @@ describe("errors before output", () => {
 
   it("logs the turn under the public route with its transport and usage", async () => {
     const fresh = await gw.seed({ accounts: 1 });
-    const ownClient = new OpenAI({ apiKey: fresh.key, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+    const ownClient = openaiFor(gw, fresh.key);
     await ownClient.chat.completions.create({
       model: "gpt-5.5",
       messages: [{ role: "user", content: "hi" }],
@@ -365,10 +349,7 @@ describe("errors before output", () => {
     for await (const _ of stream) {
       // drain
     }
-    const rows = await waitFor(async () => {
-      const { body } = await gw.admin("GET", `/request-logs?key=${fresh.keyId}&limit=10`);
-      return body.data.length >= 2 ? body.data : undefined;
-    });
+    const rows = await gw.requestLogs(fresh.keyId, 2);
     expect(rows.map((r: any) => [r.route, r.transport, r.status, r.model]).sort()).toEqual([
       ["/v1/chat/completions", "http_json", 200, "gpt-5.5"],
       ["/v1/chat/completions", "http_sse", 200, "gpt-5.5"],
@@ -422,18 +403,6 @@ describe("parameters that cannot be honoured", () => {
     expect((await response.json()).choices[0].message.content).toBe("Hello from fake upstream.");
   });
 
-  it("refuses MCP tools with 400 invalid_request", async () => {
-    const before = upstreamCount();
-    const response = await rawChat({
-      model: "gpt-5.5",
-      messages: [{ role: "user", content: "hi" }],
-      tools: [{ type: "mcp", server_label: "x", server_url: "https://mcp.example" }],
-    });
-    expect(response.status).toBe(400);
-    expect((await response.json()).error).toMatchObject({ code: "invalid_request", param: "tools[0].type" });
-    expect(upstreamCount()).toBe(before);
-  });
-
   it.each([
     ["missing model", { messages: [{ role: "user", content: "hi" }] }, "model"],
     ["empty messages", { model: "gpt-5.5", messages: [] }, "messages"],
@@ -461,18 +430,25 @@ describe("parameters that cannot be honoured", () => {
       },
       "messages[0].content[0].image_url",
     ],
-  ])("%s is a 400 naming the field", async (_name, body, param) => {
+    [
+      "MCP tool",
+      {
+        model: "gpt-5.5",
+        messages: [{ role: "user", content: "hi" }],
+        tools: [{ type: "mcp", server_label: "x", server_url: "https://mcp.example" }],
+      },
+      "tools[0].type",
+    ],
+  ])("%s is a 400 invalid_request naming the field, with no upstream call", async (_name, body, param) => {
+    const before = upstreamCount();
     const response = await rawChat(body);
     expect(response.status).toBe(400);
     expect((await response.json()).error).toMatchObject({ code: "invalid_request", param });
+    expect(upstreamCount()).toBe(before);
   });
 
   it("rejects a body that is not JSON", async () => {
-    const response = await fetch(`${gw.url}/v1/chat/completions`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${seeded.key}`, "content-type": "application/json" },
-      body: "{not json",
-    });
+    const response = await rawChat("{not json");
     expect(response.status).toBe(400);
     expect((await response.json()).error).toMatchObject({
       code: "invalid_request",

@@ -1,19 +1,13 @@
 // GET /v1/models from the Pool's catalog and GET /v1/usage from the calling key's request logs.
 import OpenAI from "openai";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Seeded, startTestGateway, type TestGateway, waitFor } from "./helpers/gateway.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { NO_KEEPALIVE, useTestGateway } from "./helpers/gateway.ts";
+import { openaiFor } from "./helpers/openai.ts";
 
-let gw: TestGateway;
-let seeded: Seeded;
+const { gw, seeded } = useTestGateway({ env: NO_KEEPALIVE, seed: { accounts: 1 } });
 let client: OpenAI;
-
-beforeAll(async () => {
-  gw = await startTestGateway({ POOLER_SSE_KEEPALIVE_MS: "0" });
-  seeded = await gw.seed({ accounts: 1 });
-  client = new OpenAI({ apiKey: seeded.key, baseURL: `${gw.url}/v1`, maxRetries: 0 });
-});
-afterAll(async () => {
-  await gw?.stop();
+beforeAll(() => {
+  client = openaiFor(gw, seeded.key);
 });
 
 describe("GET /v1/models", () => {
@@ -49,7 +43,7 @@ describe("GET /v1/usage", () => {
     const mine = await gw.seed({ accounts: 1 });
     const other = await gw.seed({ accounts: 1 });
     const chat = (key: string) =>
-      new OpenAI({ apiKey: key, baseURL: `${gw.url}/v1`, maxRetries: 0 }).chat.completions.create({
+      openaiFor(gw, key).chat.completions.create({
         model: "gpt-5.5",
         messages: [{ role: "user", content: "hi" }],
       });
@@ -61,10 +55,7 @@ describe("GET /v1/usage", () => {
       code: "context_length_exceeded",
     });
     await chat(mine.key).catch(() => undefined);
-    await waitFor(async () => {
-      const { body } = await gw.admin("GET", `/request-logs?key=${mine.keyId}&limit=10`);
-      return body.data.length >= 3 ? true : undefined;
-    });
+    await gw.requestLogs(mine.keyId, 3);
 
     const response = await fetch(`${gw.url}/v1/usage`, { headers: { authorization: `Bearer ${mine.key}` } });
     expect(response.status).toBe(200);

@@ -2,8 +2,9 @@
 // exact 404 body whatever the body was, with no upstream call and no request-log row.
 import { request as httpRequest } from "node:http";
 import OpenAI from "openai";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Seeded, startTestGateway, type TestGateway, waitFor } from "./helpers/gateway.ts";
+import { describe, expect, it } from "vitest";
+import { NO_KEEPALIVE, useTestGateway } from "./helpers/gateway.ts";
+import { openaiFor } from "./helpers/openai.ts";
 
 const UNSUPPORTED = {
   error: {
@@ -38,16 +39,7 @@ const ROUTES: [method: string, path: string][] = [
   ["POST", "/v1/realtime/client_secrets"],
 ];
 
-let gw: TestGateway;
-let seeded: Seeded;
-
-beforeAll(async () => {
-  gw = await startTestGateway({ POOLER_SSE_KEEPALIVE_MS: "0" });
-  seeded = await gw.seed({ accounts: 1 });
-});
-afterAll(async () => {
-  await gw?.stop();
-});
+const { gw, seeded } = useTestGateway({ env: NO_KEEPALIVE, seed: { accounts: 1 } });
 
 const call = (
   method: string,
@@ -96,10 +88,7 @@ describe("unsupported /v1 endpoints", () => {
         },
       )
     ).text();
-    const rows = await waitFor(async () => {
-      const { body } = await gw.admin("GET", `/request-logs?key=${fresh.keyId}&limit=100`);
-      return body.data.length > 0 ? body.data : undefined;
-    });
+    const rows = await gw.requestLogs(fresh.keyId);
     expect(rows.map((r: { route: string }) => r.route)).toEqual(["/v1/chat/completions"]);
   });
 
@@ -153,7 +142,7 @@ describe("unsupported /v1 endpoints", () => {
   });
 
   it("gives the exact body through the SDK's raw request path", async () => {
-    const client = new OpenAI({ apiKey: seeded.key, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+    const client = openaiFor(gw, seeded.key);
     const attempts: [string, () => Promise<unknown>][] = [
       ["embeddings", () => client.embeddings.create({ model: "text-embedding-3-small", input: "x" })],
       ["moderations", () => client.moderations.create({ input: "x" })],

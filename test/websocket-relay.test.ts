@@ -276,6 +276,45 @@ describe("turns", () => {
     client.close();
   });
 
+  it("serves 30 turns on one connection without piling up listeners on any socket", async () => {
+    const seeded = await gw.seed({ accounts: 1 });
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on("warning", onWarning);
+    try {
+      const client = await Client.open("/v1/responses", seeded.key);
+      const closeListeners = client.ws.listenerCount("close");
+      let previous: string | undefined;
+      for (let i = 0; i < 30; i++) {
+        // Every fifth turn is refused by the gateway itself (an error frame), the rest are served.
+        const refused = i % 5 === 4;
+        const { terminal } = await client.turn({
+          ...(refused ? { model: "not a model" } : {}),
+          ...(previous ? { previous_response_id: previous } : {}),
+          input: userInput(`turn ${i}`),
+        });
+        if (refused) {
+          expect(terminal).toMatchObject({ type: "error", status_code: 400, error: { param: "model" } });
+        } else {
+          expect(terminal.type).toBe("response.completed");
+          previous = terminal.response.id;
+        }
+      }
+      expect(client.ws.listenerCount("close")).toBe(closeListeners);
+      // Still one upstream socket: every served turn went over it.
+      const sessions = gw.fake.websocketSessions.filter((s) => s.accountId === seeded.accounts[0]!.accountId);
+      expect(sessions).toHaveLength(1);
+      expect(sessions[0]!.requests).toHaveLength(24);
+      client.close();
+      await client.closedWith();
+      // The gateway's sockets (client side and upstream side) live in this process too.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings.filter((w) => w.name === "MaxListenersExceededWarning")).toEqual([]);
+    } finally {
+      process.off("warning", onWarning);
+    }
+  });
+
   it("answers ping with pong", async () => {
     const seeded = await gw.seed({ accounts: 1 });
     const client = await Client.open("/v1/responses", seeded.key);

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import { DEFAULT_GATEWAY_URL } from "./admin-client.ts";
 import { registerAccountCommands } from "./commands/account.ts";
-import { registerAlertCommands } from "./commands/alert.ts";
+import { registerAlertCommands } from "./commands/alert/index.ts";
 import { registerAuditCommand } from "./commands/audit.ts";
 import { registerClientConfigCommand } from "./commands/client-config.ts";
 import { registerInviteCommands } from "./commands/invite.ts";

@@ -17,7 +17,6 @@ import type {
 import type { Page } from "./page.ts";
 import type {
   RecentBucket,
-  RecentIncrement,
   RollupIncrement,
   RollupSelector,
   RollupTarget,
@@ -249,24 +248,36 @@ export interface UsageCounts {
   tokens: number;
 }
 
+/** A key's minute, UTC day and ISO week at one moment. */
+export interface KeyUsageWindows {
+  minute: UsageWindow;
+  day: UsageWindow;
+  week: UsageWindow;
+}
+
+/** The limits a key's policy sets (absent: no cap). */
+export interface KeyUsageLimits {
+  requestsPerMinute?: number;
+  tokensPerDay?: number;
+  tokensPerWeek?: number;
+}
+
 /**
- * Per-key request and token counters, one item per window, changed only by single-item atomic
- * updates so every instance sees the same totals.
+ * Per-key request and token counters: one item per key and ISO week holding the week's counters,
+ * each of its days' and the current minute's, changed only by single-item atomic updates, so every
+ * instance sees the same totals and a limit check is a condition on the write that counts the
+ * request.
  */
 export interface KeyUsageRepository {
   /**
-   * Counts one request in the window. With `limit`, only while `limit.field` is below
-   * `limit.value` (conditional write); returns false and counts nothing otherwise.
+   * Counts one request in the key's minute, day and week, only while every limit holds (one
+   * conditional write; a second at a minute's start when another instance began the minute first).
+   * Returns the windows whose limit refused it, and then counts nothing; empty when admitted.
    */
-  admit(
-    keyId: string,
-    window: UsageWindow,
-    limit?: { field: keyof UsageCounts; value: number },
-  ): Promise<boolean>;
-  /** Takes back a request `admit` counted (a later check denied it). */
-  release(keyId: string, window: UsageWindow): Promise<void>;
-  addTokens(keyId: string, window: UsageWindow, tokens: number): Promise<void>;
-  get(keyId: string, window: UsageWindow): Promise<UsageCounts>;
+  admit(keyId: string, windows: KeyUsageWindows, limits: KeyUsageLimits): Promise<UsageWindow["kind"][]>;
+  /** Adds a finished request's tokens to its day and week: one update. */
+  addTokens(keyId: string, windows: Pick<KeyUsageWindows, "day" | "week">, tokens: number): Promise<void>;
+  get(keyId: string, windows: KeyUsageWindows): Promise<Record<UsageWindow["kind"], UsageCounts>>;
 }
 
 export type OAuthFlowKind = "device" | "browser";
@@ -328,12 +339,13 @@ export interface FileRepository {
 
 /** Daily usage counters, changed only by atomic single-item ADD updates (src/core/usage/). */
 export interface UsageRollupRepository {
-  /** Adds one request to each target's item of the increment's day (one atomic update per item). */
+  /**
+   * Adds one request to each target's item of the increment's day (one atomic update per item, in
+   * parallel); the Pool's item counts its five-minute bucket too.
+   */
   add(targets: RollupTarget[], increment: RollupIncrement): Promise<void>;
-  /** One day's items matching the selector (strongly consistent). */
+  /** One day's rollups matching the selector (strongly consistent). */
   list(day: string, selector: RollupSelector): Promise<UsageRollup[]>;
-  /** Counts one request in its Pool's five-minute bucket (atomic ADD). */
-  addRecent(increment: RecentIncrement): Promise<void>;
   /** A Pool's buckets from `fromBucket` to `toBucket` inclusive (strongly consistent). */
   listRecent(pool: string, fromBucket: string, toBucket: string): Promise<RecentBucket[]>;
 }

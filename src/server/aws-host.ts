@@ -15,6 +15,7 @@ import { webhookSender } from "../core/alerts/delivery.ts";
 import { buildCoreContext, type CoreContext, defaultCoreConfig, type Logger } from "../core/context.ts";
 import { createGateway, type Gateway } from "../core/gateway.ts";
 import type { Clock, Metrics } from "../core/ports.ts";
+import { coreSettings } from "./core-settings.ts";
 
 export interface AwsHostConfig {
   tables: TableNames;
@@ -125,6 +126,12 @@ export interface AwsHost {
   reportError(error: unknown, phase: string): void;
 }
 
+/**
+ * How long a turn's pins may wait for its request-log row to share one BatchWriteItem (the row comes
+ * one store round trip after the stream, once the usage counters are written).
+ */
+const TURN_PUTS_MS = 1_000;
+
 export function createAwsHost(config: AwsHostConfig, overrides: AwsHostOverrides = {}): AwsHost {
   // Region, credentials and endpoints come from the Lambda environment (the default chain).
   const dynamo = new DynamoDBClient({ maxAttempts: 3 });
@@ -137,6 +144,7 @@ export function createAwsHost(config: AwsHostConfig, overrides: AwsHostOverrides
       tables: config.tables,
       clock,
       requestLogRetentionDays: config.requestLogRetentionDays,
+      turnPutsMs: TURN_PUTS_MS,
     }),
     secrets: new SecretsManagerSecretStore(secretsManager, {
       prefix: config.secretPrefix,
@@ -154,17 +162,7 @@ export function createAwsHost(config: AwsHostConfig, overrides: AwsHostOverrides
       sns: snsAlertSender(overrides.sns ?? new SNSClient({ maxAttempts: 3 })),
     },
     instance: "lambda",
-    settings: {
-      upstreamBaseUrl: config.upstreamBaseUrl,
-      authBaseUrl: config.authBaseUrl,
-      requestLogRetentionDays: config.requestLogRetentionDays,
-      sseKeepAliveMs: config.sseKeepAliveMs,
-      firstEventTimeoutMs: config.firstEventTimeoutMs,
-      maxUpstreamEventBytes: config.maxUpstreamEventBytes,
-      maxBodyBytes: config.maxBodyBytes,
-      maxCompressedBodyBytes: config.maxCompressedBodyBytes,
-      poolConcurrencyCap: config.poolConcurrencyCap,
-    },
+    settings: coreSettings(config),
   });
   return {
     config,

@@ -26,9 +26,9 @@ export function scheduledHandler(host: AwsHost) {
     async "usage-poll"() {
       const refresh = await refreshDueAccounts(gateway);
       const poll = await pollAccountUsage(gateway, { concurrency: config.usagePollConcurrency });
-      await reportFleetGauges(gateway);
+      await reportFleetGauges(gateway.ctx);
       // Alert rules when due (every 5 minutes across instances, under a store lease); the outbox every run.
-      const alerts = await evaluateAlerts(gateway);
+      const alerts = await evaluateAlerts(gateway.ctx);
       return {
         refreshed: refresh.refreshed,
         refreshFailed: refresh.failed,

@@ -29,6 +29,7 @@ import type { Clock, Store } from "../core/ports.ts";
 import { createApp } from "../http/app.ts";
 import { bearerAdminAuthenticator } from "../http/middleware/admin-auth.ts";
 import type { LocalConfig } from "./config.ts";
+import { coreSettings } from "./core-settings.ts";
 import { startEmbeddedDynamo } from "./embedded-dynamo.ts";
 import { withDirectRelayBodies } from "./node-relay-writer.ts";
 import { nodeHostBindings } from "./node-request-io.ts";
@@ -108,23 +109,12 @@ export async function startLocalGateway(
     logger: options.logger ?? jsonLogger(),
     alertSenders: { webhook: webhookSender(postWebhook), ...options.alertSenders },
     instance: "local",
-    settings: {
-      upstreamBaseUrl: config.upstreamBaseUrl,
-      authBaseUrl: config.authBaseUrl,
-      requestLogRetentionDays: config.requestLogRetentionDays,
-      sseKeepAliveMs: config.sseKeepAliveMs,
-      firstEventTimeoutMs: config.firstEventTimeoutMs,
-      maxUpstreamEventBytes: config.maxUpstreamEventBytes,
-      maxBodyBytes: config.maxBodyBytes,
-      maxCompressedBodyBytes: config.maxCompressedBodyBytes,
-      streamIdleTimeoutMs: config.streamIdleTimeoutMs,
-      upstreamHeadersTimeoutMs: config.upstreamHeadersTimeoutMs,
-      alertWebhookAllowInsecure: config.alertWebhookAllowInsecure,
-    },
+    settings: coreSettings(config),
   });
-  const gateway = createGateway(ctx);
-  // Bulkheads per route class (POOLER_ADMISSION_<CLASS>; src/core/access/admission.ts).
-  gateway.admission = new Admission(config.admission, ctx.metrics, () => clock.now());
+  const gateway = createGateway(ctx, {
+    // Bulkheads per route class (POOLER_ADMISSION_<CLASS>; src/core/access/admission.ts).
+    admission: new Admission(config.admission, ctx.metrics, () => clock.now()),
+  });
 
   let bootstrapAdminToken: string | undefined;
   if (!config.adminToken && !(await ctx.store.credentials.any("admin_token"))) {
@@ -141,7 +131,7 @@ export async function startLocalGateway(
           polling ??= refreshDueAccounts(gateway)
             .then(() => pollAccountUsage(gateway))
             // Rules are evaluated when due (POOLER_ALERT_EVALUATE_SECONDS); pending deliveries every tick.
-            .then(() => evaluateAlerts(gateway, { intervalMs: config.alertEvaluateSeconds * 1000 }))
+            .then(() => evaluateAlerts(gateway.ctx, { intervalMs: config.alertEvaluateSeconds * 1000 }))
             .catch((error) => ctx.logger.warn("usage poll failed", { error: (error as Error).name }))
             .finally(() => {
               polling = undefined;

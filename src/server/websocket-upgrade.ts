@@ -1,6 +1,6 @@
 // The local host's WebSocket side: the Node server's 'upgrade' event (which runs before Hono) for
 // the Responses WebSocket routes, accepted with `ws` (permessage-deflate), and the upstream sockets
-// dialed with `ws` too. The relay logic lives in core (relay/websocket/session.ts); this file only adapts
+// dialed with `ws` too. The relay logic lives in core (relay/websocket/: session.ts and its parts); this file only adapts
 // `ws` sockets to it, answers rejected upgrades as plain HTTP, pings both sides, and hands any other
 // upgrade request to the HTTP app as if it had no Upgrade header.
 import { type IncomingHttpHeaders, type IncomingMessage, type Server, STATUS_CODES } from "node:http";
@@ -13,14 +13,14 @@ import type { Gateway } from "../core/gateway.ts";
 import { requestId } from "../core/ids.ts";
 import { authenticatePoolKey } from "../core/keys/key-auth.ts";
 import { WebSocketRegistry } from "../core/relay/websocket/registry.ts";
-import {
-  type DialResult,
-  type FrameHandlers,
-  type FrameSocket,
-  openWebSocketSession,
-  type SocketFailure,
-  type WebSocketLimits,
-} from "../core/relay/websocket/session.ts";
+import { openWebSocketSession } from "../core/relay/websocket/session.ts";
+import type {
+  DialResult,
+  FrameHandlers,
+  FrameSocket,
+  SocketFailure,
+  WebSocketLimits,
+} from "../core/relay/websocket/sockets.ts";
 import { firewallRefusal } from "../http/middleware/firewall.ts";
 
 /** Codex's `{base_url}/responses` for both base URLs, and the narrow SDK-facing `/v1/responses`. */

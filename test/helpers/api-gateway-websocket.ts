@@ -91,6 +91,13 @@ export interface ApiGatewayEmulator {
   upgrades: UpgradeRecord[];
   connections: Map<string, ConnectionRecord>;
   integrationTimeouts: number;
+  /** Asynchronous invocations whose function rejected (Lambda would log them as errors). */
+  asyncFailures: number;
+  /**
+   * Fault injection: the management API answers the next `times` PostToConnection calls whose
+   * message matches with 500 InternalServerErrorException (the SDK retries one once).
+   */
+  failPosts(match: (text: string) => boolean, times: number): void;
   /** Serves an upgrade another local server received (a front routing upgrades here); treated as the stage. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
   /** Waits for every integration and asynchronous invocation in flight (and any they start). */
@@ -116,6 +123,7 @@ export async function startApiGatewayEmulator(options: EmulatorOptions): Promise
   const apiId = `local${randomBytes(3).toString("hex")}`;
   const domainName = `${apiId}.execute-api.us-east-1.amazonaws.com`;
   const live = new Map<string, Live>();
+  const postFaults: { match: (text: string) => boolean; left: number }[] = [];
   const pending = new Set<Promise<unknown>>();
   const track = <T>(task: Promise<T>): Promise<T> => {
     pending.add(task);
@@ -136,6 +144,10 @@ export async function startApiGatewayEmulator(options: EmulatorOptions): Promise
     upgrades: [],
     connections: new Map(),
     integrationTimeouts: 0,
+    asyncFailures: 0,
+    failPosts(match, times) {
+      postFaults.push({ match, left: times });
+    },
     handleUpgrade: (req, socket, head) => void upgrade(req, socket, head, true),
     async settled() {
       while (pending.size > 0) await Promise.allSettled([...pending]);
@@ -350,6 +362,11 @@ export async function startApiGatewayEmulator(options: EmulatorOptions): Promise
           if (body.length > limits.messageBytes) {
             return fail(413, "PayloadTooLargeException", "Request entity too large");
           }
+          const fault = postFaults.find((f) => f.left > 0 && f.match(body.toString("utf8")));
+          if (fault) {
+            fault.left--;
+            return fail(500, "InternalServerErrorException", "Internal server error");
+          }
           clearTimeout(entry.idleTimer);
           entry.idleTimer = setTimeout(() => closeWith(entry, 1001, "Going away"), limits.idleTimeoutMs);
           send(entry, body.toString("utf8"));
@@ -386,7 +403,14 @@ export async function startApiGatewayEmulator(options: EmulatorOptions): Promise
         }
         const event: unknown = JSON.parse(body.toString("utf8"));
         // Lambda queues the event and answers at once; the function runs on its own.
-        setImmediate(() => void track(fn(event, lambdaContext()).catch(() => undefined)));
+        setImmediate(
+          () =>
+            void track(
+              fn(event, lambdaContext()).catch(() => {
+                emulator.asyncFailures++;
+              }),
+            ),
+        );
         res.writeHead(202, { "x-amzn-requestid": randomUUID() }).end();
         return;
       }

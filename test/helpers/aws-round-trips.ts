@@ -9,7 +9,7 @@ import { streamHandler } from "../../src/adapters/lambda/stream-handler.ts";
 import { publicFetch, publicStreamOptions } from "../../src/server/aws-apps.ts";
 import { type AwsHost, awsConfigFromEnv, createAwsHost } from "../../src/server/aws-host.ts";
 import { wrapAwsCalls } from "./aws-calls.ts";
-import { type EventInput, invoke, type MockResponseStream } from "./lambda.ts";
+import { type EventInput, functionUrlEvent, lambdaContext, MockResponseStream } from "./lambda.ts";
 
 export interface TurnCalls {
   /** Sequential rounds of AWS calls before the upstream request. */
@@ -18,6 +18,10 @@ export interface TurnCalls {
   before: string[];
   /** AWS calls made after it, until the invocation returned (writes, background re-reads). */
   after: string[];
+  /** Every AWS call made before the client's first body byte (the ones before the upstream request too). */
+  beforeFirstByte: string[];
+  /** Every write (`PutItem`, `UpdateItem`, `BatchWriteItem`, `DeleteItem`) of the invocation, in order. */
+  writes: string[];
   out: MockResponseStream;
 }
 
@@ -36,11 +40,14 @@ export function gatedRuntimeInstance(): GatedInstance {
   let upstreamCalled = false;
   let before: string[] = [];
   let after: string[] = [];
+  let beforeFirstByte: string[] = [];
+  let firstByte = false;
   const held: (() => void)[] = [];
   const running = new Set<Promise<unknown>>();
 
   const gate = async <T>(action: string, run: () => Promise<T>): Promise<T> => {
     (upstreamCalled ? after : before).push(action);
+    if (!firstByte) beforeFirstByte.push(action);
     if (holding) await new Promise<void>((resolve) => held.push(resolve));
     const call = run();
     running.add(call);
@@ -77,10 +84,27 @@ export function gatedRuntimeInstance(): GatedInstance {
     async turn(input) {
       before = [];
       after = [];
+      beforeFirstByte = [];
+      firstByte = false;
       upstreamCalled = false;
       holding = true;
       let done = false;
-      const invocation = invoke(handler, input).finally(() => {
+      const out = new MockResponseStream();
+      // The first body byte: the first chunk after the prelude (its JSON and eight NUL bytes).
+      const onChunk = () => {
+        if (out.body().length === 0) return;
+        firstByte = true;
+        out.off("chunk", onChunk);
+      };
+      out.on("chunk", onChunk);
+      const invocation = (async () => {
+        await (handler as (e: unknown, s: MockResponseStream, c: unknown) => Promise<void>)(
+          functionUrlEvent(input),
+          out,
+          lambdaContext(),
+        );
+        return out;
+      })().finally(() => {
         done = true;
       });
       let rounds = 0;
@@ -100,8 +124,9 @@ export function gatedRuntimeInstance(): GatedInstance {
       }
       holding = false;
       for (const release of held.splice(0)) release();
-      const out = await invocation;
-      return { rounds, before, after, out };
+      await invocation;
+      const writes = [...before, ...after].filter((c) => /:(Put|Update|BatchWrite|Delete)Item$/.test(c));
+      return { rounds, before, after, beforeFirstByte, writes, out };
     },
   };
 }

@@ -54,7 +54,7 @@ export interface AwsWebSocketStack {
 let pools = 0;
 
 export async function startAwsWebSocketStack(
-  options: { limits?: Partial<EmulatorLimits> } = {},
+  options: { limits?: Partial<EmulatorLimits>; env?: Record<string, string> } = {},
 ): Promise<AwsWebSocketStack> {
   const fake = await startFakeUpstream();
   const routes = {} as AwsWebSocketStack["routes"];
@@ -70,6 +70,7 @@ export async function startAwsWebSocketStack(
     POOLER_WEBSOCKET_WORKER_FUNCTION: WORKER_FUNCTION,
     POOLER_WEBSOCKET_MANAGEMENT_ENDPOINT: emulator.managementEndpoint,
     AWS_ENDPOINT_URL_LAMBDA: emulator.lambdaEndpoint,
+    ...options.env,
   });
   const recorder = new AwsCallRecorder(env.tables);
   const secrets = mockSecretsManager({ [ORIGIN_SECRET_ARN]: ORIGIN_VALUE }, recorder);

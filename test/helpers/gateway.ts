@@ -5,6 +5,7 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { join, resolve } from "node:path";
+import { afterAll, beforeAll } from "vitest";
 import type { AlertSenders } from "../../src/core/alerts/sender.ts";
 import type { Store } from "../../src/core/ports.ts";
 import { loadConfig } from "../../src/server/config.ts";
@@ -28,13 +29,31 @@ export interface TestGateway {
   dataDir: string;
   logLines: string[];
   admin<T = any>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
+  /**
+   * A client's POST to `path`: `body` as JSON (a string or bytes as they are), `key` as the bearer
+   * token when given, then `init.headers`.
+   */
+  post(path: string, key: string | undefined, body?: unknown, init?: ClientInit): Promise<Response>;
+  /** A Codex turn: `post` to /backend-api/codex/responses, by default with TEXT_TURN_BODY. */
+  turn(key: string | undefined, body?: unknown, init?: ClientInit): Promise<Response>;
+  /** The key's request-log rows (newest first), once there are at least `atLeast` of them. */
+  requestLogs(keyId: string, atLeast?: number): Promise<any[]>;
+  /** The key's newest request-log row that `match` accepts, once there is one. */
+  requestLog(keyId: string, match: (row: any) => boolean): Promise<any>;
   /** Pool + imported accounts + a key, through the admin API. */
-  seed(options?: {
-    pool?: string;
-    accounts?: number;
-    initialAccessTokenTtlSeconds?: number;
-  }): Promise<Seeded>;
+  seed(options?: SeedOptions): Promise<Seeded>;
   stop(): Promise<void>;
+}
+
+export interface ClientInit {
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+export interface SeedOptions {
+  pool?: string;
+  accounts?: number;
+  initialAccessTokenTtlSeconds?: number;
 }
 
 export interface Seeded {
@@ -44,13 +63,18 @@ export interface Seeded {
   accounts: { id: string; accountId: string; label: string; refreshToken: string }[];
 }
 
+export interface GatewayOptions {
+  clock?: { now(): number };
+  wrapStore?: (store: Store) => Store;
+  alertSenders?: AlertSenders;
+}
+
+/** The env most HTTP tests start with: no SSE keep-alive comments between events. */
+export const NO_KEEPALIVE = { POOLER_SSE_KEEPALIVE_MS: "0" };
+
 export async function startTestGateway(
   env: Record<string, string> = {},
-  options: {
-    clock?: { now(): number };
-    wrapStore?: (store: Store) => Store;
-    alertSenders?: AlertSenders;
-  } = {},
+  options: GatewayOptions = {},
 ): Promise<TestGateway> {
   const fake = await startFakeUpstream();
   const dataDir = scratchDir("gw");
@@ -90,6 +114,27 @@ export async function startTestGateway(
     });
     return { status: response.status, body: await response.json() };
   };
+  const post = (
+    path: string,
+    key: string | undefined,
+    body?: unknown,
+    { headers, signal }: ClientInit = {},
+  ) =>
+    fetch(`${local.url}${path}`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        ...(key === undefined ? {} : { authorization: `Bearer ${key}` }),
+        ...headers,
+      },
+      signal,
+      body:
+        body === undefined || typeof body === "string" || body instanceof Uint8Array
+          ? (body as BodyInit | undefined)
+          : JSON.stringify(body),
+    });
+  const logsOf = async (keyId: string): Promise<any[]> =>
+    (await admin("GET", `/request-logs?key=${encodeURIComponent(keyId)}&limit=100`)).body.data;
   let seq = 0;
   return {
     url: local.url,
@@ -99,6 +144,14 @@ export async function startTestGateway(
     dataDir,
     logLines,
     admin,
+    post,
+    turn: (key, body = TEXT_TURN_BODY, init) => post("/backend-api/codex/responses", key, body, init),
+    requestLogs: (keyId, atLeast = 1) =>
+      waitFor(async () => {
+        const rows = await logsOf(keyId);
+        return rows.length >= atLeast ? rows : undefined;
+      }),
+    requestLog: (keyId, match) => waitFor(async () => (await logsOf(keyId)).find(match)),
     async seed(options = {}) {
       const pool = options.pool ?? `pool${++seq}`;
       const created = await admin("POST", "/pools", { name: pool });
@@ -131,6 +184,54 @@ export async function startTestGateway(
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The gateway a test file (or a describe block) shares: started in beforeAll, with a Pool, accounts
+ * and a key when `seed` is given, and stopped in afterAll. `gw` and `seeded` stand for those objects
+ * once beforeAll has run, so tests and later hooks use them as the objects themselves; touching them
+ * before then throws.
+ */
+export function useTestGateway(
+  options: {
+    /** The env, or a function that gives it when the gateway starts (after earlier beforeAll hooks). */
+    env?: Record<string, string> | (() => Record<string, string>);
+    seed?: SeedOptions;
+  } & GatewayOptions = {},
+): { gw: TestGateway; seeded: Seeded } {
+  const { env, seed, ...gatewayOptions } = options;
+  let gw: TestGateway | undefined;
+  let seeded: Seeded | undefined;
+  beforeAll(async () => {
+    gw = await startTestGateway(typeof env === "function" ? env() : env, gatewayOptions);
+    if (seed) seeded = await gw.seed(seed);
+  });
+  afterAll(async () => {
+    await gw?.stop();
+  });
+  return {
+    gw: standIn("the test gateway", () => gw),
+    seeded: standIn(seed ? "the seeded Pool" : "`seeded` (useTestGateway without `seed`)", () => seeded),
+  };
+}
+
+/** An object that forwards every property access to `current()`, which must exist by then. */
+function standIn<T extends object>(what: string, current: () => T | undefined): T {
+  const target = (): T => {
+    const value = current();
+    if (value === undefined) throw new Error(`${what} is not there: it exists from beforeAll on`);
+    return value;
+  };
+  return new Proxy({} as T, {
+    get: (_, key) => Reflect.get(target(), key),
+    set: (_, key, value) => Reflect.set(target(), key, value),
+    has: (_, key) => Reflect.has(target(), key),
+    ownKeys: () => Reflect.ownKeys(target()),
+    getOwnPropertyDescriptor: (_, key) => {
+      const descriptor = Reflect.getOwnPropertyDescriptor(target(), key);
+      return descriptor && { ...descriptor, configurable: true };
+    },
+  });
 }
 
 export const TEXT_TURN_BODY = {

@@ -1,8 +1,10 @@
 // Unconditional puts gathered for a short window and written with BatchWriteItem (25 items a call).
 // The local host uses it for the rows every request writes and nothing reads back at once (request-log
 // rows, continuity pins): with the embedded emulator each store call costs SDK and emulator CPU on the
-// gateway's own machine, and one batch call replaces dozens. On AWS the repositories write directly:
-// a frozen Lambda instance would lose a pending batch.
+// gateway's own machine, and one batch call replaces dozens. On AWS a turn's puts go together: the
+// pins a turn writes wait for its request-log row (`flushWith`) and the two travel in one
+// BatchWriteItem, after the stream; the host awaits every put before the invocation returns, so a
+// frozen instance holds no pending batch.
 // A put resolves once its item is written. Items not yet written can be read back by key (`pending`),
 // so an instance reads its own writes; `flush()` writes everything now (list queries, shutdown).
 import { BatchWriteCommand, type DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
@@ -38,7 +40,15 @@ export function directPutWriter(db: DynamoDBDocumentClient): PutWriter {
   };
 }
 
-export function batchingPutWriter(db: DynamoDBDocumentClient, options: { flushMs: number }): PutWriter {
+export function batchingPutWriter(
+  db: DynamoDBDocumentClient,
+  options: {
+    /** The longest a put waits for others. */
+    flushMs: number;
+    /** A put to this table writes the batch at once (on AWS: the request log, a turn's last write). */
+    flushWith?: string;
+  },
+): PutWriter {
   // Keyed by table and item key: a batch may not name one item twice, and the last put wins anyway.
   let queue = new Map<string, Entry>();
   let timer: NodeJS.Timeout | undefined;
@@ -104,7 +114,7 @@ export function batchingPutWriter(db: DynamoDBDocumentClient, options: { flushMs
         const waiters = queue.get(key)?.waiters ?? [];
         waiters.push({ resolve, reject });
         queue.set(key, { table, item, waiters });
-        if (queue.size >= BATCH_ITEMS) void flush();
+        if (queue.size >= BATCH_ITEMS || table === options.flushWith) void flush();
         else timer ??= setTimeout(() => void flush(), options.flushMs);
       });
     },

@@ -33,6 +33,11 @@ export interface DynamoStoreOptions {
    * Local host only: a frozen Lambda instance would lose a pending batch.
    */
   batchPutsMs?: number;
+  /**
+   * AWS: a turn's continuity pins wait (at most this long) for its request-log row and go with it in
+   * one BatchWriteItem. The host awaits every background write before the invocation returns.
+   */
+  turnPutsMs?: number;
 }
 
 export interface DynamoStore extends Store {
@@ -53,10 +58,12 @@ export function documentClient(client: DynamoDBClient): DynamoDBDocumentClient {
 /** The one data layer: the same code talks to DynamoDB on AWS and to the embedded emulator locally. */
 export function createDynamoStore(options: DynamoStoreOptions): DynamoStore {
   const db = documentClient(options.client);
+  const { state, requestLogs } = options.tables;
   const writer = options.batchPutsMs
     ? batchingPutWriter(db, { flushMs: options.batchPutsMs })
-    : directPutWriter(db);
-  const { state, requestLogs } = options.tables;
+    : options.turnPutsMs
+      ? batchingPutWriter(db, { flushMs: options.turnPutsMs, flushWith: requestLogs })
+      : directPutWriter(db);
   return {
     pools: new DynamoPoolRepository(db, state),
     accounts: new DynamoAccountRepository(db, state),

@@ -113,6 +113,14 @@ export function websocketWorkerHandler(options: WebSocketHandlerOptions & { dead
         event,
         deadline.signal,
       );
+    } catch (error) {
+      // runTurn contains the turn's failures; this is the last line for what it could not (a sender
+      // that could not be built). A rejected invocation would only be logged by Lambda: the turn's
+      // claim is given back so the connection takes its next turn, and this instance keeps serving.
+      options.logger.error("websocket worker failed", {
+        error: error instanceof Error ? error.name : "unknown",
+      });
+      await connections.releaseTurn(event.connectionId, event.turnId).catch(() => undefined);
     } finally {
       clearTimeout(timer);
       await options.settle();

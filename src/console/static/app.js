@@ -1,5 +1,7 @@
 // Console entry: the sign-in gate, sign-out, then the page's own module (named by <body data-page>).
-import { announce, BASE, errorText, scope, signInUrl, startTicker, token } from "./lib.js";
+import { BASE, scope, signInUrl, token } from "./api.js";
+import { announce, errorText } from "./feedback.js";
+import { startTicker } from "./format.js";
 
 const page = document.body.dataset.page ?? "";
 

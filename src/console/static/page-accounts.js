@@ -1,23 +1,12 @@
 // Accounts: import an auth.json, device-code and browser sign-in (also how an account is
 // re-authenticated), the account table with quota windows and reset countdowns, pause/resume/remove.
-import {
-  act,
-  ago,
-  announce,
-  api,
-  badge,
-  countdown,
-  errorText,
-  failed,
-  fillPoolSelects,
-  fmtPct,
-  h,
-  meter,
-  replace,
-  safeUrl,
-  table,
-  timeEl,
-} from "./lib.js";
+import { api } from "./api.js";
+import { meter } from "./charts.js";
+import { h, replace, safeUrl } from "./dom.js";
+import { act, announce, errorText, failed } from "./feedback.js";
+import { ago, badge, countdown, fmtPct, timeEl } from "./format.js";
+import { fillPoolSelects } from "./forms.js";
+import { table } from "./tables.js";
 
 let pools = [];
 let deviceTimer;

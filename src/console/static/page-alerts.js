@@ -1,25 +1,12 @@
 // Alerts: incidents (acknowledge, resolve), rules (add, enable/disable, delete) and webhook channels
 // (add with a one-time signing-secret reveal, test, enable/disable, delete), all through
 // /admin/v1/alert-*. A gateway without those routes gets a plain "not available" panel instead.
-import {
-  act,
-  announce,
-  api,
-  badge,
-  config,
-  failed,
-  fillPoolSelects,
-  fmtInt,
-  h,
-  plural,
-  probe,
-  replace,
-  revealSecret,
-  scope,
-  table,
-  timeEl,
-  unavailable,
-} from "./lib.js";
+import { api, probe, scope } from "./api.js";
+import { config, h, replace } from "./dom.js";
+import { act, announce, failed, revealSecret, unavailable } from "./feedback.js";
+import { badge, fmtInt, plural, timeEl } from "./format.js";
+import { fillPoolSelects } from "./forms.js";
+import { table } from "./tables.js";
 
 // Which parameters each rule kind takes: the admin contract's RULE_KIND_PARAMS, served in the page's
 // config block (src/console/layout.ts); the API's own check stays authoritative.

@@ -1,5 +1,9 @@
 // Audit log: every admin API change, newest first, paged with nextCursor.
-import { api, badge, failed, h, replace, table, timeEl } from "./lib.js";
+import { api } from "./api.js";
+import { h, replace } from "./dom.js";
+import { failed } from "./feedback.js";
+import { badge, timeEl } from "./format.js";
+import { table } from "./tables.js";
 
 let rows = [];
 let cursor = null;

@@ -1,5 +1,5 @@
 // Client setup: the page is rendered on the server; this adds the Copy buttons.
-import { announce, copyText } from "./lib.js";
+import { announce, copyText } from "./feedback.js";
 
 export function init() {
   for (const button of document.querySelectorAll("[data-copy-from]")) {

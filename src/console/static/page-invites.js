@@ -1,5 +1,10 @@
 // Invites: create (the one-time URL shown once), list with Pool and status filters, revoke.
-import { act, api, badge, failed, fillPoolSelects, h, replace, revealSecret, table, timeEl } from "./lib.js";
+import { api } from "./api.js";
+import { h, replace } from "./dom.js";
+import { act, failed, revealSecret } from "./feedback.js";
+import { badge, timeEl } from "./format.js";
+import { fillPoolSelects } from "./forms.js";
+import { table } from "./tables.js";
 
 const TONE = { active: "ok", accepted: "muted", revoked: "bad", expired: "muted" };
 

@@ -1,27 +1,12 @@
 // Pool API keys: create (the raw key shown once), pause/resume, rotate (shown once again), revoke,
 // delete, the holder's dashboard access (/observatory) on or off, and a per-key usage view (counters against the key's limits, requests per hour from the logs).
-import {
-  act,
-  ago,
-  api,
-  badge,
-  barChart,
-  countdown,
-  failed,
-  fillPoolSelects,
-  fmtInt,
-  h,
-  hourlyBuckets,
-  pages,
-  percentBars,
-  plural,
-  probe,
-  replace,
-  revealSecret,
-  table,
-  timeEl,
-  unavailable,
-} from "./lib.js";
+import { api, pages, probe } from "./api.js";
+import { barChart, hourlyBuckets, percentBars } from "./charts.js";
+import { h, replace } from "./dom.js";
+import { act, failed, revealSecret, unavailable } from "./feedback.js";
+import { ago, badge, countdown, fmtInt, plural, timeEl } from "./format.js";
+import { fillPoolSelects } from "./forms.js";
+import { table } from "./tables.js";
 import { dailyUsage, sinceDays } from "./usage.js";
 
 const DAY_MS = 86_400_000;

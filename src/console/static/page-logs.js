@@ -1,6 +1,11 @@
 // Request logs: filters kept in the URL, newest first, "Load more" with the API's nextCursor, and a
 // detail view of one row (metadata only: the gateway stores nothing else).
-import { api, failed, fillPoolSelects, fmtInt, fmtMs, h, httpBadge, replace, table, timeEl } from "./lib.js";
+import { api } from "./api.js";
+import { h, replace } from "./dom.js";
+import { failed } from "./feedback.js";
+import { fmtInt, fmtMs, httpBadge, timeEl } from "./format.js";
+import { fillPoolSelects } from "./forms.js";
+import { table } from "./tables.js";
 
 let rows = [];
 let cursor = null;

@@ -1,21 +1,10 @@
 // Overview: counts, capacity and quota remaining per pool, requests and errors over the last day.
-import {
-  api,
-  barChart,
-  failed,
-  fmtInt,
-  fmtPct,
-  h,
-  hourlyBuckets,
-  isError,
-  legend,
-  pages,
-  percentBars,
-  probe,
-  replace,
-  table,
-  unavailable,
-} from "./lib.js";
+import { api, pages, probe } from "./api.js";
+import { barChart, hourlyBuckets, isError, legend, percentBars } from "./charts.js";
+import { h, replace } from "./dom.js";
+import { failed, unavailable } from "./feedback.js";
+import { fmtInt, fmtPct } from "./format.js";
+import { table } from "./tables.js";
 import { dailyUsage, sinceDays, usageTable } from "./usage.js";
 
 const DAY_MS = 86_400_000;

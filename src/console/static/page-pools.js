@@ -1,5 +1,9 @@
 // Pools: create, routing settings (strategy, ring size, image generation) and members.
-import { act, api, badge, config, countdown, failed, fmtPct, h, replace, table, timeEl } from "./lib.js";
+import { api } from "./api.js";
+import { config, h, replace } from "./dom.js";
+import { act, failed } from "./feedback.js";
+import { badge, countdown, fmtPct, timeEl } from "./format.js";
+import { table } from "./tables.js";
 
 let strategies = [];
 

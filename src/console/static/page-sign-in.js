@@ -1,5 +1,6 @@
 // Sign-in: checks the pasted admin token against the admin API before keeping it in this tab.
-import { ApiError, api, BASE, errorText, token } from "./lib.js";
+import { ApiError, api, BASE, token } from "./api.js";
+import { errorText } from "./feedback.js";
 
 const REASONS = {
   expired: "The admin API refused the token (it may have been revoked): sign in again.",

@@ -1,20 +1,10 @@
 // MCP and admin tokens (create with the secret shown once, rotate, revoke) and the MCP gate.
-import {
-  act,
-  ago,
-  api,
-  badge,
-  failed,
-  h,
-  poolList,
-  replace,
-  revealSecret,
-  scope,
-  scopeText,
-  table,
-  timeEl,
-  token,
-} from "./lib.js";
+import { api, scope, token } from "./api.js";
+import { h, replace } from "./dom.js";
+import { act, failed, revealSecret } from "./feedback.js";
+import { ago, badge, scopeText, timeEl } from "./format.js";
+import { poolList } from "./forms.js";
+import { table } from "./tables.js";
 
 const FAMILIES = {
   mcp: {

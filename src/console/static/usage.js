@@ -1,5 +1,8 @@
 // Daily usage rollups (GET /admin/v1/usage?groupBy=day) as a chart and a table.
-import { barChart, fmtInt, h, table } from "./lib.js";
+import { barChart } from "./charts.js";
+import { h } from "./dom.js";
+import { fmtInt } from "./format.js";
+import { table } from "./tables.js";
 
 const DAY_MS = 86_400_000;
 

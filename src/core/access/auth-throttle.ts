@@ -11,7 +11,6 @@
 // other addresses, and stored admin tokens from any address, are unaffected.
 import { isIP } from "node:net";
 import { GatewayError } from "../errors.ts";
-import type { Gateway } from "../gateway.ts";
 import { parseCredential } from "../keys/secrets-format.ts";
 import type { Clock } from "../ports.ts";
 
@@ -89,14 +88,22 @@ class Buckets {
 }
 
 export class AuthThrottle {
-  readonly #clients: Buckets;
-  readonly #credentials: Buckets;
-  readonly #envGuesses: Buckets;
+  #clients!: Buckets;
+  #credentials!: Buckets;
+  #envGuesses!: Buckets;
 
-  constructor(clock: Clock, limits: AuthThrottleLimits = DEFAULT_AUTH_THROTTLE) {
-    this.#clients = new Buckets(clock, limits.client);
-    this.#credentials = new Buckets(clock, limits.credential);
-    this.#envGuesses = new Buckets(clock, limits.envToken);
+  constructor(
+    private readonly clock: Clock,
+    limits: AuthThrottleLimits = DEFAULT_AUTH_THROTTLE,
+  ) {
+    this.reset(limits);
+  }
+
+  /** Starts afresh with these allowances (tests use other ones). */
+  reset(limits: AuthThrottleLimits = DEFAULT_AUTH_THROTTLE): void {
+    this.#clients = new Buckets(this.clock, limits.client);
+    this.#credentials = new Buckets(this.clock, limits.credential);
+    this.#envGuesses = new Buckets(this.clock, limits.envToken);
   }
 
   /**
@@ -143,11 +150,6 @@ function clientKey(client: string | undefined): string {
     .slice(0, 4)
     .map((g) => Number.parseInt(g || "0", 16).toString(16))
     .join(":")}::/64`;
-}
-
-/** Tests: other allowances for this gateway's throttle (it starts afresh). */
-export function setAuthThrottleLimits(gw: Gateway, limits: AuthThrottleLimits): void {
-  gw.throttle = new AuthThrottle(gw.ctx.clock, limits);
 }
 
 export function tooManyAuthFailures(waitSeconds: number): GatewayError {

@@ -1,4 +1,9 @@
-// Keeps each account's passive quota evidence current without a store write per request.
+// Keeps each account's passive quota evidence current without a store write per request, and without
+// one before the client's first byte: evidence from a response's headers or stream is applied in
+// memory at once (this instance routes by it) and written with the turn's end-of-turn account write
+// (`succeeded`, together with the last-success stamp), so a turn makes at most one account update,
+// after its stream. A usage-limit answer (`exhausted`) and the usage poll (`record`) write at once:
+// every instance must stop routing to an exhausted account.
 import type { CoreContext } from "../context.ts";
 import type { Account, QuotaEvidence } from "../model.ts";
 import type { AccountDirectory } from "../routing/account-directory.ts";
@@ -9,6 +14,8 @@ const WRITE_INTERVAL_MS = 30_000;
 export class QuotaRecorder {
   readonly #lastWrite = new Map<string, number>();
   readonly #writes = new Map<string, Promise<void>>();
+  /** Passive evidence applied in memory, written with the account's next end-of-exchange write. */
+  readonly #pending = new Map<string, Partial<Account>>();
 
   constructor(
     private readonly ctx: CoreContext,
@@ -30,6 +37,7 @@ export class QuotaRecorder {
     const now = this.ctx.clock.now();
     account.quota = evidence;
     this.#lastWrite.set(account.id, now);
+    this.#pending.delete(account.id);
     if (evidence.exhaustedUntil) this.directory.noteExhausted(account.id, evidence.exhaustedUntil);
     else this.directory.clearExhausted(account.id);
     this.#write(account, { quota: evidence, planType: evidence.planType ?? account.planType });
@@ -42,11 +50,22 @@ export class QuotaRecorder {
     if (!wasExhausted && now - (this.#lastWrite.get(account.id) ?? 0) < WRITE_INTERVAL_MS) return;
     this.#lastWrite.set(account.id, now);
     account.quota = evidence;
-    this.#write(account, {
+    this.#pending.set(account.id, {
       quota: evidence,
       lastUsedAt: now,
       planType: evidence.planType ?? account.planType,
     });
+  }
+
+  /**
+   * The exchange with this account is over (a non-turn call such as a catalog read): writes the
+   * evidence it left pending, if any.
+   */
+  flush(account: Account): void {
+    const pending = this.#pending.get(account.id);
+    if (!pending) return;
+    this.#pending.delete(account.id);
+    this.#write(account, pending);
   }
 
   /** A usage-limit answer: the account is out until its reset, for every instance. */
@@ -58,16 +77,23 @@ export class QuotaRecorder {
     };
     account.quota = evidence;
     this.#lastWrite.set(account.id, now);
+    this.#pending.delete(account.id);
     this.directory.noteExhausted(account.id, limit.resetsAt);
     this.#write(account, { quota: evidence, lastErrorCode: "usage_limit_reached" });
   }
 
-  /** A served turn: stamps the last success (at most once a minute per account). */
+  /**
+   * A served turn, after its stream: one account update with the evidence it left pending and the
+   * last-success stamp (at most once a minute per account); none when neither is due.
+   */
   succeeded(account: Account): void {
     const now = this.ctx.clock.now();
-    if (now - (account.lastSuccessAt ?? 0) < WRITE_INTERVAL_MS * 2) return;
-    account.lastSuccessAt = now;
-    this.#write(account, { lastSuccessAt: now });
+    const pending = this.#pending.get(account.id);
+    this.#pending.delete(account.id);
+    const stamp = now - (account.lastSuccessAt ?? 0) >= WRITE_INTERVAL_MS * 2;
+    if (stamp) account.lastSuccessAt = now;
+    if (!pending && !stamp) return;
+    this.#write(account, { ...pending, ...(stamp ? { lastSuccessAt: now } : {}) });
   }
 
   /** The upstream refused this model for this account; route the model elsewhere from now on. */

@@ -5,7 +5,9 @@ import type { Gateway } from "../gateway.ts";
 
 const DUE_WITHIN_MS = 10 * 60_000;
 
-export async function refreshDueAccounts(gw: Gateway): Promise<{ refreshed: number; failed: number }> {
+export async function refreshDueAccounts(
+  gw: Pick<Gateway, "ctx" | "tokens" | "directory">,
+): Promise<{ refreshed: number; failed: number }> {
   const { ctx } = gw;
   const now = ctx.clock.now();
   const due = (await ctx.store.accounts.list()).filter((a) => {

@@ -2,7 +2,6 @@
 // evidence. One function so any scheduler (a local timer, an EventBridge rule) can call it.
 import type { Gateway } from "../gateway.ts";
 import type { Account } from "../model.ts";
-import { getJsonAs } from "../support/upstream-call.ts";
 import { quotaFromUsageBody } from "./quota.ts";
 
 export interface PollResult {
@@ -10,8 +9,11 @@ export interface PollResult {
   failed: number;
 }
 
+/** What the poll uses: the accounts (ctx.store), their JSON reads, quota evidence, the account cache. */
+type PollDeps = Pick<Gateway, "ctx" | "directory" | "quota" | "upstreamJson">;
+
 export async function pollAccountUsage(
-  gw: Gateway,
+  gw: PollDeps,
   options: { concurrency?: number } = {},
 ): Promise<PollResult> {
   const { ctx } = gw;
@@ -38,7 +40,7 @@ export async function pollAccountUsage(
   return result;
 }
 
-async function pollOne(gw: Gateway, account: Account): Promise<void> {
-  const { body } = await getJsonAs(gw, account, "/wham/usage");
+async function pollOne(gw: PollDeps, account: Account): Promise<void> {
+  const { body } = await gw.upstreamJson.asAccount(account, "/wham/usage");
   gw.quota.record(account, quotaFromUsageBody(body, gw.ctx.clock.now()));
 }

@@ -1,9 +1,9 @@
-// `evaluateAlerts(gw)`: the one entry point any scheduler calls (the local host's poller tick, the
+// `evaluateAlerts(ctx)`: the one entry point any scheduler calls (the local host's poller tick, the
 // scheduled Lambda, `POST /admin/v1/alerts/evaluate`). Under a store lease, so one run at a time
 // across instances: when rules are due (every 5 minutes, or forced), evaluate each active rule
 // from persisted evidence and move its incidents; then send what is pending in the outbox.
 import { randomBytes } from "node:crypto";
-import type { Gateway } from "../gateway.ts";
+import type { CoreContext } from "../context.ts";
 import type { Account } from "../model.ts";
 import type { RoutingSnapshot } from "../ports.ts";
 import { findingsFor } from "./conditions.ts";
@@ -34,8 +34,10 @@ export interface EvaluateResult {
   nextEvaluationAt?: number;
 }
 
-export async function evaluateAlerts(gw: Gateway, options: EvaluateOptions = {}): Promise<EvaluateResult> {
-  const { ctx } = gw;
+export async function evaluateAlerts(
+  ctx: CoreContext,
+  options: EvaluateOptions = {},
+): Promise<EvaluateResult> {
   const { store, clock } = ctx;
   const now = clock.now();
   const owner = `${ctx.config.instanceId}:${randomBytes(4).toString("hex")}`;

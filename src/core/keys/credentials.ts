@@ -344,10 +344,15 @@ export class CredentialService {
     return this.#cache.get(`${kind}:${id}`, () => this.ctx.store.credentials.get(kind, id));
   }
 
+  /** Whether `touch` would write now (at most once a minute per credential and instance). */
+  touchDue(credential: Credential): boolean {
+    return !credential.lastUsedAt || this.ctx.clock.now() - credential.lastUsedAt >= TOUCH_INTERVAL_MS;
+  }
+
   /** Stamps `lastUsedAt` in the background, at most once a minute per credential and instance. */
   touch(credential: Credential): void {
     const now = this.ctx.clock.now();
-    if (credential.lastUsedAt && now - credential.lastUsedAt < TOUCH_INTERVAL_MS) return;
+    if (!this.touchDue(credential)) return;
     credential.lastUsedAt = now; // debounce locally before the write lands
     this.ctx.background(
       this.ctx.store.credentials

@@ -23,7 +23,10 @@ const PREFETCH_TOKENS = 8;
  * accounts and routing state, then the tokens of accounts this instance has none for. Only warms the
  * caches the request reads through; decides nothing. Failures are left to the request.
  */
-export function prefetchPoolKey(gw: Gateway, authorization: string | undefined | null): void {
+export function prefetchPoolKey(
+  gw: Pick<Gateway, "ctx" | "credentials" | "pools" | "router" | "tokens" | "settings">,
+  authorization: string | undefined | null,
+): void {
   const raw = bearerToken(authorization);
   if (!raw) return;
   const chain = async () => {
@@ -36,7 +39,7 @@ export function prefetchPoolKey(gw: Gateway, authorization: string | undefined |
 }
 
 export async function authenticatePoolKey(
-  gw: Gateway,
+  gw: Pick<Gateway, "credentials" | "throttle" | "pools">,
   authorization: string | undefined | null,
   /** The client's address as the firewall resolves it (settings.admit): failures are limited per address. */
   client?: string,

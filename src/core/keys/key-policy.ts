@@ -6,7 +6,6 @@ export { MAX_ALLOWED_MODELS, MODEL_ID };
 
 import type { CoreContext } from "../context.ts";
 import { badRequest, GatewayError } from "../errors.ts";
-import type { Gateway } from "../gateway.ts";
 import {
   type Credential,
   type KeyPolicy,
@@ -14,9 +13,9 @@ import {
   type ReasoningEffort,
   type RequestLog,
 } from "../model.ts";
-import type { UsageCounts } from "../ports.ts";
+import type { UsageWindow } from "../ports.ts";
 import { requestLogger } from "../request-log.ts";
-import { type KeyWindows, keyWindows, secondsUntilEnd, type UsageSpan } from "./key-usage.ts";
+import { keyWindows, secondsUntilEnd } from "./key-usage.ts";
 
 const POLICY_FIELDS = [
   "allowedModels",
@@ -49,8 +48,7 @@ export interface PolicyCheck {
  * Throws the OpenAI-shaped error for the first rule the request breaks (model, then effort, then
  * rate and token limits) and logs the denial; otherwise counts the request and returns.
  */
-export async function enforceKeyPolicy(gw: Gateway, key: Credential, check: PolicyCheck): Promise<void> {
-  const { ctx } = gw;
+export async function enforceKeyPolicy(ctx: CoreContext, key: Credential, check: PolicyCheck): Promise<void> {
   try {
     if (!check.modelless) checkModel(key.policy, check.model);
     checkEffort(key.policy, check.reasoningEffort, check.effortParam);
@@ -105,84 +103,39 @@ function checkEffort(
   );
 }
 
-interface LimitCheck {
-  window: UsageSpan;
-  field: keyof UsageCounts;
-  value: number;
-  name: string;
-}
-
-function limitChecks(policy: KeyPolicy | undefined, windows: KeyWindows): LimitCheck[] {
-  const checks: (LimitCheck | undefined)[] = [
-    policy?.requestsPerMinute
-      ? {
-          window: windows.minute,
-          field: "requests",
-          value: policy.requestsPerMinute,
-          name: "requests per minute",
-        }
-      : undefined,
-    policy?.tokensPerDay
-      ? { window: windows.day, field: "tokens", value: policy.tokensPerDay, name: "tokens per day" }
-      : undefined,
-    policy?.tokensPerWeek
-      ? { window: windows.week, field: "tokens", value: policy.tokensPerWeek, name: "tokens per week" }
-      : undefined,
-  ];
-  return checks.filter((c): c is LimitCheck => c !== undefined);
-}
+const LIMIT_NAMES: Record<UsageWindow["kind"], { field: keyof KeyPolicy; name: string }> = {
+  minute: { field: "requestsPerMinute", name: "requests per minute" },
+  day: { field: "tokensPerDay", name: "tokens per day" },
+  week: { field: "tokensPerWeek", name: "tokens per week" },
+};
 
 /**
- * Counts the request in the minute, day and week windows of a key with a rate or token limit. A
- * limited window is a conditional single-item write (the count and the check are one atomic step,
- * shared by every instance); the others are counted in the background for the usage view. Token
- * limits compare the tokens already reported, so requests in flight when a limit is crossed still
- * finish. Keys without limits pay no write here (their tokens are still counted, after the response).
+ * Counts the request in the minute, day and week windows of a key with a rate or token limit: one
+ * conditional single-item write (the key's week item holds the day's and the minute's counters too),
+ * the count and the check one atomic step shared by every instance. Token limits
+ * compare the tokens already reported, so requests in flight when a limit is crossed still finish.
+ * Keys without limits pay no write here (their tokens are still counted, after the response).
  */
 async function admit(ctx: CoreContext, key: Credential): Promise<void> {
+  const policy = key.policy;
+  if (!policy?.requestsPerMinute && !policy?.tokensPerDay && !policy?.tokensPerWeek) return;
   const now = ctx.clock.now();
   const windows = keyWindows(now);
-  const checks = limitChecks(key.policy, windows);
-  if (checks.length === 0) return;
-  const limited = new Set(checks.map((c) => c.window.kind));
-  const unlimited = [windows.minute, windows.day, windows.week].filter((w) => !limited.has(w.kind));
-  const results = await Promise.all(
-    checks.map((c) => ctx.store.keyUsage.admit(key.id, c.window, { field: c.field, value: c.value })),
-  );
-  const denied = checks.filter((_, i) => !results[i]);
-  if (denied.length === 0) {
-    if (unlimited.length > 0)
-      background(
-        ctx,
-        key,
-        unlimited.map((w) => ctx.store.keyUsage.admit(key.id, w)),
-      );
-    return;
-  }
-  // Take back the counts of windows that admitted it: the request is not served.
-  const admitted = checks.filter((_, i) => results[i]);
-  if (admitted.length > 0)
-    background(
-      ctx,
-      key,
-      admitted.map((c) => ctx.store.keyUsage.release(key.id, c.window)),
-    );
+  const refused = await ctx.store.keyUsage.admit(key.id, windows, {
+    requestsPerMinute: policy.requestsPerMinute || undefined,
+    tokensPerDay: policy.tokensPerDay || undefined,
+    tokensPerWeek: policy.tokensPerWeek || undefined,
+  });
+  if (refused.length === 0) return;
   // The request cannot pass before the last of the exceeded windows resets.
-  const latest = denied.reduce((a, b) => (b.window.endsAt > a.window.endsAt ? b : a));
-  const retryAfter = secondsUntilEnd(latest.window, now);
+  const latest = refused.map((kind) => windows[kind]).reduce((a, b) => (b.endsAt > a.endsAt ? b : a));
+  const limit = LIMIT_NAMES[latest.kind];
+  const retryAfter = secondsUntilEnd(latest, now);
   throw new GatewayError(
     429,
     "rate_limit_exceeded",
-    `api key reached its limit of ${latest.value} ${latest.name}; it resets at ${new Date(latest.window.endsAt).toISOString()}. Please try again in ${retryAfter}s.`,
+    `api key reached its limit of ${policy[limit.field]} ${limit.name}; it resets at ${new Date(latest.endsAt).toISOString()}. Please try again in ${retryAfter}s.`,
     { headers: { "retry-after": String(retryAfter) } },
-  );
-}
-
-function background(ctx: CoreContext, key: Credential, work: Promise<unknown>[]): void {
-  ctx.background(
-    Promise.all(work).catch((error) => {
-      ctx.logger.warn("key usage count failed", { keyId: key.id, error: String(error) });
-    }),
   );
 }
 

@@ -57,15 +57,11 @@ export function secondsUntilEnd(window: UsageSpan, nowMs: number): number {
   return Math.max(1, Math.ceil((window.endsAt - nowMs) / 1000));
 }
 
-/** Adds a finished request's tokens to the key's day and week counters, off the client's path. */
+/** Adds a finished request's tokens to the key's day and week counters (one write), off the client's path. */
 export function recordKeyTokens(ctx: CoreContext, keyId: string, atMs: number, tokens: number): void {
   if (!(tokens > 0)) return;
-  const { day, week } = keyWindows(atMs);
   ctx.background(
-    Promise.all([
-      ctx.store.keyUsage.addTokens(keyId, day, tokens),
-      ctx.store.keyUsage.addTokens(keyId, week, tokens),
-    ]).catch((error) => {
+    ctx.store.keyUsage.addTokens(keyId, keyWindows(atMs), tokens).catch((error) => {
       ctx.logger.warn("key token count failed", { keyId, error: String(error) });
     }),
   );
@@ -83,10 +79,5 @@ export interface KeyUsageSnapshot {
 export async function readKeyUsage(ctx: CoreContext, keyId: string): Promise<KeyUsageSnapshot> {
   const at = ctx.clock.now();
   const windows = keyWindows(at);
-  const [minute, day, week] = await Promise.all([
-    ctx.store.keyUsage.get(keyId, windows.minute),
-    ctx.store.keyUsage.get(keyId, windows.day),
-    ctx.store.keyUsage.get(keyId, windows.week),
-  ]);
-  return { at, windows, minute, day, week };
+  return { at, windows, ...(await ctx.store.keyUsage.get(keyId, windows)) };
 }

@@ -20,6 +20,9 @@ export const OBSERVATORY_MAX_SESSIONS = 10;
 /** `<key id>.<session id>.<secret>`: the ids find the item, the secret is compared to its hash. */
 const TOKEN = /^([0-9a-f]{12})\.([0-9a-f]{16})\.([A-Za-z0-9_-]{43})$/;
 
+/** What the dashboard's sign-in and sessions use: the store, clock and audit (ctx), the throttle. */
+type ObservatoryDeps = Pick<Gateway, "ctx" | "throttle">;
+
 export interface ObservatoryViewer {
   key: Credential;
   pool: Pool;
@@ -44,7 +47,7 @@ function unavailable(key: Credential | undefined, pool: Pool | undefined): boole
 
 /** Signs in with a raw Pool API key; one answer for every failure. */
 export async function observatorySignIn(
-  gw: Gateway,
+  gw: ObservatoryDeps,
   raw: string,
   client: string | undefined,
 ): Promise<SignInResult> {
@@ -96,7 +99,7 @@ export async function observatorySignIn(
 
 /** The signed-in key behind a session cookie, or undefined when the session is over or never was. */
 export async function observatoryViewer(
-  gw: Gateway,
+  gw: ObservatoryDeps,
   token: string | undefined,
 ): Promise<ObservatoryViewer | undefined> {
   const match = token ? TOKEN.exec(token) : null;
@@ -118,7 +121,7 @@ export async function observatoryViewer(
 }
 
 /** Ends the session (sign-out); nothing happens for a token that names none. */
-export async function observatorySignOut(gw: Gateway, token: string | undefined): Promise<void> {
+export async function observatorySignOut(gw: ObservatoryDeps, token: string | undefined): Promise<void> {
   const viewer = await observatoryViewer(gw, token);
   if (!viewer) return;
   await gw.ctx.store.observatorySessions.delete(viewer.key.id, viewer.session.id);

@@ -4,7 +4,7 @@
 // with one error chunk and no `[DONE]`, so no client mistakes a cut for a complete answer.
 import { isObject, type Json } from "./common.ts";
 import { publicFailure } from "./errors.ts";
-import { type EventTranslator, sseComment, sseData, sseDone } from "./sse-events.ts";
+import { type ChunkSink, type EventTranslator, SSE_DONE, SSE_KEEPALIVE, sseData } from "./sse-events.ts";
 import { failureOf } from "./turn.ts";
 import { chatUsage } from "./usage-map.ts";
 
@@ -33,104 +33,109 @@ export function chatChunkTranslator(options: ChatStreamOptions): EventTranslator
   const tools = new Map<string, ToolCall>();
   const textSent = new Map<string, SentText>();
   let toolCount = 0;
+  /** Where the event being translated writes (the sink `transform` was given). */
+  let controller: ChunkSink = { enqueue: () => undefined };
 
-  const chunk = (delta: Json, finishReason: string | null = null) =>
-    sseData({
-      id,
-      object: "chat.completion.chunk",
-      created,
-      model,
-      choices: [{ index: 0, delta, finish_reason: finishReason }],
-    });
+  /**
+   * Every chunk of a stream shares its envelope up to the delta: serialised once (again only if the
+   * upstream's first events change the id, time or model), not once per delta. The same bytes as
+   * `JSON.stringify` of the whole chunk.
+   */
+  let envelope = "";
+  const chunk = (delta: Json, finishReason: string | null = null) => {
+    envelope ||= `data: {"id":${JSON.stringify(id)},"object":"chat.completion.chunk","created":${JSON.stringify(created)},"model":${JSON.stringify(model)},"choices":[{"index":0,"delta":`;
+    return `${envelope}${JSON.stringify(delta)},"finish_reason":${JSON.stringify(finishReason)}}]}\n\n`;
+  };
+
+  const sendRole = () => {
+    if (roleSent) return;
+    roleSent = true;
+    controller.enqueue(chunk({ role: "assistant" }));
+  };
+  const emit = (delta: Json) => {
+    sendRole();
+    controller.enqueue(chunk(delta));
+  };
+  const tool = (itemId: string, item?: Json): ToolCall => {
+    let call = tools.get(itemId);
+    if (!call) {
+      call = {
+        index: toolCount++,
+        kind: item?.type === "custom_tool_call" ? "custom" : "function",
+        sent: new SentText(),
+        announced: false,
+      };
+      tools.set(itemId, call);
+    }
+    if (item) {
+      if (typeof item.name === "string") call.name = item.name;
+      if (typeof item.call_id === "string") call.callId = item.call_id;
+    }
+    return call;
+  };
+  /** Sends the call's head once its name is known, then any text not yet sent. */
+  const sendTool = (call: ToolCall, full?: string, delta?: string) => {
+    if (!call.announced) {
+      if (!call.name) return;
+      call.announced = true;
+      const head =
+        call.kind === "custom"
+          ? { type: "custom", custom: { name: call.name, input: "" } }
+          : { type: "function", function: { name: call.name, arguments: "" } };
+      emit({ tool_calls: [{ index: call.index, id: call.callId ?? `call_${call.index}`, ...head }] });
+    }
+    const rest =
+      full !== undefined ? (call.sent.isPrefixOf(full) ? full.slice(call.sent.length) : "") : delta;
+    if (!rest) return;
+    call.sent.add(rest);
+    const part = call.kind === "custom" ? { custom: { input: rest } } : { function: { arguments: rest } };
+    emit({ tool_calls: [{ index: call.index, ...part }] });
+  };
+  const itemDone = (item: Json) => {
+    const itemId = typeof item.id === "string" ? item.id : undefined;
+    if (item.type === "function_call" || item.type === "custom_tool_call") {
+      const call = tool(itemId ?? `item_${toolCount}`, item);
+      const full = item.type === "custom_tool_call" ? item.input : item.arguments;
+      sendTool(call, typeof full === "string" ? full : "");
+    } else if (item.type === "message" && itemId) {
+      const full = messageText(item);
+      const sent = textSent.get(itemId) ?? new SentText();
+      if (sent.isPrefixOf(full) && full.length > sent.length) {
+        const rest = full.slice(sent.length);
+        sent.add(rest);
+        textSent.set(itemId, sent);
+        emit({ content: rest });
+      }
+    }
+  };
+  const finish = (reason: string, response: Json) => {
+    finished = true;
+    // Items the upstream put only in the terminal answer still reach the client.
+    if (Array.isArray(response.output))
+      for (const item of response.output) if (isObject(item)) itemDone(item);
+    sendRole();
+    const anyTools = [...tools.values()].some((t) => t.announced);
+    const finishReason = reason === "stop" && anyTools ? "tool_calls" : reason;
+    controller.enqueue(chunk({}, finishReason));
+    if (options.includeUsage) {
+      controller.enqueue(
+        sseData({
+          id,
+          object: "chat.completion.chunk",
+          created,
+          model,
+          choices: [],
+          usage: chatUsage(response.usage) ?? null,
+        }),
+      );
+    }
+    controller.enqueue(SSE_DONE);
+  };
 
   return {
-    transform(event, controller) {
+    transform(event, sink) {
       if (finished) return;
-      const sendRole = () => {
-        if (roleSent) return;
-        roleSent = true;
-        controller.enqueue(chunk({ role: "assistant" }));
-      };
-      const emit = (delta: Json) => {
-        sendRole();
-        controller.enqueue(chunk(delta));
-      };
-      const tool = (itemId: string, item?: Json): ToolCall => {
-        let call = tools.get(itemId);
-        if (!call) {
-          call = {
-            index: toolCount++,
-            kind: item?.type === "custom_tool_call" ? "custom" : "function",
-            sent: new SentText(),
-            announced: false,
-          };
-          tools.set(itemId, call);
-        }
-        if (item) {
-          if (typeof item.name === "string") call.name = item.name;
-          if (typeof item.call_id === "string") call.callId = item.call_id;
-        }
-        return call;
-      };
-      /** Sends the call's head once its name is known, then any text not yet sent. */
-      const sendTool = (call: ToolCall, full?: string, delta?: string) => {
-        if (!call.announced) {
-          if (!call.name) return;
-          call.announced = true;
-          const head =
-            call.kind === "custom"
-              ? { type: "custom", custom: { name: call.name, input: "" } }
-              : { type: "function", function: { name: call.name, arguments: "" } };
-          emit({ tool_calls: [{ index: call.index, id: call.callId ?? `call_${call.index}`, ...head }] });
-        }
-        const rest =
-          full !== undefined ? (call.sent.isPrefixOf(full) ? full.slice(call.sent.length) : "") : delta;
-        if (!rest) return;
-        call.sent.add(rest);
-        const part = call.kind === "custom" ? { custom: { input: rest } } : { function: { arguments: rest } };
-        emit({ tool_calls: [{ index: call.index, ...part }] });
-      };
-      const itemDone = (item: Json) => {
-        const itemId = typeof item.id === "string" ? item.id : undefined;
-        if (item.type === "function_call" || item.type === "custom_tool_call") {
-          const call = tool(itemId ?? `item_${toolCount}`, item);
-          const full = item.type === "custom_tool_call" ? item.input : item.arguments;
-          sendTool(call, typeof full === "string" ? full : "");
-        } else if (item.type === "message" && itemId) {
-          const full = messageText(item);
-          const sent = textSent.get(itemId) ?? new SentText();
-          if (sent.isPrefixOf(full) && full.length > sent.length) {
-            const rest = full.slice(sent.length);
-            sent.add(rest);
-            textSent.set(itemId, sent);
-            emit({ content: rest });
-          }
-        }
-      };
-      const finish = (reason: string, response: Json) => {
-        finished = true;
-        // Items the upstream put only in the terminal answer still reach the client.
-        if (Array.isArray(response.output))
-          for (const item of response.output) if (isObject(item)) itemDone(item);
-        sendRole();
-        const anyTools = [...tools.values()].some((t) => t.announced);
-        const finishReason = reason === "stop" && anyTools ? "tool_calls" : reason;
-        controller.enqueue(chunk({}, finishReason));
-        if (options.includeUsage) {
-          controller.enqueue(
-            sseData({
-              id,
-              object: "chat.completion.chunk",
-              created,
-              model,
-              choices: [],
-              usage: chatUsage(response.usage) ?? null,
-            }),
-          );
-        }
-        controller.enqueue(sseDone());
-      };
-
+      controller = sink;
       const data = event.data;
       const failure = failureOf(event);
       if (failure) {
@@ -145,6 +150,7 @@ export function chatChunkTranslator(options: ChatStreamOptions): EventTranslator
           if (typeof response.id === "string") id = response.id;
           if (typeof response.created_at === "number") created = response.created_at;
           if (typeof response.model === "string") model = response.model;
+          envelope = "";
           return;
         }
         case "response.output_text.delta":
@@ -195,7 +201,7 @@ export function chatChunkTranslator(options: ChatStreamOptions): EventTranslator
           return;
         }
         case "codex.keepalive":
-          controller.enqueue(sseComment());
+          controller.enqueue(SSE_KEEPALIVE);
           return;
       }
     },

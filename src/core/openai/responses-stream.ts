@@ -4,7 +4,7 @@
 // synthetic `error` event (flat and nested fields, so every SDK reads it) rather than a silent cut.
 import { isObject, type Json } from "./common.ts";
 import { publicFailure } from "./errors.ts";
-import { type EventTranslator, sseComment, sseEvent } from "./sse-events.ts";
+import { type EventTranslator, SSE_KEEPALIVE, sseEvent } from "./sse-events.ts";
 import { failureOf } from "./turn.ts";
 
 const TERMINAL = new Set(["response.completed", "response.incomplete", "response.failed", "error"]);
@@ -27,7 +27,7 @@ export function publicResponsesTranslator(): EventTranslator {
     transform(event, controller) {
       if (finished) return;
       if (event.type === "codex.keepalive") {
-        controller.enqueue(sseComment());
+        controller.enqueue(SSE_KEEPALIVE);
         return;
       }
       if (event.type.startsWith("codex.")) return;

@@ -14,12 +14,12 @@ export const OVERSIZE = "gateway.oversize_event";
 
 const encoder = new TextEncoder();
 
-export const sseData = (data: unknown) => encoder.encode(`data: ${JSON.stringify(data)}\n\n`);
-export const sseEvent = (type: string, data: unknown) =>
-  encoder.encode(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
-export const sseDone = () => encoder.encode("data: [DONE]\n\n");
+// The writers return the SSE text; `translated` encodes what one pull gathered in one go.
+export const sseData = (data: unknown) => `data: ${JSON.stringify(data)}\n\n`;
+export const sseEvent = (type: string, data: unknown) => `event: ${type}\ndata: ${JSON.stringify(data)}\n\n`;
+export const SSE_DONE = "data: [DONE]\n\n";
 /** A comment line keeps idle connections open without being an event any SDK has to model. */
-export const sseComment = () => encoder.encode(": keepalive\n\n");
+export const SSE_KEEPALIVE = ": keepalive\n\n";
 
 export interface SseLimits {
   /** One SSE block. */
@@ -37,6 +37,8 @@ export interface SseLimits {
 export interface EventReader {
   read(): Promise<ReadableStreamReadResult<UpstreamEvent>>;
   cancel(): Promise<void>;
+  /** Whether the next read has an event at hand already (parsed from bytes read before): no wait. */
+  ready?(): boolean;
 }
 
 const DONE = { done: true, value: undefined } as const;
@@ -96,6 +98,7 @@ export function sseEvents(body: ChunkReader, limits: SseLimits): EventReader {
       return { done: false, value: queue.shift() as UpstreamEvent };
     },
     cancel,
+    ready: () => queue.length > 0,
   };
 }
 
@@ -108,12 +111,13 @@ export function resume(held: UpstreamEvent[], reader: EventReader): EventReader 
       return next !== undefined ? Promise.resolve({ done: false, value: next }) : reader.read();
     },
     cancel: () => reader.cancel(),
+    ready: () => queue.length > 0 || (reader.ready?.() ?? false),
   };
 }
 
-/** Where a translator writes: the part of a TransformStream controller the translators use. */
+/** Where a translator writes SSE text (the shape of a TransformStream controller's `enqueue`). */
 export interface ChunkSink {
-  enqueue(chunk: Uint8Array): void;
+  enqueue(text: string): void;
 }
 
 /** Turns events into client bytes one event at a time; `flush` runs once the events end. */
@@ -122,14 +126,20 @@ export interface EventTranslator {
   flush(out: ChunkSink): void;
 }
 
-/** The client's body: events pulled and translated as the client reads (no read-ahead). */
+/**
+ * The client's body: events pulled and translated as the client reads (no read-ahead). One pull
+ * translates every event already parsed from the bytes read so far and hands them out as one chunk:
+ * a translator writes a few small chunks per event, and the host writes each chunk it pulls to the
+ * socket on its own (a system call each), where the Codex route writes one per upstream read.
+ */
 export function translated(events: EventReader, translator: EventTranslator): ChunkSource {
-  const out: Uint8Array[] = [];
-  const sink: ChunkSink = { enqueue: (chunk) => out.push(chunk) };
+  const out: string[] = [];
+  const sink: ChunkSink = { enqueue: (text) => out.push(text) };
   let ended = false;
   return {
     async pull() {
-      while (out.length === 0 && !ended) {
+      // Waits for the upstream only while there is nothing to hand out.
+      while (!ended && (out.length === 0 || events.ready?.())) {
         // The relay ends a broken upstream with a terminal event; a read that fails anyway is an end.
         const { done, value } = await events.read().catch(() => DONE);
         if (done) {
@@ -139,7 +149,10 @@ export function translated(events: EventReader, translator: EventTranslator): Ch
           translator.transform(value, sink);
         }
       }
-      return out.shift();
+      if (out.length === 0) return undefined;
+      const text = out.length === 1 ? (out[0] as string) : out.join("");
+      out.length = 0;
+      return encoder.encode(text);
     },
     async cancel() {
       ended = true;

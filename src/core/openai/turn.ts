@@ -42,7 +42,7 @@ export async function startTurn(gw: Gateway, req: TurnRequest): Promise<TurnStar
   const upstream = req.plan.upstream;
   const transport = req.plan.stream ? "http_sse" : "http_json";
   // The key's model list, effort ceiling and limits, as on the backend route (a denial is logged).
-  await enforceKeyPolicy(gw, req.key, {
+  await enforceKeyPolicy(gw.ctx, req.key, {
     model: req.plan.model,
     reasoningEffort: req.plan.effort?.value,
     effortParam: req.plan.effort?.param ?? "reasoning.effort",

@@ -1,10 +1,9 @@
 // Files live on the upstream account that received them; the gateway keeps metadata only (id,
 // owner account, name, size, purpose) and pins every later use of a file to that account.
 import { badRequest, conflict, GatewayError } from "../errors.ts";
-import type { Gateway } from "../gateway.ts";
 import type { Credential, Pool, StoredFile } from "../model.ts";
 import { gatewayErrorFrom } from "../openai/errors.ts";
-import { callPool, logUnary, type UnaryResult } from "../relay/unary.ts";
+import { callPool, logUnary, type UnaryDeps, type UnaryResult } from "../relay/unary.ts";
 import { type Anchors, anchorHash } from "../routing/router.ts";
 
 export const FILE_MAX_BYTES = 25 * 1024 * 1024;
@@ -21,7 +20,7 @@ export interface FileRequest {
   startedAt: number;
 }
 
-export async function requireFile(gw: Gateway, pool: string, id: string): Promise<StoredFile> {
+export async function requireFile(gw: UnaryDeps, pool: string, id: string): Promise<StoredFile> {
   const file = await gw.ctx.store.files.get(pool, id);
   if (!file) {
     throw new GatewayError(404, "file_not_found", `No such file in this pool: ${id.slice(0, 100)}`, {
@@ -37,7 +36,7 @@ export async function requireFile(gw: Gateway, pool: string, id: string): Promis
  * pin store holds `response`-kind pins; file ids never collide with response ids.
  */
 export async function fileAnchors(
-  gw: Gateway,
+  gw: UnaryDeps,
   pool: string,
   fileIds: string[],
   anchors: Anchors,
@@ -75,7 +74,7 @@ export function fileUnavailable(error: unknown, fileId: string): unknown {
 
 /** OpenAI multipart create: upstream create → upload the bytes → finalize, all on one account. */
 export async function uploadFile(
-  gw: Gateway,
+  gw: UnaryDeps,
   req: FileRequest,
   upload: { filename: string; type: string; blob: Blob; purpose: string },
 ): Promise<StoredFile> {
@@ -139,7 +138,7 @@ export async function uploadFile(
 }
 
 /** `/backend-api/files`: the JSON create is relayed; the client uploads to the returned URL itself. */
-export async function createBackendFile(gw: Gateway, req: FileRequest, body: Record<string, unknown>) {
+export async function createBackendFile(gw: UnaryDeps, req: FileRequest, body: Record<string, unknown>) {
   const name = body.file_name;
   const size = body.file_size;
   if (typeof name !== "string" || name === "" || name.length > 1024) {
@@ -176,7 +175,7 @@ export async function createBackendFile(gw: Gateway, req: FileRequest, body: Rec
 }
 
 /** `/backend-api/files/{id}/uploaded`, on the account that holds the file. */
-export async function finalizeBackendFile(gw: Gateway, req: FileRequest, fileId: string, body: Uint8Array) {
+export async function finalizeBackendFile(gw: UnaryDeps, req: FileRequest, fileId: string, body: Uint8Array) {
   const file = await requireFile(gw, req.pool.name, fileId);
   try {
     const result = await finalize(gw, req, file, body);
@@ -191,7 +190,7 @@ export async function finalizeBackendFile(gw: Gateway, req: FileRequest, fileId:
   }
 }
 
-async function finalize(gw: Gateway, req: FileRequest, file: StoredFile, body?: Uint8Array) {
+async function finalize(gw: UnaryDeps, req: FileRequest, file: StoredFile, body?: Uint8Array) {
   const result = await callPool(gw, {
     ...req,
     path: `/files/${encodeURIComponent(file.id)}/uploaded`,
@@ -209,7 +208,7 @@ async function finalize(gw: Gateway, req: FileRequest, file: StoredFile, body?: 
 }
 
 async function store(
-  gw: Gateway,
+  gw: UnaryDeps,
   pool: string,
   input: Pick<StoredFile, "id" | "accountId" | "filename" | "bytes" | "purpose" | "status"> & {
     createdAt?: number;

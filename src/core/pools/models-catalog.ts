@@ -1,8 +1,7 @@
 // Per-Pool model catalog in the Codex backend shape, cached with a weak ETag so Codex can send
 // If-None-Match and compare X-Models-Etag.
 import type { CoreContext } from "../context.ts";
-import type { Gateway } from "../gateway.ts";
-import { getJsonFromPool, weakEtag } from "../support/upstream-call.ts";
+import { type UpstreamJson, weakEtag } from "../support/upstream-call.ts";
 
 export interface Catalog {
   body: string;
@@ -16,14 +15,17 @@ export class ModelCatalog {
   readonly #cache = new Map<string, Catalog>();
   readonly #inflight = new Map<string, Promise<Catalog>>();
 
-  constructor(private readonly ctx: CoreContext) {}
+  constructor(
+    private readonly ctx: Pick<CoreContext, "clock" | "config">,
+    private readonly upstream: Pick<UpstreamJson, "fromPool">,
+  ) {}
 
   /** The etag last served for a Pool, for X-Models-Etag on responses. */
   etag(pool: string): string | undefined {
     return this.#cache.get(`${pool}|${this.ctx.config.clientVersion}`)?.etag;
   }
 
-  async get(gw: Gateway, pool: string, clientVersion?: string): Promise<Catalog> {
+  async get(pool: string, clientVersion?: string): Promise<Catalog> {
     const version =
       clientVersion && VERSION.test(clientVersion) ? clientVersion : this.ctx.config.clientVersion;
     const key = `${pool}|${version}`;
@@ -31,7 +33,7 @@ export class ModelCatalog {
     if (hit && this.ctx.clock.now() - hit.fetchedAt < this.ctx.config.modelsCacheSeconds * 1000) return hit;
     const running = this.#inflight.get(key);
     if (running) return running;
-    const task = this.#fetch(gw, pool, version)
+    const task = this.#fetch(pool, version)
       .then((catalog) => {
         this.#cache.set(key, catalog);
         return catalog;
@@ -41,8 +43,8 @@ export class ModelCatalog {
     return task;
   }
 
-  async #fetch(gw: Gateway, pool: string, version: string): Promise<Catalog> {
-    const { body } = await getJsonFromPool(gw, pool, `/codex/models?client_version=${version}`, {
+  async #fetch(pool: string, version: string): Promise<Catalog> {
+    const { body } = await this.upstream.fromPool(pool, `/codex/models?client_version=${version}`, {
       usable: (answer) =>
         Array.isArray(answer) || Array.isArray((answer as { models?: unknown } | null)?.models),
     });

@@ -1,7 +1,7 @@
-// The optional per-Pool concurrency cap (AWS: `PoolConcurrencyCap`): at most N HTTP turns of one Pool
-// at once across every instance, counted in the store. Over it: 503 server_is_overloaded with
-// Retry-After. A slot ends by itself after the longest a turn can run, so a holder that dies (a
-// Lambda cut short) cannot keep it.
+// The optional per-Pool concurrency cap (AWS: `PoolConcurrencyCap`): at most N turns of one Pool at
+// once (HTTP turns and WebSocket API turns alike) across every instance, counted in the store. Over
+// it: 503 server_is_overloaded with Retry-After. A slot ends by itself after the longest a turn can
+// run, so a holder that dies (a Lambda cut short) cannot keep it.
 import { randomBytes } from "node:crypto";
 import type { Lease } from "../access/admission.ts";
 import { GatewayError } from "../errors.ts";
@@ -11,7 +11,7 @@ import type { Gateway } from "../gateway.ts";
 const SLOT_MS = 16 * 60_000;
 
 /** A slot of the Pool's cap; undefined when there is no cap. */
-export async function takePoolSlot(gw: Gateway, pool: string): Promise<Lease | undefined> {
+export async function takePoolSlot(gw: Pick<Gateway, "ctx">, pool: string): Promise<Lease | undefined> {
   const cap = gw.ctx.config.poolConcurrencyCap;
   if (!cap) return undefined;
   const { ctx } = gw;

@@ -1,8 +1,10 @@
 // `/wham/usage` for a Pool key: the upstream's shape, aggregated over the Pool's accounts so Codex's
 // status view shows the Pool's remaining capacity (mean used percent, soonest reset).
-import type { Gateway } from "../gateway.ts";
+
 import type { Account } from "../model.ts";
-import { getJsonAs, noEligibleAccount } from "../support/upstream-call.ts";
+import type { Clock } from "../ports.ts";
+import type { AccountDirectory } from "../routing/account-directory.ts";
+import { noEligibleAccount, type UpstreamJson } from "../support/upstream-call.ts";
 
 const CACHE_MS = 60_000;
 
@@ -28,12 +30,20 @@ interface UsageShape {
 export class PoolUsage {
   readonly #cache = new Map<string, { at: number; usage: UsageShape }>();
 
-  async forPool(gw: Gateway, pool: string): Promise<unknown> {
-    const accounts = (await gw.directory.forPool(pool)).filter(
+  constructor(
+    private readonly deps: {
+      clock: Clock;
+      directory: Pick<AccountDirectory, "forPool">;
+      upstream: Pick<UpstreamJson, "asAccount">;
+    },
+  ) {}
+
+  async forPool(pool: string): Promise<unknown> {
+    const accounts = (await this.deps.directory.forPool(pool)).filter(
       (a) => a.status === "active" || a.status === "refreshing",
     );
     if (accounts.length === 0) throw noEligibleAccount();
-    const results = await Promise.allSettled(accounts.map((account) => this.#account(gw, account)));
+    const results = await Promise.allSettled(accounts.map((account) => this.#account(account)));
     const usages = results.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
     if (usages.length === 0) {
       const failure = results.find((r) => r.status === "rejected") as PromiseRejectedResult | undefined;
@@ -42,13 +52,13 @@ export class PoolUsage {
     return aggregate(usages);
   }
 
-  async #account(gw: Gateway, account: Account): Promise<UsageShape> {
+  async #account(account: Account): Promise<UsageShape> {
     // Keyed by account id and credential epoch, so a re-import or refresh is never served stale data.
     const key = `${account.id}:${account.credentialEpoch}`;
     const hit = this.#cache.get(key);
-    const now = gw.ctx.clock.now();
+    const now = this.deps.clock.now();
     if (hit && now - hit.at < CACHE_MS) return hit.usage;
-    const { body } = await getJsonAs(gw, account, "/wham/usage");
+    const { body } = await this.deps.upstream.asAccount(account, "/wham/usage");
     const usage = (body ?? {}) as UsageShape;
     if (this.#cache.size > 10_000) this.#cache.clear();
     this.#cache.set(key, { at: now, usage });

@@ -3,57 +3,16 @@
 // forced refresh on 401, the failover ledger (demotion, circuit, the single answer when nothing
 // served) and the success that closes a circuit. Callers supply only what differs: how one request
 // is sent and how its answer is judged.
+import type { QuotaRecorder } from "../accounts/quota-recorder.ts";
+import type { TokenManager } from "../accounts/token-manager.ts";
 import { GatewayError } from "../errors.ts";
-import type { Gateway } from "../gateway.ts";
 import type { Account } from "../model.ts";
-import type { RoutePlan } from "../routing/router.ts";
-import { FailoverLedger, type FailoverOutcome, type Retry } from "./failover-ledger.ts";
+import type { AccountDirectory } from "../routing/account-directory.ts";
+import type { RoutePlan, Router } from "../routing/router.ts";
+import { FailoverLedger, type FailoverOutcome, type LedgerDeps, type Retry } from "./failover-ledger.ts";
 
 /** What `send` answers when the upstream said 401 and another try with a refreshed token is allowed. */
 export const UNAUTHORIZED: unique symbol = Symbol("unauthorized");
-
-/**
- * One account's request with its access token: `send` is called with the token and whether it is the
- * last try; on `UNAUTHORIZED` the token is refreshed once (single-flight) and `send` called again.
- * A token or refresh failure is the account's login, not the upstream's health: a neutral retry.
- */
-export async function withAccessToken<T>(
-  gw: Gateway,
-  account: Account,
-  send: (accessToken: string, lastTry: boolean) => Promise<T | typeof UNAUTHORIZED>,
-): Promise<T | Retry> {
-  let accessToken: string;
-  try {
-    accessToken = (await gw.tokens.accessToken(account)).accessToken;
-  } catch (error) {
-    gw.directory.invalidate();
-    const known = error instanceof GatewayError ? error : undefined;
-    return {
-      kind: "retry",
-      status: 503,
-      code: known?.code ?? "account_unavailable",
-      healthNeutral: true,
-      error: known,
-    };
-  }
-  const first = await send(accessToken, false);
-  if (first !== UNAUTHORIZED) return first;
-  try {
-    accessToken = (await gw.tokens.refresh(account, "unauthorized_recovery")).accessToken;
-  } catch (error) {
-    gw.directory.invalidate();
-    const known = error instanceof GatewayError ? error : undefined;
-    return {
-      kind: "retry",
-      status: 502,
-      code: known?.code ?? "upstream_auth_failed",
-      healthNeutral: true,
-      error: known,
-    };
-  }
-  const second = await send(accessToken, true);
-  return second === UNAUTHORIZED ? { kind: "retry", status: 502, code: "upstream_auth_failed" } : second;
-}
 
 /** The upstream could not be reached (or the client left while we tried): the retry to note. */
 export const transportFailure = (signal: AbortSignal): Retry => ({
@@ -67,6 +26,11 @@ export const transportFailure = (signal: AbortSignal): Retry => ({
 export const isRetry = (value: unknown): value is Retry =>
   typeof value === "object" && value !== null && (value as { kind?: unknown }).kind === "retry";
 
+/** What one request's attempts use: the router (probes, failures), the clock and metrics. */
+export interface AttemptsDeps extends LedgerDeps {
+  router: Pick<Router, "acquireProbe" | "recordFailure">;
+}
+
 /**
  * The accounts one request (or one WebSocket connection) may still try, and what it learned from
  * those it did. `next()` hands out candidates in order, skipping a half-open account whose probe
@@ -77,18 +41,23 @@ export class Attempts {
   readonly model: string;
   attempts = 0;
   lastAccount?: Account;
-  readonly #gw: Gateway;
+  readonly #deps: AttemptsDeps;
   readonly #pool: string;
   readonly #queue: Account[];
   readonly #halfOpen: Set<string>;
 
-  constructor(gw: Gateway, pool: string, model: string, plan: Pick<RoutePlan, "candidates" | "halfOpen">) {
-    this.#gw = gw;
+  constructor(
+    deps: AttemptsDeps,
+    pool: string,
+    model: string,
+    plan: Pick<RoutePlan, "candidates" | "halfOpen">,
+  ) {
+    this.#deps = deps;
     this.#pool = pool;
     this.model = model;
     this.#queue = [...plan.candidates];
     this.#halfOpen = plan.halfOpen;
-    this.ledger = new FailoverLedger(gw, pool, model);
+    this.ledger = new FailoverLedger(deps, pool, model);
   }
 
   /** The next account to try, or undefined when none is left (or the client has gone). */
@@ -97,7 +66,7 @@ export class Attempts {
       if (signal?.aborted) return undefined;
       if (
         this.#halfOpen.has(account.id) &&
-        !(await this.#gw.router.acquireProbe(this.#pool, account, this.model))
+        !(await this.#deps.router.acquireProbe(this.#pool, account, this.model))
       )
         continue;
       this.attempts++;
@@ -138,13 +107,63 @@ export class Attempts {
   }
 }
 
-/** An account served a request: its circuit closes and its demotion clears. Best effort, off the path. */
-export function recordServed(
-  gw: Gateway,
-  pool: { name: string; strategy: string },
-  account: Account,
-  model: string,
-) {
-  gw.quota.succeeded(account);
-  return gw.router.recordSuccess(pool.name, account, model, pool.strategy);
+/** What the attempt loop is built with: tokens, the account list's cache, the router, quota evidence. */
+export interface AttemptDeps extends AttemptsDeps {
+  tokens: Pick<TokenManager, "accessToken" | "refresh">;
+  directory: Pick<AccountDirectory, "invalidate">;
+  router: Pick<Router, "acquireProbe" | "recordFailure" | "recordSuccess">;
+  quota: Pick<QuotaRecorder, "succeeded">;
+}
+
+/**
+ * The attempt loop as a service, built once per gateway with what it uses: `begin` hands one
+ * request its candidates, `withAccessToken` sends as one account, `served` records the account that
+ * answered.
+ */
+export class AttemptLoop {
+  constructor(private readonly deps: AttemptDeps) {}
+
+  /** The accounts one request (or one WebSocket connection) may try, in the plan's order. */
+  begin(pool: string, model: string, plan: Pick<RoutePlan, "candidates" | "halfOpen">): Attempts {
+    return new Attempts(this.deps, pool, model, plan);
+  }
+
+  /**
+   * One account's request with its access token: `send` is called with the token and whether it is the
+   * last try; on `UNAUTHORIZED` the token is refreshed once (single-flight) and `send` called again.
+   * A token or refresh failure is the account's login, not the upstream's health: a neutral retry.
+   */
+  async withAccessToken<T>(
+    account: Account,
+    send: (accessToken: string, lastTry: boolean) => Promise<T | typeof UNAUTHORIZED>,
+  ): Promise<T | Retry> {
+    let accessToken: string;
+    try {
+      accessToken = (await this.deps.tokens.accessToken(account)).accessToken;
+    } catch (error) {
+      return this.#loginFailure(error, 503, "account_unavailable");
+    }
+    const first = await send(accessToken, false);
+    if (first !== UNAUTHORIZED) return first;
+    try {
+      accessToken = (await this.deps.tokens.refresh(account, "unauthorized_recovery")).accessToken;
+    } catch (error) {
+      return this.#loginFailure(error, 502, "upstream_auth_failed");
+    }
+    const second = await send(accessToken, true);
+    return second === UNAUTHORIZED ? { kind: "retry", status: 502, code: "upstream_auth_failed" } : second;
+  }
+
+  /** A token that could not be had: a neutral retry (the account's login, not the upstream's health). */
+  #loginFailure(error: unknown, status: number, code: string): Retry {
+    this.deps.directory.invalidate();
+    const known = error instanceof GatewayError ? error : undefined;
+    return { kind: "retry", status, code: known?.code ?? code, healthNeutral: true, error: known };
+  }
+
+  /** An account served a request: its circuit closes and its demotion clears. Best effort, off the path. */
+  served(pool: { name: string; strategy: string }, account: Account, model: string): Promise<void> {
+    this.deps.quota.succeeded(account);
+    return this.deps.router.recordSuccess(pool.name, account, model, pool.strategy);
+  }
 }

@@ -1,12 +1,30 @@
 // What one request learned from the accounts it tried, and the single answer to give when none
 // could serve. Shared by the HTTP relay and the WebSocket session so both fail the same way.
+import type { CoreContext } from "../context.ts";
 import { GatewayError } from "../errors.ts";
-import type { Gateway } from "../gateway.ts";
 import type { Account } from "../model.ts";
-import { usageLimitError } from "../routing/router.ts";
-import type { Attempt } from "./responses.ts";
+import { type Router, usageLimitError } from "../routing/router.ts";
 
-export type Retry = Extract<Attempt, { kind: "retry" }>;
+/** An attempt that did not serve: the next candidate is tried (or, when none is left, the answer built). */
+export interface Retry {
+  kind: "retry";
+  status: number;
+  code: string;
+  /** A real upstream error answer worth relaying if nothing better turns up. */
+  relay?: Response;
+  usageLimited?: boolean;
+  /** The upstream's quota headers from a usage-limit answer. */
+  quotaHeaders?: Headers;
+  healthNeutral?: boolean;
+  /** The gateway's own error behind it (a token that could not be had), for callers that throw. */
+  error?: GatewayError;
+}
+
+/** What the ledger uses: the router's failure count, the clock for a usage-limit answer, metrics. */
+export interface LedgerDeps {
+  ctx: Pick<CoreContext, "clock" | "metrics">;
+  router: Pick<Router, "recordFailure">;
+}
 
 export interface FailoverOutcome {
   response: Response;
@@ -28,7 +46,7 @@ export class FailoverLedger {
   #worst?: Retry;
 
   constructor(
-    private readonly gw: Gateway,
+    private readonly deps: LedgerDeps,
     private readonly pool: string,
     private readonly model: string,
   ) {}
@@ -41,9 +59,11 @@ export class FailoverLedger {
       this.usageLimited.push(account);
       this.#quotaHeaders = attempt.quotaHeaders ?? this.#quotaHeaders;
     } else if (!attempt.healthNeutral) {
-      await this.gw.router.recordFailure(this.pool, account, this.model, attempt.code).catch(() => undefined);
+      await this.deps.router
+        .recordFailure(this.pool, account, this.model, attempt.code)
+        .catch(() => undefined);
     }
-    this.gw.ctx.metrics.count("upstream_failover", 1, { code: attempt.code });
+    this.deps.ctx.metrics.count("upstream_failover", 1, { code: attempt.code });
   }
 
   /** Every candidate failed (or none could be tried): the one answer for the client. */
@@ -57,7 +77,7 @@ export class FailoverLedger {
     // time rather than retrying. A real upstream failure elsewhere wins, since a retry may succeed.
     const worst = this.#worst;
     if (this.usageLimited.length > 0 && (!worst || worst.healthNeutral)) {
-      const response = usageLimitError(this.usageLimited, this.gw.ctx.clock.now()).toResponse();
+      const response = usageLimitError(this.usageLimited, this.deps.ctx.clock.now()).toResponse();
       // Keep the upstream's quota headers: Codex shows them in its status line.
       this.#quotaHeaders?.forEach((value, name) => {
         if (name.startsWith("x-codex-") && !response.headers.has(name)) response.headers.set(name, value);

@@ -10,8 +10,9 @@ import type { Account, Credential, Pool, TokenUsage } from "../model.ts";
 import { requestLogger } from "../request-log.ts";
 import type { Anchors, RoutePlan } from "../routing/router.ts";
 import { decodeText, readPrefix } from "../support/bounded-read.ts";
-import { Attempts, recordServed, transportFailure, UNAUTHORIZED, withAccessToken } from "./attempts.ts";
+import { transportFailure, UNAUTHORIZED } from "./attempts.ts";
 import { bodyReader, type ChunkReader, sourcedResponse } from "./chunk-source.ts";
+import type { Retry } from "./failover-ledger.ts";
 import { peekFirstEvent } from "./sse-peek.ts";
 import { relaySse, type StreamSummary } from "./sse-relay.ts";
 import { relayedResponseHeaders, upstreamHeaderRecord } from "./upstream-headers.ts";
@@ -56,19 +57,7 @@ export type Attempt =
       pending?: Promise<ReadableStreamReadResult<Uint8Array>>;
     }
   | { kind: "final"; response: Response; errorCode?: string }
-  | {
-      kind: "retry";
-      status: number;
-      code: string;
-      /** A real upstream error answer worth relaying if nothing better turns up. */
-      relay?: Response;
-      usageLimited?: boolean;
-      /** The upstream's quota headers from a usage-limit answer. */
-      quotaHeaders?: Headers;
-      healthNeutral?: boolean;
-      /** The gateway's own error behind it (a token that could not be had), for callers that throw. */
-      error?: GatewayError;
-    };
+  | Retry;
 
 interface LogFields {
   status: number;
@@ -102,7 +91,10 @@ export function anchorsFrom(headers: ClientHeaders, body: Record<string, unknown
   };
 }
 
-export async function relayResponses(gw: Gateway, req: ResponsesRequest): Promise<Response> {
+/** What the SSE relay uses: the router, the attempt loop, quota evidence, the catalog's etag, ctx. */
+export type RelayDeps = Pick<Gateway, "ctx" | "router" | "attempts" | "quota" | "models">;
+
+export async function relayResponses(gw: RelayDeps, req: ResponsesRequest): Promise<Response> {
   const { ctx } = gw;
   const model = req.model ?? "default";
   // The closures below outlive the request handler for as long as the stream is open (minutes), so
@@ -135,7 +127,7 @@ export async function relayResponses(gw: Gateway, req: ResponsesRequest): Promis
     throw error;
   }
 
-  const tries = new Attempts(gw, req.pool.name, model, plan);
+  const tries = gw.attempts.begin(req.pool.name, model, plan);
   const served = await tries.firstServed(req.signal, (account) => tryAccount(gw, req, account));
   if (served) {
     const { account, result: attempt } = served;
@@ -170,7 +162,7 @@ export async function relayResponses(gw: Gateway, req: ResponsesRequest): Promis
 
 /** After the stream: routing health, continuity pins. Best effort, off the client's path. */
 function settle(
-  gw: Gateway,
+  gw: RelayDeps,
   { name: pool, strategy }: Pool,
   anchors: Anchors,
   account: Account,
@@ -180,7 +172,7 @@ function settle(
   const { router } = gw;
   const work: Promise<unknown>[] = [];
   if (summary.outcome === "completed" || summary.outcome === "incomplete") {
-    work.push(recordServed(gw, { name: pool, strategy }, account, model));
+    work.push(gw.attempts.served({ name: pool, strategy }, account, model));
     if (summary.responseId) work.push(router.remember(pool, "response", summary.responseId, account.id));
     if (anchors.sessionKey) work.push(router.remember(pool, "session", anchors.sessionKey, account.id));
     if (anchors.promptCacheKey)
@@ -195,12 +187,11 @@ function settle(
   );
 }
 
-async function tryAccount(gw: Gateway, req: ResponsesRequest, account: Account): Promise<Attempt> {
+async function tryAccount(gw: RelayDeps, req: ResponsesRequest, account: Account): Promise<Attempt> {
   const { ctx } = gw;
   // Closures here stay reachable from the client's signal while the stream is open: not `req`.
   const { signal } = req;
-  return withAccessToken(
-    gw,
+  return gw.attempts.withAccessToken(
     account,
     async (accessToken, lastTry): Promise<Attempt | typeof UNAUTHORIZED> => {
       const abort = new AbortController();
@@ -277,7 +268,7 @@ async function tryAccount(gw: Gateway, req: ResponsesRequest, account: Account):
 
 /** Sorts an upstream error answer: another account may serve it (retry), or it fails everywhere (final). */
 export async function classifyError(
-  gw: Gateway,
+  gw: RelayDeps,
   account: Account,
   response: Response,
   model?: string,
@@ -355,7 +346,7 @@ function modelUnavailable(status: number, code: string, body: unknown): boolean 
 }
 
 function streamToClient(
-  gw: Gateway,
+  gw: RelayDeps,
   req: ResponsesRequest,
   account: Account,
   attempt: Extract<Attempt, { kind: "stream" }>,

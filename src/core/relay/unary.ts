@@ -11,14 +11,7 @@ import type { Account, Credential, Pool, TokenUsage } from "../model.ts";
 import { requestLogger } from "../request-log.ts";
 import { type Anchors, usageLimitError } from "../routing/router.ts";
 import { decodeText, readAll } from "../support/bounded-read.ts";
-import {
-  Attempts,
-  isRetry,
-  recordServed,
-  transportFailure,
-  UNAUTHORIZED,
-  withAccessToken,
-} from "./attempts.ts";
+import { isRetry, transportFailure, UNAUTHORIZED } from "./attempts.ts";
 import { allRecovering, type Retry } from "./failover-ledger.ts";
 import { upstreamHeaders } from "./upstream-headers.ts";
 
@@ -61,7 +54,10 @@ const DEFAULT_MAX_RESPONSE = 16 * 1024 * 1024;
  * the account and move on, like the relay; when every account failed, the last upstream answer is
  * relayed (or a usage-limit error when all were out of quota).
  */
-export async function callPool(gw: Gateway, call: UnaryCall): Promise<UnaryResult> {
+/** What a unary call uses: the router, the attempt loop, quota evidence, ctx. */
+export type UnaryDeps = Pick<Gateway, "ctx" | "router" | "attempts" | "quota">;
+
+export async function callPool(gw: UnaryDeps, call: UnaryCall): Promise<UnaryResult> {
   const now = gw.ctx.clock.now();
   const model = call.model ?? "default";
   const plan = await gw.router.plan({
@@ -71,7 +67,7 @@ export async function callPool(gw: Gateway, call: UnaryCall): Promise<UnaryResul
     anchors: call.anchors ?? {},
     requestId: call.requestId,
   });
-  const tries = new Attempts(gw, call.pool.name, model, {
+  const tries = gw.attempts.begin(call.pool.name, model, {
     candidates: call.failover === false ? plan.candidates.slice(0, 1) : plan.candidates,
     halfOpen: plan.halfOpen,
   });
@@ -93,9 +89,9 @@ export async function callPool(gw: Gateway, call: UnaryCall): Promise<UnaryResul
     result.attempts = tries.attempts;
     if (result.status >= 200 && result.status < 300) {
       gw.ctx.background(
-        recordServed(gw, call.pool, account, model).catch((error) =>
-          gw.ctx.logger.warn("routing state write failed", { error: String(error) }),
-        ),
+        gw.attempts
+          .served(call.pool, account, model)
+          .catch((error) => gw.ctx.logger.warn("routing state write failed", { error: String(error) })),
       );
     }
     return result;
@@ -118,9 +114,9 @@ export async function callPool(gw: Gateway, call: UnaryCall): Promise<UnaryResul
 const retryable = (status: number) => status === 429 || status >= 500 || status === 403;
 
 /** One account: its token, the request, one refresh-and-retry on 401; transport failures are retries. */
-async function callAccount(gw: Gateway, account: Account, call: UnaryCall): Promise<UnaryResult | Retry> {
+async function callAccount(gw: UnaryDeps, account: Account, call: UnaryCall): Promise<UnaryResult | Retry> {
   const { ctx } = gw;
-  return withAccessToken(gw, account, async (accessToken, lastTry) => {
+  return gw.attempts.withAccessToken(account, async (accessToken, lastTry) => {
     const timeout = AbortSignal.timeout(ctx.config.upstreamHeadersTimeoutMs);
     let response: Response;
     try {
@@ -175,7 +171,7 @@ async function callAccount(gw: Gateway, account: Account, call: UnaryCall): Prom
 
 /** One metadata row for a unary route (the caller decides when the work is done). */
 export function logUnary(
-  gw: Gateway,
+  gw: UnaryDeps,
   req: { key: Credential; pool: Pool; route: string; startedAt: number; model?: string },
   outcome: { status: number; errorCode?: string; account?: Account; attempts?: number; usage?: TokenUsage },
 ): void {

@@ -1,6 +1,6 @@
 // Point-in-time gauges an operator watches between requests: accounts by status and how much of each
 // Pool's quota is used. Emitted by the scheduled usage poll, right after fresh evidence was written.
-import type { Gateway } from "../gateway.ts";
+import type { CoreContext } from "../context.ts";
 import { ACCOUNT_STATUSES, type Account } from "../model.ts";
 import { capacityScore } from "../routing/strategies.ts";
 
@@ -13,8 +13,7 @@ export interface FleetGauges {
   poolQuotaUsedPercent: Map<string, number>;
 }
 
-export async function reportFleetGauges(gw: Gateway): Promise<FleetGauges> {
-  const { ctx } = gw;
+export async function reportFleetGauges(ctx: CoreContext): Promise<FleetGauges> {
   const now = ctx.clock.now();
   const [accounts, pools] = await Promise.all([ctx.store.accounts.list(), ctx.store.pools.list()]);
   const accountsByStatus = Object.fromEntries(ACCOUNT_STATUSES.map((s) => [s, 0])) as Record<string, number>;

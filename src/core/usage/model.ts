@@ -1,5 +1,6 @@
-// Daily usage rollups: one counter item per UTC day, dimension (Pool, key, account in a Pool) and
-// model, changed only by atomic single-item ADD updates as request-log rows are written.
+// Daily usage rollups, changed only by atomic single-item ADD updates as request-log rows are written.
+// A request adds to two items of its UTC day: its Pool's (per model, with the Pool's five-minute
+// buckets) and its key × account one (per model), from which the key and account views are summed.
 
 export const ROLLUP_DIMENSIONS = ["pool", "key", "account"] as const;
 export type RollupDimension = (typeof ROLLUP_DIMENSIONS)[number];
@@ -50,9 +51,12 @@ export const zeroCounts = (): RollupCounts => ({
   totalTokens: 0,
 });
 
-/** Which item(s) one request adds to. `pool` is the Pool of the key and of the account item. */
+/**
+ * An item one request adds to: its Pool's (`pool`), or the one of its key and account in that Pool
+ * (`use`; either may be absent: a request refused before any account was tried has no account).
+ */
 export interface RollupTarget {
-  dimension: RollupDimension;
+  item: "pool" | "use";
   pool: string;
   keyId?: string;
   accountId?: string;
@@ -71,6 +75,8 @@ export interface RollupIncrement {
   errorCode?: string;
   /** Epoch seconds (DynamoDB TTL). */
   expiresAt: number;
+  /** The five-minute bucket the request falls in (added to the Pool's item only). */
+  recent: RecentIncrement;
 }
 
 export interface UsageRollup {
@@ -95,23 +101,18 @@ export interface RollupSelector {
 }
 
 /**
- * Five-minute buckets per Pool and model (requests and server-side failures), kept two days: what
- * the error-rate alert reads without scanning request logs.
+ * Five-minute buckets per Pool and model (requests and server-side failures), in the Pool's daily
+ * item: what the error-rate alert reads without scanning request logs.
  */
 export const RECENT_BUCKET_MINUTES = 5;
-export const RECENT_RETENTION_SECONDS = 2 * 86_400;
 
 export interface RecentIncrement {
-  pool: string;
-  /** `YYYY-MM-DDTHH:MM`, the bucket's UTC start. */
+  /** `YYYY-MM-DDTHH:MM`, the bucket's UTC start (within the increment's day). */
   bucket: string;
-  model: string;
-  /** 1 when the request failed on the server side (5xx or 429). */
-  failure: 0 | 1;
-  /** Requests this adds (a host may sum successful ones before writing); 1 when absent. */
-  requests?: number;
+  /** Server-side failures among the increment's requests (5xx or 429). */
+  failures: number;
+  /** The failure's code, counted per code (one failure per increment when set). */
   errorCode?: string;
-  expiresAt: number;
 }
 
 export interface RecentBucket {

@@ -1,11 +1,10 @@
-// Writing and reading the daily rollups. A request-log row adds to up to three items (its Pool, its
-// key, its account in that Pool); readers sum items over whole UTC days, so totals are exact however
-// many instances wrote concurrently.
+// Writing and reading the daily rollups. A request-log row adds to up to two items (its Pool's, with
+// the five-minute bucket; its key × account one); readers sum items over whole UTC days, so totals are
+// exact however many instances wrote concurrently.
 import type { CoreContext } from "../context.ts";
 import type { RequestLog } from "../model.ts";
 import {
   RECENT_BUCKET_MINUTES,
-  RECENT_RETENTION_SECONDS,
   type RecentIncrement,
   ROLLUP_COUNT_FIELDS,
   ROLLUP_RETENTION_DAYS,
@@ -46,17 +45,18 @@ export function incrementOf(row: RequestLog, retentionDays: number): RollupIncre
     counts,
     errorCode: row.errorCode ? (ERROR_CODE.test(row.errorCode) ? row.errorCode : "other") : undefined,
     expiresAt: Math.floor((dayStart(day) + DAY_MS) / 1000) + keepDays * 86_400,
+    recent: recentIncrementOf(row),
   };
 }
 
 export function targetsOf(row: RequestLog): RollupTarget[] {
   if (!row.pool) return [];
-  const targets: RollupTarget[] = [{ dimension: "pool", pool: row.pool }];
-  if (row.keyId) targets.push({ dimension: "key", pool: row.pool, keyId: row.keyId });
-  if (row.accountId) {
+  const targets: RollupTarget[] = [{ item: "pool", pool: row.pool }];
+  if (row.keyId || row.accountId) {
     targets.push({
-      dimension: "account",
+      item: "use",
       pool: row.pool,
+      keyId: row.keyId,
       accountId: row.accountId,
       accountLabel: row.accountLabel,
     });
@@ -73,35 +73,29 @@ export const bucketOf = (ms: number) =>
 /** Server-side failures: 5xx and 429 (a client's bad request says nothing about the Pool's health). */
 export const isServerFailure = (status: number) => status >= 500 || status === 429;
 
-export function recentIncrementOf(row: RequestLog & { pool: string }): RecentIncrement {
+function recentIncrementOf(row: RequestLog): RecentIncrement {
   const failure = isServerFailure(row.status);
-  const start = Math.floor(row.at / BUCKET_MS) * BUCKET_MS;
   return {
-    pool: row.pool,
     bucket: bucketOf(row.at),
-    model: row.model ?? "",
-    failure: failure ? 1 : 0,
+    failures: failure ? 1 : 0,
     errorCode: failure
       ? row.errorCode && ERROR_CODE.test(row.errorCode)
         ? row.errorCode
         : `http_${row.status}`
       : undefined,
-    expiresAt: Math.floor((start + BUCKET_MS) / 1000) + RECENT_RETENTION_SECONDS,
   };
 }
 
 /**
- * Adds a request-log row to its rollups. Rows without a Pool (none are written today) are not
- * counted. Failures are logged, never thrown: the caller writes the row itself next.
+ * Adds a request-log row to its rollups (one update per item, in parallel). Rows without a Pool (none
+ * are written today) are not counted. Failures are logged, never thrown: the caller writes the row
+ * itself next.
  */
 export async function recordUsageRollup(ctx: CoreContext, row: RequestLog): Promise<void> {
   const targets = targetsOf(row);
   if (targets.length === 0) return;
   try {
-    await Promise.all([
-      ctx.store.usageRollups.add(targets, incrementOf(row, ctx.config.requestLogRetentionDays)),
-      ctx.store.usageRollups.addRecent(recentIncrementOf({ ...row, pool: row.pool as string })),
-    ]);
+    await ctx.store.usageRollups.add(targets, incrementOf(row, ctx.config.requestLogRetentionDays));
   } catch (error) {
     ctx.logger.warn("usage rollup write failed", { route: row.route, error: String(error) });
   }

@@ -15,8 +15,17 @@ export function poolKeyAuth(gw: Gateway) {
     try {
       await next();
     } finally {
-      // The key's last use is stamped once the response has started: nothing is written before it.
-      gw.credentials.touch(key);
+      // The key's last use is stamped once the response has been sent: nothing is written before
+      // the client's first byte. A stamp is due at most once a minute per key and instance; only then
+      // is the body watched for its end (a client gone first leaves it to the next request).
+      if (gw.credentials.touchDue(key)) {
+        const body = c.res.body;
+        if (!body) gw.credentials.touch(key);
+        else {
+          const watched = body.pipeThrough(new TransformStream({ flush: () => gw.credentials.touch(key) }));
+          c.res = new Response(watched, c.res);
+        }
+      }
     }
   });
 }

@@ -25,7 +25,7 @@ export function codexRoutes(gw: Gateway) {
         throw badRequest("model must be a model id string", "model");
       }
       return withTurnSlot(gw, c, json.stream === true, async () => {
-        await enforceKeyPolicy(gw, c.get("key"), {
+        await enforceKeyPolicy(gw.ctx, c.get("key"), {
           model: json.model as string | undefined,
           reasoningEffort: (json.reasoning as { effort?: unknown } | undefined)?.effort,
           effortParam: "reasoning.effort",
@@ -66,7 +66,7 @@ export function codexRoutes(gw: Gateway) {
 
   for (const path of ["/backend-api/codex/models", "/backend-api/codex/v1/models"]) {
     app.get(path, auth, async (c) => {
-      const catalog = await gw.models.get(gw, c.get("pool").name, c.req.query("client_version"));
+      const catalog = await gw.models.get(c.get("pool").name, c.req.query("client_version"));
       const headers = {
         etag: catalog.etag,
         "x-models-etag": catalog.etag,
@@ -81,7 +81,7 @@ export function codexRoutes(gw: Gateway) {
   }
 
   for (const path of ["/backend-api/wham/usage", "/wham/usage", "/api/codex/usage"]) {
-    app.get(path, auth, async (c) => c.json(await gw.usage.forPool(gw, c.get("pool").name)));
+    app.get(path, auth, async (c) => c.json(await gw.usage.forPool(c.get("pool").name)));
   }
 
   app.all("/backend-api/*", () => {

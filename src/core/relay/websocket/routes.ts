@@ -153,7 +153,7 @@ export async function receiveMessage(
   const warmup = frame.generate === false;
   if (!warmup) {
     try {
-      await enforceKeyPolicy(gw, key, {
+      await enforceKeyPolicy(gw.ctx, key, {
         model,
         reasoningEffort: (frame.reasoning as { effort?: unknown } | undefined)?.effort,
         effortParam: "reasoning.effort",

@@ -5,81 +5,41 @@
 // the upgrade, and before the first decisive event of the first turn on a fresh socket. When the
 // socket dies between turns, the next continuation is answered `previous_response_not_found`, so
 // the client resends the full history (on a fresh socket) and nothing is silently lost.
-// Transport-free: the host supplies the sockets (FrameSocket) and the upstream dialer.
+// This file is the session's lifecycle (handshake, turns one at a time, the failover window, idle,
+// drain, close); its parts: frame-pump.ts (frames both ways, backpressure), dialer.ts (accounts and
+// upstream dials), accounting.ts (request log, settling), upstream-errors.ts (verdicts on refusals).
+// Transport-free: the host supplies the sockets and the upstream dial (sockets.ts).
 
 import { FIREWALL_DENIED_MESSAGE } from "../../access/firewall.ts";
-import { usageLimitFrom } from "../../accounts/quota.ts";
 import { GatewayError } from "../../errors.ts";
 import type { Gateway } from "../../gateway.ts";
 import type { PoolKeyAuth } from "../../keys/key-auth.ts";
 import { enforceKeyPolicy, MODEL_ID } from "../../keys/key-policy.ts";
-import type { Account, TokenUsage } from "../../model.ts";
-import { requestLogger } from "../../request-log.ts";
-import type { RoutePlan } from "../../routing/router.ts";
-import { Attempts, recordServed, transportFailure, UNAUTHORIZED, withAccessToken } from "../attempts.ts";
+import type { Account } from "../../model.ts";
 import type { Retry } from "../failover-ledger.ts";
-import { type Attempt, anchorsFrom, classifyError } from "../responses.ts";
-import { PRE_CONTENT, RETRYABLE_FIRST_EVENT_CODES } from "../sse-peek.ts";
-import { usageFrom } from "../sse-relay.ts";
+import { PRE_CONTENT } from "../sse-peek.ts";
 import { relayedResponseHeaders } from "../upstream-headers.ts";
 import {
-  eventErrorCode,
+  logWebSocketRow,
+  newTurn,
+  recordInterrupted,
+  recordTerminal,
+  recordTurnEnd,
+  type Turn,
+} from "./accounting.ts";
+import { UpstreamDialer } from "./dialer.ts";
+import { FramePump } from "./frame-pump.ts";
+import {
   type Frame,
   gatewayErrorFrame,
   handshakeModel,
   parseFrame,
   previousResponseNotFoundFrame,
   responseAsErrorFrame,
-  TERMINAL_EVENTS,
-  websocketUpstreamHeaders,
-  wrappedErrorAsResponse,
   wrappedErrorFrame,
 } from "./protocol.ts";
-
-/** What the session is told about one side of the relay. */
-export interface FrameHandlers {
-  frame(text: string, binary: boolean): void;
-  /** `failure` when the peer broke the protocol (the host's library already closed with its code). */
-  closed(code: number, reason: string, failure?: SocketFailure): void;
-}
-
-/** A peer that broke the WebSocket protocol, as the request log records it. */
-export interface SocketFailure {
-  status: number;
-  errorCode: string;
-}
-
-/** One WebSocket as the host's library exposes it. */
-export interface FrameSocket {
-  /** Starts delivering frames (the host holds them back until then). */
-  listen(handlers: FrameHandlers): void;
-  send(text: string): void;
-  close(code: number, reason: string): void;
-  /** Bytes queued for sending and not yet written. */
-  readonly bufferedAmount: number;
-  /** Stops / restarts reading incoming frames (backpressure). */
-  pause(): void;
-  resume(): void;
-  /** Calls back once the queued bytes have been written out. */
-  onceDrained(callback: () => void): void;
-}
-
-export type DialResult =
-  | { kind: "open"; socket: FrameSocket; headers: Headers }
-  | { kind: "rejected"; status: number; headers: Headers; body: string }
-  | { kind: "failed" };
-
-/** Opens an upstream WebSocket (`ws(s)://…`) with these headers. */
-export type DialUpstream = (url: string, headers: Headers, signal: AbortSignal) => Promise<DialResult>;
-
-export interface WebSocketLimits {
-  /** No frame either way for this long closes the connection (1000). */
-  idleTimeoutMs: number;
-  /** The upstream closes a socket after 60 minutes; the pair is closed at this age, between turns. */
-  upstreamMaxAgeMs: number;
-  /** Above this many queued bytes on one side, reading from the other side pauses. */
-  highWaterBytes: number;
-}
+import type { DialUpstream, FrameSocket, WebSocketLimits } from "./sockets.ts";
+import { type Failure, failureFrom, isAuthFailure, judgeFirstEvent } from "./upstream-errors.ts";
 
 export interface SessionInit {
   auth: PoolKeyAuth;
@@ -100,9 +60,6 @@ export type OpenResult =
   | { kind: "open"; session: WebSocketSession; headers: Headers }
   | { kind: "rejected"; response: Response };
 
-type Final = Extract<Attempt, { kind: "final" }>;
-type DialAttempt = { kind: "open"; socket: FrameSocket; headers: Headers } | Retry | Final;
-
 interface Upstream {
   socket: FrameSocket;
   account: Account;
@@ -112,36 +69,6 @@ interface Upstream {
   /** Past the age limit: close the pair once the current turn ends. */
   aged: boolean;
   ageTimer: NodeJS.Timeout;
-}
-
-interface Turn {
-  text: string;
-  model?: string;
-  warmup: boolean;
-  previousResponseId?: string;
-  promptCacheKey?: string;
-  startedAt: number;
-  attempts: number;
-  account?: Account;
-  sent: boolean;
-  /** Pre-content events are held back while another account could still take the turn. */
-  window: boolean;
-  held: string[];
-  windowTimer?: NodeJS.Timeout;
-  refreshed: boolean;
-  firstByteAt?: number;
-  usage?: TokenUsage;
-  status?: number;
-  errorCode?: string;
-  completed: boolean;
-  /** The policy check already wrote this turn's row. */
-  logged: boolean;
-}
-
-interface Failure {
-  response: Response;
-  status: number;
-  code: string;
 }
 
 const DRAIN_REASON = "server shutting down; reconnect";
@@ -164,14 +91,13 @@ export class WebSocketSession {
   readonly #init: SessionInit;
   readonly #abort = new AbortController();
   readonly #queue: string[] = [];
-  readonly #clientHolds = new Set<"queue" | "backpressure">();
+  readonly #pump: FramePump;
+  readonly #dialer: UpstreamDialer;
   #client?: FrameSocket;
   #upstream?: Upstream;
-  #routing?: Attempts;
   #turn?: Turn;
   /** Upstream dials made since the last turn started (the handshake's count towards the first turn). */
   #dials = 0;
-  #upstreamHeld = false;
   #closed = false;
   /** The host is stopping: close with 1001 once the turn in flight ends (queued turns are dropped). */
   #draining = false;
@@ -185,6 +111,8 @@ export class WebSocketSession {
     this.#init = init;
     this.keyId = init.auth.key.id;
     this.keySecretHash = init.auth.key.secretHash;
+    this.#pump = new FramePump(init.limits.highWaterBytes);
+    this.#dialer = new UpstreamDialer(gw, init, this.#abort.signal);
     init.signal?.addEventListener("abort", () => this.#abort.abort(), { once: true });
   }
 
@@ -196,13 +124,13 @@ export class WebSocketSession {
   async connect(): Promise<Failure | undefined> {
     const model = handshakeModel(this.#init.clientHeaders) ?? "default";
     const started = this.#gw.ctx.clock.now();
-    const failure = await this.#plan(model, {}).then(() => this.#connectNext(), failureFrom);
+    const failure = await this.#dialer.plan(model, {}).then(() => this.#connectNext(), failureFrom);
     if (failure) {
-      this.#log(started, this.#lastAccountTried(), {
+      logWebSocketRow(this.#gw, this.#init, started, this.#lastAccountTried(), {
         model: model === "default" ? undefined : model,
         status: failure.status,
         errorCode: failure.code,
-        attempts: this.#routing?.attempts ?? 0,
+        attempts: this.#dialer.attempts,
       });
     }
     return failure;
@@ -225,6 +153,7 @@ export class WebSocketSession {
       return;
     }
     this.#client = client;
+    this.#pump.client = client;
     client.listen({
       frame: (text, binary) => this.#onClientFrame(text, binary),
       closed: (_code, _reason, failure) =>
@@ -286,13 +215,13 @@ export class WebSocketSession {
     const frame = parseFrame(text);
     if (frame?.type !== "response.create") {
       // response.interrupt and anything newer: the upstream's business, passed on unchanged.
-      if (this.#upstream) this.#toUpstream(text);
+      if (this.#upstream) this.#pump.toUpstream(text);
       return;
     }
     // One turn at a time: later turns wait (and reading pauses) until the current one ends.
     if (this.#turn) {
       this.#queue.push(text);
-      this.#holdClient("queue");
+      this.#pump.holdClient("queue");
       return;
     }
     void this.#startTurn(text, frame);
@@ -300,22 +229,7 @@ export class WebSocketSession {
 
   async #startTurn(text: string, frame: Frame): Promise<void> {
     const { ctx } = this.#gw;
-    const string = (v: unknown) => (typeof v === "string" && v.trim() !== "" ? v : undefined);
-    const turn: Turn = {
-      text,
-      model: string(frame.model),
-      warmup: frame.generate === false,
-      previousResponseId: string(frame.previous_response_id),
-      promptCacheKey: string(frame.prompt_cache_key),
-      startedAt: ctx.clock.now(),
-      attempts: this.#dials,
-      sent: false,
-      window: false,
-      held: [],
-      refreshed: false,
-      completed: false,
-      logged: false,
-    };
+    const turn = newTurn(text, frame, ctx.clock.now(), this.#dials);
     this.#dials = 0;
     this.#turn = turn;
     try {
@@ -342,7 +256,7 @@ export class WebSocketSession {
       }
       // A warm-up generates nothing: it is not counted against the key's limits.
       if (!turn.warmup) {
-        await enforceKeyPolicy(this.#gw, key, {
+        await enforceKeyPolicy(this.#gw.ctx, key, {
           model: turn.model,
           reasoningEffort: (frame.reasoning as { effort?: unknown } | undefined)?.effort,
           effortParam: "reasoning.effort",
@@ -363,7 +277,7 @@ export class WebSocketSession {
           this.#endTurn(turn, { status: 400, errorCode: "previous_response_not_found" });
           return;
         }
-        await this.#plan(turn.model ?? "default", { promptCacheKey: turn.promptCacheKey });
+        await this.#dialer.plan(turn.model ?? "default", { promptCacheKey: turn.promptCacheKey });
         const failure = await this.#connectNext(turn);
         if (this.#closed) return;
         if (failure) {
@@ -397,7 +311,7 @@ export class WebSocketSession {
       // A slow first event: stop holding back, the turn stays here.
       turn.windowTimer = setTimeout(() => this.#enqueueUpstream(() => this.#commit(turn, upstream)), timeout);
     }
-    this.#toUpstream(turn.text);
+    this.#pump.toUpstream(turn.text);
   }
 
   #failTurn(turn: Turn, error: GatewayError): void {
@@ -417,19 +331,7 @@ export class WebSocketSession {
     if (this.#turn !== turn) return;
     this.#turn = undefined;
     clearTimeout(turn.windowTimer);
-    const status = fields.status ?? turn.status ?? 200;
-    const errorCode = fields.errorCode ?? turn.errorCode;
-    if (!turn.logged) {
-      this.#log(turn.startedAt, turn.account, {
-        model: turn.model,
-        status,
-        errorCode,
-        attempts: turn.attempts,
-        ttfbMs: turn.firstByteAt !== undefined ? turn.firstByteAt - turn.startedAt : undefined,
-        usage: turn.usage,
-      });
-    }
-    if (turn.completed && turn.account) this.#settle(turn, turn.account);
+    recordTurnEnd(this.#gw, this.#init, turn, fields);
     if (this.#closed) return;
     if (this.#draining) {
       this.#shutdown(499, "shutdown", 1001, DRAIN_REASON);
@@ -444,107 +346,28 @@ export class WebSocketSession {
       return;
     }
     const next = this.#queue.shift();
-    if (this.#queue.length === 0) this.#releaseClient("queue");
+    if (this.#queue.length === 0) this.#pump.releaseClient("queue");
     if (next !== undefined) {
       const frame = parseFrame(next);
       if (frame) void this.#startTurn(next, frame);
     }
   }
 
-  /** After a served turn: routing health and soft affinities, off the relay's path. */
-  #settle(turn: Turn, account: Account): void {
-    const { router } = this.#gw;
-    const pool = this.#init.auth.pool;
-    const model = turn.model ?? "default";
-    const anchors = anchorsFrom(this.#init.clientHeaders, {});
-    const work: Promise<unknown>[] = [recordServed(this.#gw, pool, account, model)];
-    if (anchors.sessionKey) work.push(router.remember(pool.name, "session", anchors.sessionKey, account.id));
-    if (turn.promptCacheKey)
-      work.push(router.remember(pool.name, "prompt_cache", turn.promptCacheKey, account.id));
-    this.#gw.ctx.background(
-      Promise.all(work).catch((error) =>
-        this.#gw.ctx.logger.warn("routing state write failed", { error: String(error) }),
-      ),
-    );
-  }
-
   // --- upstream side -----------------------------------------------------------------------
 
-  async #plan(model: string, extra: { promptCacheKey?: string }): Promise<void> {
-    const { auth, clientHeaders, requestId } = this.#init;
-    const anchors = anchorsFrom(clientHeaders, { prompt_cache_key: extra.promptCacheKey });
-    // A new socket starts a new upstream conversation: no response id can pin it.
-    anchors.previousResponseId = undefined;
-    const plan: RoutePlan = await this.#gw.router.plan({
-      pool: auth.pool,
-      keyId: auth.key.id,
-      model,
-      anchors,
-      requestId,
-    });
-    this.#routing = new Attempts(this.#gw, auth.pool.name, model, plan);
-  }
-
-  /** Dials the plan's remaining candidates in order until one accepts. */
+  /** Dials the plan's remaining candidates; the first that accepts becomes the upstream. */
   async #connectNext(turn?: Turn): Promise<Failure | undefined> {
-    const routing = this.#routing;
-    if (!routing)
-      return failureFrom(new GatewayError(503, "no_eligible_backend", "no upstream account planned"));
-    const signal = this.#abort.signal;
-    for (let account = await routing.next(signal); account; account = await routing.next(signal)) {
+    const result = await this.#dialer.connect(turn?.model, () => {
       if (turn) turn.attempts++;
       else this.#dials++;
-      // "default" only orders the candidates; it is no model an upstream answer could be about.
-      const model = turn?.model ?? (routing.model === "default" ? undefined : routing.model);
-      const attempt = await this.#dialAccount(account, model);
-      if (attempt.kind === "open") {
-        this.#attachUpstream(account, attempt.socket, attempt.headers);
-        return undefined;
-      }
-      if (attempt.kind === "final") {
-        return {
-          response: attempt.response,
-          status: attempt.response.status,
-          code: attempt.errorCode ?? "upstream_error",
-        };
-      }
-      await routing.note(account, attempt);
-    }
-    if (signal.aborted) return failureFrom(new GatewayError(499, "client_closed", "client closed"));
-    return routing.outcome();
-  }
-
-  #dialAccount(account: Account, model: string | undefined): Promise<DialAttempt> {
-    const { ctx } = this.#gw;
-    const url = `${ctx.config.upstreamBaseUrl.replace(/^http/, "ws")}/codex/responses`;
-    return withAccessToken(this.#gw, account, async (accessToken, lastTry) => {
-      const headers = websocketUpstreamHeaders(
-        this.#init.clientHeaders,
-        account,
-        accessToken,
-        ctx.config.clientVersion,
-      );
-      const result = await this.#init.dial(url, headers, this.#abort.signal);
-      if (result.kind === "failed") return transportFailure(this.#abort.signal);
-      this.#gw.quota.observe(account, result.headers);
-      if (result.kind === "open") return result;
-      if (result.status === 401 && !lastTry) return UNAUTHORIZED;
-      // Any answer but 101 refused the upgrade; one that is not a 4xx or 5xx (a 200, a redirect, a
-      // status no HTTP has) is the upstream misbehaving, like a broken connection: another account.
-      const status = result.status >= 400 && result.status <= 599 ? result.status : 502;
-      const answer = new Response(result.body || null, { status, headers: result.headers });
-      return judge(this.#gw, account, answer, model);
     });
-  }
-
-  async #noteRetry(account: Account, attempt: Retry): Promise<void> {
-    const routing = this.#routing;
-    if (routing) await routing.note(account, attempt);
-    else this.#gw.ctx.metrics.count("upstream_failover", 1, { code: attempt.code });
+    if (!("socket" in result)) return result;
+    this.#attachUpstream(result.account, result.socket, result.headers);
+    return undefined;
   }
 
   #lastAccountTried(): Account | undefined {
-    return this.#upstream?.account ?? this.#routing?.lastAccount;
+    return this.#upstream?.account ?? this.#dialer.lastAccount;
   }
 
   #attachUpstream(account: Account, socket: FrameSocket, headers: Headers): void {
@@ -561,7 +384,7 @@ export class WebSocketSession {
     };
     upstream.ageTimer.unref?.();
     this.#upstream = upstream;
-    if (this.#upstreamHeld) socket.pause();
+    this.#pump.upstream = socket;
     socket.listen({
       frame: (text, binary) => this.#enqueueUpstream(() => this.#onUpstreamFrame(upstream, text, binary)),
       closed: (code) => this.#enqueueUpstream(() => this.#onUpstreamClosed(upstream, code)),
@@ -595,7 +418,9 @@ export class WebSocketSession {
         turn.held.push(text);
         return;
       }
-      const retry = event ? await this.#judgeFirstEvent(turn, upstream, type, event) : undefined;
+      const retry = event
+        ? await judgeFirstEvent(this.#gw, upstream.account, turn.model, type, event)
+        : undefined;
       if (upstream !== this.#upstream || this.#turn !== turn || this.#closed) return;
       if (retry) {
         await this.#failover(turn, upstream, retry);
@@ -604,30 +429,7 @@ export class WebSocketSession {
       this.#commit(turn, upstream);
     }
     this.#toClient(text);
-    if (event) this.#observe(turn, upstream, type, event);
-  }
-
-  /** A retry verdict when the first decisive event says another account should take the turn. */
-  async #judgeFirstEvent(
-    turn: Turn,
-    upstream: Upstream,
-    type: string,
-    event: Frame,
-  ): Promise<Retry | undefined> {
-    if (type !== "error" && type !== "response.failed") return undefined;
-    const asHttp = type === "error" ? wrappedErrorAsResponse(event) : undefined;
-    if (asHttp) {
-      const attempt = await judge(this.#gw, upstream.account, asHttp, turn.model);
-      return attempt.kind === "retry" ? attempt : undefined;
-    }
-    const code = eventErrorCode(event);
-    if (!code || !RETRYABLE_FIRST_EVENT_CODES.has(code)) return undefined;
-    const usageLimited = code === "usage_limit_reached";
-    if (usageLimited) {
-      const resetsAt = Math.floor(this.#gw.ctx.clock.now() / 1000) + 300;
-      this.#gw.quota.exhausted(upstream.account, { resetsAt }, new Headers());
-    }
-    return { kind: "retry", status: 502, code, usageLimited };
+    if (event && recordTerminal(this.#gw, turn, upstream.account, type, event)) this.#endTurn(turn);
   }
 
   /** Nothing reached the client for this turn yet: drop the socket and give the turn to the next account. */
@@ -636,17 +438,9 @@ export class WebSocketSession {
     turn.window = false;
     this.#dropUpstream(upstream, 1000, "failover");
     // An expired token seen as the first event: one refresh, then the same account again.
-    if (!turn.refreshed && isAuthFailure(retry)) {
-      turn.refreshed = true;
-      const refreshed = await this.#gw.tokens
-        .refresh(upstream.account, "unauthorized_recovery")
-        .then(() => true)
-        .catch(() => false);
-      if (refreshed) this.#routing?.again(upstream.account);
-      else await this.#noteRetry(upstream.account, retry);
-    } else {
-      await this.#noteRetry(upstream.account, retry);
-    }
+    const refresh = !turn.refreshed && isAuthFailure(retry);
+    if (refresh) turn.refreshed = true;
+    await this.#dialer.retire(upstream.account, retry, refresh);
     if (this.#closed || this.#turn !== turn) return;
     const failure = await this.#connectNext(turn);
     if (this.#closed || this.#turn !== turn) return;
@@ -665,30 +459,6 @@ export class WebSocketSession {
     for (const text of turn.held.splice(0)) this.#toClient(text);
   }
 
-  /** Accounting on the side; frames were already relayed unchanged. */
-  #observe(turn: Turn, upstream: Upstream, type: string, event: Frame): void {
-    if (!TERMINAL_EVENTS.has(type)) return;
-    const response = (event.response ?? {}) as Frame;
-    if (type === "response.completed" || type === "response.done" || type === "response.incomplete") {
-      turn.completed = true;
-      turn.usage = usageFrom(response.usage);
-      if (type === "response.incomplete") turn.errorCode = "response_incomplete";
-    } else if (type === "response.failed") {
-      turn.errorCode = eventErrorCode(event) ?? "upstream_error";
-      turn.usage = usageFrom(response.usage);
-    } else {
-      const status = typeof event.status_code === "number" ? event.status_code : 500;
-      turn.status = status;
-      turn.errorCode = eventErrorCode(event) ?? `upstream_http_${status}`;
-      // Relayed as is (Codex shows its usage-limit message); the account is out until its reset.
-      const asHttp = wrappedErrorAsResponse(event);
-      const limit =
-        asHttp && usageLimitFrom(status, asHttp.headers, { error: event.error }, this.#gw.ctx.clock.now());
-      if (limit && asHttp) this.#gw.quota.exhausted(upstream.account, limit, asHttp.headers);
-    }
-    this.#endTurn(turn);
-  }
-
   #onUpstreamClosed(upstream: Upstream, code: number): Promise<void> | undefined {
     if (upstream !== this.#upstream) return;
     this.#dropUpstream(upstream, 1000, "closed");
@@ -697,16 +467,7 @@ export class WebSocketSession {
     if (turn.window)
       return this.#failover(turn, upstream, { kind: "retry", status: 502, code: "stream_incomplete" });
     // Output already reached the client: nothing can be replayed; the client resends the turn.
-    this.#gw.ctx.background(
-      this.#gw.router
-        .recordFailure(
-          this.#init.auth.pool.name,
-          upstream.account,
-          turn.model ?? "default",
-          "stream_interrupted",
-        )
-        .catch(() => undefined),
-    );
+    recordInterrupted(this.#gw, this.#init, turn, upstream.account);
     this.#gw.ctx.logger.warn("upstream websocket lost mid-turn", { route: this.#init.route, code });
     this.close(
       1011,
@@ -731,49 +492,20 @@ export class WebSocketSession {
 
   #dropUpstream(upstream: Upstream, code: number, reason: string): void {
     clearTimeout(upstream.ageTimer);
-    if (this.#upstream === upstream) this.#upstream = undefined;
+    if (this.#upstream === upstream) {
+      this.#upstream = undefined;
+      this.#pump.upstream = undefined;
+    }
     upstream.socket.close(code, reason);
   }
 
   // --- both sides ----------------------------------------------------------------------------
 
   #toClient(text: string): void {
-    const client = this.#client;
-    if (!client || this.#closed) return;
+    if (!this.#client || this.#closed) return;
     const turn = this.#turn;
     if (turn?.sent) turn.firstByteAt ??= this.#gw.ctx.clock.now();
-    client.send(text);
-    if (client.bufferedAmount > this.#init.limits.highWaterBytes && !this.#upstreamHeld) {
-      this.#upstreamHeld = true;
-      this.#upstream?.socket.pause();
-      client.onceDrained(() => {
-        this.#upstreamHeld = false;
-        this.#upstream?.socket.resume();
-      });
-    }
-  }
-
-  #toUpstream(text: string): void {
-    const upstream = this.#upstream;
-    if (!upstream) return;
-    upstream.socket.send(text);
-    if (
-      upstream.socket.bufferedAmount > this.#init.limits.highWaterBytes &&
-      !this.#clientHolds.has("backpressure")
-    ) {
-      this.#holdClient("backpressure");
-      upstream.socket.onceDrained(() => this.#releaseClient("backpressure"));
-    }
-  }
-
-  #holdClient(reason: "queue" | "backpressure"): void {
-    if (this.#clientHolds.has(reason)) return;
-    this.#clientHolds.add(reason);
-    if (this.#clientHolds.size === 1) this.#client?.pause();
-  }
-
-  #releaseClient(reason: "queue" | "backpressure"): void {
-    if (this.#clientHolds.delete(reason) && this.#clientHolds.size === 0) this.#client?.resume();
+    this.#pump.toClient(text);
   }
 
   #touch(): void {
@@ -809,53 +541,4 @@ export class WebSocketSession {
     this.#queue.length = 0;
     this.#init.onClosed?.(this);
   }
-
-  #log(
-    at: number,
-    account: Account | undefined,
-    fields: {
-      model?: string;
-      status: number;
-      errorCode?: string;
-      attempts: number;
-      ttfbMs?: number;
-      usage?: TokenUsage;
-    },
-  ): void {
-    const { auth, route } = this.#init;
-    requestLogger(this.#gw.ctx, {
-      at,
-      pool: auth.pool.name,
-      keyId: auth.key.id,
-      route,
-      method: "GET",
-      transport: "websocket",
-    })({ account, ...fields });
-  }
-}
-
-/** The HTTP relay's error classification (usage limits, model availability, retryable statuses). */
-async function judge(
-  gw: Gateway,
-  account: Account,
-  answer: Response,
-  model?: string,
-): Promise<Retry | Final> {
-  const attempt = await classifyError(gw, account, answer, model);
-  return attempt.kind === "stream" ? { kind: "retry", status: 502, code: "upstream_error" } : attempt;
-}
-
-function failureFrom(error: unknown): Failure {
-  const gatewayError =
-    error instanceof GatewayError
-      ? error
-      : new GatewayError(500, "internal_error", "internal error; see the gateway log");
-  return { response: gatewayError.toResponse(), status: gatewayError.status, code: gatewayError.code };
-}
-
-/** classifyError maps upstream 401/403 to a 502 retry named by the upstream's code. */
-function isAuthFailure(retry: Retry): boolean {
-  return ["token_expired", "invalid_api_key", "invalid_authentication", "upstream_http_401"].includes(
-    retry.code,
-  );
 }

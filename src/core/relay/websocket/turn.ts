@@ -2,10 +2,13 @@
 // becomes one upstream HTTP SSE turn through the same relay as POST (accounts, failover, quota,
 // request log), and each upstream event is posted back to the client as one message, in order,
 // for as long as the turn takes. A client that left (the front answers "gone") cancels the relay,
-// which aborts the upstream call.
+// which aborts the upstream call. A turn holds a slot of its Pool's cap (pools/pool-slots.ts) like an
+// HTTP turn, and the connection's turn claim; both are given back however the turn ends.
 import { createParser } from "eventsource-parser";
+import type { Lease } from "../../access/admission.ts";
 import { GatewayError } from "../../errors.ts";
 import type { Gateway } from "../../gateway.ts";
+import { takePoolSlot } from "../../pools/pool-slots.ts";
 import { anchorsFrom, relayResponses } from "../responses.ts";
 import { failedResponse } from "../sse-relay.ts";
 import type {
@@ -37,12 +40,15 @@ export function turnBody(frame: Frame): Record<string, unknown> {
 
 /**
  * Runs one turn; `deadline` aborts shortly before the worker's own time limit, ending the turn with
- * a terminal `response.failed` rather than silence. Never throws: failures reach the client as frames.
+ * a terminal `response.failed` rather than silence. Never throws: a refusal reaches the client as a
+ * wrapped error frame, any failure (the store, the management API, a bug) as a terminal
+ * `response.failed`; the Pool slot and the turn claim are given back either way.
  */
 export async function runTurn(worker: TurnWorker, job: TurnJob, deadline: AbortSignal): Promise<void> {
   const { gw, connections } = worker;
   const { ctx } = gw;
   const out = new Outbox(worker, job.connectionId);
+  let slot: Lease | undefined;
   try {
     const connection = await connections.get(job.connectionId);
     // The client left, or this claim lapsed and another turn took the connection.
@@ -59,6 +65,8 @@ export async function runTurn(worker: TurnWorker, job: TurnJob, deadline: AbortS
       );
       return;
     }
+    // The optional per-Pool cap across instances, as for an HTTP turn (over it: the wrapped 503).
+    slot = await takePoolSlot(gw, pool.name);
     const frame = parseFrame(job.frame) ?? {};
     const body = turnBody(frame);
     const headers = new Headers(connection.headers);
@@ -90,20 +98,29 @@ export async function runTurn(worker: TurnWorker, job: TurnJob, deadline: AbortS
       deadline.removeEventListener("abort", onDeadline);
     }
   } catch (error) {
-    ctx.logger.error("websocket turn failed", { route: WEBSOCKET_API_ROUTE, error: (error as Error).name });
-    await out
-      .post(gatewayErrorFrame(new GatewayError(500, "internal_error", "internal error; see the gateway log")))
-      .catch(() => undefined);
+    if (error instanceof GatewayError && out.responseId === undefined) {
+      // The gateway's own refusal before the turn began (the Pool's cap, …): the wrapped error frame.
+      await out.post(gatewayErrorFrame(error)).catch(() => undefined);
+    } else {
+      ctx.logger.error("websocket turn failed", { route: WEBSOCKET_API_ROUTE, error: errorName(error) });
+      await out
+        .fail("internal_error", "the gateway could not finish this turn; send the request again")
+        .catch(() => undefined);
+    }
   } finally {
+    slot?.release();
     await connections.releaseTurn(job.connectionId, job.turnId).catch((error: unknown) => {
       ctx.logger.warn("websocket turn claim not released", { error: (error as Error).name });
     });
   }
 }
 
-/** Posts to one client, in order; remembers when it has gone. */
+/** Posts to one client, in order; remembers when it has gone, the turn's response id and its end. */
 class Outbox {
   gone = false;
+  responseId?: string;
+  /** A terminal event reached the client: nothing more may follow for this turn. */
+  terminal = false;
   constructor(
     private readonly worker: TurnWorker,
     private readonly connectionId: string,
@@ -115,7 +132,16 @@ class Outbox {
     if (outcome === "gone") this.gone = true;
     return outcome;
   }
+
+  /** Ends the turn with a terminal `response.failed` (the SSE relay's), unless it has already ended. */
+  async fail(code: string, message: string): Promise<void> {
+    if (this.terminal) return;
+    this.terminal = true;
+    await this.post(JSON.stringify(failedResponse(code, message, this.responseId)));
+  }
 }
+
+const errorName = (error: unknown) => (error instanceof Error ? error.name : "unknown");
 
 /**
  * Upstream SSE events → one message each. Reading waits for each post (backpressure: the relay
@@ -139,50 +165,57 @@ async function relayEvents(
     if (deadline.aborted) resolve("deadline");
     deadline.addEventListener("abort", () => resolve("deadline"), { once: true });
   });
-  let responseId: string | undefined;
-  let terminal = false;
   const stop = async (failure?: { code: string; message: string }) => {
     // Cancelling the relay's stream aborts the upstream call and logs the turn.
     await reader.cancel().catch(() => undefined);
-    if (failure && !terminal) await out.post(failedFrame(failure.code, failure.message, responseId));
+    if (failure) await out.fail(failure.code, failure.message);
   };
 
-  for (;;) {
-    const next = await Promise.race([reader.read(), deadlineHit]);
-    if (next === "deadline") {
-      return stop({
-        code: "turn_time_limit",
-        message:
-          "this turn reached the gateway's 15-minute limit per turn on AWS Lambda; continue in a new turn",
-      });
-    }
-    if (next.done) return;
-    parser.feed(decoder.decode(next.value, { stream: true }));
-    while (events.length > 0) {
-      let data = events.shift() as string;
-      const event = parseFrame(data);
-      const type = typeof event?.type === "string" ? event.type : "";
-      const response = event?.response as Frame | undefined;
-      if (typeof response?.id === "string") responseId ??= response.id;
-      if (Buffer.byteLength(data) > maxMessageBytes) {
-        const slim = event && slimmed(event);
-        if (!slim || Buffer.byteLength(slim) > maxMessageBytes) {
-          return stop({
-            code: "event_too_large",
-            message: `an upstream event was larger than the WebSocket front's ${Math.round(maxMessageBytes / 1024)} KB message limit; send this request over HTTP POST`,
-          });
-        }
-        data = slim;
-      }
-      const outcome = await out.post(data);
-      if (outcome === "gone") return stop();
-      if (outcome === "too_large") {
+  try {
+    await pump();
+  } finally {
+    // However the relay ended (a post that threw included), the upstream call does not outlive it.
+    await reader.cancel().catch(() => undefined);
+  }
+
+  async function pump(): Promise<void> {
+    for (;;) {
+      const next = await Promise.race([reader.read(), deadlineHit]);
+      if (next === "deadline") {
         return stop({
-          code: "event_too_large",
-          message: "an upstream event was too large for the WebSocket front",
+          code: "turn_time_limit",
+          message:
+            "this turn reached the gateway's 15-minute limit per turn on AWS Lambda; continue in a new turn",
         });
       }
-      if (TERMINAL.has(type)) terminal = true;
+      if (next.done) return;
+      parser.feed(decoder.decode(next.value, { stream: true }));
+      while (events.length > 0) {
+        let data = events.shift() as string;
+        const event = parseFrame(data);
+        const type = typeof event?.type === "string" ? event.type : "";
+        const response = event?.response as Frame | undefined;
+        if (typeof response?.id === "string") out.responseId ??= response.id;
+        if (Buffer.byteLength(data) > maxMessageBytes) {
+          const slim = event && slimmed(event);
+          if (!slim || Buffer.byteLength(slim) > maxMessageBytes) {
+            return stop({
+              code: "event_too_large",
+              message: `an upstream event was larger than the WebSocket front's ${Math.round(maxMessageBytes / 1024)} KB message limit; send this request over HTTP POST`,
+            });
+          }
+          data = slim;
+        }
+        const outcome = await out.post(data);
+        if (outcome === "gone") return stop();
+        if (outcome === "too_large") {
+          return stop({
+            code: "event_too_large",
+            message: "an upstream event was too large for the WebSocket front",
+          });
+        }
+        if (TERMINAL.has(type)) out.terminal = true;
+      }
     }
   }
 }
@@ -198,8 +231,4 @@ function slimmed(event: Frame): string | undefined {
   if (!response || typeof response !== "object") return undefined;
   const { output: _output, instructions: _instructions, tools: _tools, ...rest } = response;
   return JSON.stringify({ ...event, response: { ...rest, output: [] } });
-}
-
-function failedFrame(code: string, message: string, responseId?: string): string {
-  return JSON.stringify(failedResponse(code, message, responseId));
 }

@@ -151,7 +151,7 @@ export function alertAdminRoutes(gw: Gateway) {
 
   app.post("/alerts/evaluate", async (c) => {
     validate(EvaluateBody, await jsonBody(c.req.raw, { optional: true }));
-    const result = await evaluateAlerts(gw, { force: true });
+    const result = await evaluateAlerts(gw.ctx, { force: true });
     if (result.status === "busy") {
       throw new GatewayError(
         409,

@@ -20,7 +20,7 @@ export function audioRoutes(gw: Gateway) {
     const form = await multipartForm(c.req.raw, TRANSCRIPTION_MAX_BYTES + MULTIPART_OVERHEAD);
     const transcription = transcriptionForm(form, TRANSCRIPTION_MAX_BYTES);
     // The key's allow-list sees the model the client named (e.g. whisper-1), as it would elsewhere.
-    await enforceKeyPolicy(gw, c.get("key"), {
+    await enforceKeyPolicy(gw.ctx, c.get("key"), {
       model: String(form.get("model")),
       effortParam: "reasoning.effort",
       route: "/v1/audio/transcriptions",

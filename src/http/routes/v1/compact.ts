@@ -24,7 +24,7 @@ export function compactRoutes(gw: Gateway) {
       if (typeof body.model !== "string" || !MODEL_ID.test(body.model)) {
         throw badRequest("model must be a model id string", "model");
       }
-      await enforceKeyPolicy(gw, c.get("key"), {
+      await enforceKeyPolicy(gw.ctx, c.get("key"), {
         model: body.model,
         reasoningEffort: (body.reasoning as { effort?: unknown } | undefined)?.effort,
         effortParam: "reasoning.effort",

@@ -30,7 +30,7 @@ export function imageRoutes(gw: Gateway) {
     request: ImageRequest,
     kind: "generation" | "edit",
   ) => {
-    const catalog = await gw.models.get(gw, c.get("pool").name).catch(() => undefined);
+    const catalog = await gw.models.get(c.get("pool").name).catch(() => undefined);
     const host = (catalog && defaultModel(codexModels(catalog.body))) ?? FALLBACK_HOST_MODEL;
     const plan = imagesToCodex(request, host, kind);
     const turn = await startTurn(gw, {

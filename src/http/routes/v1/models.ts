@@ -7,7 +7,7 @@ import type { AppEnv } from "../../types.ts";
 
 export function modelRoutes(gw: Gateway) {
   const catalog = async (pool: string) => {
-    const fetched = await gw.models.get(gw, pool);
+    const fetched = await gw.models.get(pool);
     return { models: codexModels(fetched.body), created: Math.floor(fetched.fetchedAt / 1000) };
   };
   return new Hono<AppEnv>()

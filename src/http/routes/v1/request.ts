@@ -56,7 +56,7 @@ export async function multipartBytes(request: Request, limit: number): Promise<U
  * upload spends the account's capacity like a turn, so the rate and token limits apply.
  */
 export function admitModelless(gw: Gateway, c: Context<AppEnv>, route: string): Promise<void> {
-  return enforceKeyPolicy(gw, c.get("key"), {
+  return enforceKeyPolicy(gw.ctx, c.get("key"), {
     modelless: true,
     effortParam: "reasoning.effort",
     route,
