@@ -2,13 +2,14 @@
 // Forms post to /admin/no-script so that, without the script, nothing typed (an auth.json, a token)
 // ever lands in a URL.
 import { html } from "hono/html";
-import { REASONING_EFFORTS, ROUTING_STRATEGIES } from "../admin-contract/enums.ts";
 import {
   ALERT_RULE_KINDS,
   ALERT_SEVERITIES,
   CHANNEL_FORMATS,
+  REASONING_EFFORTS,
+  ROUTING_STRATEGIES,
   WINDOW_SELECTORS,
-} from "../core/alerts/model.ts";
+} from "../admin-contract/enums.ts";
 import { type Html, href } from "./layout.ts";
 
 const NO_SCRIPT = href("/no-script");

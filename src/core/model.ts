@@ -1,9 +1,13 @@
 // Domain records as the store keeps them. `accounts` are upstream ChatGPT accounts; operators are
 // the people who hold admin tokens.
-// The values are the admin contract's vocabulary: one list for the core, the API, the CLI and the console.
-import * as vocabulary from "../admin-contract/enums.ts";
-
-export const { ACCOUNT_STATUSES, CREDENTIAL_STATUSES, REASONING_EFFORTS, ROUTING_STRATEGIES } = vocabulary;
+// The lists of values are the admin contract's vocabulary (one list for the core, the API, the CLI and
+// the console): import them from there; the types of their values are named here.
+import type {
+  ACCOUNT_STATUSES,
+  CREDENTIAL_STATUSES,
+  REASONING_EFFORTS,
+  ROUTING_STRATEGIES,
+} from "../admin-contract/enums.ts";
 
 export type RoutingStrategy = (typeof ROUTING_STRATEGIES)[number];
 export const DEFAULT_STRATEGY: RoutingStrategy = "bridge_ring";

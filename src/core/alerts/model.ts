@@ -1,10 +1,9 @@
 // Alert records: rules (what to watch in a Pool), channels (where to say it), incidents (a condition
 // that holds, deduplicated) and deliveries (one event to one channel, with its attempts). Metadata
 // only: a channel's URL and signing secret live in the SecretStore, never on these records.
-// The values are the admin contract's vocabulary: one list for the core, the API, the CLI and the console.
-import * as vocabulary from "../../admin-contract/enums.ts";
-
-export const {
+// The lists of values are the admin contract's vocabulary (one list for the core, the API, the CLI and
+// the console): import them from there; the types of their values are named here.
+import type {
   ALERT_RULE_KINDS,
   ALERT_SEVERITIES,
   ASSIGNMENT_STATES,
@@ -12,7 +11,7 @@ export const {
   CHANNEL_FORMATS,
   CHANNEL_KINDS,
   WINDOW_SELECTORS,
-} = vocabulary;
+} from "../../admin-contract/enums.ts";
 
 export type AlertRuleKind = (typeof ALERT_RULE_KINDS)[number];
 

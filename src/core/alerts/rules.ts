@@ -2,21 +2,19 @@
 // every change audited with the original's action names (`alert_rule.create|update|enable|
 // disable|delete`).
 import { randomBytes } from "node:crypto";
-import { RULE_KIND_PARAMS, RULE_PARAMS } from "../../admin-contract/enums.ts";
+import { ASSIGNMENT_STATES, AUTH_STATES, RULE_KIND_PARAMS, RULE_PARAMS } from "../../admin-contract/enums.ts";
 import { recordAudit } from "../audit.ts";
 import type { CoreContext } from "../context.ts";
 import { badRequest, conflict, notFound } from "../errors.ts";
 import { requirePool } from "../pools/pools.ts";
 import { resolveForDeletedRule } from "./incidents.ts";
-import {
-  type AlertRule,
-  type AlertRuleKind,
-  type AlertSeverity,
-  ASSIGNMENT_STATES,
-  type AssignmentState,
-  AUTH_STATES,
-  type AuthState,
-  type WindowSelector,
+import type {
+  AlertRule,
+  AlertRuleKind,
+  AlertSeverity,
+  AssignmentState,
+  AuthState,
+  WindowSelector,
 } from "./model.ts";
 
 export interface RuleParams {

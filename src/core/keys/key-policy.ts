@@ -1,18 +1,12 @@
 // Per-key policy: model allow-list, reasoning-effort ceiling, requests per minute, tokens per day
 // and per week. Checked before any upstream call, in that order; a denial leaves a request-log row.
-import { MAX_ALLOWED_MODELS, MODEL_ID } from "../../admin-contract/enums.ts";
+import { MAX_ALLOWED_MODELS, MODEL_ID, REASONING_EFFORTS } from "../../admin-contract/enums.ts";
 
 export { MAX_ALLOWED_MODELS, MODEL_ID };
 
 import type { CoreContext } from "../context.ts";
 import { badRequest, GatewayError } from "../errors.ts";
-import {
-  type Credential,
-  type KeyPolicy,
-  REASONING_EFFORTS,
-  type ReasoningEffort,
-  type RequestLog,
-} from "../model.ts";
+import type { Credential, KeyPolicy, ReasoningEffort, RequestLog } from "../model.ts";
 import type { UsageWindow } from "../ports.ts";
 import { requestLogger } from "../request-log.ts";
 import { keyWindows, secondsUntilEnd } from "./key-usage.ts";

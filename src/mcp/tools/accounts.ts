@@ -1,8 +1,10 @@
 // Upstream accounts by label and synthetic id: status, plan, quota windows and resets, last error.
+
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
+import { ACCOUNT_STATUSES } from "../../admin-contract/enums.ts";
 import { hasPool, isOwner, requirePoolScope } from "../../core/access/scope.ts";
-import { ACCOUNT_STATUSES, type Account } from "../../core/model.ts";
+import type { Account } from "../../core/model.ts";
 import { poolName } from "../query.ts";
 import { registerTool, type ToolContext } from "../tool.ts";
 import { mcpAccountView } from "../views.ts";
