@@ -30,7 +30,7 @@ export function registerAccountTools(server: McpServer, ctx: ToolContext): void 
     title: "List upstream accounts",
     description:
       "Use when: asked which ChatGPT accounts are healthy, paused, need a new login, or are close to a quota limit. " +
-      "Returns: per account its synthetic id (acc_…), label, Pools, status, plan, quota windows (used/remaining percent, window length, reset time, when observed), exhaustion, last error code and activity times. " +
+      "Returns: the admin API's account record without the email: synthetic id (acc_…), label, Pools, status, planType, quota (primary/secondary used percent, window minutes and reset time, exhausted, exhaustedUntil, observedAt), unavailable models, last error code and activity times. " +
       "Never returns: emails, ChatGPT account or user ids, tokens or auth.json content. " +
       "Filters/limits: pool, status, plan, `query` (part of label or id), `minUsedPercent` (any current window at or above); " +
       "sort by label, most used first, or soonest reset; at most `limit` (1-100, default 50) from `offset`.",

@@ -32,7 +32,7 @@ export function registerPoolTools(server: McpServer, ctx: ToolContext): void {
     title: "List Pools",
     description:
       "Use when: you need the Pools this gateway serves, or a Pool name for other tools. " +
-      "Returns: each Pool's routing strategy and ring size, account counts by status, how many accounts can serve now, and key counts. " +
+      "Returns: the admin API's Pool record (strategy, ring size, accountCount, keyCount, …) plus servingAccounts, accountsByStatus and keysByStatus. " +
       "Never returns: keys, tokens, emails or upstream account ids. " +
       "Filters/limits: `query` matches part of the name; at most `limit` (1-100, default 50) Pools from `offset`.",
     input: z.strictObject({
@@ -77,7 +77,7 @@ export function registerPoolTools(server: McpServer, ctx: ToolContext): void {
     title: "Get one Pool",
     description:
       "Use when: you need one Pool's settings, its accounts (labels and status), its keys' counts, quota headroom and routing status. " +
-      "Returns: strategy, ring size, member accounts, key counts, quota summary (mean/max used percent per window, accounts near their limit or exhausted) and a health status. " +
+      "Returns: the Pool record, member accounts, keysByStatus, quota summary (mean/max used percent per window, accounts near their limit or exhausted) and a health status. " +
       "Never returns: keys, tokens, emails or upstream account ids. " +
       "Filters/limits: one Pool by exact name; member lists are capped at 100.",
     input: z.strictObject({ pool: poolName.describe("Pool name, see codex_pooler_list_pools") }),

@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { adminOpenApi } from "../../../admin-contract/openapi.ts";
 import { whoamiView } from "../../../admin-views/records.ts";
 import type { Gateway } from "../../../core/gateway.ts";
 import { type AdminAuthenticator, adminAuth } from "../../middleware/admin-auth.ts";
@@ -10,7 +11,6 @@ import { adminTokenAdminRoutes, keyAdminRoutes, mcpTokenAdminRoutes } from "./cr
 import { inviteAdminRoutes } from "./invites.ts";
 import { logAdminRoutes } from "./logs.ts";
 import { oauthAdminRoutes } from "./oauth.ts";
-import { adminOpenApi } from "./openapi.ts";
 import { poolAdminRoutes } from "./pools.ts";
 import { ownerOnly } from "./scope.ts";
 import { settingsAdminRoutes } from "./settings.ts";
