@@ -42,6 +42,10 @@ const text = z.string().nullable();
 const count = z.number().int().min(0);
 const maybeCount = z.number().nullable();
 const strings = z.array(z.string());
+/** `{ data: [item…] }`, and a page of it with the cursor of the next one. */
+const list = <S extends z.ZodType>(id: string, item: S) => named(id, z.strictObject({ data: z.array(item) }));
+const page = <S extends z.ZodType>(id: string, item: S) =>
+  named(id, z.strictObject({ data: z.array(item), nextCursor: text }));
 
 export const Deleted = named("Deleted", z.strictObject({ id: z.string(), deleted: z.literal(true) }));
 
@@ -65,7 +69,7 @@ export const Pool = named(
   }),
 );
 export const PoolResponse = named("PoolResponse", z.strictObject({ pool: Pool }));
-export const PoolListResponse = named("PoolListResponse", z.strictObject({ data: z.array(Pool) }));
+export const PoolListResponse = list("PoolListResponse", Pool);
 
 export const AccountQuota = z.strictObject({
   primaryUsedPercent: maybeCount,
@@ -108,7 +112,7 @@ export const AccountImportResponse = named(
   "AccountImportResponse",
   z.strictObject({ account: Account, warnings: strings }),
 );
-export const AccountListResponse = named("AccountListResponse", z.strictObject({ data: z.array(Account) }));
+export const AccountListResponse = list("AccountListResponse", Account);
 
 export const DeviceFlow = z.strictObject({
   id: z.string(),
@@ -180,13 +184,13 @@ export const Token = named(
 );
 export const KeyResponse = named("KeyResponse", z.strictObject({ key: ApiKey }));
 export const KeySecretResponse = named("KeySecretResponse", z.strictObject({ key: ApiKey, secret: Secret }));
-export const KeyListResponse = named("KeyListResponse", z.strictObject({ data: z.array(ApiKey) }));
+export const KeyListResponse = list("KeyListResponse", ApiKey);
 export const TokenResponse = named("TokenResponse", z.strictObject({ token: Token }));
 export const TokenSecretResponse = named(
   "TokenSecretResponse",
   z.strictObject({ token: Token, secret: Secret }),
 );
-export const TokenListResponse = named("TokenListResponse", z.strictObject({ data: z.array(Token) }));
+export const TokenListResponse = list("TokenListResponse", Token);
 
 const UsageWindow = {
   window: z.string(),
@@ -235,10 +239,7 @@ export const RequestLog = named(
     usage: TokenUsage.nullable(),
   }),
 );
-export const RequestLogListResponse = named(
-  "RequestLogListResponse",
-  z.strictObject({ data: z.array(RequestLog), nextCursor: text }),
-);
+export const RequestLogListResponse = page("RequestLogListResponse", RequestLog);
 
 export const AuditEvent = named(
   "AuditEvent",
@@ -253,10 +254,7 @@ export const AuditEvent = named(
     details: z.record(z.string(), z.unknown()),
   }),
 );
-export const AuditEventListResponse = named(
-  "AuditEventListResponse",
-  z.strictObject({ data: z.array(AuditEvent), nextCursor: text }),
-);
+export const AuditEventListResponse = page("AuditEventListResponse", AuditEvent);
 
 export const Whoami = named(
   "Whoami",
@@ -351,7 +349,7 @@ export const InviteCreateResponse = named(
   "InviteCreateResponse",
   z.strictObject({ invite: Invite, url: z.string(), path: z.string() }),
 );
-export const InviteListResponse = named("InviteListResponse", z.strictObject({ data: z.array(Invite) }));
+export const InviteListResponse = list("InviteListResponse", Invite);
 
 // ---- Alerting ----
 
@@ -458,18 +456,12 @@ export const AlertDelivery = named(
   }),
 );
 export const AlertRuleResponse = named("AlertRuleResponse", z.strictObject({ rule: AlertRule }));
-export const AlertRuleListResponse = named(
-  "AlertRuleListResponse",
-  z.strictObject({ data: z.array(AlertRule) }),
-);
+export const AlertRuleListResponse = list("AlertRuleListResponse", AlertRule);
 export const AlertChannelResponse = named(
   "AlertChannelResponse",
   z.strictObject({ channel: AlertChannel, secret: z.string().nullable().optional() }),
 );
-export const AlertChannelListResponse = named(
-  "AlertChannelListResponse",
-  z.strictObject({ data: z.array(AlertChannel) }),
-);
+export const AlertChannelListResponse = list("AlertChannelListResponse", AlertChannel);
 export const AlertChannelTestResponse = named(
   "AlertChannelTestResponse",
   z.strictObject({ delivered: z.boolean(), delivery: AlertDelivery }),
@@ -482,10 +474,7 @@ export const AlertIncidentDetailResponse = named(
   "AlertIncidentDetailResponse",
   z.strictObject({ incident: AlertIncident, deliveries: z.array(AlertDelivery) }),
 );
-export const AlertIncidentListResponse = named(
-  "AlertIncidentListResponse",
-  z.strictObject({ data: z.array(AlertIncident), nextCursor: text }),
-);
+export const AlertIncidentListResponse = page("AlertIncidentListResponse", AlertIncident);
 const Tally = { attempted: count, delivered: count, retrying: count, failed: count };
 export const AlertEvaluation = named(
   "AlertEvaluation",
