@@ -25,26 +25,35 @@ const NODE_PROCESS = [
 const AWS = ["@aws-sdk/*", "@aws-lambda-powertools/*", "@smithy/*"];
 const HONO = ["hono", "hono/*", "@hono/*"];
 const SERVERS = ["ws", "dynalite", "commander"];
+const MCP_SDK = "@modelcontextprotocol/*";
 const MAX_DEPTH = 4;
 
 /** layer folder under src/ → the src/ folders and packages it may not import, and why. */
-export const LAYERS: Record<string, { folders: string[]; packages: string[]; why: string }> = {
+export const LAYERS: Record<
+  string,
+  { folders: string[]; packages: string[]; why: string; except?: string[] }
+> = {
   core: {
-    folders: ["adapters", "http", "mcp", "console", "server", "cli", "client-configs"],
-    packages: [
-      ...HONO,
-      ...AWS,
-      "@modelcontextprotocol/*",
-      "fzstd",
-      ...SERVERS,
-      ...NODE_HOST,
-      ...NODE_PROCESS,
+    // The admin contract's vocabulary (admin-contract/enums.ts, import-free) is the one file of it the
+    // core reads; its zod schemas stay out of the core (and so out of the runtime Lambda bundle).
+    folders: [
+      "adapters",
+      "http",
+      "mcp",
+      "console",
+      "server",
+      "cli",
+      "client-configs",
+      "admin-views",
+      "admin-contract",
     ],
-    why: "src/core knows no AWS, no Hono, no Node host and no outer layer; it may use itself, node:crypto, node:net (address math), jose and eventsource-parser",
+    except: ["admin-contract/enums.ts"],
+    packages: [...HONO, ...AWS, MCP_SDK, "fzstd", ...SERVERS, ...NODE_HOST, ...NODE_PROCESS],
+    why: "src/core knows no AWS, no Hono, no Node host and no outer layer; it may use itself, admin-contract/enums.ts, node:crypto, node:net (address math), jose and eventsource-parser",
   },
   adapters: {
-    folders: ["http", "mcp", "console", "server", "cli"],
-    packages: [...HONO, "@modelcontextprotocol/*", "commander"],
+    folders: ["http", "mcp", "console", "server", "cli", "admin-views"],
+    packages: [...HONO, MCP_SDK, "commander"],
     why: "src/adapters implement the core's ports with the core and the AWS SDK; never http, mcp, console, server or cli",
   },
   http: {
@@ -58,17 +67,27 @@ export const LAYERS: Record<string, { folders: string[]; packages: string[]; why
     why: "src/mcp is the core and the MCP SDK only; the http layer mounts it",
   },
   console: {
-    folders: ["adapters", "http", "mcp", "server", "cli"],
-    packages: [...AWS, ...SERVERS, "@modelcontextprotocol/*"],
-    why: "src/console renders pages from core names and client configs with hono/html; the http layer mounts it",
+    folders: ["adapters", "http", "mcp", "server", "cli", "admin-views"],
+    packages: [...AWS, ...SERVERS, MCP_SDK],
+    why: "src/console renders pages from core names, the admin contract's vocabulary and client configs with hono/html; the http layer mounts it",
   },
   cli: {
-    folders: ["core", "adapters", "http", "mcp", "console", "server"],
-    packages: [...HONO, "ws", "dynalite", "@modelcontextprotocol/*", "@aws-sdk/client-*", "@aws-sdk/lib-*"],
-    why: "src/cli is an HTTP client of the admin API: no core or gateway import",
+    folders: ["core", "adapters", "http", "mcp", "console", "server", "admin-views"],
+    packages: [...HONO, "ws", "dynalite", MCP_SDK, "@aws-sdk/client-*", "@aws-sdk/lib-*"],
+    why: "src/cli is an HTTP client of the admin API: it reads the admin contract (schemas, enums), never the core, the gateway or the view functions",
+  },
+  "admin-contract": {
+    folders: ["core", "adapters", "http", "mcp", "console", "server", "cli", "client-configs", "admin-views"],
+    packages: [...HONO, ...AWS, ...SERVERS, MCP_SDK, ...NODE_HOST, ...NODE_PROCESS],
+    why: "src/admin-contract is a leaf: the admin API's zod schemas, enums and OpenAPI generation, importing only zod (the CLI and the console read it)",
+  },
+  "admin-views": {
+    folders: ["adapters", "http", "mcp", "console", "server", "cli", "client-configs"],
+    packages: [...HONO, ...AWS, ...SERVERS, MCP_SDK, ...NODE_HOST, ...NODE_PROCESS],
+    why: "src/admin-views turns core records into the admin contract's shapes: it imports the core and the contract only (http and mcp use it)",
   },
   "client-configs": {
-    folders: ["core", "adapters", "http", "mcp", "console", "server", "cli"],
+    folders: ["core", "adapters", "http", "mcp", "console", "server", "cli", "admin-contract", "admin-views"],
     packages: [...HONO, ...AWS, ...SERVERS],
     why: "src/client-configs is a leaf: pure templates, no import from any layer",
   },
@@ -86,19 +105,22 @@ const rule = (group: string[], message: string) => ({
 
 export function layerOverrides(): object[] {
   const overrides: object[] = [];
-  for (const [layer, { folders, packages, why }] of Object.entries(LAYERS)) {
+  for (const [layer, { folders, packages, why, except = [] }] of Object.entries(LAYERS)) {
     for (let depth = 1; depth <= MAX_DEPTH; depth++) {
       const up = "../".repeat(depth);
+      const group = [...folders.map((f) => `${up}${f}/**`), ...except.map((f) => `!${up}${f}`), ...packages];
       overrides.push({
         includes: [`src/${layer}/${"*/".repeat(depth - 1)}*.{ts,js}`],
-        ...rule([...folders.map((f) => `${up}${f}/**`), ...packages], `${why} (docs/architecture.md)`),
+        ...rule(group, `${why} (docs/architecture.md)`),
       });
     }
   }
   overrides.push({
     includes: ["lambdas/*.ts"],
     ...rule(
-      ["core", "http", "mcp", "console", "cli", "client-configs"].map((f) => `../src/${f}/**`),
+      ["core", "http", "mcp", "console", "cli", "client-configs", "admin-contract", "admin-views"].map(
+        (f) => `../src/${f}/**`,
+      ),
       "lambdas/ are thin entries: they compose through src/server and wrap it with the Lambda adapters (docs/architecture.md)",
     ),
   });

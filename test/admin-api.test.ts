@@ -341,6 +341,7 @@ describe("account import", () => {
       refreshRetryAt: null,
       lastErrorCode: null,
       quota: null,
+      unavailableModels: [],
       createdAt: expect.stringMatching(ISO),
       updatedAt: expect.stringMatching(ISO),
     });

@@ -854,7 +854,7 @@ describe("operators", () => {
     expect(data.incidents[0]).toEqual(
       expect.objectContaining({
         id: expect.stringMatching(/^inc_/),
-        status: expect.any(String),
+        state: expect.any(String),
         summary: expect.any(String),
       }),
     );

@@ -33,9 +33,11 @@ describe("import cycles", () => {
   it("src/core has none, type-only imports included", async () => {
     const core = join(REPO_ROOT, "src/core");
     const { files, cycles } = await importCycles(core);
-    // Every file was read: a graph that missed files could not find their cycles.
+    // Every file was read: a graph that missed files could not find their cycles. (The one file outside
+    // src/core it reads is the admin contract's vocabulary, admin-contract/enums.ts, which imports nothing.)
     const onDisk = readdirSync(core, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".ts"));
-    expect(files.sort()).toEqual(onDisk.sort());
+    expect(files.filter((f) => !f.startsWith("../")).sort()).toEqual(onDisk.sort());
+    expect(files.filter((f) => f.startsWith("../"))).toEqual(["../admin-contract/enums.ts"]);
     expect(cycles, `import cycles in src/core:\n${shown(cycles)}`).toEqual([]);
   });
 

@@ -46,6 +46,13 @@ describe("layer rules", () => {
     ["src/cli/commands/probe.ts", "../../core/errors.ts"],
     ["src/client-configs/probe.ts", "../core/errors.ts"],
     ["lambdas/probe.ts", "../src/core/gateway.ts"],
+    ["src/core/probe.ts", "../admin-contract/requests.ts"],
+    ["src/core/alerts/probe.ts", "../../admin-views/records.ts"],
+    ["src/admin-contract/probe.ts", "../core/model.ts"],
+    ["src/admin-contract/probe.ts", "hono"],
+    ["src/admin-views/probe.ts", "../http/validate.ts"],
+    ["src/cli/commands/probe.ts", "../../admin-views/records.ts"],
+    ["src/mcp/tools/probe.ts", "../../http/routes/admin/index.ts"],
   ])("refuses %s importing %s", (file, from) => {
     const { ok, output } = lint(file, probe(from));
     expect(ok, output).toBe(false);
@@ -62,6 +69,11 @@ describe("layer rules", () => {
     ["src/server/probe.ts", "../adapters/coalescing-store.ts"],
     ["src/cli/commands/probe.ts", "../../client-configs/index.ts"],
     ["lambdas/probe.ts", "../src/server/aws-host.ts"],
+    ["src/core/alerts/probe.ts", "../../admin-contract/enums.ts"],
+    ["src/cli/commands/probe.ts", "../../admin-contract/responses.ts"],
+    ["src/admin-views/probe.ts", "../core/model.ts"],
+    ["src/mcp/tools/probe.ts", "../../admin-views/records.ts"],
+    ["src/console/probe.ts", "../admin-contract/enums.ts"],
   ])("allows %s importing %s", (file, from) => {
     const { ok, output } = lint(file, probe(from));
     expect(ok, output).toBe(true);

@@ -308,8 +308,8 @@ describe("tools", () => {
     const main = all.pools.find((p: any) => p.name === MAIN);
     expect(main).toMatchObject({
       strategy: "bridge_ring",
-      accounts: 2,
-      keys: { active: 2, paused: 0, revoked: 0 },
+      accountCount: 2,
+      keysByStatus: { active: 2, paused: 0, revoked: 0 },
     });
     const filtered = await data(client, "codex_pooler_list_pools", { query: "mcp-second" });
     expect(filtered.pools.map((p: any) => p.name)).toEqual([SECOND]);
@@ -322,7 +322,7 @@ describe("tools", () => {
     const pool = await data(client, "codex_pooler_get_pool", { pool: MAIN });
     expect(pool.pool.name).toBe(MAIN);
     expect(pool.accounts.map((a: any) => a.label).sort()).toEqual([`${MAIN}-a1`, `${MAIN}-a2`]);
-    expect(pool.keys).toEqual({ active: 2, paused: 0, revoked: 0 });
+    expect(pool.keysByStatus).toEqual({ active: 2, paused: 0, revoked: 0 });
     expect(pool.health.status).toBe("degraded");
     expect(pool.health.openCircuits).toBe(1);
     expect(pool.quota.nearLimit).toEqual([
@@ -337,9 +337,14 @@ describe("tools", () => {
     const list = await data(client, "codex_pooler_list_accounts", { pool: MAIN, sort: "most_used" });
     expect(list.total).toBe(2);
     const [first, second] = list.accounts;
-    expect(first).toMatchObject({ id: accounts.a2!.id, label: `${MAIN}-a2`, status: "active", plan: "plus" });
-    expect(first.quota.secondary).toMatchObject({ usedPercent: 91, remainingPercent: 9 });
-    expect(Date.parse(first.quota.secondary.resetAt)).toBeGreaterThan(Date.now());
+    expect(first).toMatchObject({
+      id: accounts.a2!.id,
+      label: `${MAIN}-a2`,
+      status: "active",
+      planType: "plus",
+    });
+    expect(first.quota).toMatchObject({ secondaryUsedPercent: 91 });
+    expect(Date.parse(first.quota.secondaryResetAt)).toBeGreaterThan(Date.now());
     expect(second.id).toBe(accounts.a1!.id);
     for (const account of list.accounts) {
       expect(Object.keys(account)).not.toContain("email");
@@ -504,7 +509,7 @@ describe("tools", () => {
   });
 
   it("lists alert incidents (none here: no rule was created; test/alerts.test.ts covers real ones)", async () => {
-    const alerts = await data(client, "codex_pooler_list_alert_incidents", { status: "open" });
+    const alerts = await data(client, "codex_pooler_list_alert_incidents", { state: "open" });
     expect(alerts).toEqual({ available: true, incidents: [], nextCursor: null });
   });
 

@@ -1,6 +1,7 @@
 // Strategy orderings: deterministic for the same seed and set, and each ranks by what it promises.
 import { describe, expect, it } from "vitest";
-import { type Account, type QuotaWindow, ROUTING_STRATEGIES } from "../src/core/model.ts";
+import { ROUTING_STRATEGIES } from "../src/admin-contract/enums.ts";
+import type { Account, QuotaWindow } from "../src/core/model.ts";
 import { capacityScore, orderCandidates, rendezvousScore } from "../src/core/routing/strategies.ts";
 
 const NOW = 1_795_557_334_000;

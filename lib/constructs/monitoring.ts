@@ -15,7 +15,7 @@ import {
   TOKEN_REFRESH_FAILURES,
   UPSTREAM_429_CODES,
 } from "../../src/adapters/observability/metric-catalog.ts";
-import { ACCOUNT_STATUSES } from "../../src/core/model.ts";
+import { ACCOUNT_STATUSES } from "../../src/admin-contract/enums.ts";
 import type { GatewayConfig } from "../config.ts";
 
 const MINUTE = Duration.minutes(1);

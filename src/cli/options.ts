@@ -1,5 +1,8 @@
 // Shared option parsers (commander custom parsers throw InvalidArgumentError → one-line usage error).
 import { InvalidArgumentError, Option } from "commander";
+import { OPERATOR_ROLES } from "../admin-contract/enums.ts";
+
+type OperatorRole = (typeof OPERATOR_ROLES)[number];
 
 export const DEFAULT_LIMIT = 20;
 export const MAX_LIMIT = 1000;
@@ -37,10 +40,9 @@ export function nonEmpty(what: string): (value: string) => string {
 }
 
 /** `--role`: `owner` or `pool-admin` (also `pool_admin`), as the admin API spells it. */
-export function parseRole(value: string): "owner" | "pool_admin" {
-  const role = value.trim().toLowerCase().replace("-", "_");
-  if (role !== "owner" && role !== "pool_admin")
-    throw new InvalidArgumentError("Must be owner or pool-admin.");
+export function parseRole(value: string): OperatorRole {
+  const role = OPERATOR_ROLES.find((r) => r === value.trim().toLowerCase().replace("-", "_"));
+  if (!role) throw new InvalidArgumentError("Must be owner or pool-admin.");
   return role;
 }
 

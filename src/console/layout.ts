@@ -3,8 +3,15 @@
 // data from the admin API, because only the browser holds the admin token (sessionStorage).
 import { html, raw } from "hono/html";
 import type { HtmlEscapedString } from "hono/utils/html";
-import { ALERT_RULE_KINDS, ASSIGNMENT_STATES, AUTH_STATES, WINDOW_SELECTORS } from "../core/alerts/model.ts";
-import { REASONING_EFFORTS, ROUTING_STRATEGIES } from "../core/model.ts";
+import {
+  ALERT_RULE_KINDS,
+  ASSIGNMENT_STATES,
+  AUTH_STATES,
+  REASONING_EFFORTS,
+  ROUTING_STRATEGIES,
+  RULE_KIND_PARAMS,
+  WINDOW_SELECTORS,
+} from "../admin-contract/enums.ts";
 import { consoleAssets } from "./assets.ts";
 
 export type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
@@ -45,13 +52,17 @@ function head(title: string): Html {
     <script type="module" src="${asset("app.js")}"></script>`;
 }
 
-/** Values the client script needs to build forms: a JSON data block, which is never executed. */
+/**
+ * Values the client script needs to build forms, from the admin contract's vocabulary (one list for
+ * the API, the CLI and the console): a JSON data block, which is never executed.
+ */
 function consoleData(): Html {
   const json = JSON.stringify({
     strategies: ROUTING_STRATEGIES,
     efforts: REASONING_EFFORTS,
     alerts: {
       kinds: ALERT_RULE_KINDS,
+      kindParams: RULE_KIND_PARAMS,
       assignmentStates: ASSIGNMENT_STATES,
       authStates: AUTH_STATES,
       windowSelectors: WINDOW_SELECTORS,

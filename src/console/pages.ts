@@ -6,9 +6,10 @@ import {
   ALERT_RULE_KINDS,
   ALERT_SEVERITIES,
   CHANNEL_FORMATS,
+  REASONING_EFFORTS,
+  ROUTING_STRATEGIES,
   WINDOW_SELECTORS,
-} from "../core/alerts/model.ts";
-import { REASONING_EFFORTS, ROUTING_STRATEGIES } from "../core/model.ts";
+} from "../admin-contract/enums.ts";
 import { type Html, href } from "./layout.ts";
 
 const NO_SCRIPT = href("/no-script");

@@ -1,14 +1,14 @@
 // Domain records as the store keeps them. `accounts` are upstream ChatGPT accounts; operators are
 // the people who hold admin tokens.
+// The lists of values are the admin contract's vocabulary (one list for the core, the API, the CLI and
+// the console): import them from there; the types of their values are named here.
+import type {
+  ACCOUNT_STATUSES,
+  CREDENTIAL_STATUSES,
+  REASONING_EFFORTS,
+  ROUTING_STRATEGIES,
+} from "../admin-contract/enums.ts";
 
-export const ROUTING_STRATEGIES = [
-  "bridge_ring",
-  "deterministic_rotation",
-  "least_recent_success",
-  "quota_first",
-  "capacity_weighted",
-  "reset_drain",
-] as const;
 export type RoutingStrategy = (typeof ROUTING_STRATEGIES)[number];
 export const DEFAULT_STRATEGY: RoutingStrategy = "bridge_ring";
 export const DEFAULT_RING_SIZE = 3;
@@ -28,13 +28,6 @@ export interface Pool {
   updatedAt: number;
 }
 
-export const ACCOUNT_STATUSES = [
-  "active",
-  "paused",
-  "refreshing",
-  "refresh_failed",
-  "reauth_required",
-] as const;
 export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
 
 export interface QuotaWindow {
@@ -96,11 +89,8 @@ export interface AccountTokens {
 
 export const CREDENTIAL_KINDS = ["pool_key", "mcp_token", "admin_token"] as const;
 export type CredentialKind = (typeof CREDENTIAL_KINDS)[number];
-export const CREDENTIAL_STATUSES = ["active", "paused", "revoked"] as const;
 export type CredentialStatus = (typeof CREDENTIAL_STATUSES)[number];
 
-/** Reasoning efforts from least to most; a key's ceiling admits its own level and those below. */
-export const REASONING_EFFORTS = ["none", "minimal", "low", "medium", "high", "xhigh"] as const;
 export type ReasoningEffort = (typeof REASONING_EFFORTS)[number];
 
 /** Per-key limits; an absent field means no cap (not zero). See docs/key-policy.md. */

@@ -69,10 +69,6 @@ export const iso = (ms: number | undefined) => (ms === undefined ? null : new Da
 export const isoSeconds = (s: number | undefined) =>
   s === undefined ? null : new Date(s * 1000).toISOString();
 
-export function statusClassOf(status: number): string {
-  return `${Math.floor(status / 100)}xx`;
-}
-
 interface ScanCursor {
   /** Store cursor of the page to (re)read. */
   s?: string;

@@ -5,33 +5,14 @@ import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type Command, Option } from "commander";
-import { z } from "zod";
 import { type AdminClient, seg } from "../admin-client.ts";
 import { type CliDeps, CommandContext, decode } from "../context.ts";
 import { CliError, redactSecrets } from "../errors.ts";
 import { nonEmpty } from "../options.ts";
 import { formatTime, printJson, printLines, quoted } from "../output.ts";
-import { AccountSchema } from "../schemas.ts";
+import { BrowserFlowResponse, DeviceFlowResponse, LoginResult } from "../schemas.ts";
 
-const DeviceStart = z.object({
-  flow: z.object({
-    id: z.string(),
-    verificationUrl: z.string(),
-    userCode: z.string(),
-    intervalSeconds: z.number().nullish(),
-    expiresAt: z.string().nullish(),
-  }),
-});
-const BrowserStart = z.object({
-  flow: z.object({ id: z.string(), authorizeUrl: z.string(), expiresAt: z.string().nullish() }),
-});
-const LoginStatus = z.object({
-  status: z.enum(["pending", "slow_down", "complete"]),
-  intervalSeconds: z.number().nullish(),
-  account: AccountSchema.nullish(),
-  warnings: z.array(z.string()).nullish(),
-});
-type LoginStatus = z.infer<typeof LoginStatus>;
+type LoginStatus = LoginResult;
 
 const DEFAULT_INTERVAL_S = 5;
 /** Consecutive "auth server did not answer" polls tolerated before giving up. */
@@ -84,7 +65,7 @@ async function deviceLogin(
   body: { pool: string; label?: string },
 ): Promise<{ raw: unknown; status: LoginStatus }> {
   const { flow } = decode(
-    DeviceStart,
+    DeviceFlowResponse,
     await client.post("/admin/v1/accounts/oauth/device", body),
     "account login",
   );
@@ -117,7 +98,7 @@ async function deviceLogin(
       throw error;
     }
     session.checkCancelled();
-    const status = decode(LoginStatus, raw, "account login poll");
+    const status = decode(LoginResult, raw, "account login poll");
     if (status.status === "complete") return { raw, status };
     if (status.status === "slow_down") {
       interval = status.intervalSeconds ?? interval + 5;
@@ -133,7 +114,7 @@ async function browserLogin(
   body: { pool: string; label?: string },
 ): Promise<{ raw: unknown; status: LoginStatus }> {
   const { flow } = decode(
-    BrowserStart,
+    BrowserFlowResponse,
     await client.post("/admin/v1/accounts/oauth/browser", body),
     "account login",
   );
@@ -150,7 +131,7 @@ async function browserLogin(
   if (!callbackUrl)
     throw new CliError("no callback URL was pasted; run `pooler account login --browser` again");
   const raw = await client.post(`/admin/v1/accounts/oauth/browser/${seg(flow.id)}/callback`, { callbackUrl });
-  return { raw, status: decode(LoginStatus, raw, "account login") };
+  return { raw, status: decode(LoginResult, raw, "account login") };
 }
 
 /** Instructions, progress and cancellation of one interactive login. */

@@ -1,6 +1,7 @@
 // `pooler invite`: one-time URLs that let a teammate sign a ChatGPT account into a Pool with the
 // device code, without handing over an auth.json (docs/invites.md).
 import { type Command, Option } from "commander";
+import { INVITE_STATUSES } from "../../admin-contract/enums.ts";
 import { seg } from "../admin-client.ts";
 import type { CliDeps } from "../context.ts";
 import { CommandContext } from "../context.ts";
@@ -8,7 +9,7 @@ import { nonEmpty } from "../options.ts";
 import { formatTime, printLines, printTable } from "../output.ts";
 import { InviteCreateResponse, InviteListResponse, InviteResponse } from "../schemas.ts";
 
-const STATUSES = ["active", "accepted", "revoked", "expired"];
+const STATUSES = [...INVITE_STATUSES];
 
 export function registerInviteCommands(program: Command, deps: CliDeps): void {
   const invite = program

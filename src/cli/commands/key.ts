@@ -1,4 +1,5 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
+import { REASONING_EFFORTS } from "../../admin-contract/enums.ts";
 import { seg } from "../admin-client.ts";
 import type { CliDeps } from "../context.ts";
 import { CommandContext } from "../context.ts";
@@ -14,7 +15,7 @@ import {
   KeyUsageResponse,
 } from "../schemas.ts";
 
-const EFFORTS = ["none", "minimal", "low", "medium", "high", "xhigh"];
+const EFFORTS = [...REASONING_EFFORTS];
 
 function keyInfo(key: ApiKey): string[] {
   return [

@@ -53,7 +53,7 @@ export function registerMcpTokenCommands(program: Command, deps: CliDeps): void 
 }
 
 interface ScopeOptions {
-  role?: "owner" | "pool_admin";
+  role?: ReturnType<typeof parseRole>;
   pool?: string[];
 }
 

@@ -1,35 +1,18 @@
 // `pooler usage`: requests, errors and tokens from the daily usage rollups, as a table.
 import { type Command, Option } from "commander";
-import { z } from "zod";
+import type { z } from "zod";
+import { USAGE_GROUPS } from "../../admin-contract/enums.ts";
 import type { CliDeps } from "../context.ts";
 import { CommandContext } from "../context.ts";
 import { nonEmpty } from "../options.ts";
 import { type Column, formatCount, printLines, printTable } from "../output.ts";
+import { UsageReport } from "../schemas.ts";
 
-const GROUPS = ["day", "model", "key", "pool", "account"] as const;
+const GROUPS = USAGE_GROUPS;
 type Group = (typeof GROUPS)[number];
-
-const count = z.number().nullish();
-const Row = z.object({
-  group: z.string(),
-  label: z.string().nullish(),
-  pool: z.string().nullish(),
-  requests: count,
-  errors: count,
-  inputTokens: count,
-  cachedTokens: count,
-  outputTokens: count,
-  reasoningTokens: count,
-  totalTokens: count,
-});
-type Row = z.infer<typeof Row>;
-const UsageResponse = z.object({
-  since: z.string(),
-  until: z.string(),
-  groupBy: z.string(),
-  data: z.array(Row),
-  totals: Row.omit({ group: true, label: true, pool: true }),
-});
+type Row = Omit<z.output<typeof UsageReport>["data"][number], "group" | "byStatusClass" | "errorCodes"> & {
+  group: string;
+};
 
 const HEADER: Record<Group, string> = {
   day: "DAY",
@@ -84,7 +67,7 @@ export function registerUsageCommand(program: Command, deps: CliDeps): void {
           until: opts.until,
           groupBy: opts.groupBy,
         });
-        ctx.emit(raw, UsageResponse, "usage", (usage) => {
+        ctx.emit(raw, UsageReport, "usage", (usage) => {
           const group = opts.groupBy;
           const rows: Row[] = usage.data;
           if (rows.length === 0) {

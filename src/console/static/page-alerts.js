@@ -8,16 +8,9 @@ import { badge, fmtInt, plural, timeEl } from "./format.js";
 import { fillPoolSelects } from "./forms.js";
 import { table } from "./tables.js";
 
-// Which parameters each rule kind takes. Mirrors PARAMS in src/core/alerts/rules.ts; the API's own
-// check stays authoritative (it names the parameters a kind takes when one does not apply).
-const KIND_PARAMS = {
-  pool_no_usable_assignments: ["model"],
-  pool_low_usable_assignments: ["model", "minUsableAssignments"],
-  pool_all_assignments_in_state: ["targetState"],
-  upstream_quota_threshold: ["windowSelector", "thresholdUsedPercent"],
-  upstream_auth_state: ["targetState"],
-  pool_error_rate_spike: ["model", "windowMinutes", "thresholdErrorPercent", "minRequests"],
-};
+// Which parameters each rule kind takes: the admin contract's RULE_KIND_PARAMS, served in the page's
+// config block (src/console/layout.ts); the API's own check stays authoritative.
+const kindParams = (kind) => config().alerts?.kindParams?.[kind] ?? [];
 const NUMBER_PARAMS = [
   "minUsableAssignments",
   "thresholdUsedPercent",
@@ -135,7 +128,7 @@ async function loadIncidents(more = false) {
 // ---- Rules ----
 
 function ruleParams(rule) {
-  const parts = (KIND_PARAMS[rule.kind] ?? [])
+  const parts = kindParams(rule.kind)
     .filter((name) => rule[name] !== null && rule[name] !== undefined)
     .map((name) => `${PARAM_LABELS[name] ?? name} ${rule[name]}`);
   return parts.length ? parts.join("; ") : h("span", { class: "muted" }, "defaults");
@@ -218,7 +211,7 @@ async function loadRules() {
 
 function showKindParams(form) {
   const kind = form.elements.kind.value;
-  const wanted = KIND_PARAMS[kind] ?? [];
+  const wanted = kindParams(kind);
   for (const el of form.querySelectorAll("[data-param]")) el.hidden = !wanted.includes(el.dataset.param);
   const { assignmentStates = [], authStates = [] } = config().alerts ?? {};
   const states = kind === "upstream_auth_state" ? authStates : assignmentStates;
@@ -262,7 +255,7 @@ function wireRuleForm() {
     }
     if (form.elements.cooldownMinutes.value)
       body.cooldownMinutes = Number(form.elements.cooldownMinutes.value);
-    for (const name of KIND_PARAMS[kind] ?? []) {
+    for (const name of kindParams(kind)) {
       const value = form.elements[name].value.trim();
       if (value) body[name] = NUMBER_PARAMS.includes(name) ? Number(value) : value;
     }

@@ -9,13 +9,14 @@ import { dailyUsage, sinceDays, usageTable } from "./usage.js";
 
 const DAY_MS = 86_400_000;
 const routable = (a) => a.status === "active" || a.status === "refreshing";
-const exhausted = (a, now) => Boolean(a.quota?.exhaustedUntil && Date.parse(a.quota.exhaustedUntil) > now);
+/** The API says whether routing skips the account for quota now (quota.exhausted). */
+const exhausted = (a) => a.quota?.exhausted === true;
 
 /** Mean remaining percent of one quota window over a pool's routable accounts with evidence. */
-function remaining(members, field, now) {
+function remaining(members, field) {
   const values = members
     .filter((a) => routable(a) && a.quota && a.quota[field] !== null && a.quota[field] !== undefined)
-    .map((a) => (exhausted(a, now) ? 0 : 100 - a.quota[field]));
+    .map((a) => (exhausted(a) ? 0 : 100 - a.quota[field]));
   return values.length ? values.reduce((x, y) => x + y, 0) / values.length : null;
 }
 
@@ -27,17 +28,17 @@ function windowName(minutes, fallback) {
   return `${minutes} min`;
 }
 
-export function capacityOf(pool, accounts, now = Date.now()) {
+export function capacityOf(pool, accounts) {
   const members = accounts.filter((a) => a.pools.includes(pool.name));
-  const available = members.filter((a) => routable(a) && !exhausted(a, now));
+  const available = members.filter((a) => routable(a) && !exhausted(a));
   const sample = members.find((a) => a.quota)?.quota;
   return {
     pool: pool.name,
     members: members.length,
     available: available.length,
     attention: members.filter((a) => a.status === "reauth_required" || a.status === "refresh_failed").length,
-    primary: remaining(members, "primaryUsedPercent", now),
-    secondary: remaining(members, "secondaryUsedPercent", now),
+    primary: remaining(members, "primaryUsedPercent"),
+    secondary: remaining(members, "secondaryUsedPercent"),
     primaryName: windowName(sample?.primaryWindowMinutes, "short window"),
     secondaryName: windowName(sample?.secondaryWindowMinutes, "long window"),
   };
@@ -73,7 +74,7 @@ export async function init() {
   const since = now - DAY_MS;
   const logsPromise = pages("/request-logs", { stop: (row) => Date.parse(row.at) < since }).catch((e) => e);
 
-  const capacities = pools.map((p) => capacityOf(p, accounts, now));
+  const capacities = pools.map((p) => capacityOf(p, accounts));
   const attention = accounts.filter((a) => a.status === "reauth_required" || a.status === "refresh_failed");
   const logs = await logsPromise;
   const logRows = Array.isArray(logs) ? logs : [];

@@ -3,14 +3,14 @@
 // trail or other Pools. Admin tokens carry a role and Pool assignments, MCP tokens a Pool list (none:
 // the owner view), IAM callers on AWS map to a scope through POOLER_IAM_POOL_ADMINS. Every refusal is a
 // 403 `insufficient_scope` that names the scope that was missing.
+import { MAX_SCOPE_POOLS, OPERATOR_ROLES } from "../../admin-contract/enums.ts";
+
+export { MAX_SCOPE_POOLS, OPERATOR_ROLES };
+
 import { GatewayError } from "../errors.ts";
 import type { Credential } from "../model.ts";
 
-export const OPERATOR_ROLES = ["owner", "pool_admin"] as const;
 export type OperatorRole = (typeof OPERATOR_ROLES)[number];
-
-/** How many Pools one token may be assigned. */
-export const MAX_SCOPE_POOLS = 100;
 
 export interface Scope {
   role: OperatorRole;

@@ -7,7 +7,7 @@ import { accountId } from "../ids.ts";
 import { normalizeLabel } from "../keys/credentials.ts";
 import type { Account, AccountStatus, AccountTokens } from "../model.ts";
 import { requirePool } from "../pools/pools.ts";
-import { type ImportedAuth, maskEmail, parseAuthJson } from "./auth-json.ts";
+import { type ImportedAuth, parseAuthJson } from "./auth-json.ts";
 
 export const accountSecretName = (id: string) => `accounts/${id}`;
 
@@ -151,39 +151,5 @@ export async function removeAccount(ctx: CoreContext, id: string, actor: string)
     details: { label: account.label },
   });
 }
-
-/** What the admin API shows: no tokens, no raw ChatGPT ids, masked email. */
-export function accountView(account: Account) {
-  return {
-    id: account.id,
-    label: account.label,
-    pools: account.pools,
-    status: account.status,
-    planType: account.planType ?? null,
-    email: maskEmail(account.email) ?? null,
-    accessTokenExpiresAt: iso(account.accessTokenExpiresAt),
-    lastRefreshAt: iso(account.lastRefreshAt),
-    lastUsedAt: iso(account.lastUsedAt),
-    lastErrorCode: account.lastErrorCode ?? null,
-    lastSuccessAt: iso(account.lastSuccessAt),
-    refreshRetryAt: iso(account.refreshRetryAt),
-    quota: account.quota
-      ? {
-          primaryUsedPercent: account.quota.primary?.usedPercent ?? null,
-          primaryWindowMinutes: account.quota.primary?.windowMinutes ?? null,
-          primaryResetAt: iso(secondsToMs(account.quota.primary?.resetAt)),
-          secondaryUsedPercent: account.quota.secondary?.usedPercent ?? null,
-          secondaryWindowMinutes: account.quota.secondary?.windowMinutes ?? null,
-          secondaryResetAt: iso(secondsToMs(account.quota.secondary?.resetAt)),
-          exhaustedUntil: iso(secondsToMs(account.quota.exhaustedUntil)),
-          observedAt: iso(account.quota.observedAt),
-        }
-      : null,
-    createdAt: iso(account.createdAt),
-    updatedAt: iso(account.updatedAt),
-  };
-}
-
-const secondsToMs = (s: number | undefined) => (s === undefined ? undefined : s * 1000);
 
 export const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());

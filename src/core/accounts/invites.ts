@@ -3,6 +3,10 @@
 // shown once, valid for 24 hours and revocable at once; only the SHA-256 of the token's secret is
 // stored. Opening it runs the device-code sign-in (oauth-device.ts) and attaches the account to the
 // invite's Pool. Statuses: active → accepted | revoked; an active invite past its end reads expired.
+import { INVITE_STATUSES } from "../../admin-contract/enums.ts";
+
+export { INVITE_STATUSES };
+
 import { randomBytes } from "node:crypto";
 import { recordAudit } from "../audit.ts";
 import type { CoreContext } from "../context.ts";
@@ -23,7 +27,6 @@ export const INVITE_TTL_MS = 24 * 3_600_000;
 const KEEP_AFTER_END_S = 30 * 86_400;
 export const INVITE_PATH = "/onboarding/invites/";
 
-export const INVITE_STATUSES = ["active", "accepted", "revoked", "expired"] as const;
 export type InviteStatus = (typeof INVITE_STATUSES)[number];
 
 // `inv_<16 hex>-<43-char base64url secret>`: the id selects the item, the secret is compared by hash.

@@ -1,42 +1,26 @@
 // Alert records: rules (what to watch in a Pool), channels (where to say it), incidents (a condition
 // that holds, deduplicated) and deliveries (one event to one channel, with its attempts). Metadata
 // only: a channel's URL and signing secret live in the SecretStore, never on these records.
+// The lists of values are the admin contract's vocabulary (one list for the core, the API, the CLI and
+// the console): import them from there; the types of their values are named here.
+import type {
+  ALERT_RULE_KINDS,
+  ALERT_SEVERITIES,
+  ASSIGNMENT_STATES,
+  AUTH_STATES,
+  CHANNEL_FORMATS,
+  CHANNEL_KINDS,
+  WINDOW_SELECTORS,
+} from "../../admin-contract/enums.ts";
 
-/**
- * The original's six rule kinds, with `pool_error_rate_spike` in place of
- * `upstream_saved_reset_banked_first_seen` (this gateway does not track saved resets). In the
- * original's words an "assignment" is an account serving the Pool.
- */
-export const ALERT_RULE_KINDS = [
-  "pool_no_usable_assignments",
-  "pool_low_usable_assignments",
-  "pool_all_assignments_in_state",
-  "upstream_quota_threshold",
-  "upstream_auth_state",
-  "pool_error_rate_spike",
-] as const;
 export type AlertRuleKind = (typeof ALERT_RULE_KINDS)[number];
 
-export const ALERT_SEVERITIES = ["info", "warning", "critical"] as const;
 export type AlertSeverity = (typeof ALERT_SEVERITIES)[number];
 
-/** `pool_all_assignments_in_state`: the states every enabled account can be in at once. */
-export const ASSIGNMENT_STATES = [
-  "missing_evidence",
-  "stale",
-  "weekly_only",
-  "exhausted",
-  "reauth_required",
-  "refresh_failed",
-] as const;
 export type AssignmentState = (typeof ASSIGNMENT_STATES)[number];
 
-/** `upstream_auth_state`: account statuses worth an alert. */
-export const AUTH_STATES = ["reauth_required", "refresh_failed", "paused"] as const;
 export type AuthState = (typeof AUTH_STATES)[number];
 
-/** `upstream_quota_threshold`: which quota window to compare (model windows are not recorded here). */
-export const WINDOW_SELECTORS = ["account_primary", "account_secondary", "any"] as const;
 export type WindowSelector = (typeof WINDOW_SELECTORS)[number];
 
 export type AlertRuleState = "active" | "disabled";
@@ -69,14 +53,8 @@ export interface AlertRule {
   updatedAt: number;
 }
 
-export const CHANNEL_FORMATS = ["json", "slack"] as const;
 export type ChannelFormat = (typeof CHANNEL_FORMATS)[number];
 
-/**
- * Channel kinds that deliver. `webhook` is built in; an SNS kind is an extension point
- * (docs/alerts.md): it needs `@aws-sdk/client-sns`, which this build does not include.
- */
-export const CHANNEL_KINDS = ["webhook", "sns"] as const;
 export type ChannelKind = (typeof CHANNEL_KINDS)[number];
 
 export interface AlertChannel {

@@ -2,20 +2,19 @@
 // every change audited with the original's action names (`alert_rule.create|update|enable|
 // disable|delete`).
 import { randomBytes } from "node:crypto";
+import { ASSIGNMENT_STATES, AUTH_STATES, RULE_KIND_PARAMS, RULE_PARAMS } from "../../admin-contract/enums.ts";
 import { recordAudit } from "../audit.ts";
 import type { CoreContext } from "../context.ts";
 import { badRequest, conflict, notFound } from "../errors.ts";
 import { requirePool } from "../pools/pools.ts";
 import { resolveForDeletedRule } from "./incidents.ts";
-import {
-  type AlertRule,
-  type AlertRuleKind,
-  type AlertSeverity,
-  ASSIGNMENT_STATES,
-  type AssignmentState,
-  AUTH_STATES,
-  type AuthState,
-  type WindowSelector,
+import type {
+  AlertRule,
+  AlertRuleKind,
+  AlertSeverity,
+  AssignmentState,
+  AuthState,
+  WindowSelector,
 } from "./model.ts";
 
 export interface RuleParams {
@@ -42,26 +41,8 @@ export type UpdateRuleInput = Omit<CreateRuleInput, "pool" | "kind">;
 
 type ParamName = keyof RuleParams;
 
-/** Which parameters each kind takes (others are refused, so a typo cannot silently do nothing). */
-const PARAMS: Record<AlertRuleKind, ParamName[]> = {
-  pool_no_usable_assignments: ["model"],
-  pool_low_usable_assignments: ["model", "minUsableAssignments"],
-  pool_all_assignments_in_state: ["targetState"],
-  upstream_quota_threshold: ["windowSelector", "thresholdUsedPercent"],
-  upstream_auth_state: ["targetState"],
-  pool_error_rate_spike: ["model", "windowMinutes", "thresholdErrorPercent", "minRequests"],
-};
-
-const ALL_PARAMS: ParamName[] = [
-  "model",
-  "minUsableAssignments",
-  "targetState",
-  "windowSelector",
-  "thresholdUsedPercent",
-  "windowMinutes",
-  "thresholdErrorPercent",
-  "minRequests",
-];
+const PARAMS = RULE_KIND_PARAMS;
+const ALL_PARAMS: readonly ParamName[] = RULE_PARAMS;
 
 /** The rule's parameters after `input` (null clears a parameter back to its default). */
 function params(kind: AlertRuleKind, current: RuleParams, input: RuleParams): Partial<AlertRule> {

@@ -1,20 +1,16 @@
 // Per-key policy: model allow-list, reasoning-effort ceiling, requests per minute, tokens per day
 // and per week. Checked before any upstream call, in that order; a denial leaves a request-log row.
+import { MAX_ALLOWED_MODELS, MODEL_ID, REASONING_EFFORTS } from "../../admin-contract/enums.ts";
+
+export { MAX_ALLOWED_MODELS, MODEL_ID };
+
 import type { CoreContext } from "../context.ts";
 import { badRequest, GatewayError } from "../errors.ts";
-import {
-  type Credential,
-  type KeyPolicy,
-  REASONING_EFFORTS,
-  type ReasoningEffort,
-  type RequestLog,
-} from "../model.ts";
+import type { Credential, KeyPolicy, ReasoningEffort, RequestLog } from "../model.ts";
 import type { UsageWindow } from "../ports.ts";
 import { requestLogger } from "../request-log.ts";
 import { keyWindows, secondsUntilEnd } from "./key-usage.ts";
 
-export const MODEL_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
-export const MAX_ALLOWED_MODELS = 100;
 const POLICY_FIELDS = [
   "allowedModels",
   "maxReasoningEffort",

@@ -1,14 +1,9 @@
+import { ROUTING_STRATEGIES } from "../../admin-contract/enums.ts";
 import { recordAudit } from "../audit.ts";
 import type { CoreContext } from "../context.ts";
 import { badRequest, notFound } from "../errors.ts";
 import { dropObservatorySessions } from "../keys/observatory-sessions.ts";
-import {
-  DEFAULT_RING_SIZE,
-  DEFAULT_STRATEGY,
-  type Pool,
-  ROUTING_STRATEGIES,
-  type RoutingStrategy,
-} from "../model.ts";
+import { DEFAULT_RING_SIZE, DEFAULT_STRATEGY, type Pool, type RoutingStrategy } from "../model.ts";
 
 export const POOL_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 export const MAX_RING_SIZE = 16;

@@ -1,7 +1,8 @@
 // Point-in-time gauges an operator watches between requests: accounts by status and how much of each
 // Pool's quota is used. Emitted by the scheduled usage poll, right after fresh evidence was written.
+import { ACCOUNT_STATUSES } from "../../admin-contract/enums.ts";
 import type { CoreContext } from "../context.ts";
-import { ACCOUNT_STATUSES, type Account } from "../model.ts";
+import type { Account } from "../model.ts";
 import { capacityScore } from "../routing/strategies.ts";
 
 /** Bounds the Pool dimension (CloudWatch bills per metric); the rest still count in the maximum. */

@@ -1,11 +1,14 @@
 // Usage totals from the daily rollups for the admin API and `pooler usage`: a range of UTC days,
 // optional Pool / key filters, grouped by day, model, key, Pool or account.
+import { USAGE_GROUPS } from "../../admin-contract/enums.ts";
+
+export { USAGE_GROUPS };
+
 import type { CoreContext } from "../context.ts";
 import { badRequest } from "../errors.ts";
 import { type RollupCounts, type RollupSelector, type UsageRollup, zeroCounts } from "./model.ts";
 import { addCounts, addErrorCodes, DAY_MS, dayOf, dayStart, readRollups } from "./rollups.ts";
 
-export const USAGE_GROUPS = ["day", "model", "key", "pool", "account"] as const;
 export type UsageGroup = (typeof USAGE_GROUPS)[number];
 export const MAX_REPORT_DAYS = 400;
 export const DEFAULT_REPORT_DAYS = 7;

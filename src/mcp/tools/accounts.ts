@@ -1,11 +1,13 @@
 // Upstream accounts by label and synthetic id: status, plan, quota windows and resets, last error.
+
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
+import { ACCOUNT_STATUSES } from "../../admin-contract/enums.ts";
 import { hasPool, isOwner, requirePoolScope } from "../../core/access/scope.ts";
-import { ACCOUNT_STATUSES, type Account } from "../../core/model.ts";
+import type { Account } from "../../core/model.ts";
 import { poolName } from "../query.ts";
 import { registerTool, type ToolContext } from "../tool.ts";
-import { accountView } from "../views.ts";
+import { mcpAccountView } from "../views.ts";
 
 /** Highest used percent over windows that have not reset yet (the last evidence, however old). */
 function maxUsed(account: Account, now: number): number | undefined {
@@ -28,7 +30,7 @@ export function registerAccountTools(server: McpServer, ctx: ToolContext): void 
     title: "List upstream accounts",
     description:
       "Use when: asked which ChatGPT accounts are healthy, paused, need a new login, or are close to a quota limit. " +
-      "Returns: per account its synthetic id (acc_…), label, Pools, status, plan, quota windows (used/remaining percent, window length, reset time, when observed), exhaustion, last error code and activity times. " +
+      "Returns: the admin API's account record without the email: synthetic id (acc_…), label, Pools, status, planType, quota (primary/secondary used percent, window minutes and reset time, exhausted, exhaustedUntil, observedAt), unavailable models, last error code and activity times. " +
       "Never returns: emails, ChatGPT account or user ids, tokens or auth.json content. " +
       "Filters/limits: pool, status, plan, `query` (part of label or id), `minUsedPercent` (any current window at or above); " +
       "sort by label, most used first, or soonest reset; at most `limit` (1-100, default 50) from `offset`.",
@@ -72,7 +74,7 @@ export function registerAccountTools(server: McpServer, ctx: ToolContext): void 
         summary: `${matching.length} account(s) match; showing ${page.length}.`,
         data: {
           accounts: page.map((a) => {
-            const view = accountView(a, now);
+            const view = mcpAccountView(a, now);
             return isOwner(ctx.scope)
               ? view
               : { ...view, pools: a.pools.filter((p) => hasPool(ctx.scope, p)) };

@@ -2,32 +2,11 @@
 // summary and safe evidence. Metadata only: no channel URL, signing secret or payload.
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
+import { INCIDENT_STATES } from "../../admin-contract/enums.ts";
+import { incidentView } from "../../admin-views/alerts.ts";
 import { hasPool, requirePoolScope } from "../../core/access/scope.ts";
-import type { AlertIncident } from "../../core/alerts/model.ts";
-import { iso, poolName } from "../query.ts";
+import { poolName } from "../query.ts";
 import { registerTool, type ToolContext } from "../tool.ts";
-
-function incidentView(i: AlertIncident) {
-  return {
-    id: i.id,
-    ruleId: i.ruleId,
-    ruleKind: i.ruleKind,
-    pool: i.pool,
-    severity: i.severity,
-    status: i.state,
-    reasonCode: i.reasonCode,
-    summary: i.summary,
-    accountLabel: i.accountLabel ?? null,
-    model: i.model ?? null,
-    evidence: i.evidence,
-    occurrenceCount: i.occurrenceCount,
-    openedAt: iso(i.firstSeenAt),
-    lastSeenAt: iso(i.lastSeenAt),
-    acknowledgedAt: iso(i.acknowledgedAt),
-    resolvedAt: iso(i.resolvedAt),
-    resolution: i.resolution ?? null,
-  };
-}
 
 export function registerAlertTools(server: McpServer, ctx: ToolContext): void {
   registerTool(server, ctx, {
@@ -35,12 +14,12 @@ export function registerAlertTools(server: McpServer, ctx: ToolContext): void {
     title: "List alert incidents",
     description:
       "Use when: asked about alerts that fired, are open, or were resolved (accounts needing a new login, failing refreshes, quota thresholds, Pools without usable accounts, error-rate spikes). " +
-      "Returns: incidents newest first: rule kind, Pool, severity, status (open/acknowledged/resolved), a one-line summary, safe evidence (counts, percents, account label), occurrence count, opened/last seen/resolved times. " +
+      "Returns: incidents newest first: rule kind, Pool, severity, state (open/acknowledged/resolved), a one-line summary, safe evidence (counts, percents, account label), occurrence count, first seen/last seen/acknowledged/resolved times. " +
       "Never returns: webhook URLs, signing secrets, delivery payloads, emails or tokens. " +
-      "Filters/limits: pool, status; limit 1-100 (default 25); cursor from the previous answer.",
+      "Filters/limits: pool, state; limit 1-100 (default 25); cursor from the previous answer.",
     input: z.strictObject({
       pool: poolName.optional(),
-      status: z.enum(["open", "acknowledged", "resolved"]).optional(),
+      state: z.enum(INCIDENT_STATES).optional(),
       limit: z.number().int().min(1).max(100).default(25),
       cursor: z.string().min(1).max(2048).optional(),
     }),
@@ -50,7 +29,7 @@ export function registerAlertTools(server: McpServer, ctx: ToolContext): void {
         limit: args.limit,
         cursor: args.cursor,
         pool: args.pool,
-        state: args.status,
+        state: args.state,
       });
       // A Pool-scoped token's page may come out short; the cursor still walks on.
       const page = { ...listed, items: listed.items.filter((i) => hasPool(ctx.scope, i.pool)) };

@@ -1,11 +1,11 @@
 // Audit events (operator actions) newest first, filtered and cursor-paged.
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
+import { auditView } from "../../admin-views/records.ts";
 import { requireOwner } from "../../core/access/scope.ts";
 import type { AuditEvent } from "../../core/model.ts";
 import { cursor, resolveWindow, scanNewestFirst, timeRange } from "../query.ts";
 import { registerTool, type ToolContext } from "../tool.ts";
-import { auditView } from "../views.ts";
 
 const AUDIT_MAX_SCAN = 2_000;
 const word = z.string().regex(/^[A-Za-z0-9_.:-]{1,96}$/);

@@ -4,8 +4,9 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import { hasPool, requirePoolScope } from "../../core/access/scope.ts";
 import { INVITE_STATUSES, inviteStatus } from "../../core/accounts/invites.ts";
-import { iso, poolName } from "../query.ts";
+import { poolName } from "../query.ts";
 import { registerTool, type ToolContext } from "../tool.ts";
+import { mcpInviteView } from "../views.ts";
 
 export function registerInviteTools(server: McpServer, ctx: ToolContext): void {
   registerTool(server, ctx, {
@@ -30,16 +31,7 @@ export function registerInviteTools(server: McpServer, ctx: ToolContext): void {
           (!args.pool || i.pool === args.pool) &&
           (!args.status || inviteStatus(i, now) === args.status),
       );
-      const page = matching.slice(0, args.limit).map((i) => ({
-        id: i.id,
-        pool: i.pool,
-        status: inviteStatus(i, now),
-        createdBy: i.createdBy,
-        createdAt: iso(i.createdAt),
-        expiresAt: iso(i.endsAt),
-        acceptedAt: iso(i.acceptedAt),
-        accountId: i.accountId ?? null,
-      }));
+      const page = matching.slice(0, args.limit).map((i) => mcpInviteView(i, now));
       return {
         summary: `${matching.length} invite(s) match; showing ${page.length}.`,
         data: { invites: page, total: matching.length },

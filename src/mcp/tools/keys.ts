@@ -1,13 +1,15 @@
 // Pool API key metadata (public prefix, label, status, limits) and per-key usage from the daily rollups.
+
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
+import { CREDENTIAL_STATUSES } from "../../admin-contract/enums.ts";
+import { keyView } from "../../admin-views/records.ts";
 import { hasPool, requirePoolScope } from "../../core/access/scope.ts";
 import { notFound } from "../../core/errors.ts";
-import { CREDENTIAL_STATUSES } from "../../core/model.ts";
+
 import { keyId, poolName, resolveWindow, timeRange } from "../query.ts";
 import { registerTool, type ToolContext } from "../tool.ts";
 import { summarizeUsage } from "../usage.ts";
-import { keyView } from "../views.ts";
 
 export function registerKeyTools(server: McpServer, ctx: ToolContext): void {
   const { store } = ctx.gw.ctx;

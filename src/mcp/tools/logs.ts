@@ -1,6 +1,7 @@
 // Request-log search (newest first, filtered, cursor-paged, scan-bounded) and one log's detail.
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
+import { requestLogView, statusClassOf } from "../../admin-views/records.ts";
 import { isOwner, poolFilter, requirePoolScope } from "../../core/access/scope.ts";
 import { notFound } from "../../core/errors.ts";
 import type { RequestLog } from "../../core/model.ts";
@@ -14,11 +15,9 @@ import {
   resolveWindow,
   scanNewestFirst,
   statusClass,
-  statusClassOf,
   timeRange,
 } from "../query.ts";
 import { registerTool, type ToolContext } from "../tool.ts";
-import { requestLogView } from "../views.ts";
 
 export const LOG_SEARCH_MAX_SCAN = 2_000;
 

@@ -1,20 +1,28 @@
 // Pools: the list with account and key counts, and one Pool's settings, members and headroom.
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
+import type { McpPoolSummary } from "../../admin-contract/responses.ts";
+import { poolView } from "../../admin-views/records.ts";
 import { hasPool, requirePoolScope } from "../../core/access/scope.ts";
 import { notFound } from "../../core/errors.ts";
-import type { Credential } from "../../core/model.ts";
+import type { Account, Credential, Pool } from "../../core/model.ts";
 import { normalizePool } from "../../core/pools/pools.ts";
 import { isServing, quotaSummary, routingHealth, statusCounts } from "../pool-health.ts";
 import { poolName } from "../query.ts";
 import { registerTool, type ToolContext } from "../tool.ts";
-import { poolView } from "../views.ts";
 
 function keyCounts(keys: Credential[]) {
   const counts = { active: 0, paused: 0, revoked: 0 };
   for (const k of keys) counts[k.status]++;
   return counts;
 }
+
+/** The admin API's Pool record: accounts serving it and keys not revoked. */
+const poolRecord = (pool: Pool, accounts: Account[], keys: Credential[]) =>
+  poolView(pool, {
+    accountCount: accounts.length,
+    keyCount: keys.filter((k) => k.status !== "revoked").length,
+  });
 
 export function registerPoolTools(server: McpServer, ctx: ToolContext): void {
   const { store } = ctx.gw.ctx;
@@ -24,7 +32,7 @@ export function registerPoolTools(server: McpServer, ctx: ToolContext): void {
     title: "List Pools",
     description:
       "Use when: you need the Pools this gateway serves, or a Pool name for other tools. " +
-      "Returns: each Pool's routing strategy and ring size, account counts by status, how many accounts can serve now, and key counts. " +
+      "Returns: the admin API's Pool record (strategy, ring size, accountCount, keyCount, …) plus servingAccounts, accountsByStatus and keysByStatus. " +
       "Never returns: keys, tokens, emails or upstream account ids. " +
       "Filters/limits: `query` matches part of the name; at most `limit` (1-100, default 50) Pools from `offset`.",
     input: z.strictObject({
@@ -47,13 +55,14 @@ export function registerPoolTools(server: McpServer, ctx: ToolContext): void {
         .sort((a, b) => a.name.localeCompare(b.name));
       const page = matching.slice(args.offset, args.offset + args.limit).map((pool) => {
         const members = accounts.filter((a) => a.pools.includes(pool.name));
-        return {
-          ...poolView(pool),
-          accounts: members.length,
+        const poolKeys = keys.filter((k) => k.pool === pool.name);
+        const summary: z.output<typeof McpPoolSummary> = {
+          ...poolRecord(pool, members, poolKeys),
           servingAccounts: members.filter((a) => isServing(a, now)).length,
           accountsByStatus: statusCounts(members),
-          keys: keyCounts(keys.filter((k) => k.pool === pool.name)),
+          keysByStatus: keyCounts(poolKeys),
         };
+        return summary;
       });
       const next = args.offset + page.length;
       return {
@@ -68,7 +77,7 @@ export function registerPoolTools(server: McpServer, ctx: ToolContext): void {
     title: "Get one Pool",
     description:
       "Use when: you need one Pool's settings, its accounts (labels and status), its keys' counts, quota headroom and routing status. " +
-      "Returns: strategy, ring size, member accounts, key counts, quota summary (mean/max used percent per window, accounts near their limit or exhausted) and a health status. " +
+      "Returns: the Pool record, member accounts, keysByStatus, quota summary (mean/max used percent per window, accounts near their limit or exhausted) and a health status. " +
       "Never returns: keys, tokens, emails or upstream account ids. " +
       "Filters/limits: one Pool by exact name; member lists are capped at 100.",
     input: z.strictObject({ pool: poolName.describe("Pool name, see codex_pooler_list_pools") }),
@@ -90,7 +99,7 @@ export function registerPoolTools(server: McpServer, ctx: ToolContext): void {
           `Pool ${args.pool}: ${accounts.length} account(s), ${health.servingAccounts} serving now, ` +
           `routing ${health.status}.`,
         data: {
-          pool: poolView(normalizePool(stored)),
+          pool: poolRecord(normalizePool(stored), accounts, keys),
           health: {
             status: health.status,
             servingAccounts: health.servingAccounts,
@@ -103,10 +112,10 @@ export function registerPoolTools(server: McpServer, ctx: ToolContext): void {
             id: a.id,
             label: a.label,
             status: a.status,
-            plan: a.planType ?? null,
+            planType: a.planType ?? a.quota?.planType ?? null,
             serving: isServing(a, now),
           })),
-          keys: keyCounts(keys),
+          keysByStatus: keyCounts(keys),
           quota: quotaSummary(accounts, now),
         },
       };

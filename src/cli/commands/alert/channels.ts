@@ -1,6 +1,5 @@
 // `pooler alert channel list|create|update|enable|disable|delete|test`: signed HTTPS webhooks.
 import { type Command, Option } from "commander";
-import { z } from "zod";
 import { seg } from "../../admin-client.ts";
 import type { CliDeps } from "../../context.ts";
 import { CommandContext } from "../../context.ts";
@@ -8,7 +7,7 @@ import { CliError } from "../../errors.ts";
 import { nonEmpty } from "../../options.ts";
 import { printLines } from "../../output.ts";
 import { CHANNEL_COLUMNS, channelInfo, lastAttemptText, secretLines } from "./format.ts";
-import { Channel, Delivery, FORMATS } from "./schemas.ts";
+import { ChannelAnswer, ChannelList, ChannelTest, FORMATS } from "./schemas.ts";
 import { addLifecycleCommands, printList } from "./shapes.ts";
 
 /** Reads a value from the named environment variable (keeps URLs and secrets out of process lists). */
@@ -21,7 +20,7 @@ function fromEnv(deps: CliDeps, name: string | undefined, what: string): string 
 
 /** A `{ channel, secret? }` answer as detail lines, then the one-time secret (verbatim with --json). */
 function printChannel(ctx: CommandContext, raw: unknown, what: string, heading: string): void {
-  ctx.emit(raw, z.object({ channel: Channel, secret: z.string().nullish() }), what, (r) =>
+  ctx.emit(raw, ChannelAnswer, what, (r) =>
     printLines(ctx.io, heading, ...channelInfo(r.channel), ...secretLines(r.secret)),
   );
 }
@@ -37,7 +36,7 @@ export function registerChannelCommands(alert: Command, deps: CliDeps): void {
       printList(
         ctx,
         raw,
-        Channel,
+        ChannelList,
         "alert channel list",
         CHANNEL_COLUMNS,
         "No alert channels yet. Create one with `pooler alert channel create`.",
@@ -118,7 +117,7 @@ export function registerChannelCommands(alert: Command, deps: CliDeps): void {
     channel,
     deps,
     "channel",
-    z.object({ channel: Channel }).transform((r) => r.channel),
+    ChannelAnswer.transform((r) => r.channel),
     "delete a channel and its stored URL and secret",
   );
   channel
@@ -128,7 +127,7 @@ export function registerChannelCommands(alert: Command, deps: CliDeps): void {
     .action(async (id: string, _opts: unknown, cmd: Command) => {
       const ctx = CommandContext.of(cmd, deps);
       const raw = await ctx.client().post(`/admin/v1/alert-channels/${seg(id)}/test`);
-      ctx.emit(raw, z.object({ delivered: z.boolean(), delivery: Delivery }), "alert channel test", (r) => {
+      ctx.emit(raw, ChannelTest, "alert channel test", (r) => {
         const detail = lastAttemptText(r.delivery);
         if (!r.delivered) throw new CliError(`test event ${r.delivery.eventId} was not delivered: ${detail}`);
         printLines(ctx.io, `Delivered test event ${r.delivery.eventId}: ${detail}.`);

@@ -1,13 +1,12 @@
 // `pooler alert incident list|show|ack|resolve`: conditions that fired, and their deliveries.
 import { type Command, Option } from "commander";
-import { z } from "zod";
 import { seg } from "../../admin-client.ts";
 import type { CliDeps } from "../../context.ts";
 import { CommandContext } from "../../context.ts";
 import { limitOption, nonEmpty } from "../../options.ts";
 import { printLines } from "../../output.ts";
 import { INCIDENT_COLUMNS, incidentInfo, printDeliveries } from "./format.ts";
-import { Delivery, INCIDENT_STATES, Incident } from "./schemas.ts";
+import { INCIDENT_STATES, IncidentAnswer, IncidentDetail, IncidentList } from "./schemas.ts";
 import { printList } from "./shapes.ts";
 
 export function registerIncidentCommands(alert: Command, deps: CliDeps): void {
@@ -25,7 +24,7 @@ export function registerIncidentCommands(alert: Command, deps: CliDeps): void {
         pool: opts.pool,
         limit: opts.limit,
       });
-      printList(ctx, raw, Incident, "alert incident list", INCIDENT_COLUMNS, "No alert incidents.");
+      printList(ctx, raw, IncidentList, "alert incident list", INCIDENT_COLUMNS, "No alert incidents.");
     });
   incident
     .command("show")
@@ -34,15 +33,10 @@ export function registerIncidentCommands(alert: Command, deps: CliDeps): void {
     .action(async (id: string, _opts: unknown, cmd: Command) => {
       const ctx = CommandContext.of(cmd, deps);
       const raw = await ctx.client().get(`/admin/v1/alert-incidents/${seg(id)}`);
-      ctx.emit(
-        raw,
-        z.object({ incident: Incident, deliveries: z.array(Delivery) }),
-        "alert incident show",
-        (r) => {
-          printLines(ctx.io, ...incidentInfo(r.incident), "");
-          printDeliveries(ctx.io, r.deliveries);
-        },
-      );
+      ctx.emit(raw, IncidentDetail, "alert incident show", (r) => {
+        printLines(ctx.io, ...incidentInfo(r.incident), "");
+        printDeliveries(ctx.io, r.deliveries);
+      });
     });
   for (const [name, path, verb] of [
     ["ack", "acknowledge", "Acknowledged"],
@@ -57,7 +51,7 @@ export function registerIncidentCommands(alert: Command, deps: CliDeps): void {
       .action(async (id: string, _opts: unknown, cmd: Command) => {
         const ctx = CommandContext.of(cmd, deps);
         const raw = await ctx.client().post(`/admin/v1/alert-incidents/${seg(id)}/${path}`);
-        ctx.emit(raw, z.object({ incident: Incident }), `alert incident ${name}`, ({ incident: i }) =>
+        ctx.emit(raw, IncidentAnswer, `alert incident ${name}`, ({ incident: i }) =>
           printLines(ctx.io, `${verb} incident ${i.id} (${i.ruleKind ?? "-"}, pool ${i.pool ?? "-"}).`),
         );
       });

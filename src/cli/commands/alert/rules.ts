@@ -1,13 +1,12 @@
 // `pooler alert rule list|show|create|update|enable|disable|delete`: what to watch in a pool.
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { z } from "zod";
 import { seg } from "../../admin-client.ts";
 import type { CliDeps } from "../../context.ts";
 import { CommandContext } from "../../context.ts";
 import { nonEmpty } from "../../options.ts";
 import { printLines } from "../../output.ts";
 import { RULE_COLUMNS, ruleInfo } from "./format.ts";
-import { KINDS, Rule, SEVERITIES, WINDOWS } from "./schemas.ts";
+import { KINDS, RuleAnswer, RuleList, SEVERITIES, WINDOWS } from "./schemas.ts";
 import { addLifecycleCommands, printList } from "./shapes.ts";
 
 function positive(value: string): number {
@@ -74,8 +73,6 @@ const ruleBody = (o: RuleOptions) => ({
   minRequests: o.minRequests,
 });
 
-const RuleAnswer = z.object({ rule: Rule });
-
 /** A `{ rule }` answer as detail lines under `heading` (verbatim with --json). */
 function printRule(ctx: CommandContext, raw: unknown, what: string, ...heading: string[]): void {
   ctx.emit(raw, RuleAnswer, what, ({ rule }) => printLines(ctx.io, ...heading, ...ruleInfo(rule)));
@@ -93,7 +90,7 @@ export function registerRuleCommands(alert: Command, deps: CliDeps): void {
       printList(
         ctx,
         raw,
-        Rule,
+        RuleList,
         "alert rule list",
         RULE_COLUMNS,
         "No alert rules yet. Create one with `pooler alert rule create`.",

@@ -1,103 +1,64 @@
-// The alerting admin API's answers as the CLI reads them (zod), and the choices its flags accept.
-import { z } from "zod";
+// The alerting admin API's answers as the CLI reads them: the contract's schemas
+// (src/admin-contract/responses.ts) read leniently (src/admin-contract/lenient.ts), and the choices
+// its flags accept from the contract's vocabulary.
+import type { z } from "zod";
+import {
+  ALERT_RULE_KINDS,
+  ALERT_SEVERITIES,
+  CHANNEL_FORMATS,
+  INCIDENT_STATES,
+  WINDOW_SELECTORS,
+} from "../../../admin-contract/enums.ts";
+import { lenient } from "../../../admin-contract/lenient.ts";
+import * as C from "../../../admin-contract/responses.ts";
 
-export const KINDS = [
-  "pool_no_usable_assignments",
-  "pool_low_usable_assignments",
-  "pool_all_assignments_in_state",
-  "upstream_quota_threshold",
-  "upstream_auth_state",
-  "pool_error_rate_spike",
-];
-export const SEVERITIES = ["info", "warning", "critical"];
-export const WINDOWS = ["account_primary", "account_secondary", "any"];
-export const FORMATS = ["json", "slack"];
-export const INCIDENT_STATES = ["open", "acknowledged", "resolved"];
+export const KINDS = [...ALERT_RULE_KINDS];
+export const SEVERITIES = [...ALERT_SEVERITIES];
+export const WINDOWS = [...WINDOW_SELECTORS];
+export const FORMATS = [...CHANNEL_FORMATS];
+export { INCIDENT_STATES };
 
-const text = z.string().nullish();
-const num = z.number().nullish();
+export const Rule = lenient(C.AlertRule, ["id"]);
+export type Rule = z.output<typeof Rule>;
+export const RuleAnswer = lenient(C.AlertRuleResponse, ["rule", "id"]);
+export const RuleList = lenient(C.AlertRuleListResponse, ["data", "id"]);
 
-export const Rule = z.object({
-  id: z.string(),
-  pool: text,
-  kind: text,
-  displayName: text,
-  severity: text,
-  state: text,
-  cooldownMinutes: num,
-  channelIds: z.array(z.string()).nullish(),
-  model: text,
-  minUsableAssignments: num,
-  targetState: text,
-  windowSelector: text,
-  thresholdUsedPercent: num,
-  windowMinutes: num,
-  thresholdErrorPercent: num,
-  minRequests: num,
-});
-export type Rule = z.infer<typeof Rule>;
+export const Channel = lenient(C.AlertChannel, ["id"]);
+export type Channel = z.output<typeof Channel>;
+export const ChannelAnswer = lenient(C.AlertChannelResponse, ["channel", "id"]);
+export const ChannelList = lenient(C.AlertChannelListResponse, ["data", "id"]);
+export const ChannelTest = lenient(C.AlertChannelTestResponse, [
+  "delivered",
+  "delivery",
+  "eventId",
+  "attemptId",
+]);
 
-export const Channel = z.object({
-  id: z.string(),
-  name: text,
-  kind: text,
-  format: text,
-  state: text,
-  url: z.object({ host: text, pathPrefix: text, fingerprint: text }).nullish(),
-  lastDelivery: z.object({ at: text, outcome: text, statusCode: num }).nullish(),
-});
-export type Channel = z.infer<typeof Channel>;
+export const Incident = lenient(C.AlertIncident, ["id"]);
+export type Incident = z.output<typeof Incident>;
+export const IncidentAnswer = lenient(C.AlertIncidentResponse, ["incident", "id"]);
+export const IncidentList = lenient(C.AlertIncidentListResponse, ["data", "id"]);
+export const IncidentDetail = lenient(C.AlertIncidentDetailResponse, [
+  "incident",
+  "deliveries",
+  "id",
+  "eventId",
+  "attemptId",
+]);
 
-export const Incident = z.object({
-  id: z.string(),
-  ruleId: text,
-  ruleKind: text,
-  pool: text,
-  severity: text,
-  state: text,
-  reasonCode: text,
-  accountLabel: text,
-  summary: text,
-  occurrenceCount: num,
-  notificationCount: num,
-  firstSeenAt: text,
-  lastSeenAt: text,
-  acknowledgedAt: text,
-  resolvedAt: text,
-  resolution: text,
-});
-export type Incident = z.infer<typeof Incident>;
+export const Delivery = lenient(C.AlertDelivery, ["eventId", "attemptId"]);
+export type Delivery = z.output<typeof Delivery>;
 
-const Attempt = z.object({
-  attemptId: z.string(),
-  at: text,
-  outcome: text,
-  statusCode: num,
-  errorCode: text,
-  durationMs: num,
-});
+export const EvaluateResult = lenient(C.AlertEvaluation, [
+  "rulesEvaluated",
+  "opened",
+  "repeated",
+  "resolved",
+  "deliveries",
+  "attempted",
+  "delivered",
+  "retrying",
+  "failed",
+]);
 
-export const Delivery = z.object({
-  eventId: z.string(),
-  eventType: text,
-  channelId: text,
-  status: text,
-  attemptCount: num,
-  nextAttemptAt: text,
-  errorCode: text,
-  attempts: z.array(Attempt).nullish(),
-});
-export type Delivery = z.infer<typeof Delivery>;
-
-export const EvaluateResult = z.object({
-  rulesEvaluated: z.number(),
-  opened: z.number(),
-  repeated: z.number(),
-  resolved: z.number(),
-  deliveries: z.object({
-    attempted: z.number(),
-    delivered: z.number(),
-    retrying: z.number(),
-    failed: z.number(),
-  }),
-});
+export const Deleted = lenient(C.Deleted, ["id"]);

@@ -1,25 +1,24 @@
 // The command shapes rules and channels share: a list printed as a table, and enable / disable /
 // delete by id.
 import type { Command } from "commander";
-import { z } from "zod";
+import type { z } from "zod";
 import { seg } from "../../admin-client.ts";
 import type { CliDeps } from "../../context.ts";
 import { CommandContext } from "../../context.ts";
 import type { Column } from "../../output.ts";
 import { printLines, printTable } from "../../output.ts";
+import { Deleted } from "./schemas.ts";
 
 /** A `{ data: [...] }` answer as a table (verbatim with --json). */
 export function printList<T>(
   ctx: CommandContext,
   raw: unknown,
-  item: z.ZodType<T>,
+  list: z.ZodType<{ data: T[] }>,
   what: string,
   columns: Column<T>[],
   empty: string,
 ): void {
-  ctx.emit(raw, z.object({ data: z.array(item) }), what, ({ data }) =>
-    printTable(ctx.io, data, columns, empty),
-  );
+  ctx.emit(raw, list, what, ({ data }) => printTable(ctx.io, data, columns, empty));
 }
 
 /**
@@ -54,7 +53,7 @@ export function addLifecycleCommands(
     .action(async (id: string, _opts: unknown, cmd: Command) => {
       const ctx = CommandContext.of(cmd, deps);
       const raw = await ctx.client().delete(`${path}/${seg(id)}`);
-      ctx.emit(raw, z.object({ id: z.string() }), `alert ${noun} delete`, (r) =>
+      ctx.emit(raw, Deleted, `alert ${noun} delete`, (r) =>
         printLines(ctx.io, `Deleted alert ${noun} ${r.id}.`),
       );
     });

@@ -1,4 +1,5 @@
 import { type Context, Hono } from "hono";
+import { ImportAccount, PoolFilter } from "../../../admin-contract/requests.ts";
 import { hasPool, requirePoolScope } from "../../../core/access/scope.ts";
 import {
   importAccount,
@@ -9,7 +10,6 @@ import {
 import type { Gateway } from "../../../core/gateway.ts";
 import type { AppEnv } from "../../types.ts";
 import { jsonBody, validate } from "../../validate.ts";
-import { ImportAccount, PoolFilter } from "./schemas.ts";
 import { requireAccountScope, scopedAccountView, scopeOf } from "./scope.ts";
 
 export function accountAdminRoutes(gw: Gateway) {
@@ -28,7 +28,10 @@ export function accountAdminRoutes(gw: Gateway) {
       const result = await importAccount(ctx, input, c.get("actor"));
       changed();
       return c.json(
-        { account: scopedAccountView(scopeOf(c), result.account), warnings: result.warnings },
+        {
+          account: scopedAccountView(scopeOf(c), result.account, ctx.clock.now()),
+          warnings: result.warnings,
+        },
         result.replaced ? 200 : 201,
       );
     })
@@ -39,22 +42,22 @@ export function accountAdminRoutes(gw: Gateway) {
       const all = pool ? await ctx.store.accounts.listByPool(pool) : await ctx.store.accounts.list();
       const accounts = all.filter((a) => a.pools.some((p) => hasPool(scope, p)));
       accounts.sort((a, b) => a.createdAt - b.createdAt);
-      return c.json({ data: accounts.map((a) => scopedAccountView(scope, a)) });
+      return c.json({ data: accounts.map((a) => scopedAccountView(scope, a, ctx.clock.now())) });
     })
     .get("/accounts/:id", async (c) =>
-      c.json({ account: scopedAccountView(scopeOf(c), await scoped(c, false)) }),
+      c.json({ account: scopedAccountView(scopeOf(c), await scoped(c, false), ctx.clock.now()) }),
     )
     .post("/accounts/:id/pause", async (c) => {
       await scoped(c, true);
       const account = await setAccountStatus(ctx, c.req.param("id"), "pause", c.get("actor"));
       changed();
-      return c.json({ account: scopedAccountView(scopeOf(c), account) });
+      return c.json({ account: scopedAccountView(scopeOf(c), account, ctx.clock.now()) });
     })
     .post("/accounts/:id/resume", async (c) => {
       await scoped(c, true);
       const account = await setAccountStatus(ctx, c.req.param("id"), "resume", c.get("actor"));
       changed();
-      return c.json({ account: scopedAccountView(scopeOf(c), account) });
+      return c.json({ account: scopedAccountView(scopeOf(c), account, ctx.clock.now()) });
     })
     .delete("/accounts/:id", async (c) => {
       await scoped(c, true);

@@ -3,6 +3,22 @@
 // incidents belong to one Pool (scope-checked here); channels and the evaluation run are owner-only
 // (index.ts).
 import { type Context, Hono } from "hono";
+import {
+  CreateAlertChannel,
+  CreateAlertRule,
+  EvaluateBody,
+  IncidentQuery,
+  RuleQuery,
+  UpdateAlertChannel,
+  UpdateAlertRule,
+} from "../../../admin-contract/requests.ts";
+import {
+  channelView,
+  deliveryView,
+  evaluationView,
+  incidentView,
+  ruleView,
+} from "../../../admin-views/alerts.ts";
 import { hasPool, requirePoolScope } from "../../../core/access/scope.ts";
 import {
   createChannel,
@@ -24,16 +40,6 @@ import { GatewayError } from "../../../core/errors.ts";
 import type { Gateway } from "../../../core/gateway.ts";
 import type { AppEnv } from "../../types.ts";
 import { jsonBody, validate } from "../../validate.ts";
-import {
-  CreateAlertChannel,
-  CreateAlertRule,
-  EvaluateBody,
-  IncidentQuery,
-  RuleQuery,
-  UpdateAlertChannel,
-  UpdateAlertRule,
-} from "./alert-schemas.ts";
-import { channelView, deliveryView, incidentView, ruleView } from "./alert-views.ts";
 import { scopeOf } from "./scope.ts";
 
 export function alertAdminRoutes(gw: Gateway) {
@@ -153,10 +159,7 @@ export function alertAdminRoutes(gw: Gateway) {
         "an alert evaluation is already running; its results will show in the incidents list",
       );
     }
-    return c.json({
-      ...result,
-      nextEvaluationAt: result.nextEvaluationAt ? new Date(result.nextEvaluationAt).toISOString() : null,
-    });
+    return c.json(evaluationView({ ...result, status: "done" }));
   });
   return app;
 }

@@ -4,6 +4,15 @@
 // MCP tokens scoped within its Pools.
 import { type Context, Hono } from "hono";
 import {
+  CreateAdminToken,
+  CreateKey,
+  CreateMcpToken,
+  PoolFilter,
+  UpdateKey,
+  UpdateToken,
+} from "../../../admin-contract/requests.ts";
+import { credentialView, keyUsageView } from "../../../admin-views/records.ts";
+import {
   credentialScope,
   hasPool,
   isOwner,
@@ -20,16 +29,7 @@ import { credentialPrefix } from "../../../core/keys/secrets-format.ts";
 import type { Credential, CredentialKind } from "../../../core/model.ts";
 import type { AppEnv } from "../../types.ts";
 import { jsonBody, validate } from "../../validate.ts";
-import {
-  CreateAdminToken,
-  CreateKey,
-  CreateMcpToken,
-  PoolFilter,
-  UpdateKey,
-  UpdateToken,
-} from "./schemas.ts";
 import { scopeOf } from "./scope.ts";
-import { credentialView, keyUsageView } from "./views.ts";
 
 /** Whether a caller may see and manage this credential. */
 function visible(scope: Scope, credential: Credential): boolean {

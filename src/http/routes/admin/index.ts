@@ -1,4 +1,6 @@
 import { Hono } from "hono";
+import { adminOpenApi } from "../../../admin-contract/openapi.ts";
+import { whoamiView } from "../../../admin-views/records.ts";
 import type { Gateway } from "../../../core/gateway.ts";
 import { type AdminAuthenticator, adminAuth } from "../../middleware/admin-auth.ts";
 import type { AppEnv } from "../../types.ts";
@@ -9,7 +11,6 @@ import { adminTokenAdminRoutes, keyAdminRoutes, mcpTokenAdminRoutes } from "./cr
 import { inviteAdminRoutes } from "./invites.ts";
 import { logAdminRoutes } from "./logs.ts";
 import { oauthAdminRoutes } from "./oauth.ts";
-import { adminOpenApi } from "./openapi.ts";
 import { poolAdminRoutes } from "./pools.ts";
 import { ownerOnly } from "./scope.ts";
 import { settingsAdminRoutes } from "./settings.ts";
@@ -44,7 +45,7 @@ export function adminRoutes(
   // their Pool themselves; listings filter to the caller's Pools.
   for (const [path, what] of OWNER_ONLY) app.use(path, ownerOnly(what));
   // Who the caller is and what it may see (the console and `pooler operator whoami` read it).
-  app.get("/whoami", (c) => c.json({ actor: c.get("actor"), ...c.get("scope") }));
+  app.get("/whoami", (c) => c.json(whoamiView(c.get("actor"), c.get("scope"))));
   app.route("/", poolAdminRoutes(gw));
   app.route("/", oauthAdminRoutes(gw));
   app.route("/", accountAdminRoutes(gw));

@@ -1,52 +1,20 @@
 // Invites (docs/invites.md): create (the one-time URL is in this answer only), list, read, revoke.
 // Each invite belongs to one Pool, so a Pool admin sees and manages the invites of its Pools.
 import { type Context, Hono } from "hono";
-import { z } from "zod";
+import { CreateInvite, InviteQuery } from "../../../admin-contract/requests.ts";
+import { inviteView } from "../../../admin-views/records.ts";
 import { hasPool, requirePoolScope } from "../../../core/access/scope.ts";
-import { iso } from "../../../core/accounts/accounts.ts";
-import { maskEmail } from "../../../core/accounts/auth-json.ts";
 import {
   createInvite,
   INVITE_PATH,
-  INVITE_STATUSES,
   inviteStatus,
   requireInvite,
   revokeInvite,
 } from "../../../core/accounts/invites.ts";
 import type { Gateway } from "../../../core/gateway.ts";
-import type { Invite } from "../../../core/model.ts";
 import type { AppEnv } from "../../types.ts";
 import { jsonBody, validate } from "../../validate.ts";
-import { Label, PoolName } from "./schemas.ts";
 import { scopeOf } from "./scope.ts";
-
-export const CreateInvite = z.strictObject({
-  pool: PoolName,
-  /** Who the invite is for; shown masked in listings. */
-  email: z.string().min(3).max(254),
-  /** Label of the account the invite adds (default: plan and id). */
-  label: Label,
-});
-export const InviteQuery = z.strictObject({
-  pool: PoolName.optional(),
-  status: z.enum(INVITE_STATUSES).optional(),
-});
-
-export function inviteView(invite: Invite, now: number) {
-  return {
-    id: invite.id,
-    pool: invite.pool,
-    email: maskEmail(invite.email) ?? null,
-    label: invite.label ?? null,
-    status: inviteStatus(invite, now),
-    createdBy: invite.createdBy,
-    createdAt: iso(invite.createdAt),
-    expiresAt: iso(invite.endsAt),
-    acceptedAt: iso(invite.acceptedAt),
-    revokedAt: iso(invite.revokedAt),
-    accountId: invite.accountId ?? null,
-  };
-}
 
 export function inviteAdminRoutes(gw: Gateway, options: { publicBaseUrl?: string } = {}) {
   const { ctx } = gw;

@@ -1,11 +1,11 @@
 import { Hono } from "hono";
+import { LogQuery, PageQuery } from "../../../admin-contract/requests.ts";
+import { auditView, requestLogView } from "../../../admin-views/records.ts";
 import { poolFilter, requirePoolScope } from "../../../core/access/scope.ts";
 import type { Gateway } from "../../../core/gateway.ts";
 import type { AppEnv } from "../../types.ts";
 import { validate } from "../../validate.ts";
-import { LogQuery, PageQuery } from "./schemas.ts";
 import { scopeOf } from "./scope.ts";
-import { auditView, requestLogView } from "./views.ts";
 
 export function logAdminRoutes(gw: Gateway) {
   const { store } = gw.ctx;

@@ -2,47 +2,16 @@
 // callback URL. The flow's secret state never leaves the gateway; answers carry only what the
 // operator needs to act (verification URL and user code, or the authorize URL).
 import { type Context, Hono } from "hono";
-import { z } from "zod";
+import { BrowserCallback, StartOAuthLogin } from "../../../admin-contract/requests.ts";
+import { browserFlowView, deviceFlowView, loginResultView } from "../../../admin-views/records.ts";
 import { requirePoolScope } from "../../../core/access/scope.ts";
-import { iso } from "../../../core/accounts/accounts.ts";
 import { completeBrowserFlow, startBrowserFlow } from "../../../core/accounts/oauth-browser.ts";
 import { pollDeviceFlow, startDeviceFlow } from "../../../core/accounts/oauth-device.ts";
 import { type PollResult, requireFlow } from "../../../core/accounts/oauth-flows.ts";
 import type { Gateway } from "../../../core/gateway.ts";
-import type { OAuthFlow } from "../../../core/ports.ts";
 import type { AppEnv } from "../../types.ts";
 import { jsonBody, validate } from "../../validate.ts";
-import { Label, PoolName } from "./schemas.ts";
 import { scopedAccountView, scopeOf } from "./scope.ts";
-
-export const StartOAuthLogin = z.strictObject({ pool: PoolName, label: Label });
-export const BrowserCallback = z.strictObject({ callbackUrl: z.string().min(1).max(8192) });
-
-function deviceFlowView(flow: OAuthFlow) {
-  return {
-    id: flow.id,
-    kind: "device" as const,
-    verificationUrl: flow.verificationUrl ?? null,
-    userCode: flow.userCode ?? null,
-    intervalSeconds: flow.intervalSeconds ?? null,
-    expiresAt: iso(flow.endsAt),
-  };
-}
-
-function pollView(result: PollResult, c: Context<AppEnv>) {
-  if (result.status === "complete") {
-    return {
-      status: result.status,
-      account: scopedAccountView(scopeOf(c), result.account),
-      warnings: result.warnings,
-    };
-  }
-  return {
-    status: result.status,
-    intervalSeconds: result.flow.intervalSeconds ?? null,
-    expiresAt: iso(result.flow.endsAt),
-  };
-}
 
 export function oauthAdminRoutes(gw: Gateway) {
   const { ctx } = gw;
@@ -53,6 +22,8 @@ export function oauthAdminRoutes(gw: Gateway) {
     const flow = await requireFlow(ctx, c.req.param("id") as string, kind);
     requirePoolScope(scopeOf(c), flow.pool, `login flow ${flow.id}`);
   };
+  const resultView = (c: Context<AppEnv>, result: PollResult) =>
+    loginResultView(result, (account) => scopedAccountView(scopeOf(c), account, ctx.clock.now()));
   return new Hono<AppEnv>()
     .post("/accounts/oauth/device", async (c) => {
       const input = validate(StartOAuthLogin, await jsonBody(c.req.raw));
@@ -64,22 +35,19 @@ export function oauthAdminRoutes(gw: Gateway) {
       await scopedFlow(c, "device");
       const result = await pollDeviceFlow(ctx, c.req.param("id"), c.get("actor"));
       if (result.status === "complete") gw.directory.invalidate();
-      return c.json(pollView(result, c));
+      return c.json(resultView(c, result));
     })
     .post("/accounts/oauth/browser", async (c) => {
       const input = validate(StartOAuthLogin, await jsonBody(c.req.raw));
       startIn(c, input.pool);
       const { flow, authorizeUrl } = await startBrowserFlow(ctx, input);
-      return c.json(
-        { flow: { id: flow.id, kind: "browser" as const, authorizeUrl, expiresAt: iso(flow.endsAt) } },
-        201,
-      );
+      return c.json({ flow: browserFlowView(flow, authorizeUrl) }, 201);
     })
     .post("/accounts/oauth/browser/:id/callback", async (c) => {
       await scopedFlow(c, "browser");
       const { callbackUrl } = validate(BrowserCallback, await jsonBody(c.req.raw));
       const result = await completeBrowserFlow(ctx, c.req.param("id"), callbackUrl, c.get("actor"));
       gw.directory.invalidate();
-      return c.json(pollView(result, c));
+      return c.json(resultView(c, result));
     });
 }

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
+import { CreatePool, UpdatePool } from "../../../admin-contract/requests.ts";
+import { poolView } from "../../../admin-views/records.ts";
 import { hasPool, requireOwner, requirePoolScope } from "../../../core/access/scope.ts";
-import { iso } from "../../../core/accounts/accounts.ts";
 import type { Gateway } from "../../../core/gateway.ts";
 import type { Pool } from "../../../core/model.ts";
 import {
@@ -12,7 +13,6 @@ import {
 } from "../../../core/pools/pools.ts";
 import type { AppEnv } from "../../types.ts";
 import { jsonBody, validate } from "../../validate.ts";
-import { CreatePool, UpdatePool } from "./schemas.ts";
 import { scopeOf } from "./scope.ts";
 
 export function poolAdminRoutes(gw: Gateway) {
@@ -22,17 +22,10 @@ export function poolAdminRoutes(gw: Gateway) {
       ctx.store.accounts.listByPool(pool.name),
       ctx.store.credentials.list("pool_key", { pool: pool.name }),
     ]);
-    return {
-      name: pool.name,
-      strategy: pool.strategy,
-      ringSize: pool.ringSize,
-      allowImageGeneration: pool.allowImageGeneration ?? true,
-      disabled: pool.disabled === true,
-      createdAt: iso(pool.createdAt),
-      updatedAt: iso(pool.updatedAt),
+    return poolView(pool, {
       accountCount: accounts.length,
       keyCount: keys.filter((k) => k.status !== "revoked").length,
-    };
+    });
   };
   return new Hono<AppEnv>()
     .post("/pools", async (c) => {

@@ -3,6 +3,7 @@
 // filter to the caller's Pools.
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
+import { accountView } from "../../../admin-views/records.ts";
 import {
   hasPool,
   isOwner,
@@ -11,7 +12,6 @@ import {
   requirePools,
   type Scope,
 } from "../../../core/access/scope.ts";
-import { accountView } from "../../../core/accounts/accounts.ts";
 import type { Account } from "../../../core/model.ts";
 import type { AppEnv } from "../../types.ts";
 
@@ -35,7 +35,7 @@ export function requireAccountScope(scope: Scope, account: Account, change: bool
 }
 
 /** The admin view of an account, naming only the Pools the caller may see. */
-export function scopedAccountView(scope: Scope, account: Account) {
-  const view = accountView(account);
+export function scopedAccountView(scope: Scope, account: Account, now: number) {
+  const view = accountView(account, now);
   return isOwner(scope) ? view : { ...view, pools: view.pools.filter((p) => hasPool(scope, p)) };
 }

@@ -1,10 +1,16 @@
-// Admin API shapes of the alerting records: ISO times, nulls rather than missing fields, and of a
+// View functions of the alerting records (src/admin-contract/responses.ts has their schemas): of a
 // channel's URL only its host, path start and fingerprint (never the URL or the signing secret).
-import { iso } from "../../../core/accounts/accounts.ts";
-import type { AlertChannel, AlertDelivery, AlertIncident, AlertRule } from "../../../core/alerts/model.ts";
-import { scopeTypeOf } from "../../../core/alerts/model.ts";
+import type { z } from "zod";
+import type * as C from "../admin-contract/responses.ts";
+import { iso } from "../core/accounts/accounts.ts";
+import type { EvaluateResult } from "../core/alerts/evaluate.ts";
+import type { AlertChannel, AlertDelivery, AlertIncident, AlertRule } from "../core/alerts/model.ts";
+import { scopeTypeOf } from "../core/alerts/model.ts";
 
-export function ruleView(r: AlertRule) {
+type Out<S extends z.ZodType> = z.output<S>;
+const at = (ms: number) => iso(ms) as string;
+
+export function ruleView(r: AlertRule): Out<typeof C.AlertRule> {
   return {
     id: r.id,
     pool: r.pool,
@@ -24,12 +30,12 @@ export function ruleView(r: AlertRule) {
     thresholdErrorPercent: r.thresholdErrorPercent ?? null,
     minRequests: r.minRequests ?? null,
     createdBy: r.createdBy,
-    createdAt: iso(r.createdAt),
-    updatedAt: iso(r.updatedAt),
+    createdAt: at(r.createdAt),
+    updatedAt: at(r.updatedAt),
   };
 }
 
-export function channelView(c: AlertChannel) {
+export function channelView(c: AlertChannel): Out<typeof C.AlertChannel> {
   return {
     id: c.id,
     name: c.name,
@@ -40,18 +46,18 @@ export function channelView(c: AlertChannel) {
     secretConfigured: true,
     lastDelivery: c.lastDeliveryAt
       ? {
-          at: iso(c.lastDeliveryAt),
+          at: at(c.lastDeliveryAt),
           outcome: c.lastDeliveryOutcome ?? null,
           statusCode: c.lastDeliveryStatusCode ?? null,
         }
       : null,
     createdBy: c.createdBy,
-    createdAt: iso(c.createdAt),
-    updatedAt: iso(c.updatedAt),
+    createdAt: at(c.createdAt),
+    updatedAt: at(c.updatedAt),
   };
 }
 
-export function incidentView(i: AlertIncident) {
+export function incidentView(i: AlertIncident): Out<typeof C.AlertIncident> {
   return {
     id: i.id,
     ruleId: i.ruleId,
@@ -68,8 +74,8 @@ export function incidentView(i: AlertIncident) {
     summary: i.summary,
     evidence: i.evidence,
     occurrenceCount: i.occurrenceCount,
-    firstSeenAt: iso(i.firstSeenAt),
-    lastSeenAt: iso(i.lastSeenAt),
+    firstSeenAt: at(i.firstSeenAt),
+    lastSeenAt: at(i.lastSeenAt),
     notificationCount: i.notificationCount,
     lastNotifiedAt: iso(i.lastNotifiedAt),
     nextNotifyAt: iso(i.nextNotifyAt),
@@ -81,7 +87,7 @@ export function incidentView(i: AlertIncident) {
   };
 }
 
-export function deliveryView(d: AlertDelivery) {
+export function deliveryView(d: AlertDelivery): Out<typeof C.AlertDelivery> {
   return {
     eventId: d.eventId,
     eventType: d.eventType,
@@ -94,13 +100,27 @@ export function deliveryView(d: AlertDelivery) {
     errorCode: d.errorCode ?? null,
     attempts: (d.attempts ?? []).map((a) => ({
       attemptId: a.attemptId,
-      at: iso(a.at),
+      at: at(a.at),
       durationMs: a.durationMs,
       outcome: a.outcome,
       statusCode: a.statusCode ?? null,
       errorCode: a.errorCode ?? null,
     })),
-    createdAt: iso(d.createdAt),
-    updatedAt: iso(d.updatedAt),
+    createdAt: at(d.createdAt),
+    updatedAt: at(d.updatedAt),
+  };
+}
+
+/** A finished evaluation run (a busy one is answered 409 by the route). */
+export function evaluationView(r: EvaluateResult & { status: "done" }): Out<typeof C.AlertEvaluation> {
+  return {
+    status: r.status,
+    rulesEvaluated: r.rulesEvaluated,
+    rulesDue: r.rulesDue,
+    opened: r.opened,
+    repeated: r.repeated,
+    resolved: r.resolved,
+    deliveries: r.deliveries,
+    nextEvaluationAt: iso(r.nextEvaluationAt),
   };
 }
