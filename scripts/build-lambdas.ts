@@ -27,14 +27,21 @@ export const LAMBDA_ENTRIES = {
   admin: { stubs: ["mcp-route", "console", "runtime-routes", "fzstd"] },
   // The web console behind CloudFront: its page shells, plus its static files copied beside index.mjs.
   console: { stubs: ["mcp-route", "runtime-routes", "fzstd"], assets: "src/console/static" },
-  mcp: { stubs: ["mcp-elicitation", "fzstd"] },
+  mcp: { stubs: ["mcp-elicitation", "mcp-zod-v3", "fzstd"] },
   scheduled: { stubs: ["fzstd"] },
   websocket: { stubs: ["fzstd"] },
   "websocket-worker": { stubs: ["fzstd"] },
 } as const satisfies Record<string, { stubs: readonly Stub[]; assets?: string }>;
 
 export type LambdaEntryName = keyof typeof LAMBDA_ENTRIES;
-type Stub = "mcp-route" | "mcp-elicitation" | "console" | "admin-routes" | "runtime-routes" | "fzstd";
+type Stub =
+  | "mcp-route"
+  | "mcp-elicitation"
+  | "mcp-zod-v3"
+  | "console"
+  | "admin-routes"
+  | "runtime-routes"
+  | "fzstd";
 
 const zodEnglishOnly: Plugin = {
   name: "zod-english-only",
@@ -143,6 +150,24 @@ export function ${args.path === "codex-routes" ? "codexRoutes" : "openaiRoutes"}
         contents: `const missing = () => { throw new Error("zstd decoding needs Node >= 22.15 (the functions run nodejs24.x)"); };
 export const decompress = missing;
 export class Decompress { constructor() { missing(); } }`,
+        loader: "js",
+      }));
+    },
+  },
+  // The MCP SDK accepts zod 3 schemas beside zod 4 ones (its compat layer and a vendored
+  // zod-to-json-schema); every tool here is declared with zod 4, so the zod 3 paths are never taken.
+  "mcp-zod-v3": {
+    name: "without-zod-v3",
+    setup(b) {
+      b.onResolve({ filter: /^(zod\/v3|zod-to-json-schema)$/ }, (args) =>
+        args.importer.includes("@modelcontextprotocol")
+          ? { path: args.path, namespace: "stub-zod3" }
+          : undefined,
+      );
+      b.onLoad({ filter: /.*/, namespace: "stub-zod3" }, () => ({
+        contents: `const missing = () => { throw new Error("zod 3 schemas are not part of this build: declare MCP tools with zod 4"); };
+export const object = missing;
+export const zodToJsonSchema = missing;`,
         loader: "js",
       }));
     },

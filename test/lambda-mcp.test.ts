@@ -2,11 +2,16 @@
 // stand-in for CloudFront (origin header, the distribution's real viewer-request function) in front
 // of the streaming function URL adapter. DynamoDB is the embedded emulator, Secrets Manager mocked;
 // data is seeded and the MCP token minted through the IAM admin entry, as `pooler --aws` would.
+
+import { rmSync } from "node:fs";
+import { pathToFileURL } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { VIEWER_REQUEST_CODE } from "../lib/constructs/viewer-request.ts";
+import { bundleLambda } from "../scripts/build-lambdas.ts";
 import { type FunctionUrlServer, startFunctionUrlServer } from "./helpers/function-url-server.ts";
+import { scratchDir } from "./helpers/gateway.ts";
 import { invoke, type LambdaHarness, ORIGIN_VALUE, startLambdaHarness } from "./helpers/lambda.ts";
 
 const origin = { "x-origin-verify": ORIGIN_VALUE };
@@ -18,10 +23,10 @@ let mcpToken = "";
 let poolKey = "";
 const clients: Client[] = [];
 
-async function connect(token: string): Promise<Client> {
+async function connect(token: string, url = front.url): Promise<Client> {
   const client = new Client({ name: "lambda-mcp-test", version: "1.0.0" });
   await client.connect(
-    new StreamableHTTPClientTransport(new URL(`${front.url}/mcp`), {
+    new StreamableHTTPClientTransport(new URL(`${url}/mcp`), {
       requestInit: { headers: { authorization: `Bearer ${token}` } },
     }),
   );
@@ -136,5 +141,36 @@ describe("MCP function behind CloudFront", () => {
     const calls = [...(aws.recorder.calls.get("mcp") ?? [])];
     expect(calls).toContain("origin:GetSecretValue");
     expect(calls.some((c) => c.startsWith("secrets:"))).toBe(false);
+  });
+});
+
+describe("the MCP function as bundled for AWS", () => {
+  // The bundle stubs the MCP SDK's zod 3 paths (scripts/build-lambdas.ts): every tool must still list,
+  // validate its arguments and answer through the built artefact, not only from source.
+  it("lists, validates and answers tools from the built bundle", async () => {
+    const dir = scratchDir("mcp-bundle");
+    const { file } = await bundleLambda("mcp", dir);
+    const bundled = await aws.entry("mcp", () => import(pathToFileURL(file).href));
+    const server = await startFunctionUrlServer(bundled, {
+      originHeaders: origin,
+      viewerRequest: VIEWER_REQUEST_CODE,
+    });
+    try {
+      const client = await connect(mcpToken, server.url);
+      const { tools } = await client.listTools();
+      expect(tools.length).toBeGreaterThan(5);
+      for (const tool of tools) expect(tool.inputSchema.type, tool.name).toBe("object");
+      const accounts = await structured(client, "codex_pooler_list_accounts", { pool: "mcp-aws" });
+      expect(JSON.stringify(accounts)).toContain("acct1");
+      const refused = (await client.callTool({
+        name: "codex_pooler_list_accounts",
+        arguments: { pool: 42 },
+      })) as { isError?: boolean; content: { text: string }[] };
+      expect(refused.isError).toBe(true);
+      expect(refused.content[0]?.text).toMatch(/pool/);
+    } finally {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
