@@ -100,8 +100,7 @@ export interface RelayEventOptions extends RelayOptions {
 
 /** The upstream's bytes as they came, for clients that speak the Codex protocol. */
 export function relaySse(reader: ChunkReader, options: RelayOptions): ChunkSource {
-  const relay = relayCore<Uint8Array>(reader, options, undefined);
-  return { pull: relay.pull, cancel: relay.cancel };
+  return relayCore<Uint8Array>(reader, options, undefined);
 }
 
 const DONE = { done: true, value: undefined } as const;
@@ -155,8 +154,8 @@ function relayCore<T extends Uint8Array | RelayEvent>(
   let closed = false;
   let pending = options.pending;
   /** What the client gets next; a step may add the end of a cut event and a failure event at once. */
-  const out: T[] = [];
-  const push = (item: Uint8Array | RelayEvent) => out.push(item as T);
+  // Bytes or events, by the mode (one array either way; no helper closure per stream).
+  const out: (Uint8Array | RelayEvent)[] = [];
   const idleTimeoutMs = options.idleTimeoutMs ?? 0;
   const maxEventBytes = options.maxEventBytes || Number.POSITIVE_INFINITY;
   /** Bytes fed to the parser since it last finished an event or a comment: what it may be holding. */
@@ -181,7 +180,7 @@ function relayCore<T extends Uint8Array | RelayEvent>(
         const own = data.type;
         const kind =
           typeof own === "string" && own.trim() ? own : message.event !== "message" ? message.event : "";
-        if (kind) push({ type: kind, data });
+        if (kind) out.push({ type: kind, data });
         return;
       }
       if (type === "codex.rate_limits") {
@@ -205,7 +204,7 @@ function relayCore<T extends Uint8Array | RelayEvent>(
     const first = held.length === 1 ? (held[0] as Uint8Array) : Buffer.concat(held);
     totalBytes += first.byteLength;
     accept(first);
-    if (!events) push(first);
+    if (!events) out.push(first);
   }
 
   // On stop the upstream is released; the read that was waiting on it ends, and so does the stream.
@@ -234,10 +233,10 @@ function relayCore<T extends Uint8Array | RelayEvent>(
     if (!terminal) {
       if (!events) {
         // An upstream event cut off mid-way is closed first, so the failure event stays well-formed.
-        if (!atBoundary) push(encoder.encode("\n\n"));
-        push(failedEvent(code, message, summary.responseId));
-      } else if (code === "upstream_event_too_large") push({ type: OVERSIZE, data: {} });
-      else push({ type: "response.failed", data: failedResponse(code, message, summary.responseId) });
+        if (!atBoundary) out.push(encoder.encode("\n\n"));
+        out.push(failedEvent(code, message, summary.responseId));
+      } else if (code === "upstream_event_too_large") out.push({ type: OVERSIZE, data: {} });
+      else out.push({ type: "response.failed", data: failedResponse(code, message, summary.responseId) });
       atBoundary = true;
       summary.errorCode = code;
     }
@@ -260,8 +259,8 @@ function relayCore<T extends Uint8Array | RelayEvent>(
     }
     if (result === "idle") {
       // Only between events, so an injected event never lands inside an upstream one.
-      if (events) push(KEEPALIVE_EVENT);
-      else if (atBoundary) push(sseEvent("codex.keepalive", { type: "codex.keepalive" }));
+      if (events) out.push(KEEPALIVE_EVENT);
+      else if (atBoundary) out.push(sseEvent("codex.keepalive", { type: "codex.keepalive" }));
       return;
     }
     pending = undefined;
@@ -272,11 +271,11 @@ function relayCore<T extends Uint8Array | RelayEvent>(
     }
     totalBytes += result.value.byteLength;
     accept(result.value);
-    if (!events) push(result.value);
+    if (!events) out.push(result.value);
     else if (totalBytes > (maxTotal as number)) {
       // A collected answer past its cap: what was parsed goes out, then the oversize event, and the
       // upstream is let go as when the client leaves.
-      push({ type: OVERSIZE, data: {} });
+      out.push({ type: OVERSIZE, data: {} });
       closed = true;
       finish("client_closed");
       abortUpstream();
@@ -317,7 +316,7 @@ function relayCore<T extends Uint8Array | RelayEvent>(
           else end("interrupted", "stream_interrupted", "upstream connection failed mid-stream");
         }
       }
-      return out.shift();
+      return out.shift() as T | undefined;
     },
     cancel,
     ready: () => out.length > 0,
