@@ -1,10 +1,12 @@
-// The /v1 routes' translated body as a state machine, without a network: scripted upstream chunks in,
+// The /v1 routes' translated body (the relay's parsed events, translated) as a state machine, without
+// a network: scripted upstream chunks in,
 // the chat chunks out. What one upstream read brought goes out as one chunk (the host writes each
 // chunk it pulls in a write of its own), and nothing is read from the upstream before the client asks.
 import { describe, expect, it } from "vitest";
 import { chatChunkTranslator } from "../src/core/openai/chat-stream.ts";
-import { sseEvents, translated } from "../src/core/openai/sse-events.ts";
+import { translated } from "../src/core/openai/sse-events.ts";
 import type { ChunkReader } from "../src/core/relay/chunk-source.ts";
+import { type RelayEventReader, relaySseEvents, type StreamSummary } from "../src/core/relay/sse-relay.ts";
 
 const encoder = new TextEncoder();
 const ev = (type: string, extra: Record<string, unknown> = {}) =>
@@ -29,11 +31,16 @@ function scripted(chunks: string[]): ChunkReader & { reads: number } {
   };
 }
 
-const chatBody = (reader: ChunkReader) =>
-  translated(
-    sseEvents(reader, { maxEventBytes: 1 << 20 }),
-    chatChunkTranslator({ model: "m", includeUsage: false, now: () => 0 }),
-  );
+const relayOptions = (summaries: StreamSummary[] = []) => ({
+  maxEventBytes: 1 << 20,
+  now: () => 0,
+  keepAliveMs: 0,
+  abortUpstream: () => undefined,
+  onDone: (summary: StreamSummary) => summaries.push(summary),
+});
+
+const chatBody = (reader: ChunkReader, events: RelayEventReader = relaySseEvents(reader, relayOptions())) =>
+  translated(events, chatChunkTranslator({ model: "m", includeUsage: false, now: () => 0 }));
 
 const dataLines = (chunk: Uint8Array | undefined) =>
   new TextDecoder()
@@ -96,5 +103,38 @@ describe("translated", () => {
     expect(JSON.parse(lines[1] as string).choices).toEqual([
       { index: 0, delta: { content: 'a"b\n' }, finish_reason: null },
     ]);
+  });
+
+  it("ends with one error chunk when an upstream event grows past the cap, and logs why", async () => {
+    const summaries: StreamSummary[] = [];
+    const reader = scripted([
+      CREATED + delta("a"),
+      `data: {"type":"response.output_text.delta","delta":"${"x".repeat(300)}`,
+    ]);
+    const events = relaySseEvents(reader, { ...relayOptions(summaries), maxEventBytes: 200 });
+    const body = chatBody(reader, events);
+    const parts: Uint8Array[] = [];
+    for (let chunk = await body.pull(); chunk; chunk = await body.pull()) parts.push(chunk);
+    const lines = dataLines(Buffer.concat(parts));
+    expect(lines.includes("[DONE]")).toBe(false);
+    expect(JSON.parse(lines.at(-1) as string).error.code).toBe("upstream_response_too_large");
+    expect(summaries.map((s) => [s.outcome, s.errorCode])).toEqual([
+      ["interrupted", "upstream_event_too_large"],
+    ]);
+  });
+
+  it("stops a collected answer past its total cap and lets the upstream go", async () => {
+    const summaries: StreamSummary[] = [];
+    let cancelled = 0;
+    const reader = {
+      ...scripted([CREATED, delta("a".repeat(100)), delta("b"), COMPLETED]),
+      cancel: async () => void cancelled++,
+    };
+    const events = relaySseEvents(reader, { ...relayOptions(summaries), maxTotalBytes: CREATED.length + 50 });
+    const types: string[] = [];
+    for (let r = await events.read(); !r.done; r = await events.read()) types.push(r.value.type);
+    expect(types).toEqual(["response.created", "response.output_text.delta", "gateway.oversize_event"]);
+    expect(cancelled).toBe(1);
+    expect(summaries.map((s) => s.outcome)).toEqual(["client_closed"]);
   });
 });

@@ -80,4 +80,27 @@ describe("utf8Stream", () => {
     expect(decode(bom.subarray(2))).toBe("a");
     expect(decode(bom)).toBe("\ufeffa");
   });
+
+  it("keeps each stream's state its own when streams interleave", () => {
+    fc.assert(
+      fc.property(bytes, bytes, fc.array(fc.nat(), { maxLength: 6 }), (a, b, cuts) => {
+        const alone = (all: Uint8Array) => {
+          const decode = utf8Stream();
+          return cutAt(all, cuts)
+            .map((chunk) => decode(chunk))
+            .join("");
+        };
+        const [one, two] = [utf8Stream(), utf8Stream()];
+        const [chunksA, chunksB] = [cutAt(a, cuts), cutAt(b, cuts)];
+        let textA = "";
+        let textB = "";
+        for (let i = 0; i < Math.max(chunksA.length, chunksB.length); i++) {
+          if (chunksB[i]) textB += two(chunksB[i] as Uint8Array);
+          if (chunksA[i]) textA += one(chunksA[i] as Uint8Array);
+        }
+        expect([textA, textB]).toEqual([alone(a), alone(b)]);
+      }),
+      { numRuns: 500 },
+    );
+  });
 });

@@ -1,17 +1,11 @@
-// The relay's Codex SSE bytes as parsed events, read only as the client pulls (so the client's pace
+// The relay's parsed events (`relaySseEvents`: the relay parses the upstream's SSE once, for its
+// accounting and for the translators alike), read only as the client pulls (so the client's pace
 // still sets the upstream's), and the writers for the client-facing SSE.
-import { createParser } from "eventsource-parser";
-import type { ChunkReader, ChunkSource } from "../relay/chunk-source.ts";
-import { utf8Stream } from "../support/utf8-stream.ts";
-import { isObject, type Json } from "./common.ts";
+import type { ChunkSource } from "../relay/chunk-source.ts";
+import type { RelayEvent } from "../relay/sse-relay.ts";
 
-export interface UpstreamEvent {
-  type: string;
-  data: Json;
-}
-
-/** Pseudo event: one SSE block (or a collected answer) grew past its cap; the stream stops there. */
-export const OVERSIZE = "gateway.oversize_event";
+export { OVERSIZE } from "../relay/sse-relay.ts";
+export type UpstreamEvent = RelayEvent;
 
 const encoder = new TextEncoder();
 
@@ -22,19 +16,7 @@ export const SSE_DONE = "data: [DONE]\n\n";
 /** A comment line keeps idle connections open without being an event any SDK has to model. */
 export const SSE_KEEPALIVE = ": keepalive\n\n";
 
-export interface SseLimits {
-  /** One SSE block. */
-  maxEventBytes: number;
-  /** The whole stream (non-stream clients, whose answer is collected). */
-  maxTotalBytes?: number;
-  /**
-   * The client's request signal: on abort the relay's stream is cancelled at once, so the relay
-   * records a client that left rather than an upstream that broke (which would demote the account).
-   */
-  signal?: AbortSignal;
-}
-
-/** Parsed events, one per read; a `ReadableStreamDefaultReader<UpstreamEvent>` has the same shape. */
+/** Parsed events, one per read (`relaySseEvents`); a `ReadableStreamDefaultReader` has the same shape. */
 export interface EventReader {
   read(): Promise<ReadableStreamReadResult<UpstreamEvent>>;
   cancel(): Promise<void>;
@@ -43,65 +25,6 @@ export interface EventReader {
 }
 
 const DONE = { done: true, value: undefined } as const;
-
-export function sseEvents(body: ChunkReader, limits: SseLimits): EventReader {
-  const decode = utf8Stream();
-  const queue: UpstreamEvent[] = [];
-  const maxTotal = limits.maxTotalBytes ?? Number.POSITIVE_INFINITY;
-  let pendingBytes = 0;
-  let totalBytes = 0;
-  let stopped = false;
-  let ended = false;
-  const parser = createParser({
-    onEvent(message) {
-      pendingBytes = 0;
-      if (stopped) return;
-      let data: unknown;
-      try {
-        data = JSON.parse(message.data);
-      } catch {
-        return; // `[DONE]` and other non-JSON lines carry nothing for the translators
-      }
-      if (!isObject(data)) return;
-      const named = message.event && message.event !== "message" ? message.event : undefined;
-      const type = typeof data.type === "string" && data.type.trim() ? data.type : named;
-      if (type) queue.push({ type, data });
-    },
-  });
-  const cancel = async () => {
-    ended = true;
-    limits.signal?.removeEventListener("abort", cancel);
-    await body.cancel().catch(() => undefined);
-  };
-  limits.signal?.addEventListener("abort", cancel, { once: true });
-  return {
-    async read() {
-      while (queue.length === 0) {
-        if (ended) return DONE;
-        if (stopped) {
-          await cancel();
-          return DONE;
-        }
-        const { done, value } = await body.read();
-        if (done) {
-          ended = true;
-          limits.signal?.removeEventListener("abort", cancel);
-          return DONE;
-        }
-        pendingBytes += value.byteLength;
-        totalBytes += value.byteLength;
-        parser.feed(decode(value));
-        if (pendingBytes > limits.maxEventBytes || totalBytes > maxTotal) {
-          stopped = true;
-          queue.push({ type: OVERSIZE, data: {} });
-        }
-      }
-      return { done: false, value: queue.shift() as UpstreamEvent };
-    },
-    cancel,
-    ready: () => queue.length > 0,
-  };
-}
 
 /** A reader that yields `held` first, then the rest of `reader`; cancelling cancels the reader. */
 export function resume(held: UpstreamEvent[], reader: EventReader): EventReader {

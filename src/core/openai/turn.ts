@@ -8,11 +8,10 @@ import type { Gateway } from "../gateway.ts";
 import { enforceKeyPolicy } from "../keys/key-policy.ts";
 import type { Credential, Pool } from "../model.ts";
 import { fileAnchors, fileUnavailable } from "../pools/files.ts";
-import { bodyReader } from "../relay/chunk-source.ts";
-import { anchorsFrom, relayResponses } from "../relay/responses.ts";
+import { anchorsFrom, relayResponses, takeRelayEvents } from "../relay/responses.ts";
 import { failureResponse, openaiErrorFrom, type PublicError, publicFailure } from "./errors.ts";
 import type { TurnPlan } from "./responses-request.ts";
-import { type EventReader, OVERSIZE, resume, sseEvents, type UpstreamEvent } from "./sse-events.ts";
+import { type EventReader, OVERSIZE, resume, type UpstreamEvent } from "./sse-events.ts";
 
 /** The original's cap on a collected non-stream answer (one SSE block: `maxUpstreamEventBytes`). */
 export const MAX_COLLECTED_BYTES = 64 * 1024 * 1024;
@@ -72,17 +71,14 @@ export async function startTurn(gw: Gateway, req: TurnRequest): Promise<TurnStar
       signal: req.signal,
       startedAt: req.startedAt,
       requestId: req.requestId,
+      // One SSE parse: the relay's own, for its accounting and the translators.
+      events: { maxTotalBytes: req.plan.stream ? undefined : MAX_COLLECTED_BYTES },
     });
   } catch (error) {
     throw fileId && anchors.previousResponseId === fileId ? fileUnavailable(error, fileId) : error;
   }
-  const body = response.ok ? bodyReader(response) : undefined;
-  if (!body) return { kind: "error", response: await openaiErrorFrom(response) };
-  const events = sseEvents(body, {
-    maxEventBytes: gw.ctx.config.maxUpstreamEventBytes,
-    maxTotalBytes: req.plan.stream ? undefined : MAX_COLLECTED_BYTES,
-    signal: req.signal,
-  });
+  const events = response.ok ? takeRelayEvents(response) : undefined;
+  if (!events) return { kind: "error", response: await openaiErrorFrom(response) };
   return { kind: "events", events };
 }
 

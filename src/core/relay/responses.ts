@@ -14,7 +14,13 @@ import { transportFailure, UNAUTHORIZED } from "./attempts.ts";
 import { bodyReader, type ChunkReader, sourcedResponse } from "./chunk-source.ts";
 import type { Retry } from "./failover-ledger.ts";
 import { peekFirstEvent } from "./sse-peek.ts";
-import { relaySse, type StreamSummary } from "./sse-relay.ts";
+import {
+  type RelayEventReader,
+  type RelayOptions,
+  relaySse,
+  relaySseEvents,
+  type StreamSummary,
+} from "./sse-relay.ts";
 import { relayedResponseHeaders, upstreamHeaderRecord } from "./upstream-headers.ts";
 
 const ERROR_BODY_LIMIT = 64 * 1024;
@@ -45,6 +51,20 @@ export interface ResponsesRequest {
   signal: AbortSignal;
   startedAt: number;
   requestId: string;
+  /**
+   * The answer as the relay's parsed events (`takeRelayEvents`) rather than its bytes, for a route
+   * that translates them; `maxTotalBytes` caps a collected answer.
+   */
+  events?: { maxTotalBytes?: number };
+}
+
+const relayedEvents = new WeakMap<Response, RelayEventReader>();
+
+/** The parsed events behind a relay's Response asked for with `events`, once. */
+export function takeRelayEvents(response: Response): RelayEventReader | undefined {
+  const events = relayedEvents.get(response);
+  relayedEvents.delete(response);
+  return events;
 }
 
 export type Attempt =
@@ -365,7 +385,7 @@ function streamToClient(
   const etag = gw.models.etag(req.pool.name);
   if (etag) headers.set("x-models-etag", etag);
   else headers.delete("x-models-etag");
-  const source = relaySse(attempt.reader, {
+  const options: RelayOptions = {
     prefix: attempt.prefix,
     pending: attempt.pending,
     now: () => ctx.clock.now(),
@@ -384,8 +404,18 @@ function streamToClient(
         usage: summary.usage,
       });
     },
-  });
-  return sourcedResponse(source, { status, headers });
+  };
+  if (req.events) {
+    const events = relaySseEvents(attempt.reader, {
+      ...options,
+      maxTotalBytes: req.events.maxTotalBytes,
+      signal: req.signal,
+    });
+    const response = new Response(null, { status, headers });
+    relayedEvents.set(response, events);
+    return response;
+  }
+  return sourcedResponse(relaySse(attempt.reader, options), { status, headers });
 }
 
 function upstreamCode(body: unknown): string | undefined {

@@ -71,9 +71,81 @@ export function failedEvent(code: string, message: string, responseId?: string):
   return sseEvent("response.failed", failedResponse(code, message, responseId));
 }
 
+/** One upstream event as the relay parsed it: its type and its JSON object. */
+export interface RelayEvent {
+  type: string;
+  data: Record<string, unknown>;
+}
+
+/** Pseudo event: one SSE block (or a collected answer) grew past its cap; the stream stops there. */
+export const OVERSIZE = "gateway.oversize_event";
+
+/** The relay's parsed events, one per read (the shape of a `ReadableStreamDefaultReader`). */
+export interface RelayEventReader {
+  read(): Promise<ReadableStreamReadResult<RelayEvent>>;
+  cancel(): Promise<void>;
+  /** Whether the next read has an event at hand already: no wait. */
+  ready(): boolean;
+}
+
+export interface RelayEventOptions extends RelayOptions {
+  /** The whole answer's cap (a collected answer); past it an `OVERSIZE` event ends the events. */
+  maxTotalBytes?: number;
+  /**
+   * The client's request signal: on abort the relay is cancelled at once, so it records a client
+   * that left rather than an upstream that broke (which would demote the account).
+   */
+  signal?: AbortSignal;
+}
+
+/** The upstream's bytes as they came, for clients that speak the Codex protocol. */
 export function relaySse(reader: ChunkReader, options: RelayOptions): ChunkSource {
+  return relayCore<Uint8Array>(reader, options, undefined);
+}
+
+const DONE = { done: true, value: undefined } as const;
+
+/**
+ * The same relay (failover prefix, keep-alives, idle timeout, terminal failure events, accounting)
+ * handing out the events it parsed for its accounting, so a translating route (`/v1`) does not parse
+ * the same bytes a second time. Every event with a JSON object is handed out; a failure the relay
+ * adds is a `response.failed` event, an event past the size cap an `OVERSIZE` one.
+ */
+export function relaySseEvents(reader: ChunkReader, options: RelayEventOptions): RelayEventReader {
+  const relay = relayCore<RelayEvent>(reader, options, options.maxTotalBytes ?? Number.POSITIVE_INFINITY);
+  const { signal } = options;
+  const cancel = () => {
+    signal?.removeEventListener("abort", cancel);
+    return relay.cancel();
+  };
+  signal?.addEventListener("abort", cancel, { once: true });
+  return {
+    async read() {
+      const value = await relay.pull();
+      if (value) return { done: false, value };
+      signal?.removeEventListener("abort", cancel);
+      return DONE;
+    },
+    cancel,
+    ready: relay.ready,
+  };
+}
+
+const KEEPALIVE_EVENT: RelayEvent = { type: "codex.keepalive", data: { type: "codex.keepalive" } };
+
+/**
+ * The relay; `maxTotal` undefined: it hands out the upstream's bytes, else the parsed events (and
+ * stops past `maxTotal` bytes).
+ */
+function relayCore<T extends Uint8Array | RelayEvent>(
+  reader: ChunkReader,
+  options: RelayOptions,
+  maxTotal: number | undefined,
+): { pull(): Promise<T | undefined>; cancel(): Promise<void>; ready(): boolean } {
   // Only what the stream needs from here on: `options` also carries the held first events.
   const { now, keepAliveMs, abortUpstream, onRateLimits, onDone, stopping } = options;
+  const events = maxTotal !== undefined;
+  let totalBytes = 0;
   const decode = utf8Stream();
   const summary: StreamSummary = { outcome: "interrupted" };
   let terminal = false;
@@ -82,7 +154,8 @@ export function relaySse(reader: ChunkReader, options: RelayOptions): ChunkSourc
   let closed = false;
   let pending = options.pending;
   /** What the client gets next; a step may add the end of a cut event and a failure event at once. */
-  const out: Uint8Array[] = [];
+  // Bytes or events, by the mode (one array either way; no helper closure per stream).
+  const out: (Uint8Array | RelayEvent)[] = [];
   const idleTimeoutMs = options.idleTimeoutMs ?? 0;
   const maxEventBytes = options.maxEventBytes || Number.POSITIVE_INFINITY;
   /** Bytes fed to the parser since it last finished an event or a comment: what it may be holding. */
@@ -96,6 +169,20 @@ export function relaySse(reader: ChunkReader, options: RelayOptions): ChunkSourc
     onEvent(message: EventSourceMessage) {
       unfinished = 0;
       const type = eventType(message);
+      if (events) {
+        // Every event is parsed once, here, for the accounting and the translator alike.
+        if (TERMINAL.has(type)) terminal = true;
+        const data = parseObject(message.data);
+        if (data === undefined) return;
+        if (type === "codex.rate_limits") onRateLimits?.(data);
+        else if (type === "response.created" || TERMINAL.has(type)) record(type, response(data), summary);
+        // The translator's type: the data's own, else the SSE event name.
+        const own = data.type;
+        const kind =
+          typeof own === "string" && own.trim() ? own : message.event !== "message" ? message.event : "";
+        if (kind) out.push({ type: kind, data });
+        return;
+      }
       if (type === "codex.rate_limits") {
         parseJson(message.data, (data) => onRateLimits?.(data));
         return;
@@ -115,8 +202,9 @@ export function relaySse(reader: ChunkReader, options: RelayOptions): ChunkSourc
   const held = options.prefix ?? [];
   if (held.length > 0) {
     const first = held.length === 1 ? (held[0] as Uint8Array) : Buffer.concat(held);
+    totalBytes += first.byteLength;
     accept(first);
-    out.push(first);
+    if (!events) out.push(first);
   }
 
   // On stop the upstream is released; the read that was waiting on it ends, and so does the stream.
@@ -143,10 +231,13 @@ export function relaySse(reader: ChunkReader, options: RelayOptions): ChunkSourc
       message = "the gateway is shutting down; send the request again";
     }
     if (!terminal) {
-      // An upstream event cut off mid-way is closed first, so the failure event stays well-formed.
-      if (!atBoundary) out.push(encoder.encode("\n\n"));
+      if (!events) {
+        // An upstream event cut off mid-way is closed first, so the failure event stays well-formed.
+        if (!atBoundary) out.push(encoder.encode("\n\n"));
+        out.push(failedEvent(code, message, summary.responseId));
+      } else if (code === "upstream_event_too_large") out.push({ type: OVERSIZE, data: {} });
+      else out.push({ type: "response.failed", data: failedResponse(code, message, summary.responseId) });
       atBoundary = true;
-      out.push(failedEvent(code, message, summary.responseId));
       summary.errorCode = code;
     }
     closed = true;
@@ -168,7 +259,8 @@ export function relaySse(reader: ChunkReader, options: RelayOptions): ChunkSourc
     }
     if (result === "idle") {
       // Only between events, so an injected event never lands inside an upstream one.
-      if (atBoundary) out.push(sseEvent("codex.keepalive", { type: "codex.keepalive" }));
+      if (events) out.push(KEEPALIVE_EVENT);
+      else if (atBoundary) out.push(sseEvent("codex.keepalive", { type: "codex.keepalive" }));
       return;
     }
     pending = undefined;
@@ -177,8 +269,19 @@ export function relaySse(reader: ChunkReader, options: RelayOptions): ChunkSourc
       end("interrupted", "stream_interrupted", "upstream stream ended before response.completed");
       return;
     }
+    totalBytes += result.value.byteLength;
     accept(result.value);
-    out.push(result.value);
+    if (!events) out.push(result.value);
+    else if (totalBytes > (maxTotal as number)) {
+      // A collected answer past its cap: what was parsed goes out, then the oversize event, and the
+      // upstream is let go as when the client leaves.
+      out.push({ type: OVERSIZE, data: {} });
+      closed = true;
+      finish("client_closed");
+      abortUpstream();
+      void reader.cancel().catch(() => undefined);
+      return;
+    }
     if (unfinished > maxEventBytes) {
       // An event (or a line) that never ends would grow the parser's buffer without bound.
       end(
@@ -189,6 +292,14 @@ export function relaySse(reader: ChunkReader, options: RelayOptions): ChunkSourc
       abortUpstream();
       void reader.cancel().catch(() => undefined);
     }
+  };
+
+  const cancel = async () => {
+    closed = true;
+    out.length = 0;
+    finish("client_closed");
+    abortUpstream();
+    await reader.cancel().catch(() => undefined);
   };
 
   return {
@@ -205,15 +316,10 @@ export function relaySse(reader: ChunkReader, options: RelayOptions): ChunkSourc
           else end("interrupted", "stream_interrupted", "upstream connection failed mid-stream");
         }
       }
-      return out.shift();
+      return out.shift() as T | undefined;
     },
-    async cancel() {
-      closed = true;
-      out.length = 0;
-      finish("client_closed");
-      abortUpstream();
-      await reader.cancel().catch(() => undefined);
-    },
+    cancel,
+    ready: () => out.length > 0,
   };
 }
 
@@ -255,6 +361,20 @@ function parseJson(text: string, use: (data: Record<string, unknown>) => void): 
   }
   if (data && typeof data === "object") use(data as Record<string, unknown>);
 }
+
+function parseObject(text: string): Record<string, unknown> | undefined {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    return undefined; // `[DONE]` and other non-JSON lines carry nothing
+  }
+  return data && typeof data === "object" && !Array.isArray(data)
+    ? (data as Record<string, unknown>)
+    : undefined;
+}
+
+const response = (data: Record<string, unknown>) => (data.response ?? {}) as Record<string, unknown>;
 
 /** Reads only what accounting needs; deltas are not parsed (hot path). */
 function observe(type: string, message: EventSourceMessage, summary: StreamSummary): void {

@@ -4,11 +4,15 @@
 // last complete character; the bytes of a character cut at the chunk's end wait for the next chunk.
 // The text is the same as the streaming decoder's, whatever the cuts (invalid bytes included).
 
+// A whole decode keeps no state between calls, so every stream shares these two: an open stream
+// held two decoders of its own (each with its native converter) for its whole life, and the
+// relay path makes two or three streams per turn. A whole decode drops a byte-order mark at its
+// start; a stream has one start only, so its later chunks keep theirs.
+const first = new TextDecoder();
+const rest = new TextDecoder("utf-8", { ignoreBOM: true });
+
 /** Returns the decoder: each call takes the next chunk and gives the text it completes. */
 export function utf8Stream(): (chunk: Uint8Array) => string {
-  // A whole decode drops a byte-order mark at its start; a stream has one start only.
-  const first = new TextDecoder();
-  const rest = new TextDecoder("utf-8", { ignoreBOM: true });
   let started = false;
   let carry: Uint8Array | undefined;
   return (chunk) => {
