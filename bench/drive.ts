@@ -21,6 +21,7 @@ import {
   startFakeProcess,
   startGatewayProcess,
   statCpu,
+  UNLIMITED_ADMISSION,
 } from "./processes.ts";
 
 const args = process.argv.slice(2);
@@ -54,6 +55,8 @@ const gateway = await startGatewayProcess({
   adminToken,
   port: await freePort(),
   profileDir: profile ? join(tmp, "profiles") : undefined,
+  // As in `npm run bench`: held streams must be held, not refused by the default bulkheads.
+  env: UNLIMITED_ADMISSION,
 });
 try {
   const admin = async (method: string, path: string, body?: unknown) => {

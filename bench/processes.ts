@@ -133,6 +133,15 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * The relay phases measure the relay, not a policy: the gateway runs them with bulkheads far above
+ * the load (the default stream class admits 24 at once); the admission phase sets small ones.
+ */
+export const UNLIMITED_ADMISSION = {
+  POOLER_ADMISSION_PROXY_STREAM: "100000,0,10000",
+  POOLER_ADMISSION_PROXY_HTTP: "100000,0,10000",
+};
+
 export function startGatewayProcess(options: {
   upstreamBaseUrl: string;
   authBaseUrl: string;

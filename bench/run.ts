@@ -42,6 +42,7 @@ import {
   startBareProxy,
   startFakeProcess,
   startGatewayProcess,
+  UNLIMITED_ADMISSION,
 } from "./processes.ts";
 import { AWS_END, AWS_START, renderReport } from "./report.ts";
 import {
@@ -179,15 +180,6 @@ export interface BenchResults {
   /** The machine's 1-minute load average while the run went, lowest and highest sample. */
   loadAverage?: [number, number];
 }
-
-/**
- * The relay phases measure the relay, not a policy: the gateway runs them with bulkheads far above
- * the load (the default stream class admits 24 at once); the admission phase sets small ones.
- */
-const UNLIMITED_ADMISSION = {
-  POOLER_ADMISSION_PROXY_STREAM: "100000,0,10000",
-  POOLER_ADMISSION_PROXY_HTTP: "100000,0,10000",
-};
 
 const CODEX_BODY = TOY_CODEX_BODY;
 
