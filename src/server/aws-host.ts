@@ -15,7 +15,14 @@ import { webhookSender } from "../core/alerts/delivery.ts";
 import { buildCoreContext, type CoreContext, type Logger } from "../core/context.ts";
 import { createGateway, type Gateway } from "../core/gateway.ts";
 import type { Clock, Metrics } from "../core/ports.ts";
-import { type CoreEnvSettings, coreSettings, readCoreSettings } from "./core-settings.ts";
+import {
+  type CoreEnvSettings,
+  coreSettings,
+  int,
+  readCoreSettings,
+  readSetting,
+  url,
+} from "./core-settings.ts";
 
 export interface AwsHostConfig extends CoreEnvSettings {
   tables: TableNames;
@@ -38,28 +45,14 @@ export function awsConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AwsHostC
     if (!value) throw new Error(`invalid function configuration: ${name} is not set (the CDK stack sets it)`);
     return value;
   };
-  const int = (name: string, min: number, max: number, fallback: number) => {
-    const raw = read(name);
-    if (raw === undefined) return fallback;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min || n > max) {
-      throw new Error(`invalid function configuration: ${name} must be an integer from ${min} to ${max}`);
-    }
-    return n;
-  };
-  const url = (name: string, fallback: string) => {
-    const raw = read(name) ?? fallback;
-    if (!/^https?:\/\/\S+$/.test(raw))
-      throw new Error(`invalid function configuration: ${name} must be an http(s) URL`);
-    return raw.replace(/\/+$/, "");
-  };
+  const fail = (message: string) => new Error(`invalid function configuration: ${message}`);
   const secretPrefix = required("POOLER_SECRET_PREFIX");
   if (!/^[A-Za-z0-9/_+=.@-]+$/.test(secretPrefix)) {
     throw new Error(
       "invalid function configuration: POOLER_SECRET_PREFIX has characters a secret name cannot hold",
     );
   }
-  const core = readCoreSettings(env, (message) => new Error(`invalid function configuration: ${message}`));
+  const core = readCoreSettings(env, fail);
   return {
     ...core,
     tables: { state: required("POOLER_STATE_TABLE"), requestLogs: required("POOLER_REQUEST_LOG_TABLE") },
@@ -68,9 +61,9 @@ export function awsConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AwsHostC
     originSecretArn: read("POOLER_ORIGIN_SECRET_ARN"),
     metricsNamespace: read("POOLER_METRICS_NAMESPACE") ?? "CodexPooler",
     version: read("POOLER_VERSION") ?? "0.0.0",
-    usagePollConcurrency: int("POOLER_USAGE_POLL_CONCURRENCY", 1, 32, 4),
-    deadlineMarginMs: int("POOLER_DEADLINE_MARGIN_MS", 1_000, 120_000, 10_000),
-    publicBaseUrl: read("POOLER_PUBLIC_BASE_URL") ? url("POOLER_PUBLIC_BASE_URL", "") : undefined,
+    usagePollConcurrency: readSetting(env, int("POOLER_USAGE_POLL_CONCURRENCY", 1, 32), fail) ?? 4,
+    deadlineMarginMs: readSetting(env, int("POOLER_DEADLINE_MARGIN_MS", 1_000, 120_000), fail) ?? 10_000,
+    publicBaseUrl: readSetting(env, url("POOLER_PUBLIC_BASE_URL"), fail),
   };
 }
 

@@ -4,13 +4,18 @@
 import { type CoreConfig, defaultCoreConfig, type HostParts } from "../core/context.ts";
 
 type IntSpec = { env: string; kind: "int"; min: number; max: number };
-type Spec = IntSpec | { env: string; kind: "url" } | { env: string; kind: "flag" };
+type UrlSpec = { env: string; kind: "url" };
+type FlagSpec = { env: string; kind: "flag" };
+type Spec = IntSpec | UrlSpec | FlagSpec;
 
-const int = (env: string, min: number, max: number): IntSpec => ({ env, kind: "int", min, max });
+/** An integer variable within `min`–`max`. */
+export const int = (env: string, min: number, max: number): IntSpec => ({ env, kind: "int", min, max });
+/** An http(s) URL variable; its trailing slashes are dropped. */
+export const url = (env: string): UrlSpec => ({ env, kind: "url" });
 
 const CORE_ENV = {
-  upstreamBaseUrl: { env: "CODEX_UPSTREAM_BASE_URL", kind: "url" },
-  authBaseUrl: { env: "CODEX_AUTH_BASE_URL", kind: "url" },
+  upstreamBaseUrl: url("CODEX_UPSTREAM_BASE_URL"),
+  authBaseUrl: url("CODEX_AUTH_BASE_URL"),
   requestLogRetentionDays: int("POOLER_REQUEST_LOG_RETENTION_DAYS", 1, 3650),
   sseKeepAliveMs: int("POOLER_SSE_KEEPALIVE_MS", 0, 300_000),
   firstEventTimeoutMs: int("POOLER_FIRST_EVENT_TIMEOUT_MS", 0, 300_000),
@@ -28,35 +33,38 @@ type CoreEnvName = keyof typeof CORE_ENV;
 /** The core settings both hosts read from their environment, every one filled in. */
 export type CoreEnvSettings = Required<Pick<CoreConfig, CoreEnvName>>;
 
-const DEFAULTS: CoreEnvSettings = {
-  ...(Object.fromEntries(
-    Object.keys(CORE_ENV).flatMap((name) => {
-      const value = defaultCoreConfig[name as keyof typeof defaultCoreConfig];
-      return value === undefined ? [] : [[name, value]];
-    }),
-  ) as Partial<CoreEnvSettings>),
-  streamIdleTimeoutMs: defaultCoreConfig.streamIdleTimeoutMs ?? 300_000,
+// The core's own defaults, and the two settings it leaves unset when no host sets them.
+const DEFAULTS: Partial<Record<CoreEnvName, unknown>> = {
+  ...defaultCoreConfig,
   alertWebhookAllowInsecure: false,
   poolConcurrencyCap: 0,
-} as CoreEnvSettings;
+};
 
 /** Builds the error for a bad variable from `<VARIABLE>: must be …`; the host says how it was configured. */
 export type SettingFailure = (message: string) => Error;
 
 /**
- * Reads the core settings from the environment; an empty variable counts as unset. A bad value throws
- * what `fail` builds.
+ * Reads the core settings from the environment; an unset or empty variable keeps the core's default.
+ * A bad value throws what `fail` builds.
  */
 export function readCoreSettings(env: NodeJS.ProcessEnv, fail: SettingFailure): CoreEnvSettings {
-  const out: Record<string, unknown> = { ...DEFAULTS };
+  const out: Record<string, unknown> = {};
   for (const [name, spec] of Object.entries(CORE_ENV) as [CoreEnvName, Spec][]) {
-    const raw = env[spec.env]?.trim();
-    if (raw === undefined || raw === "") continue;
-    const value = parse(spec, raw);
-    if (value === undefined) throw fail(`${spec.env}: must be ${expected(spec)}`);
-    out[name] = value;
+    out[name] = readSetting(env, spec, fail) ?? DEFAULTS[name];
   }
   return out as CoreEnvSettings;
+}
+
+/** One variable by its spec (also for a host's own settings): undefined when unset or empty. */
+export function readSetting(env: NodeJS.ProcessEnv, spec: IntSpec, fail: SettingFailure): number | undefined;
+export function readSetting(env: NodeJS.ProcessEnv, spec: UrlSpec, fail: SettingFailure): string | undefined;
+export function readSetting(env: NodeJS.ProcessEnv, spec: Spec, fail: SettingFailure): unknown;
+export function readSetting(env: NodeJS.ProcessEnv, spec: Spec, fail: SettingFailure): unknown {
+  const raw = env[spec.env];
+  if (raw === undefined || raw === "") return undefined;
+  const value = parse(spec, raw);
+  if (value === undefined) throw fail(`${spec.env}: must be ${expected(spec)}`);
+  return value;
 }
 
 function parse(spec: Spec, raw: string): number | string | boolean | undefined {
