@@ -4,14 +4,13 @@
 // records, and the CLI reads answers through the contract (leniently).
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { Readable } from "node:stream";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { z } from "zod";
 import { OPERATIONS, type Operation } from "../src/admin-contract/operations.ts";
 import * as R from "../src/admin-contract/responses.ts";
-import { runCli } from "../src/cli/program.ts";
+import { runPooler } from "./helpers/cli.ts";
 import { readSse, startTestGateway, TEXT_TURN_BODY, type TestGateway } from "./helpers/gateway.ts";
 
 let gw: TestGateway;
@@ -263,23 +262,11 @@ describe("MCP answers use the API's records", () => {
 
 describe("the CLI reads answers through the contract", () => {
   /** `pooler <args>` in-process against a stub answering `body` to every request. */
-  async function cliAgainst(body: unknown, args: string[]) {
-    let stdout = "";
-    let stderr = "";
-    const code = await runCli(args, {
-      io: {
-        stdout: (t) => {
-          stdout += t;
-        },
-        stderr: (t) => {
-          stderr += t;
-        },
-      },
+  function cliAgainst(body: unknown, args: string[]) {
+    return runPooler(args, {
       env: { POOLER_URL: "http://127.0.0.1:9", POOLER_ADMIN_TOKEN: "adm-cxp-test" },
-      stdin: Readable.from([]),
       fetch: (async () => Response.json(body)) as typeof fetch,
     });
-    return { code, stdout, stderr };
   }
 
   it("reads a real answer, and one from a newer gateway (new fields, a new enum value)", async () => {

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../src/cli/program.ts";
+import { runPooler } from "./helpers/cli.ts";
 import { startTestGateway, TEXT_TURN_BODY, type TestGateway, waitFor } from "./helpers/gateway.ts";
 import { tableContents, walPayload } from "./helpers/leveldb.ts";
 
@@ -737,22 +737,12 @@ describe("operators", () => {
   it("manages alerts through `pooler alert …`", async () => {
     const seeded = await gw.seed({ accounts: 1 });
     const cli = async (args: string[], env: Record<string, string> = {}) => {
-      let stdout = "";
-      let stderr = "";
-      const code = await runCli(args, {
-        io: {
-          stdout: (t) => {
-            stdout += t;
-          },
-          stderr: (t) => {
-            stderr += t;
-          },
-        },
+      const run = await runPooler(args, {
         env: { POOLER_URL: gw.url, POOLER_ADMIN_TOKEN: gw.adminToken, ...env },
         stdin: process.stdin,
       });
-      seen.push(stdout, stderr);
-      return { code, stdout, stderr };
+      seen.push(run.stdout, run.stderr);
+      return run;
     };
     const token = randomBytes(8).toString("hex");
     const created = await cli(["alert", "channel", "create", "--name", "cli", "--webhook-url-env", "HOOK"], {

@@ -8,11 +8,10 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseLimit } from "../src/cli/options.ts";
-import { runCli } from "../src/cli/program.ts";
+import { runPooler } from "./helpers/cli.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const CLI_TS = join(ROOT, "bin", "pooler-cli.ts");
@@ -295,22 +294,8 @@ function pooler(args: string[], options: RunOptions = {}): Promise<RunResult> {
 }
 
 /** Runs the same CLI entry function in-process (cheap; used for the per-command routing table). */
-async function poolerInProcess(args: string[], url: string): Promise<RunResult> {
-  let stdout = "";
-  let stderr = "";
-  const code = await runCli(args, {
-    io: {
-      stdout: (t) => {
-        stdout += t;
-      },
-      stderr: (t) => {
-        stderr += t;
-      },
-    },
-    env: { POOLER_URL: url, POOLER_ADMIN_TOKEN: ADMIN_TOKEN },
-    stdin: Readable.from([]),
-  });
-  return { code, stdout, stderr };
+function poolerInProcess(args: string[], url: string): Promise<RunResult> {
+  return runPooler(args, { env: { POOLER_URL: url, POOLER_ADMIN_TOKEN: ADMIN_TOKEN } });
 }
 
 function lines(text: string): string[] {

@@ -3,13 +3,11 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Readable } from "node:stream";
 import { isDeepStrictEqual } from "node:util";
 import { type ParseError, parse as parseJsonc } from "jsonc-parser";
 import { parse as parseToml } from "smol-toml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
-import { runCli } from "../src/cli/program.ts";
 import {
   CLIENT_TEMPLATES,
   type ClientConfig,
@@ -19,6 +17,7 @@ import {
   renderClientConfig,
 } from "../src/client-configs/index.ts";
 import { consoleRoutes } from "../src/console/routes.ts";
+import { runPooler } from "./helpers/cli.ts";
 import { REPO_ROOT, scratchDir } from "./helpers/gateway.ts";
 
 const PUBLIC_URL = "https://codex-pooler.example.com";
@@ -350,22 +349,8 @@ describe("rendered client configs", () => {
   });
 });
 
-async function pooler(args: string[], env: Record<string, string> = {}) {
-  let stdout = "";
-  let stderr = "";
-  const code = await runCli(args, {
-    io: {
-      stdout: (t) => {
-        stdout += t;
-      },
-      stderr: (t) => {
-        stderr += t;
-      },
-    },
-    env,
-    stdin: Readable.from([]),
-  });
-  return { code, stdout, stderr };
+function pooler(args: string[], env: Record<string, string> = {}) {
+  return runPooler(args, { env });
 }
 
 describe("pooler client-config", () => {

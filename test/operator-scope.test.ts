@@ -8,9 +8,9 @@ import { PassThrough } from "node:stream";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../src/cli/program.ts";
 import { bearerAdminAuthenticator } from "../src/http/middleware/admin-auth.ts";
 import { adminRoutes } from "../src/http/routes/admin/index.ts";
+import { runPooler } from "./helpers/cli.ts";
 import {
   type Seeded,
   startTestGateway,
@@ -508,22 +508,11 @@ describe("a Pool-scoped MCP token on every MCP tool", () => {
 
 describe("the pooler CLI's operator, scope and invite commands", () => {
   async function cli(args: string[], token = gw.adminToken) {
-    let stdout = "";
-    let stderr = "";
-    const code = await runCli(args, {
-      io: {
-        stdout: (t) => {
-          stdout += t;
-        },
-        stderr: (t) => {
-          stderr += t;
-        },
-      },
+    const run = await runPooler(args, {
       env: { POOLER_URL: gw.url, POOLER_ADMIN_TOKEN: token },
       stdin: new PassThrough(),
     });
-    const lines = stdout.trimEnd().split("\n");
-    return { code, stdout, stderr, last: lines.at(-1) as string };
+    return { ...run, last: run.stdout.trimEnd().split("\n").at(-1) as string };
   }
 
   it("admin-token create --role pool-admin --pool prints a working scoped token last", async () => {
