@@ -11,8 +11,8 @@ import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { VIEWER_REQUEST_CODE } from "../lib/constructs/viewer-request.ts";
 import { bundleLambda } from "../scripts/build-lambdas.ts";
-import { runCli } from "../src/cli/program.ts";
 import { browserForTests, launchChromium } from "./helpers/browser.ts";
+import { runPooler } from "./helpers/cli.ts";
 import { type FunctionUrlServer, startFunctionUrlServer } from "./helpers/function-url-server.ts";
 import { REPO_ROOT, scratchDir, TEXT_TURN_BODY, waitFor } from "./helpers/gateway.ts";
 import { invoke, type LambdaHarness, OPERATOR, ORIGIN_VALUE, startLambdaHarness } from "./helpers/lambda.ts";
@@ -232,17 +232,14 @@ describe.skipIf(!browser)("the console function on AWS", () => {
   });
 
   it("serves the pooler CLI at the gateway URL with an admin token, for operators without IAM access", async () => {
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await runCli(["--url", front.url, "--json", "pool", "list"], {
-      io: { stdout: (t: string) => out.push(t), stderr: (t: string) => err.push(t) },
+    const { code, stdout, stderr } = await runPooler(["--url", front.url, "--json", "pool", "list"], {
       env: { POOLER_ADMIN_TOKEN: adminToken.secret },
       stdin: process.stdin,
       fetch,
-    } as never);
-    expect(err.join("")).toBe("");
+    });
+    expect(stderr).toBe("");
     expect(code).toBe(0);
-    expect(JSON.stringify(JSON.parse(out.join("")))).toContain(POOL);
+    expect(JSON.stringify(JSON.parse(stdout))).toContain(POOL);
   });
 
   it("stays within the console's IAM grants, with no browser errors", () => {

@@ -2,7 +2,7 @@
 // failures, several keys, models, accounts and Pools, many in parallel) the rollups read through
 // `GET /admin/v1/usage`, `/v1/usage` and `pooler usage` match the request logs exactly.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../src/cli/program.ts";
+import { runPooler } from "./helpers/cli.ts";
 import {
   type Seeded,
   startTestGateway,
@@ -117,20 +117,10 @@ async function usage(query: string) {
 }
 
 function cli(args: string[]) {
-  let stdout = "";
-  let stderr = "";
-  return runCli(args, {
-    io: {
-      stdout: (t) => {
-        stdout += t;
-      },
-      stderr: (t) => {
-        stderr += t;
-      },
-    },
+  return runPooler(args, {
     env: { POOLER_URL: gw.url, POOLER_ADMIN_TOKEN: gw.adminToken },
     stdin: process.stdin,
-  }).then((code) => ({ code, stdout, stderr }));
+  });
 }
 
 beforeAll(async () => {
