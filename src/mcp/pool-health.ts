@@ -1,10 +1,12 @@
 // Pool-level readings shared by several tools: quota headroom across accounts and routing health
 // (circuits, demotions, accounts that need a new login or whose refresh keeps failing).
+
+import { iso } from "../core/accounts/accounts.ts";
 import type { Gateway } from "../core/gateway.ts";
 import type { Account, QuotaWindow } from "../core/model.ts";
 import { CIRCUIT, quotaExhausted } from "../core/routing/router.ts";
 import { usableWindows } from "../core/routing/strategies.ts";
-import { iso, isoSeconds } from "./query.ts";
+import { isoSeconds } from "./query.ts";
 
 /** Lists inside one answer stay short; Pools rarely hold more accounts than this. */
 export const LIST_CAP = 100;

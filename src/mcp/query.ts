@@ -1,6 +1,7 @@
 // Shared input pieces and the bounded, filtered walk over newest-first store pages (request logs and
 // audit events), with an opaque cursor that can resume in the middle of a store page.
 import { z } from "zod";
+import { iso } from "../core/accounts/accounts.ts";
 import { badRequest } from "../core/errors.ts";
 import type { Page } from "../core/ports.ts";
 
@@ -65,9 +66,7 @@ export function resolveWindow(
   return { from, to };
 }
 
-export const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
-export const isoSeconds = (s: number | undefined) =>
-  s === undefined ? null : new Date(s * 1000).toISOString();
+export const isoSeconds = (s: number | undefined) => iso(s === undefined ? undefined : s * 1000);
 
 interface ScanCursor {
   /** Store cursor of the page to (re)read. */

@@ -1,11 +1,13 @@
 // Usage totals of a Pool or a key from the daily usage rollups (the same counters /v1/usage and the
 // admin API read): counts by status class, top error codes and models, token sums. Rollups are per
 // UTC day, so a window counts every whole day it touches; nothing per request leaves this module.
+
+import { iso } from "../core/accounts/accounts.ts";
 import type { Gateway } from "../core/gateway.ts";
 import type { RollupCounts } from "../core/usage/model.ts";
 import { zeroCounts } from "../core/usage/model.ts";
 import { addCounts, addErrorCodes, DAY_MS, dayOf, dayStart, readRollups } from "../core/usage/rollups.ts";
-import { iso, type TimeWindow } from "./query.ts";
+import type { TimeWindow } from "./query.ts";
 
 const TOP = 10;
 
