@@ -120,9 +120,11 @@ export function compileFirewall(settings: FirewallSettings): CompiledFirewall {
   // A stored rule that does not parse: the firewall (if on) refuses everyone; addresses are then
   // resolved without believing any proxy (the throttle still needs a key).
   const broken = !allow || !proxies;
+  // No trusted proxy (the usual set-up): every client is its peer, without a list lookup per request.
+  const anyProxy = proxies !== undefined && settings.trustedProxies.length > 0;
   const clientOf = (peer: string | undefined, headers: ClientHeaders): string | undefined => {
     const direct = peer === undefined ? undefined : unmapped(peer);
-    if (direct === undefined || !proxies || settings.clientIpSource === "peer" || !matches(proxies, direct))
+    if (direct === undefined || !anyProxy || settings.clientIpSource === "peer" || !matches(proxies, direct))
       return direct;
     if (settings.clientIpSource === "x_real_ip") {
       const real = headers.get("x-real-ip");

@@ -184,39 +184,57 @@ function sourceReader(source: ChunkSource): ChunkReader {
  * answer already in memory). Admission holds a stream's slot this way for the stream's life.
  */
 export function onBodyDone(response: Response, done: () => void): Response {
+  // Unread so far (the usual case): the same Response, its offer swapped for one that reports the
+  // end. A new Response would copy every header (undici sorts them to iterate) on each relay.
+  if (response instanceof LazyBodyResponse && response[STREAM] === undefined && !response[CLAIMED]) {
+    const source = sources.get(response);
+    const reader = source ? undefined : readers.get(response);
+    if (source || reader) {
+      readers.delete(response);
+      const watched = watchedSource(source ?? sourceOfReader(reader as ChunkReader), done);
+      sources.set(response, watched);
+      response[OPEN] = () => toReadableStream(watched);
+      return response;
+    }
+  }
   const source = take(sources, response);
   const reader = source ? undefined : take(readers, response);
   if (!source && !reader) {
     done();
     return response;
   }
-  const inner = source ?? sourceOfReader(reader as ChunkReader);
+  const { status, statusText, headers } = response;
+  return sourcedResponse(watchedSource(source ?? sourceOfReader(reader as ChunkReader), done), {
+    status,
+    statusText,
+    headers,
+  });
+}
+
+/** `inner`, with `done` called once when it ends or is cancelled. */
+function watchedSource(inner: ChunkSource, done: () => void): ChunkSource {
   let finished = false;
   const finish = () => {
     if (finished) return;
     finished = true;
     done();
   };
-  const { status, statusText, headers } = response;
-  return sourcedResponse(
-    {
-      async pull() {
-        try {
-          const chunk = await inner.pull();
-          if (chunk === undefined) finish();
-          return chunk;
-        } catch (error) {
-          finish();
-          throw error;
-        }
-      },
-      async cancel() {
+  return {
+    async pull() {
+      try {
+        const chunk = await inner.pull();
+        if (chunk === undefined) finish();
+        return chunk;
+      } catch (error) {
         finish();
-        await inner.cancel();
-      },
+        throw error;
+      }
     },
-    { status, statusText, headers },
-  );
+    async cancel() {
+      finish();
+      await inner.cancel();
+    },
+  };
 }
 
 function sourceOfReader(reader: ChunkReader): ChunkSource {
