@@ -1,7 +1,8 @@
 // The bench's processes: the fake upstream (forked, driven over IPC), the bare pipe proxy and the real
 // gateway (`src/server/main.ts`), each in its own process on 127.0.0.1, plus their RSS.
+
 import { type ChildProcess, fork, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { createWriteStream, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Behavior, FakeAccount } from "../test/fake-upstream/index.ts";
 
@@ -72,6 +73,12 @@ async function startServer(
   });
   let out = "";
   let err = "";
+  // BENCH_GATEWAY_STDOUT=<file>: the gateway's whole stdout (e.g. --trace-gc) goes to that file too.
+  const tee =
+    process.env.BENCH_GATEWAY_STDOUT && args[0] === "scripts/start.mjs"
+      ? createWriteStream(process.env.BENCH_GATEWAY_STDOUT)
+      : undefined;
+  if (tee) child.stdout?.pipe(tee);
   // Drained so a chatty child never blocks on a full pipe; only the start is kept.
   child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
     if (out.length < 64 * 1024) out += chunk;

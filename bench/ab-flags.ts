@@ -1,0 +1,105 @@
+// Two gateways side by side, the same code with different node flags (a V8 or Node option to try),
+// against one fake upstream: closed loops at 50 connections and an open loop at 200 req/s, the two
+// gateways in turn, round after round, so both see the same machine. Prints CPU per request (all
+// threads, and the main thread) and TTFB, medians over the rounds.
+// Usage: tsx bench/ab-flags.ts "<flags A>" "<flags B>" [rounds]   (e.g. "" "--single-threaded-gc")
+import { randomBytes } from "node:crypto";
+import { mkdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { closedLoop, median, newAgent, once, openLoop, summarize, type Target } from "./load.ts";
+import {
+  cpuTimes,
+  freePort,
+  REPO_ROOT,
+  rssMb,
+  type ServerProcess,
+  startFakeProcess,
+  startGatewayProcess,
+  UNLIMITED_ADMISSION,
+} from "./processes.ts";
+import { TOY_CODEX_BODY } from "./workloads.ts";
+
+const [flagsA = "", flagsB = "", roundsArg] = process.argv.slice(2);
+const rounds = Number(roundsArg ?? 5);
+const tmp = join(REPO_ROOT, ".bench-tmp");
+const fake = await startFakeProcess();
+const started: { flags: string; gateway: ServerProcess; dataDir: string; target?: Target }[] = [];
+try {
+  for (const flags of [flagsA, flagsB]) {
+    const dataDir = join(tmp, `ab-${randomBytes(4).toString("hex")}`);
+    mkdirSync(dataDir, { recursive: true });
+    const adminToken = `ab-${randomBytes(8).toString("hex")}`;
+    process.env.BENCH_GATEWAY_NODE_FLAGS = flags;
+    const gateway = await startGatewayProcess({
+      upstreamBaseUrl: fake.upstreamBaseUrl,
+      authBaseUrl: fake.url,
+      dataDir,
+      adminToken,
+      port: await freePort(),
+      env: UNLIMITED_ADMISSION,
+    });
+    started.push({ flags, gateway, dataDir });
+    const admin = async (method: string, path: string, body?: unknown) => {
+      const r = await fetch(`${gateway.url}/admin/v1${path}`, {
+        method,
+        headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return (await r.json()) as Record<string, unknown>;
+    };
+    await admin("POST", "/pools", { name: "ab" });
+    for (const label of ["a1", "a2"]) {
+      const account = await fake.createAccount();
+      await admin("POST", "/accounts/import", { pool: "ab", authJson: account.authJson, label });
+    }
+    const key = (await admin("POST", "/keys", { pool: "ab", label: "ab" })).secret as string;
+    (started.at(-1) as (typeof started)[number]).target = {
+      name: flags || "(none)",
+      url: `${gateway.url}/backend-api/codex/responses`,
+      headers: {
+        authorization: `Bearer ${key}`,
+        "content-type": "application/json",
+        accept: "text/event-stream",
+      },
+      body: JSON.stringify(TOY_CODEX_BODY),
+    };
+  }
+  const agent = newAgent();
+  for (const s of started) for (let i = 0; i < 1500; i++) await once(s.target as Target, agent);
+  const rows = started.map(() => ({
+    cpu: [] as number[],
+    main: [] as number[],
+    rps: [] as number[],
+    p50: [] as number[],
+    p90: [] as number[],
+  }));
+  for (let round = 0; round < rounds; round++) {
+    const order = round % 2 === 0 ? [0, 1] : [1, 0];
+    for (const i of order) {
+      const s = started[i] as (typeof started)[number];
+      const before = cpuTimes(s.gateway.pid);
+      const run = await closedLoop(s.target as Target, 50, 2, 0.3);
+      const after = cpuTimes(s.gateway.pid);
+      const n = run.completed ?? 1;
+      const row = rows[i] as (typeof rows)[number];
+      row.cpu.push((after.all - before.all) / n);
+      row.main.push((after.main - before.main) / n);
+      row.rps.push(summarize(run).throughput);
+      const open = summarize(await openLoop(s.target as Target, 200, 2));
+      row.p50.push(open.ttfbP50);
+      row.p90.push(open.ttfbP90);
+    }
+  }
+  for (const [i, s] of started.entries()) {
+    const r = rows[i] as (typeof rows)[number];
+    console.log(
+      `${(s.flags || "(no flags)").padEnd(40)} c=50: ${median(r.rps).toFixed(0)} req/s, CPU/request ${median(r.cpu).toFixed(3)} ms (main ${median(r.main).toFixed(3)}) [${r.cpu.map((x) => x.toFixed(2)).join(" ")}]; 200 req/s TTFB p50 ${median(r.p50).toFixed(2)} p90 ${median(r.p90).toFixed(2)} ms; RSS ${rssMb(s.gateway.pid).toFixed(0)} MB`,
+    );
+  }
+} finally {
+  for (const s of started) {
+    await s.gateway.stop();
+    rmSync(s.dataDir, { recursive: true, force: true });
+  }
+  await fake.close();
+}
