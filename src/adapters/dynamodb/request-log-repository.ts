@@ -7,11 +7,11 @@ import {
 import { sortableIdTime } from "../../core/ids.ts";
 import type { RequestLog } from "../../core/model.ts";
 import type { Clock, Page, RequestLogQuery, RequestLogRepository } from "../../core/ports.ts";
+import { DAY_MS, utcDay } from "../../core/support/utc-day.ts";
 import { directPutWriter, type PutWriter } from "./batch-writer.ts";
 import { decodeCursor, encodeCursor, fromItem, isTableKey } from "./items.ts";
 
-const DAY_MS = 86_400_000;
-const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+const day = utcDay;
 
 interface LogCursor {
   day: number;

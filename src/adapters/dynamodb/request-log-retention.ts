@@ -4,9 +4,9 @@
 // rows per run. Keys only are read, so it never touches row contents.
 import { BatchWriteCommand, type DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import type { Clock } from "../../core/ports.ts";
+import { DAY_MS, utcDay } from "../../core/support/utc-day.ts";
 
-const DAY_MS = 86_400_000;
-const day = (dayNumber: number) => new Date(dayNumber * DAY_MS).toISOString().slice(0, 10);
+const day = (dayNumber: number) => utcDay(dayNumber * DAY_MS);
 
 export interface RetentionOptions {
   table: string;

@@ -11,6 +11,7 @@
 // they expire: a request was counted in one layout or the other, never both.
 import { type DynamoDBDocumentClient, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { UsageRollupRepository } from "../../core/ports.ts";
+import { DAY_MS, utcDay } from "../../core/support/utc-day.ts";
 import {
   type RecentBucket,
   ROLLUP_COUNT_FIELDS,
@@ -97,8 +98,8 @@ export class DynamoUsageRollupRepository implements UsageRollupRepository {
     const out: RecentBucket[] = [];
     const fromDay = fromBucket.slice(0, 10);
     const toDay = toBucket.slice(0, 10);
-    for (let ms = Date.parse(fromDay); ms <= Date.parse(toDay); ms += 86_400_000) {
-      const day = new Date(ms).toISOString().slice(0, 10);
+    for (let ms = Date.parse(fromDay); ms <= Date.parse(toDay); ms += DAY_MS) {
+      const day = utcDay(ms);
       for (const item of await this.#query(day, `pool#${pool}#`)) {
         if (item.pool !== pool) continue;
         for (const bucket of bucketsOf(item, day)) {

@@ -2,9 +2,9 @@
 // counters: tokens are added once the response's usage is known, from the request-log row.
 import type { CoreContext } from "../context.ts";
 import type { UsageCounts, UsageWindow } from "../ports.ts";
+import { DAY_MS, utcDay } from "../support/utc-day.ts";
 
 const MINUTE_MS = 60_000;
-const DAY_MS = 86_400_000;
 const WEEK_MS = 7 * DAY_MS;
 
 /** A window with its bounds (epoch ms, end exclusive). */
@@ -39,7 +39,7 @@ export function keyWindows(nowMs: number): KeyWindows {
   const weekStart = dayStart - weekday * DAY_MS;
   return {
     minute: span("minute", new Date(minuteStart).toISOString().slice(0, 16), minuteStart, MINUTE_MS),
-    day: span("day", new Date(dayStart).toISOString().slice(0, 10), dayStart, DAY_MS),
+    day: span("day", utcDay(dayStart), dayStart, DAY_MS),
     week: span("week", isoWeekLabel(weekStart), weekStart, WEEK_MS),
   };
 }

@@ -3,6 +3,7 @@
 // exact however many instances wrote concurrently.
 import type { CoreContext } from "../context.ts";
 import type { RequestLog } from "../model.ts";
+import { DAY_MS, utcDay } from "../support/utc-day.ts";
 import {
   RECENT_BUCKET_MINUTES,
   type RecentIncrement,
@@ -16,11 +17,12 @@ import {
   zeroCounts,
 } from "./model.ts";
 
-export const DAY_MS = 86_400_000;
+export { DAY_MS };
+
 const ERROR_CODE = /^[A-Za-z0-9_.:-]{1,80}$/;
 const READ_CONCURRENCY = 8;
 
-export const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+export const dayOf = utcDay;
 export const dayStart = (day: string) => Date.parse(`${day}T00:00:00.000Z`);
 
 /** What one row adds: one request, its status class, its error (if any) and its token usage. */
