@@ -14,7 +14,7 @@ let cachedLabel = "";
 export function utcDay(ms: number): string {
   if (ms >= cachedStart && ms < cachedEnd) return cachedLabel;
   const start = Math.floor(ms / DAY_MS) * DAY_MS;
-  const label = new Date(start).toISOString().slice(0, 10);
+  const label = new Date(ms).toISOString().slice(0, 10);
   cachedStart = start;
   cachedEnd = Math.min(start + DAY_MS, MAX_MS + 1);
   cachedLabel = label;
