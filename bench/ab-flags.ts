@@ -1,8 +1,10 @@
-// Two gateways side by side, the same code with different node flags (a V8 or Node option to try),
-// against one fake upstream: closed loops at 50 connections and an open loop at 200 req/s, the two
+// Two gateways side by side, with different node flags (a V8 or Node option to try) or from two
+// checkouts (`<dir>::<flags>` runs the gateway of another worktree, e.g. one at the commit before a
+// change), against one fake upstream: closed loops at 50 connections and an open loop at 200 req/s, the two
 // gateways in turn, round after round, so both see the same machine. Prints CPU per request (all
 // threads, and the main thread) and TTFB, medians over the rounds.
-// Usage: tsx bench/ab-flags.ts "<flags A>" "<flags B>" [rounds]   (e.g. "" "--single-threaded-gc")
+// Usage: tsx bench/ab-flags.ts "<flags A>" "<flags B>" [rounds]   (e.g. "" "--single-threaded-gc",
+// or "/work/wt/base::" "" to compare the code of two checkouts)
 import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -25,7 +27,8 @@ const tmp = join(REPO_ROOT, ".bench-tmp");
 const fake = await startFakeProcess();
 const started: { flags: string; gateway: ServerProcess; dataDir: string; target?: Target }[] = [];
 try {
-  for (const flags of [flagsA, flagsB]) {
+  for (const spec of [flagsA, flagsB]) {
+    const [root, flags] = spec.includes("::") ? (spec.split("::") as [string, string]) : [undefined, spec];
     const dataDir = join(tmp, `ab-${randomBytes(4).toString("hex")}`);
     mkdirSync(dataDir, { recursive: true });
     const adminToken = `ab-${randomBytes(8).toString("hex")}`;
@@ -37,8 +40,9 @@ try {
       adminToken,
       port: await freePort(),
       env: UNLIMITED_ADMISSION,
+      root,
     });
-    started.push({ flags, gateway, dataDir });
+    started.push({ flags: spec, gateway, dataDir });
     const admin = async (method: string, path: string, body?: unknown) => {
       const r = await fetch(`${gateway.url}/admin/v1${path}`, {
         method,

@@ -65,9 +65,10 @@ async function startServer(
   env: NodeJS.ProcessEnv,
   listening: RegExp,
   nodeFlags: string[] = ["--import", "tsx"],
+  cwd = REPO_ROOT,
 ): Promise<ServerProcess> {
   const child = spawn(process.execPath, [...nodeFlags, ...args], {
-    cwd: REPO_ROOT,
+    cwd,
     env,
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -158,6 +159,8 @@ export function startGatewayProcess(options: {
   profileDir?: string;
   /** More environment (admission limits). */
   env?: Record<string, string>;
+  /** Another checkout to run the gateway from (bench/ab-flags.ts compares two versions). */
+  root?: string;
 }): Promise<ServerProcess> {
   const flags = options.profileDir ? ["--cpu-prof", `--cpu-prof-dir=${options.profileDir}`] : [];
   // For trying V8 or Node flags on the gateway alone (e.g. BENCH_GATEWAY_NODE_FLAGS=--max-semi-space-size=4).
@@ -178,6 +181,7 @@ export function startGatewayProcess(options: {
     },
     /Codex Pooler listening on (http:\/\/127\.0\.0\.1:\d+) /,
     flags,
+    options.root,
   );
 }
 

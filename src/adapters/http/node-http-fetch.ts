@@ -166,9 +166,11 @@ function answerOf(
 const ignore = () => undefined;
 
 function responseOf(res: http.IncomingMessage, method: string): Response {
-  const headers = new Headers();
+  // Name/value pairs, not a Headers: the Response copies its init's headers either way, and a
+  // Headers given as init is copied in sorted order (a sort per answer).
+  const headers: [string, string][] = [];
   const raw = res.rawHeaders;
-  for (let i = 0; i + 1 < raw.length; i += 2) headers.append(raw[i] as string, raw[i + 1] as string);
+  for (let i = 0; i + 1 < raw.length; i += 2) headers.push([raw[i] as string, raw[i + 1] as string]);
   const status = res.statusCode ?? 0;
   if (status < 200 || status > 599) throw new Error(`upstream answered with status ${status}`);
   // A reason phrase with control bytes is dropped rather than refused: nothing reads it.

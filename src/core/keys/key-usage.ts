@@ -31,7 +31,17 @@ function span(kind: UsageWindow["kind"], id: string, startsAt: number, length: n
   return { kind, id, startsAt, endsAt, expiresAt: Math.ceil((endsAt + KEEP_MS[kind]) / 1000) };
 }
 
+// The last minute's windows: a request asks for them when it is admitted and when its tokens are
+// counted, and every request of the same minute gets the same ones. Nothing changes a window.
+let last: KeyWindows | undefined;
+
 export function keyWindows(nowMs: number): KeyWindows {
+  if (last && nowMs >= last.minute.startsAt && nowMs < last.minute.endsAt) return last;
+  last = windowsAt(nowMs);
+  return last;
+}
+
+function windowsAt(nowMs: number): KeyWindows {
   const minuteStart = Math.floor(nowMs / MINUTE_MS) * MINUTE_MS;
   const dayStart = Math.floor(nowMs / DAY_MS) * DAY_MS;
   // 1970-01-01 was a Thursday: shift so weeks start on Monday 00:00 UTC.
