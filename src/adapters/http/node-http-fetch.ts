@@ -68,16 +68,57 @@ function decoded(res: http.IncomingMessage): Readable {
   return decoder;
 }
 
-/** Reads a Node stream one chunk per call; cancelling destroys it (and with it the request). */
+/**
+ * Reads a Node stream in paused mode: each call takes what is buffered (`read()`), or waits for the
+ * next 'readable'. The stream still stops reading its socket at its high-water mark while nobody
+ * calls. Cancelling destroys it (and with it the request). Lighter than the stream's async iterator,
+ * which costs an end-of-stream watcher, a generator and ticks per chunk on the hottest path.
+ */
 function nodeReader(readable: Readable): ChunkReader {
-  const chunks = readable[Symbol.asyncIterator]() as AsyncIterator<Uint8Array, undefined>;
+  let ended = false;
+  let failure: unknown;
+  // Reads waiting for the stream; the relay has one at a time, a web stream may queue more.
+  let waiting: (() => void)[] = [];
+  const notify = () => {
+    const resume = waiting;
+    waiting = [];
+    for (const wake of resume) wake();
+  };
+  readable.on("readable", notify);
+  readable.once("end", () => {
+    ended = true;
+    notify();
+  });
+  readable.once("error", (error) => {
+    failure ??= error;
+    notify();
+  });
+  readable.once("close", () => {
+    // Closed before its end without an error of its own (destroyed): a cut, as the iterator reports.
+    if (!ended) failure ??= prematureClose();
+    notify();
+  });
   return {
-    read: () => chunks.next() as Promise<ReadableStreamReadResult<Uint8Array>>,
+    async read() {
+      for (;;) {
+        // An error ends the body at once; what it had buffered is not handed out.
+        if (failure !== undefined) throw failure;
+        const chunk = readable.read() as Uint8Array | null;
+        if (chunk !== null) return { done: false, value: chunk };
+        if (ended) return { done: true, value: undefined };
+        await new Promise<void>((resolve) => {
+          waiting.push(resolve);
+        });
+      }
+    },
     async cancel() {
-      // Not `chunks.return()`: an async iterator queues it behind a read still waiting for data.
       readable.destroy();
     },
   };
+}
+
+function prematureClose(): Error {
+  return Object.assign(new Error("Premature close"), { code: "ERR_STREAM_PREMATURE_CLOSE" });
 }
 
 interface Target {
