@@ -7,7 +7,7 @@
 // BENCH_GATEWAY_NODE_FLAGS=--heapsnapshot-signal=SIGUSR2); DRIVE_PROBE=1 sends SIGUSR2 at idle and
 // with the streams held, for bench/memory-probe.mjs (BENCH_GATEWAY_NODE_FLAGS=--import=./bench/memory-probe.mjs,
 // or BENCH_BARE_NODE_FLAGS for the bare proxy); DRIVE_STRACE=1 (or f, for all threads) counts system
-// calls during each closed loop.
+// calls during each closed loop. DRIVE_BODY_KB=N pads the Codex request body to about N KB.
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -78,7 +78,16 @@ try {
   const codexBody = JSON.stringify({
     model: "gpt-5.4",
     instructions: "bench",
-    input: [{ type: "message", role: "user", content: [{ type: "input_text", text: "hello" }] }],
+    input: [
+      {
+        type: "message",
+        role: "user",
+        // DRIVE_BODY_KB=200: a long conversation's request body (what a held stream must not keep).
+        content: [
+          { type: "input_text", text: "x".repeat(Number(process.env.DRIVE_BODY_KB ?? 0) * 1024) || "hello" },
+        ],
+      },
+    ],
     stream: true,
     store: false,
   });
