@@ -4,8 +4,10 @@
 // embedded store's worker and V8's helpers). Usage: tsx bench/drive.ts [--chat] [--profile] [--hold=N] [c…]
 // --hold=N holds N streams open and prints the gateway's RSS (DRIVE_HOLD_BARE=1 holds them on the
 // bare proxy; DRIVE_SNAPSHOT=1 sends SIGUSR2 for a heap snapshot, with
-// BENCH_GATEWAY_NODE_FLAGS=--heapsnapshot-signal=SIGUSR2); DRIVE_STRACE=1 (or f, for all threads)
-// counts system calls during each closed loop.
+// BENCH_GATEWAY_NODE_FLAGS=--heapsnapshot-signal=SIGUSR2); DRIVE_PROBE=1 sends SIGUSR2 at idle and
+// with the streams held, for bench/memory-probe.mjs (BENCH_GATEWAY_NODE_FLAGS=--import=./bench/memory-probe.mjs,
+// or BENCH_BARE_NODE_FLAGS for the bare proxy); DRIVE_STRACE=1 (or f, for all threads) counts system
+// calls during each closed loop. DRIVE_BODY_KB=N pads the Codex request body to about N KB.
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -76,7 +78,16 @@ try {
   const codexBody = JSON.stringify({
     model: "gpt-5.4",
     instructions: "bench",
-    input: [{ type: "message", role: "user", content: [{ type: "input_text", text: "hello" }] }],
+    input: [
+      {
+        type: "message",
+        role: "user",
+        // DRIVE_BODY_KB=200: a long conversation's request body (what a held stream must not keep).
+        content: [
+          { type: "input_text", text: "x".repeat(Number(process.env.DRIVE_BODY_KB ?? 0) * 1024) || "hello" },
+        ],
+      },
+    ],
     stream: true,
     store: false,
   });
@@ -103,6 +114,14 @@ try {
   };
   const agent = newAgent();
   for (const t of [bare, gw]) for (let i = 0; i < 1500; i++) await once(t, agent);
+  const idle = rssParts(gateway.pid);
+  console.log(
+    `gateway idle after warm-up: RSS ${idle.rss.toFixed(0)} MB (anonymous ${idle.anon.toFixed(0)}, files ${idle.file.toFixed(0)})`,
+  );
+  if (process.env.DRIVE_PROBE) {
+    process.kill(process.env.DRIVE_HOLD_BARE ? proxy.pid : gateway.pid, "SIGUSR2");
+    await new Promise((r) => setTimeout(r, 3000));
+  }
   const hold = Number(args.find((a) => a.startsWith("--hold="))?.slice(7) ?? 0);
   if (hold > 0) {
     // Held streams, then a heap snapshot of the gateway (start it with --heapsnapshot-signal=SIGUSR2).
@@ -113,6 +132,10 @@ try {
     console.log(
       `held ${held.opened} (failed ${held.failed}); ${process.env.DRIVE_HOLD_BARE ? "bare proxy" : "gateway"} RSS ${rss.rss.toFixed(0)} MB (anonymous ${rss.anon.toFixed(0)}, files ${rss.file.toFixed(0)})`,
     );
+    if (process.env.DRIVE_PROBE) {
+      process.kill(process.env.DRIVE_HOLD_BARE ? proxy.pid : gateway.pid, "SIGUSR2");
+      await new Promise((r) => setTimeout(r, 3000));
+    }
     if (process.env.DRIVE_SNAPSHOT) {
       process.kill(process.env.DRIVE_HOLD_BARE ? proxy.pid : gateway.pid, "SIGUSR2");
       await new Promise((r) => setTimeout(r, 15_000));

@@ -125,7 +125,11 @@ function cleanEnv(): NodeJS.ProcessEnv {
 }
 
 export function startBareProxy(upstreamOrigin: string): Promise<ServerProcess> {
-  return startServer(["bench/bare-proxy.ts", upstreamOrigin], cleanEnv(), /listening (http:\S+)/);
+  return startServer(["bench/bare-proxy.ts", upstreamOrigin], cleanEnv(), /listening (http:\S+)/, [
+    "--import",
+    "tsx",
+    ...(process.env.BENCH_BARE_NODE_FLAGS?.split(" ").filter(Boolean) ?? []),
+  ]);
 }
 
 /** A free TCP port on 127.0.0.1 (so a restarted gateway keeps its URL). */

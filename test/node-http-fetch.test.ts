@@ -28,6 +28,10 @@ describe("nodeHttpFetch responses", () => {
       } else if (req.url === "/gzip") {
         res.writeHead(200, { "content-type": "text/plain", "content-encoding": "gzip" });
         res.end(gzipSync("decoded text"));
+      } else if (req.url === "/gzip-capitalised") {
+        // Header names are case-insensitive: the raw lines keep the sender's spelling.
+        res.writeHead(200, { "Content-Type": "text/plain", "Content-Encoding": "GZIP" });
+        res.end(gzipSync("decoded too"));
       } else {
         res.writeHead(204);
         res.end();
@@ -53,6 +57,7 @@ describe("nodeHttpFetch responses", () => {
     expect(blob.type).toBe("application/json");
     expect(await blob.text()).toBe('{"hello":"world"}');
     expect(await (await nodeHttpFetch(`${base}/gzip`)).text()).toBe("decoded text");
+    expect(await (await nodeHttpFetch(`${base}/gzip-capitalised`)).text()).toBe("decoded too");
 
     const none = await nodeHttpFetch(`${base}/none`);
     expect(none.status).toBe(204);

@@ -47,8 +47,23 @@ function flatHeaders(init: HeadersInit | undefined): Record<string, string> {
   return out;
 }
 
+/**
+ * The answer's content-encoding, from its raw header lines: `res.headers` would build (and keep, for
+ * as long as the answer streams) an object of every header, which nothing else here reads.
+ */
+function contentEncoding(res: http.IncomingMessage): string | undefined {
+  const raw = res.rawHeaders;
+  const found: string[] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    if ((raw[i] as string).length === 16 && (raw[i] as string).toLowerCase() === "content-encoding")
+      found.push(raw[i + 1] as string);
+  }
+  // Node joins repeated content-encoding lines with ", " (as it would in `res.headers`).
+  return found.length === 0 ? undefined : found.join(", ");
+}
+
 function decoded(res: http.IncomingMessage): Readable {
-  const encoding = res.headers["content-encoding"]?.trim().toLowerCase();
+  const encoding = contentEncoding(res)?.trim().toLowerCase();
   const decoder =
     encoding === "gzip" || encoding === "x-gzip"
       ? zlib.createGunzip()

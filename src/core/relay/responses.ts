@@ -4,6 +4,7 @@
 
 import type { ClientHeaders } from "../access/firewall.ts";
 import { usageLimitFrom } from "../accounts/quota.ts";
+import type { StopSignal } from "../context.ts";
 import { GatewayError } from "../errors.ts";
 import type { Gateway } from "../gateway.ts";
 import type { Account, Credential, Pool, TokenUsage } from "../model.ts";
@@ -148,7 +149,7 @@ export async function relayResponses(gw: RelayDeps, req: ResponsesRequest): Prom
   }
 
   const tries = gw.attempts.begin(req.pool.name, model, plan);
-  const served = await tries.firstServed(req.signal, (account) => tryAccount(gw, req, account));
+  const served = await tries.firstServed(req.signal, attemptsOf(gw, req));
   if (served) {
     const { account, result: attempt } = served;
     const attempts = tries.attempts;
@@ -207,23 +208,41 @@ function settle(
   );
 }
 
+/**
+ * The attempt callback, made in a scope of its own: a closure that mentions `req` puts it in the
+ * context every closure of its function shares, and those of `relayResponses` (the request log's)
+ * live as long as the stream. `req.body` is the whole conversation.
+ */
+function attemptsOf(gw: RelayDeps, req: ResponsesRequest): (account: Account) => Promise<Attempt> {
+  return (account) => tryAccount(gw, req, account);
+}
+
+/**
+ * An attempt's abort, tied to the client's signal and to the host's stop. Its closures stay on the
+ * client's signal while the stream is open, so they are made here, away from the request (see
+ * `attemptsOf`).
+ */
+function attemptAbort(signal: AbortSignal, stopping: StopSignal) {
+  const abort = new AbortController();
+  const onClientGone = () => abort.abort();
+  signal.addEventListener("abort", onClientGone, { once: true });
+  // The host stopping for good before this attempt reached the client ends it too; the client
+  // then gets a 503 rather than a cut connection (a committed stream ends through the relay).
+  const stopListening = stopping.onStop(onClientGone);
+  const release = () => {
+    signal.removeEventListener("abort", onClientGone);
+    stopListening();
+  };
+  return { abort, stopListening, release };
+}
+
 async function tryAccount(gw: RelayDeps, req: ResponsesRequest, account: Account): Promise<Attempt> {
   const { ctx } = gw;
-  // Closures here stay reachable from the client's signal while the stream is open: not `req`.
   const { signal } = req;
   return gw.attempts.withAccessToken(
     account,
     async (accessToken, lastTry): Promise<Attempt | typeof UNAUTHORIZED> => {
-      const abort = new AbortController();
-      const onClientGone = () => abort.abort();
-      signal.addEventListener("abort", onClientGone, { once: true });
-      // The host stopping for good before this attempt reached the client ends it too; the client
-      // then gets a 503 rather than a cut connection (a committed stream ends through the relay).
-      const stopListening = ctx.stopping.onStop(onClientGone);
-      const release = () => {
-        signal.removeEventListener("abort", onClientGone);
-        stopListening();
-      };
+      const { abort, stopListening, release } = attemptAbort(signal, ctx.stopping);
       const headersTimer = setTimeout(() => abort.abort(), ctx.config.upstreamHeadersTimeoutMs);
       let response: Response;
       try {
