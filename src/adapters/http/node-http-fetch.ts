@@ -48,22 +48,11 @@ function flatHeaders(init: HeadersInit | undefined): Record<string, string> {
 }
 
 /**
- * The answer's content-encoding, from its raw header lines: `res.headers` would build (and keep, for
+ * `contentEncoding` comes from the answer's raw header lines: `res.headers` would build (and keep, for
  * as long as the answer streams) an object of every header, which nothing else here reads.
  */
-function contentEncoding(res: http.IncomingMessage): string | undefined {
-  const raw = res.rawHeaders;
-  const found: string[] = [];
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    if ((raw[i] as string).length === 16 && (raw[i] as string).toLowerCase() === "content-encoding")
-      found.push(raw[i + 1] as string);
-  }
-  // Node joins repeated content-encoding lines with ", " (as it would in `res.headers`).
-  return found.length === 0 ? undefined : found.join(", ");
-}
-
-function decoded(res: http.IncomingMessage): Readable {
-  const encoding = contentEncoding(res)?.trim().toLowerCase();
+function decoded(res: http.IncomingMessage, contentEncoding: string | undefined): Readable {
+  const encoding = contentEncoding?.trim().toLowerCase();
   const decoder =
     encoding === "gzip" || encoding === "x-gzip"
       ? zlib.createGunzip()
@@ -225,8 +214,17 @@ function responseOf(res: http.IncomingMessage, method: string): Response {
   // Name/value pairs, not a Headers: the Response copies its init's headers either way, and a
   // Headers given as init is copied in sorted order (a sort per answer).
   const headers: [string, string][] = [];
+  let encoding: string | undefined;
   const raw = res.rawHeaders;
-  for (let i = 0; i + 1 < raw.length; i += 2) headers.push([raw[i] as string, raw[i + 1] as string]);
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i] as string;
+    const value = raw[i + 1] as string;
+    headers.push([name, value]);
+    // Repeated lines joined with ", ", as Node does in `res.headers`.
+    if (name.length === 16 && name.toLowerCase() === "content-encoding") {
+      encoding = encoding === undefined ? value : `${encoding}, ${value}`;
+    }
+  }
   const status = res.statusCode ?? 0;
   if (status < 200 || status > 599) throw new Error(`upstream answered with status ${status}`);
   // A reason phrase with control bytes is dropped rather than refused: nothing reads it.
@@ -236,7 +234,7 @@ function responseOf(res: http.IncomingMessage, method: string): Response {
     res.resume();
     return new Response(null, init);
   }
-  return readerResponse(nodeReader(decoded(res)), init);
+  return readerResponse(nodeReader(decoded(res, encoding)), init);
 }
 
 /** A `fetch` for the upstream calls; see the header comment for what it leaves to `fetch`. */
