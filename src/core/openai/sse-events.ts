@@ -3,11 +3,10 @@
 // still sets the upstream's), and the writers for the client-facing SSE.
 import type { ChunkSource } from "../relay/chunk-source.ts";
 import type { RelayEvent } from "../relay/sse-relay.ts";
+import { utf8Bytes } from "../support/utf8-stream.ts";
 
 export { OVERSIZE } from "../relay/sse-relay.ts";
 export type UpstreamEvent = RelayEvent;
-
-const encoder = new TextEncoder();
 
 // The writers return the SSE text; `translated` encodes what one pull gathered in one go.
 export const sseData = (data: unknown) => `data: ${JSON.stringify(data)}\n\n`;
@@ -76,7 +75,7 @@ export function translated(events: EventReader, translator: EventTranslator): Ch
       if (out.length === 0) return undefined;
       const text = out.length === 1 ? (out[0] as string) : out.join("");
       out.length = 0;
-      return encoder.encode(text);
+      return utf8Bytes(text);
     },
     async cancel() {
       ended = true;
