@@ -1,5 +1,6 @@
 // In-process: the realistic 200-event answer through the relay and a /v1 translator, CPU per stream
-// (min and median of several runs). `npx tsx bench/v1-answer.ts [streams] [runs] [chat|responses]`.
+// (min and median of several runs). `npx tsx bench/v1-answer.ts [streams] [runs] [codex|chat|responses]
+// [events per read]`: each upstream read brings one event by default; under load several arrive together.
 import { chatChunkTranslator } from "../src/core/openai/chat-stream.ts";
 import { publicResponsesTranslator } from "../src/core/openai/responses-stream.ts";
 import { type EventTranslator, translated } from "../src/core/openai/sse-events.ts";
@@ -8,10 +9,14 @@ import { relaySse, relaySseEvents } from "../src/core/relay/sse-relay.ts";
 import { formatSse } from "../test/fake-upstream/sse.ts";
 import { realisticEvents } from "./workloads.ts";
 
-const chunks = realisticEvents().map((event) => new TextEncoder().encode(formatSse(event)));
 const STREAMS = Number(process.argv[2] ?? 1000);
 const RUNS = Number(process.argv[3] ?? 7);
-const ONLY = process.argv[4];
+const ONLY = process.argv[4] || undefined;
+const PER_READ = Number(process.argv[5] ?? 1);
+const texts = realisticEvents().map(formatSse);
+const chunks = Array.from({ length: Math.ceil(texts.length / PER_READ) }, (_, i) =>
+  new TextEncoder().encode(texts.slice(i * PER_READ, (i + 1) * PER_READ).join("")),
+);
 
 function upstream(): ChunkReader {
   let i = 0;

@@ -19,8 +19,8 @@ export const SSE_KEEPALIVE = ": keepalive\n\n";
 export interface EventReader {
   read(): Promise<ReadableStreamReadResult<UpstreamEvent>>;
   cancel(): Promise<void>;
-  /** Whether the next read has an event at hand already (parsed from bytes read before): no wait. */
-  ready?(): boolean;
+  /** An event at hand already (parsed from bytes read before), without a wait; else undefined. */
+  take?(): UpstreamEvent | undefined;
 }
 
 const DONE = { done: true, value: undefined } as const;
@@ -34,7 +34,7 @@ export function resume(held: UpstreamEvent[], reader: EventReader): EventReader 
       return next !== undefined ? Promise.resolve({ done: false, value: next }) : reader.read();
     },
     cancel: () => reader.cancel(),
-    ready: () => queue.length > 0 || (reader.ready?.() ?? false),
+    take: () => (queue.length > 0 ? queue.shift() : reader.take?.()),
   };
 }
 
@@ -62,7 +62,10 @@ export function translated(events: EventReader, translator: EventTranslator): Ch
   return {
     async pull() {
       // Waits for the upstream only while there is nothing to hand out.
-      while (!ended && (out.length === 0 || events.ready?.())) {
+      while (!ended) {
+        // Events already parsed are translated without a promise each.
+        for (let event = events.take?.(); event; event = events.take?.()) translator.transform(event, sink);
+        if (out.length > 0) break;
         // The relay ends a broken upstream with a terminal event; a read that fails anyway is an end.
         const { done, value } = await events.read().catch(() => DONE);
         if (done) {
