@@ -2,6 +2,7 @@
 // a network: scripted upstream chunks in,
 // the chat chunks out. What one upstream read brought goes out as one chunk (the host writes each
 // chunk it pulls in a write of its own), and nothing is read from the upstream before the client asks.
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { chatChunkTranslator } from "../src/core/openai/chat-stream.ts";
 import { translated } from "../src/core/openai/sse-events.ts";
@@ -103,6 +104,58 @@ describe("translated", () => {
     expect(JSON.parse(lines[1] as string).choices).toEqual([
       { index: 0, delta: { content: 'a"b\n' }, finish_reason: null },
     ]);
+  });
+
+  it("writes every kind of chunk as JSON.stringify would, whatever the text", async () => {
+    const text = fc.string({ unit: "binary", maxLength: 12 });
+    await fc.assert(
+      fc.asyncProperty(text, text, text, text, async (reasoning, answer, refusal, args) => {
+        const item = { id: "fc_1", type: "function_call", name: "run", call_id: "call_9", arguments: "" };
+        const reader = scripted([
+          CREATED,
+          ev("response.reasoning_summary_text.delta", { item_id: "rs_1", delta: reasoning }),
+          delta(answer),
+          ev("response.refusal.delta", { item_id: "msg_1", delta: refusal }),
+          ev("response.output_item.added", { item }),
+          ev("response.function_call_arguments.delta", { item_id: "fc_1", delta: args }),
+          ev("response.output_item.done", {
+            item: { id: "msg_1", type: "message", content: [{ type: "output_text", text: `${answer}!` }] },
+          }),
+          ev("response.completed", {
+            response: { id: "resp_1", output: [], usage: { input_tokens: 3, output_tokens: 2 } },
+          }),
+        ]);
+        const body = translated(
+          relaySseEvents(reader, relayOptions()),
+          chatChunkTranslator({ model: "m", includeUsage: true, now: () => 0 }),
+        );
+        const parts: Uint8Array[] = [];
+        for (let chunk = await body.pull(); chunk; chunk = await body.pull()) parts.push(chunk);
+        const lines = dataLines(Buffer.concat(parts));
+        expect(lines.at(-1)).toBe("[DONE]");
+        const chunks = lines.slice(0, -1).map((line) => {
+          const chunk = JSON.parse(line);
+          expect(JSON.stringify(chunk)).toBe(line);
+          return chunk;
+        });
+        const deltas = chunks.flatMap((chunk) => chunk.choices.map((c: { delta: unknown }) => c.delta));
+        const expected: unknown[] = [{ role: "assistant" }];
+        expected.push({ reasoning_content: reasoning });
+        if (answer) expected.push({ content: answer });
+        expected.push({ refusal });
+        expected.push({
+          tool_calls: [
+            { index: 0, id: "call_9", type: "function", function: { name: "run", arguments: "" } },
+          ],
+        });
+        if (args) expected.push({ tool_calls: [{ index: 0, function: { arguments: args } }] });
+        expected.push({ content: "!" }, {});
+        expect(deltas).toEqual(expected);
+        expect(chunks.at(-2).choices[0].finish_reason).toBe("tool_calls");
+        expect(chunks.at(-1).usage).toMatchObject({ prompt_tokens: 3, completion_tokens: 2 });
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it("ends with one error chunk when an upstream event grows past the cap, and logs why", async () => {

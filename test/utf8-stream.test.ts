@@ -2,7 +2,7 @@
 // not, cut anywhere (inside a character too), and a chunk's complete characters at once.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { utf8Stream } from "../src/core/support/utf8-stream.ts";
+import { utf8Bytes, utf8Stream } from "../src/core/support/utf8-stream.ts";
 
 /** Bytes that stress the boundaries: ASCII, every kind of lead byte, continuation bytes, real characters. */
 const interesting = fc.oneof(
@@ -102,5 +102,29 @@ describe("utf8Stream", () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe("utf8Bytes", () => {
+  it("writes the bytes TextEncoder writes, lone surrogates included", () => {
+    const encoder = new TextEncoder();
+    const units = fc.oneof(
+      fc.string({ unit: "binary", maxLength: 60 }),
+      // Lone and reversed surrogate halves, beside ASCII and multi-byte characters.
+      fc
+        .array(fc.constantFrom("a", "\n", "é", "€", "😀", "\ud800", "\udfff", "\udc00\ud83d"), {
+          maxLength: 30,
+        })
+        .map((parts) => parts.join("")),
+    );
+    fc.assert(
+      fc.property(units, (s) => {
+        expect([...utf8Bytes(s)]).toEqual([...encoder.encode(s)]);
+      }),
+      { numRuns: 500 },
+    );
+    // Long enough to leave Node's pool.
+    const long = "x€😀\ud800".repeat(2000);
+    expect(Buffer.compare(utf8Bytes(long), encoder.encode(long))).toBe(0);
   });
 });

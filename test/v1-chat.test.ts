@@ -390,6 +390,28 @@ describe("parameters that cannot be honoured", () => {
     expect(upstreamCount()).toBe(before);
   });
 
+  it("takes a body nested 256 levels deep and refuses one level more, objects and arrays alike", async () => {
+    /** Tool parameters nested `levels` deep, objects and arrays in turn: the body is 4 levels deeper. */
+    const nested = (levels: number): unknown => {
+      let value: unknown = 1;
+      for (let i = levels; i > 1; i--) value = i % 2 === 0 ? [0, value] : { a: "x", b: value };
+      return { type: "object", properties: value };
+    };
+    const body = (levels: number) => ({
+      model: "gpt-5.5",
+      messages: [{ role: "user", content: "hi" }],
+      tools: [{ type: "function", function: { name: "f", parameters: nested(levels) } }],
+    });
+    const ok = await rawChat(body(252));
+    expect(ok.status).toBe(200);
+    await ok.text();
+    const before = upstreamCount();
+    const deep = await rawChat(body(253));
+    expect(deep.status).toBe(400);
+    expect((await deep.json()).error.message).toBe("request body is nested more than 256 levels deep");
+    expect(upstreamCount()).toBe(before);
+  });
+
   it("accepts the values that ask for nothing (n:1, logprobs:false, penalties 0)", async () => {
     const response = await rawChat({
       model: "gpt-5.5",

@@ -24,6 +24,12 @@ interface ToolCall {
   callId?: string;
 }
 
+/** The end of every chunk but the finish chunk. */
+const OPEN_TAIL = ',"finish_reason":null}]}\n\n';
+
+/** The delta fields that carry only text. */
+type TextField = "content" | "refusal" | "reasoning_content";
+
 export function chatChunkTranslator(options: ChatStreamOptions): EventTranslator {
   let id = `chatcmpl-${crypto.randomUUID()}`;
   let created = Math.floor(options.now() / 1000);
@@ -42,10 +48,15 @@ export function chatChunkTranslator(options: ChatStreamOptions): EventTranslator
    * `JSON.stringify` of the whole chunk.
    */
   let envelope = "";
-  const chunk = (delta: Json, finishReason: string | null = null) => {
+  /** A chunk around a delta already serialised. */
+  const chunkOf = (delta: string, finishReason: string | null) => {
     envelope ||= `data: {"id":${JSON.stringify(id)},"object":"chat.completion.chunk","created":${JSON.stringify(created)},"model":${JSON.stringify(model)},"choices":[{"index":0,"delta":`;
-    return `${envelope}${JSON.stringify(delta)},"finish_reason":${JSON.stringify(finishReason)}}]}\n\n`;
+    return finishReason === null
+      ? `${envelope}${delta}${OPEN_TAIL}`
+      : `${envelope}${delta},"finish_reason":${JSON.stringify(finishReason)}}]}\n\n`;
   };
+  const chunk = (delta: Json, finishReason: string | null = null) =>
+    chunkOf(JSON.stringify(delta), finishReason);
 
   const sendRole = () => {
     if (roleSent) return;
@@ -55,6 +66,11 @@ export function chatChunkTranslator(options: ChatStreamOptions): EventTranslator
   const emit = (delta: Json) => {
     sendRole();
     controller.enqueue(chunk(delta));
+  };
+  /** A text delta (`{"content":…}` and the like): only the text goes through `JSON.stringify`. */
+  const emitText = (field: TextField, text: string) => {
+    sendRole();
+    controller.enqueue(chunkOf(`{"${field}":${JSON.stringify(text)}}`, null));
   };
   const tool = (itemId: string, item?: Json): ToolCall => {
     let call = tools.get(itemId);
@@ -104,7 +120,7 @@ export function chatChunkTranslator(options: ChatStreamOptions): EventTranslator
         const rest = full.slice(sent.length);
         sent.add(rest);
         textSent.set(itemId, sent);
-        emit({ content: rest });
+        emitText("content", rest);
       }
     }
   };
@@ -159,14 +175,14 @@ export function chatChunkTranslator(options: ChatStreamOptions): EventTranslator
             const sent = textSent.get(itemId) ?? new SentText();
             sent.add(data.delta);
             textSent.set(itemId, sent);
-            emit({ content: data.delta });
+            emitText("content", data.delta);
           }
           return;
         case "response.refusal.delta":
-          if (typeof data.delta === "string") emit({ refusal: data.delta });
+          if (typeof data.delta === "string") emitText("refusal", data.delta);
           return;
         case "response.reasoning_summary_text.delta":
-          if (typeof data.delta === "string") emit({ reasoning_content: data.delta });
+          if (typeof data.delta === "string") emitText("reasoning_content", data.delta);
           return;
         case "response.output_item.added":
           if (

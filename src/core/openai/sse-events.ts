@@ -3,11 +3,10 @@
 // still sets the upstream's), and the writers for the client-facing SSE.
 import type { ChunkSource } from "../relay/chunk-source.ts";
 import type { RelayEvent } from "../relay/sse-relay.ts";
+import { utf8Bytes } from "../support/utf8-stream.ts";
 
 export { OVERSIZE } from "../relay/sse-relay.ts";
 export type UpstreamEvent = RelayEvent;
-
-const encoder = new TextEncoder();
 
 // The writers return the SSE text; `translated` encodes what one pull gathered in one go.
 export const sseData = (data: unknown) => `data: ${JSON.stringify(data)}\n\n`;
@@ -20,8 +19,8 @@ export const SSE_KEEPALIVE = ": keepalive\n\n";
 export interface EventReader {
   read(): Promise<ReadableStreamReadResult<UpstreamEvent>>;
   cancel(): Promise<void>;
-  /** Whether the next read has an event at hand already (parsed from bytes read before): no wait. */
-  ready?(): boolean;
+  /** An event at hand already (parsed from bytes read before), without a wait; else undefined. */
+  take?(): UpstreamEvent | undefined;
 }
 
 const DONE = { done: true, value: undefined } as const;
@@ -35,7 +34,7 @@ export function resume(held: UpstreamEvent[], reader: EventReader): EventReader 
       return next !== undefined ? Promise.resolve({ done: false, value: next }) : reader.read();
     },
     cancel: () => reader.cancel(),
-    ready: () => queue.length > 0 || (reader.ready?.() ?? false),
+    take: () => (queue.length > 0 ? queue.shift() : reader.take?.()),
   };
 }
 
@@ -63,7 +62,10 @@ export function translated(events: EventReader, translator: EventTranslator): Ch
   return {
     async pull() {
       // Waits for the upstream only while there is nothing to hand out.
-      while (!ended && (out.length === 0 || events.ready?.())) {
+      while (!ended) {
+        // Events already parsed are translated without a promise each.
+        for (let event = events.take?.(); event; event = events.take?.()) translator.transform(event, sink);
+        if (out.length > 0) break;
         // The relay ends a broken upstream with a terminal event; a read that fails anyway is an end.
         const { done, value } = await events.read().catch(() => DONE);
         if (done) {
@@ -76,7 +78,7 @@ export function translated(events: EventReader, translator: EventTranslator): Ch
       if (out.length === 0) return undefined;
       const text = out.length === 1 ? (out[0] as string) : out.join("");
       out.length = 0;
-      return encoder.encode(text);
+      return utf8Bytes(text);
     },
     async cancel() {
       ended = true;

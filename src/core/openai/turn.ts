@@ -9,6 +9,7 @@ import { enforceKeyPolicy } from "../keys/key-policy.ts";
 import type { Credential, Pool } from "../model.ts";
 import { fileAnchors, fileUnavailable } from "../pools/files.ts";
 import { anchorsFrom, relayResponses, takeRelayEvents } from "../relay/responses.ts";
+import { utf8Bytes } from "../support/utf8-stream.ts";
 import { failureResponse, openaiErrorFrom, type PublicError, publicFailure } from "./errors.ts";
 import type { TurnPlan } from "./responses-request.ts";
 import { type EventReader, OVERSIZE, resume, type UpstreamEvent } from "./sse-events.ts";
@@ -64,7 +65,7 @@ export async function startTurn(gw: Gateway, req: TurnRequest): Promise<TurnStar
       pool: req.pool,
       route: req.route,
       transport,
-      body: new TextEncoder().encode(JSON.stringify(upstream)) as Uint8Array<ArrayBuffer>,
+      body: upstreamBytes(upstream),
       model: req.plan.model,
       anchors,
       clientHeaders,
@@ -81,6 +82,9 @@ export async function startTurn(gw: Gateway, req: TurnRequest): Promise<TurnStar
   if (!events) return { kind: "error", response: await openaiErrorFrom(response) };
   return { kind: "events", events };
 }
+
+/** The translated request as the upstream gets it. */
+export const upstreamBytes = (upstream: TurnPlan["upstream"]) => utf8Bytes(JSON.stringify(upstream));
 
 /** Events that come before anything a client would see; holding them costs nothing. */
 const PRE_CONTENT = new Set([

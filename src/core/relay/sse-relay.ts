@@ -84,8 +84,8 @@ export const OVERSIZE = "gateway.oversize_event";
 export interface RelayEventReader {
   read(): Promise<ReadableStreamReadResult<RelayEvent>>;
   cancel(): Promise<void>;
-  /** Whether the next read has an event at hand already: no wait. */
-  ready(): boolean;
+  /** An event at hand already (parsed from bytes read before), without a wait; else undefined. */
+  take(): RelayEvent | undefined;
 }
 
 export interface RelayEventOptions extends RelayOptions {
@@ -127,7 +127,7 @@ export function relaySseEvents(reader: ChunkReader, options: RelayEventOptions):
       return DONE;
     },
     cancel,
-    ready: relay.ready,
+    take: relay.take,
   };
 }
 
@@ -141,7 +141,7 @@ function relayCore<T extends Uint8Array | RelayEvent>(
   reader: ChunkReader,
   options: RelayOptions,
   maxTotal: number | undefined,
-): { pull(): Promise<T | undefined>; cancel(): Promise<void>; ready(): boolean } {
+): { pull(): Promise<T | undefined>; cancel(): Promise<void>; take(): T | undefined } {
   // Only what the stream needs from here on: `options` also carries the held first events.
   const { now, keepAliveMs, abortUpstream, onRateLimits, onDone, stopping } = options;
   const events = maxTotal !== undefined;
@@ -319,7 +319,8 @@ function relayCore<T extends Uint8Array | RelayEvent>(
       return out.shift() as T | undefined;
     },
     cancel,
-    ready: () => out.length > 0,
+    // What `pull` would hand out next without waiting, if anything.
+    take: () => out.shift() as T | undefined,
   };
 }
 

