@@ -14,6 +14,9 @@ const forget = setInterval(() => {
   fake.requests.length = 0;
 }, 1000);
 
+// The bench that started this is gone (killed without a chance to close it): so is this.
+process.once("disconnect", () => process.exit(0));
+
 process.on("message", async (message: Command) => {
   let result: unknown;
   switch (message.op) {

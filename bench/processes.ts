@@ -18,11 +18,28 @@ export interface FakeProcess {
   close(): Promise<void>;
 }
 
+// Every process a bench starts, so a bench stopped by a signal (Ctrl-C, `timeout`) takes them with it
+// instead of leaving a fake upstream, a bare proxy or a gateway running on the machine.
+const children = new Set<ChildProcess>();
+function track(child: ChildProcess): void {
+  if (children.size === 0) {
+    for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+      process.once(signal, () => {
+        for (const c of children) c.kill("SIGKILL");
+        process.exit(128 + (signal === "SIGINT" ? 2 : signal === "SIGTERM" ? 15 : 1));
+      });
+    }
+  }
+  children.add(child);
+  child.once("exit", () => children.delete(child));
+}
+
 export async function startFakeProcess(): Promise<FakeProcess> {
   const child = fork(join(REPO_ROOT, "bench/fake-child.ts"), [], {
     execArgv: ["--import", "tsx"],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
+  track(child);
   const waiting = new Map<number, (result: unknown) => void>();
   child.on("message", (message: { id: number; result: unknown }) => {
     waiting.get(message.id)?.(message.result);
@@ -72,6 +89,7 @@ async function startServer(
     env,
     stdio: ["ignore", "pipe", "pipe"],
   });
+  track(child);
   let out = "";
   let err = "";
   // BENCH_GATEWAY_STDOUT=<file>: the gateway's whole stdout (e.g. --trace-gc) goes to that file too.
