@@ -10,6 +10,7 @@ import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { closedLoop, median, newAgent, once, openLoop, summarize, type Target } from "./load.ts";
 import {
+  adminClient,
   cpuTimes,
   freePort,
   REPO_ROOT,
@@ -43,14 +44,7 @@ try {
       root,
     });
     started.push({ flags: spec, gateway, dataDir });
-    const admin = async (method: string, path: string, body?: unknown) => {
-      const r = await fetch(`${gateway.url}/admin/v1${path}`, {
-        method,
-        headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      return (await r.json()) as Record<string, unknown>;
-    };
+    const admin = adminClient(gateway.url, adminToken);
     await admin("POST", "/pools", { name: "ab" });
     for (const label of ["a1", "a2"]) {
       const account = await fake.createAccount();

@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { chatToCodex } from "../src/core/openai/chat-request.ts";
 import { closedLoop, holdStreams, newAgent, once, openLoop, summarize, type Target } from "./load.ts";
 import {
+  adminClient,
   cpuTimes,
   freePort,
   REPO_ROOT,
@@ -61,14 +62,7 @@ const gateway = await startGatewayProcess({
   env: UNLIMITED_ADMISSION,
 });
 try {
-  const admin = async (method: string, path: string, body?: unknown) => {
-    const r = await fetch(`${gateway.url}/admin/v1${path}`, {
-      method,
-      headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return (await r.json()) as Record<string, unknown>;
-  };
+  const admin = adminClient(gateway.url, adminToken);
   await admin("POST", "/pools", { name: "drive" });
   const account = await fake.createAccount();
   await admin("POST", "/accounts/import", { pool: "drive", authJson: account.authJson, label: "a1" });

@@ -32,6 +32,7 @@ import {
   type Target,
 } from "./load.ts";
 import {
+  adminClient,
   cpuTimes,
   type FakeProcess,
   freePort,
@@ -389,16 +390,7 @@ async function seed(
   gateway: ServerProcess,
   adminToken: string,
 ): Promise<{ workloads: Record<Workload, Targets>; accountIds: string[] }> {
-  const admin = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${gateway.url}/admin/v1${path}`, {
-      method,
-      headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const json = (await response.json()) as Record<string, unknown>;
-    if (!response.ok) throw new Error(`admin ${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
-    return json;
-  };
+  const admin = adminClient(gateway.url, adminToken);
   await admin("POST", "/pools", { name: POOL });
   const accounts = [];
   for (let i = 0; i < ACCOUNTS; i++) {
