@@ -225,6 +225,21 @@ describe("$default", () => {
     await client.close();
   });
 
+  it("ends a turn whose upstream event the front cannot carry with response.failed, logged as that and not as a client that left", async () => {
+    stack.fake.enqueue(seeded.accountIds[0]!, { kind: "large_text", bytes: 150_000, chunkBytes: 140_000 });
+    const client = await connect();
+    const events = await client.turn({ model: "gpt-5.5", input: USER_INPUT });
+    expect(events.at(-1)).toMatchObject({
+      type: "response.failed",
+      response: { error: { code: "event_too_large" } },
+    });
+    await client.close();
+    await stack.emulator.settled();
+    const row = await waitFor(async () => (await logs()).find((l) => l.errorCode === "event_too_large"));
+    expect(row).toMatchObject({ transport: "websocket", status: 200 });
+    expect((await logs()).some((l) => l.errorCode === "client_closed")).toBe(false);
+  });
+
   it("refuses a second response.create while a turn is running on the connection (409 turn_in_progress)", async () => {
     stack.fake.enqueue(seeded.accountIds[0]!, { kind: "text", pauseAfterEvent: 3 });
     const client = await connect();

@@ -4,7 +4,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { ChunkReader } from "../src/core/relay/chunk-source.ts";
-import { relaySse, type StreamSummary } from "../src/core/relay/sse-relay.ts";
+import { RelayStop, relaySse, type StreamSummary } from "../src/core/relay/sse-relay.ts";
 import { sseMessages } from "./helpers/sse.ts";
 
 const encoder = new TextEncoder();
@@ -161,6 +161,25 @@ describe("the relay's endings", () => {
     expect(aborted).toBe(1);
     expect(reader.cancelled).toBe(true);
     expect(summary?.outcome).toBe("client_closed");
+  });
+
+  it("records the consumer's own reason when it stops the stream with a RelayStop", async () => {
+    const reader = scripted([CREATED, "hang"]);
+    let summary: StreamSummary | undefined;
+    let aborted = 0;
+    const source = relaySse(reader, {
+      now: () => 0,
+      keepAliveMs: 0,
+      abortUpstream: () => aborted++,
+      onDone: (s) => {
+        summary = s;
+      },
+    });
+    expect(await source.pull()).toBeDefined();
+    await source.cancel(new RelayStop("turn_time_limit"));
+    expect(aborted).toBe(1);
+    expect(reader.cancelled).toBe(true);
+    expect(summary).toMatchObject({ outcome: "interrupted", errorCode: "turn_time_limit" });
   });
 });
 

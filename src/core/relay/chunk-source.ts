@@ -15,8 +15,11 @@ export interface ChunkReader {
 export interface ChunkSource {
   /** The next chunk, or undefined once the body is complete. Never rejects. */
   pull(): Promise<Uint8Array | undefined>;
-  /** The consumer went away: stop, and release what is upstream. */
-  cancel(): Promise<void>;
+  /**
+   * The consumer went away: stop, and release what is upstream. `reason` may be a `RelayStop`
+   * (sse-relay.ts): the consumer ended it for a reason of the gateway's, not because the client left.
+   */
+  cancel(reason?: unknown): Promise<void>;
 }
 
 /** A web stream over a source, pulled one chunk at a time (no read-ahead beyond what is asked). */
@@ -28,7 +31,7 @@ export function toReadableStream(source: ChunkSource): ReadableStream<Uint8Array
         if (chunk) controller.enqueue(chunk);
         else controller.close();
       },
-      cancel: () => source.cancel(),
+      cancel: (reason) => source.cancel(reason),
     },
     { highWaterMark: 0 },
   );
@@ -174,7 +177,7 @@ function sourceReader(source: ChunkSource): ChunkReader {
       const value = await source.pull();
       return value ? { done: false, value } : { done: true, value: undefined };
     },
-    cancel: () => source.cancel(),
+    cancel: (reason) => source.cancel(reason),
   };
 }
 
@@ -230,9 +233,9 @@ function watchedSource(inner: ChunkSource, done: () => void): ChunkSource {
         throw error;
       }
     },
-    async cancel() {
+    async cancel(reason) {
       finish();
-      await inner.cancel();
+      await inner.cancel(reason);
     },
   };
 }
@@ -243,7 +246,7 @@ function sourceOfReader(reader: ChunkReader): ChunkSource {
       const { done, value } = await reader.read();
       return done ? undefined : value;
     },
-    cancel: () => reader.cancel(),
+    cancel: (reason) => reader.cancel(reason),
   };
 }
 

@@ -45,6 +45,15 @@ export interface RelayOptions {
   onDone(summary: StreamSummary): void;
 }
 
+/**
+ * The reason a consumer cancels a relay with when the gateway, not the client, ends the stream (the
+ * WebSocket worker's turn time limit, a message its front cannot carry, a failure posting to the
+ * client): the request log then records `code`, not a client that left (499).
+ */
+export class RelayStop {
+  constructor(readonly code: string) {}
+}
+
 const encoder = new TextEncoder();
 const TERMINAL = new Set(["response.completed", "response.done", "response.failed", "response.incomplete"]);
 
@@ -294,10 +303,15 @@ function relayCore<T extends Uint8Array | RelayEvent>(
     }
   };
 
-  const cancel = async () => {
+  const cancel = async (reason?: unknown) => {
     closed = true;
     out.length = 0;
-    finish("client_closed");
+    // A consumer that stops the stream for a reason of its own (the WebSocket worker's time or message
+    // limit) records that reason; anything else is the client leaving.
+    if (reason instanceof RelayStop && !terminal) {
+      summary.errorCode = reason.code;
+      finish("interrupted");
+    } else finish("client_closed");
     abortUpstream();
     await reader.cancel().catch(() => undefined);
   };

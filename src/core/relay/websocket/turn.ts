@@ -10,7 +10,7 @@ import { GatewayError } from "../../errors.ts";
 import type { Gateway } from "../../gateway.ts";
 import { takePoolSlot } from "../../pools/pool-slots.ts";
 import { anchorsFrom, relayResponses } from "../responses.ts";
-import { failedResponse } from "../sse-relay.ts";
+import { failedResponse, RelayStop } from "../sse-relay.ts";
 import type {
   ConnectionSender,
   PostOutcome,
@@ -166,16 +166,22 @@ async function relayEvents(
     deadline.addEventListener("abort", () => resolve("deadline"), { once: true });
   });
   const stop = async (failure?: { code: string; message: string }) => {
-    // Cancelling the relay's stream aborts the upstream call and logs the turn.
-    await reader.cancel().catch(() => undefined);
+    // Cancelling the relay's stream aborts the upstream call and logs the turn: as the client's
+    // leaving without a failure, else with the failure's code.
+    await reader.cancel(failure ? new RelayStop(failure.code) : undefined).catch(() => undefined);
     if (failure) await out.fail(failure.code, failure.message);
   };
 
+  let failed = false;
   try {
     await pump();
+  } catch (error) {
+    failed = true;
+    throw error;
   } finally {
-    // However the relay ended (a post that threw included), the upstream call does not outlive it.
-    await reader.cancel().catch(() => undefined);
+    // However the relay ended (a post that threw included), the upstream call does not outlive it;
+    // a throw here is the gateway's failure (runTurn tells the client), not the client leaving.
+    await reader.cancel(failed ? new RelayStop("internal_error") : undefined).catch(() => undefined);
   }
 
   async function pump(): Promise<void> {
