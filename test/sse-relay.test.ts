@@ -144,7 +144,14 @@ describe("the relay's endings", () => {
     expect(types.at(-1)).toBe("response.completed");
   });
 
-  it("aborts the upstream when the client leaves, and says so in the summary", async () => {
+  it.each([
+    ["the client leaves: the summary says so", undefined, { outcome: "client_closed" }],
+    [
+      "the consumer stops it with a RelayStop: the summary records its reason",
+      new RelayStop("turn_time_limit"),
+      { outcome: "interrupted", errorCode: "turn_time_limit" },
+    ],
+  ])("aborts the upstream when %s", async (_name, reason, expected) => {
     const reader = scripted([CREATED, "hang"]);
     let summary: StreamSummary | undefined;
     let aborted = 0;
@@ -157,29 +164,10 @@ describe("the relay's endings", () => {
       },
     });
     expect(await source.pull()).toBeDefined();
-    await source.cancel();
+    await source.cancel(reason);
     expect(aborted).toBe(1);
     expect(reader.cancelled).toBe(true);
-    expect(summary?.outcome).toBe("client_closed");
-  });
-
-  it("records the consumer's own reason when it stops the stream with a RelayStop", async () => {
-    const reader = scripted([CREATED, "hang"]);
-    let summary: StreamSummary | undefined;
-    let aborted = 0;
-    const source = relaySse(reader, {
-      now: () => 0,
-      keepAliveMs: 0,
-      abortUpstream: () => aborted++,
-      onDone: (s) => {
-        summary = s;
-      },
-    });
-    expect(await source.pull()).toBeDefined();
-    await source.cancel(new RelayStop("turn_time_limit"));
-    expect(aborted).toBe(1);
-    expect(reader.cancelled).toBe(true);
-    expect(summary).toMatchObject({ outcome: "interrupted", errorCode: "turn_time_limit" });
+    expect(summary).toMatchObject(expected);
   });
 });
 
