@@ -16,6 +16,7 @@ import {
   REPO_ROOT,
   rssMb,
   type ServerProcess,
+  seedPool,
   startFakeProcess,
   startGatewayProcess,
   UNLIMITED_ADMISSION,
@@ -33,7 +34,6 @@ try {
     const dataDir = join(tmp, `ab-${randomBytes(4).toString("hex")}`);
     mkdirSync(dataDir, { recursive: true });
     const adminToken = `ab-${randomBytes(8).toString("hex")}`;
-    process.env.BENCH_GATEWAY_NODE_FLAGS = flags;
     const gateway = await startGatewayProcess({
       upstreamBaseUrl: fake.upstreamBaseUrl,
       authBaseUrl: fake.url,
@@ -42,15 +42,10 @@ try {
       port: await freePort(),
       env: UNLIMITED_ADMISSION,
       root,
+      nodeFlags: flags,
     });
     started.push({ flags: spec, gateway, dataDir });
-    const admin = adminClient(gateway.url, adminToken);
-    await admin("POST", "/pools", { name: "ab" });
-    for (const label of ["a1", "a2"]) {
-      const account = await fake.createAccount();
-      await admin("POST", "/accounts/import", { pool: "ab", authJson: account.authJson, label });
-    }
-    const key = (await admin("POST", "/keys", { pool: "ab", label: "ab" })).secret as string;
+    const { key } = await seedPool(adminClient(gateway.url, adminToken), fake, "ab", 2);
     (started.at(-1) as (typeof started)[number]).target = {
       name: flags || "(none)",
       url: `${gateway.url}/backend-api/codex/responses`,

@@ -20,6 +20,7 @@ import {
   REPO_ROOT,
   rssMb,
   rssParts,
+  seedPool,
   startBareProxy,
   startFakeProcess,
   startGatewayProcess,
@@ -62,13 +63,11 @@ const gateway = await startGatewayProcess({
   env: UNLIMITED_ADMISSION,
 });
 try {
-  const admin = adminClient(gateway.url, adminToken);
-  await admin("POST", "/pools", { name: "drive" });
-  const account = await fake.createAccount();
-  await admin("POST", "/accounts/import", { pool: "drive", authJson: account.authJson, label: "a1" });
-  const second = await fake.createAccount();
-  await admin("POST", "/accounts/import", { pool: "drive", authJson: second.authJson, label: "a2" });
-  const key = (await admin("POST", "/keys", { pool: "drive", label: "drive" })).secret as string;
+  const {
+    key,
+    accounts: [account, second],
+  } = await seedPool(adminClient(gateway.url, adminToken), fake, "drive", 2);
+  if (!account || !second) throw new Error("no accounts seeded");
   const codexBody = JSON.stringify({
     model: "gpt-5.4",
     instructions: "bench",

@@ -183,10 +183,15 @@ export function startGatewayProcess(options: {
   env?: Record<string, string>;
   /** Another checkout to run the gateway from (bench/ab-flags.ts compares two versions). */
   root?: string;
+  /**
+   * Node or V8 flags for the gateway alone (bench/ab-flags.ts); default: BENCH_GATEWAY_NODE_FLAGS
+   * (e.g. `--max-semi-space-size=4`), space-separated.
+   */
+  nodeFlags?: string;
 }): Promise<ServerProcess> {
   const flags = options.profileDir ? ["--cpu-prof", `--cpu-prof-dir=${options.profileDir}`] : [];
-  // For trying V8 or Node flags on the gateway alone (e.g. BENCH_GATEWAY_NODE_FLAGS=--max-semi-space-size=4).
-  flags.push(...(process.env.BENCH_GATEWAY_NODE_FLAGS?.split(" ").filter(Boolean) ?? []));
+  const extra = options.nodeFlags ?? process.env.BENCH_GATEWAY_NODE_FLAGS ?? "";
+  flags.push(...extra.split(" ").filter(Boolean));
   // What `npm start` runs: the bundled local host (scripts/start.mjs), not tsx.
   return startServer(
     ["scripts/start.mjs"],
@@ -254,4 +259,22 @@ export function adminClient(gatewayUrl: string, adminToken: string) {
     if (!response.ok) throw new Error(`admin ${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
     return json;
   };
+}
+
+/** A Pool with `accounts` fake accounts and one key, through the admin API. */
+export async function seedPool(
+  admin: ReturnType<typeof adminClient>,
+  fake: FakeProcess,
+  pool: string,
+  accounts: number,
+): Promise<{ key: string; accounts: FakeAccount[] }> {
+  await admin("POST", "/pools", { name: pool });
+  const seeded: FakeAccount[] = [];
+  for (let i = 0; i < accounts; i++) {
+    const account = await fake.createAccount();
+    await admin("POST", "/accounts/import", { pool, authJson: account.authJson, label: `${pool}-${i + 1}` });
+    seeded.push(account);
+  }
+  const key = (await admin("POST", "/keys", { pool, label: pool })).secret as string;
+  return { key, accounts: seeded };
 }

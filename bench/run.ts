@@ -40,6 +40,7 @@ import {
   rssMb,
   rssParts,
   type ServerProcess,
+  seedPool,
   startBareProxy,
   startFakeProcess,
   startGatewayProcess,
@@ -390,19 +391,7 @@ async function seed(
   gateway: ServerProcess,
   adminToken: string,
 ): Promise<{ workloads: Record<Workload, Targets>; accountIds: string[] }> {
-  const admin = adminClient(gateway.url, adminToken);
-  await admin("POST", "/pools", { name: POOL });
-  const accounts = [];
-  for (let i = 0; i < ACCOUNTS; i++) {
-    const account = await fake.createAccount();
-    await admin("POST", "/accounts/import", {
-      pool: POOL,
-      authJson: account.authJson,
-      label: `bench-${i + 1}`,
-    });
-    accounts.push(account);
-  }
-  const key = (await admin("POST", "/keys", { pool: POOL, label: "bench" })).secret as string;
+  const { key, accounts } = await seedPool(adminClient(gateway.url, adminToken), fake, POOL, ACCOUNTS);
   const first = accounts[0];
   if (!first) throw new Error("no account seeded");
   const upstreamHeaders = {
