@@ -8,7 +8,6 @@ import type { AlertChannel, AlertDelivery, AlertIncident, AlertRule } from "../c
 import { scopeTypeOf } from "../core/alerts/model.ts";
 
 type Out<S extends z.ZodType> = z.output<S>;
-const at = (ms: number) => iso(ms) as string;
 
 export function ruleView(r: AlertRule): Out<typeof C.AlertRule> {
   return {
@@ -30,8 +29,8 @@ export function ruleView(r: AlertRule): Out<typeof C.AlertRule> {
     thresholdErrorPercent: r.thresholdErrorPercent ?? null,
     minRequests: r.minRequests ?? null,
     createdBy: r.createdBy,
-    createdAt: at(r.createdAt),
-    updatedAt: at(r.updatedAt),
+    createdAt: iso(r.createdAt),
+    updatedAt: iso(r.updatedAt),
   };
 }
 
@@ -46,14 +45,14 @@ export function channelView(c: AlertChannel): Out<typeof C.AlertChannel> {
     secretConfigured: true,
     lastDelivery: c.lastDeliveryAt
       ? {
-          at: at(c.lastDeliveryAt),
+          at: iso(c.lastDeliveryAt),
           outcome: c.lastDeliveryOutcome ?? null,
           statusCode: c.lastDeliveryStatusCode ?? null,
         }
       : null,
     createdBy: c.createdBy,
-    createdAt: at(c.createdAt),
-    updatedAt: at(c.updatedAt),
+    createdAt: iso(c.createdAt),
+    updatedAt: iso(c.updatedAt),
   };
 }
 
@@ -74,8 +73,8 @@ export function incidentView(i: AlertIncident): Out<typeof C.AlertIncident> {
     summary: i.summary,
     evidence: i.evidence,
     occurrenceCount: i.occurrenceCount,
-    firstSeenAt: at(i.firstSeenAt),
-    lastSeenAt: at(i.lastSeenAt),
+    firstSeenAt: iso(i.firstSeenAt),
+    lastSeenAt: iso(i.lastSeenAt),
     notificationCount: i.notificationCount,
     lastNotifiedAt: iso(i.lastNotifiedAt),
     nextNotifyAt: iso(i.nextNotifyAt),
@@ -100,14 +99,14 @@ export function deliveryView(d: AlertDelivery): Out<typeof C.AlertDelivery> {
     errorCode: d.errorCode ?? null,
     attempts: (d.attempts ?? []).map((a) => ({
       attemptId: a.attemptId,
-      at: at(a.at),
+      at: iso(a.at),
       durationMs: a.durationMs,
       outcome: a.outcome,
       statusCode: a.statusCode ?? null,
       errorCode: a.errorCode ?? null,
     })),
-    createdAt: at(d.createdAt),
-    updatedAt: at(d.updatedAt),
+    createdAt: iso(d.createdAt),
+    updatedAt: iso(d.updatedAt),
   };
 }
 

@@ -43,8 +43,8 @@ export function poolView(pool: Pool, counts: { accountCount: number; keyCount: n
     ringSize: pool.ringSize,
     allowImageGeneration: pool.allowImageGeneration ?? true,
     disabled: pool.disabled === true,
-    createdAt: iso(pool.createdAt) as string,
-    updatedAt: iso(pool.updatedAt) as string,
+    createdAt: iso(pool.createdAt),
+    updatedAt: iso(pool.updatedAt),
     accountCount: counts.accountCount,
     keyCount: counts.keyCount,
   };
@@ -69,7 +69,7 @@ function quotaView(account: Account, now: number): Out<typeof C.AccountQuota> | 
     secondaryResetAt: secondary.resetAt,
     exhausted: quotaExhausted(account, now),
     exhaustedUntil: secondsIso(quota.exhaustedUntil),
-    observedAt: iso(quota.observedAt) as string,
+    observedAt: iso(quota.observedAt),
   };
 }
 
@@ -90,8 +90,8 @@ export function accountView(account: Account, now: number): Out<typeof C.Account
     refreshRetryAt: iso(account.refreshRetryAt),
     quota: quotaView(account, now),
     unavailableModels: account.unavailableModels ?? [],
-    createdAt: iso(account.createdAt) as string,
-    updatedAt: iso(account.updatedAt) as string,
+    createdAt: iso(account.createdAt),
+    updatedAt: iso(account.updatedAt),
   };
 }
 
@@ -109,8 +109,8 @@ export function policyView(p: KeyPolicy | undefined): Out<typeof C.KeyPolicy> {
 const credentialFields = (c: Credential) => ({
   label: c.label ?? null,
   status: c.status,
-  createdAt: iso(c.createdAt) as string,
-  updatedAt: iso(c.updatedAt) as string,
+  createdAt: iso(c.createdAt),
+  updatedAt: iso(c.updatedAt),
   lastUsedAt: iso(c.lastUsedAt),
   revokedAt: iso(c.revokedAt),
 });
@@ -151,11 +151,11 @@ export function keyUsageView(c: Credential, u: KeyUsageSnapshot): Out<typeof C.K
   const requests = (n: number) => (counted ? n : null);
   const window = (w: { id: string; endsAt: number }) => ({
     window: w.id,
-    resetsAt: iso(w.endsAt) as string,
+    resetsAt: iso(w.endsAt),
   });
   return {
     keyId: c.id,
-    at: iso(u.at) as string,
+    at: iso(u.at),
     minute: {
       ...window(u.windows.minute),
       requests: requests(u.minute.requests),
@@ -183,7 +183,7 @@ export const statusClassOf = (status: number) =>
 export function requestLogView(r: RequestLog): Out<typeof C.RequestLog> {
   return {
     id: r.id,
-    at: iso(r.at) as string,
+    at: iso(r.at),
     pool: r.pool ?? null,
     keyId: r.keyId ?? null,
     accountId: r.accountId ?? null,
@@ -205,7 +205,7 @@ export function requestLogView(r: RequestLog): Out<typeof C.RequestLog> {
 export function auditView(e: AuditEvent): Out<typeof C.AuditEvent> {
   return {
     id: e.id,
-    at: iso(e.at) as string,
+    at: iso(e.at),
     actor: e.actor,
     action: e.action,
     targetType: e.targetType,
@@ -223,7 +223,7 @@ export function inviteView(invite: Invite, now: number): Out<typeof C.Invite> {
     label: invite.label ?? null,
     status: inviteStatus(invite, now),
     createdBy: invite.createdBy,
-    createdAt: iso(invite.createdAt) as string,
+    createdAt: iso(invite.createdAt),
     expiresAt: iso(invite.endsAt),
     acceptedAt: iso(invite.acceptedAt),
     revokedAt: iso(invite.revokedAt),

@@ -152,4 +152,9 @@ export async function removeAccount(ctx: CoreContext, id: string, actor: string)
   });
 }
 
-export const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
+/** An epoch-ms time as ISO 8601; null for none (a defined time always gives a string). */
+export function iso(ms: number): string;
+export function iso(ms: number | undefined): string | null;
+export function iso(ms: number | undefined): string | null {
+  return ms === undefined ? null : new Date(ms).toISOString();
+}
