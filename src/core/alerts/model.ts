@@ -4,8 +4,8 @@
 // The lists of values are the admin contract's vocabulary (one list for the core, the API, the CLI and
 // the console): import them from there; the types of their values are named here.
 import type {
-  ALERT_RULE_KINDS,
   ALERT_SEVERITIES,
+  AlertRuleKind,
   ASSIGNMENT_STATES,
   AUTH_STATES,
   CHANNEL_FORMATS,
@@ -13,7 +13,7 @@ import type {
   WINDOW_SELECTORS,
 } from "../../admin-contract/enums.ts";
 
-export type AlertRuleKind = (typeof ALERT_RULE_KINDS)[number];
+export type { AlertRuleKind };
 
 export type AlertSeverity = (typeof ALERT_SEVERITIES)[number];
 
